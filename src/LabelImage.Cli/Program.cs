@@ -1,1 +1,4 @@
-return 0;
+using LabelImage.Cli;
+using Retrain.Cli.Shared;
+
+return CommandHost.Run(LabelImageCommand.Create(), args, LabelImageCommand.Execute);

@@ -1,1 +1,4 @@
-return 0;
+using Retrain.Cli;
+using Retrain.Cli.Shared;
+
+return CommandHost.Run(RetrainCommand.Create(), args, RetrainCommand.Execute, RetrainCommand.Verbosity);

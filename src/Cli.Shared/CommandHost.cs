@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Retrain.Errors;
+using Serilog;
+using Serilog.Events;
+
+namespace Retrain.Cli.Shared;
+
+/// <summary>
+/// What both commands share around their one engine call: parse errors become usage errors (exit 2) naming the flag,
+/// logs go to stderr through Serilog, Ctrl+C / SIGTERM cancel the engine cleanly (exit 130), a
+/// <see cref="RetrainException"/> prints its message and exits with its code, and anything else is a bug whose stack
+/// trace is printed (exit 1).
+/// </summary>
+internal static class CommandHost
+{
+    public delegate ExitCode Body(ParseResult parsed, ILogger log, TextWriter stdout, CancellationToken ct);
+
+    public static int Run(RootCommand command, string[] args, Body body, Func<ParseResult, LogEventLevel>? level = null, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        stdout ??= Console.Out;
+        stderr ??= Console.Error;
+        var parsed = command.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                stderr.WriteLine($"{command.Name}: error: {error.Message}");
+            }
+
+            stderr.WriteLine($"Run '{command.Name} --help' for the list of flags.");
+            return (int)ExitCode.Usage;
+        }
+
+        if (parsed.Action is not null)
+        {
+            // The commands set no action of their own, so an action here is --help or --version.
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        }
+
+        const string template = "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}";
+        var configuration = new LoggerConfiguration().MinimumLevel.Is(level?.Invoke(parsed) ?? LogEventLevel.Information);
+        using var logger = (ReferenceEquals(stderr, Console.Error)
+                ? configuration.WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: CultureInfo.InvariantCulture)
+                : configuration.WriteTo.TextWriter(stderr, outputTemplate: template, formatProvider: CultureInfo.InvariantCulture))
+            .CreateLogger();
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            cancel.Cancel();
+        });
+        try
+        {
+            return (int)body(parsed, logger, stdout, cancel.Token);
+        }
+        catch (RetrainException e)
+        {
+            logger.Error("{Message}", e.Message);
+            return (int)e.Code;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            logger.Warning("Cancelled. Bottlenecks computed so far are kept in the cache and will be reused by the next run.");
+            return (int)ExitCode.Cancelled;
+        }
+        catch (Exception e)
+        {
+            logger.Fatal(e, "retrain failed unexpectedly; this is a bug, please report it with the stack trace below.");
+            return (int)ExitCode.InternalError;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+}

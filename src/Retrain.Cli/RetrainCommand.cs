@@ -1,0 +1,131 @@
+using System.CommandLine;
+using Retrain.Errors;
+using Retrain.Graphs;
+using Retrain.Inference;
+using Serilog;
+using Serilog.Events;
+
+namespace Retrain.Cli;
+
+/// <summary>
+/// `retrain`: retrain.py's flags with their names and defaults (so existing wrappers keep working), folded into a
+/// <see cref="RetrainOptions"/> for one <see cref="RetrainEngine.Run"/> call.
+/// </summary>
+internal static class RetrainCommand
+{
+    private static readonly RetrainOptions Defaults = new() { ImageDir = string.Empty };
+
+    private static readonly Option<string> ImageDir = new("--image_dir") { Description = "Path to folders of labeled images.", Required = true };
+    private static readonly Option<string> OutputGraph = Value("--output_graph", Defaults.OutputGraph, "Where to save the trained graph.");
+    private static readonly Option<string> OutputLabels = Value("--output_labels", Defaults.OutputLabels, "Where to save the trained graph's labels.");
+    private static readonly Option<string?> SummariesDir = Value<string?>("--summaries_dir", null, "Where to save summary logs for TensorBoard (not supported yet).");
+    private static readonly Option<int> Steps = Value("--how_many_training_steps", Defaults.HowManyTrainingSteps, "How many training steps to run before ending.");
+    private static readonly Option<float> LearningRate = Value("--learning_rate", Defaults.LearningRate, "How large a learning rate to use when training.");
+    private static readonly Option<double> TestingPercentage = Value("--testing_percentage", Defaults.TestingPercentage, "What percentage of images to use as a test set.");
+    private static readonly Option<double> ValidationPercentage = Value("--validation_percentage", Defaults.ValidationPercentage, "What percentage of images to use as a validation set.");
+    private static readonly Option<int> EvalStepInterval = Value("--eval_step_interval", Defaults.EvalStepInterval, "How often to evaluate the training results.");
+    private static readonly Option<int> TrainBatchSize = Value("--train_batch_size", Defaults.TrainBatchSize, "How many images to train on at a time.");
+    private static readonly Option<int> TestBatchSize = Value("--test_batch_size", Defaults.TestBatchSize, "How many images to test on; -1 uses the entire test set.");
+    private static readonly Option<int> ValidationBatchSize = Value("--validation_batch_size", Defaults.ValidationBatchSize, "How many images to use in an evaluation batch; -1 uses the entire validation set.");
+    private static readonly Option<bool> PrintMisclassified = new("--print_misclassified_test_images") { Description = "Whether to print out a list of all misclassified test images." };
+    private static readonly Option<string> BottleneckDir = Value("--bottleneck_dir", Defaults.BottleneckDir, "Path to cache bottleneck layer values as files.");
+    private static readonly Option<string> FinalTensorName = Value("--final_tensor_name", Defaults.FinalTensorName, "The name of the output classification layer in the retrained graph.");
+    private static readonly Option<bool> FlipLeftRight = new("--flip_left_right") { Description = "Whether to randomly flip half of the training images horizontally (not supported yet)." };
+    private static readonly Option<int> RandomCrop = Value("--random_crop", 0, "A percentage determining how much of a margin to randomly crop off the training images (not supported yet).");
+    private static readonly Option<int> RandomScale = Value("--random_scale", 0, "A percentage determining how much to randomly scale up the size of the training images by (not supported yet).");
+    private static readonly Option<int> RandomBrightness = Value("--random_brightness", 0, "A percentage determining how much to randomly multiply the training image input pixels up or down by (not supported yet).");
+    private static readonly Option<string?> TfhubModule = Value<string?>("--tfhub_module", null, "The backbone: path to a frozen TensorFlow GraphDef (.pb), an ONNX model, or a folder holding one. Default: inception_v3 from the model cache.");
+    private static readonly Option<string?> SavedModelDir = Value<string?>("--saved_model_dir", null, "Where to save the exported graph as a SavedModel (not supported yet).");
+    private static readonly Option<int> IntermediateStoreFrequency = Value("--intermediate_store_frequency", 0, "How many steps to store intermediate graph; 0 means never (not supported yet).");
+    private static readonly Option<string> IntermediateOutputGraphsDir = Value("--intermediate_output_graphs_dir", Defaults.IntermediateOutputGraphsDir, "Where to save the intermediate graphs.");
+    private static readonly Option<string> LoggingVerbosity = Value("--logging_verbosity", "INFO", "How much of the logs to show.").AcceptOnlyFromAmong("DEBUG", "INFO", "WARN", "ERROR", "FATAL");
+    private static readonly Option<string?> CheckpointPath = Value<string?>("--checkpoint_path", null, "Where to save checkpoint files (not supported yet).");
+    private static readonly Option<string?> Architecture = Value<string?>("--architecture", null, "Older retrain.py's model name (inception_v3, mobilenet_<size>_<res>[_quantized]); looked up in the model cache.");
+    private static readonly Option<string?> ModelDir = Value<string?>("--model_dir", null, "Older retrain.py's model folder; default $RETRAIN_HOME or ~/.cache/retrain.");
+    private static readonly Option<string?> InputLayer = Value<string?>("--input_layer", null, "Name of the backbone's input node (recognised for MobileNet v1 and Inception-v3).");
+    private static readonly Option<string?> BottleneckLayer = Value<string?>("--bottleneck_layer", null, "Name of the backbone node whose output is the bottleneck.");
+    private static readonly Option<int?> InputHeight = Value<int?>("--input_height", null, "Input image height (default: from the graph).");
+    private static readonly Option<int?> InputWidth = Value<int?>("--input_width", null, "Input image width (default: from the graph).");
+    private static readonly Option<float?> InputMean = Value<float?>("--input_mean", null, "Pixel value subtracted before dividing by --input_std (default: the recognised model's).");
+    private static readonly Option<float?> InputStd = Value<float?>("--input_std", null, "Divisor applied after subtracting --input_mean.");
+    private static readonly Option<string> Device = Value("--device", "cpu", "Where to run the backbone: cpu or cuda.").AcceptOnlyFromAmong("cpu", "cuda");
+    private static readonly Option<int> RandomSeed = Value("--random_seed", 0, "Seed for weight initialisation and batch sampling; the same seed gives the same result.");
+    private static readonly Option<int> InferenceBatchSize = Value("--inference_batch_size", Defaults.InferenceBatchSize, "Images per backbone call while computing bottlenecks.");
+
+    public static RootCommand Create()
+    {
+        var command = new RootCommand("Retrains the final layer of a frozen ImageNet network on a folder of labeled photos (TensorFlow retrain.py, in .NET).");
+        foreach (var option in new Option[]
+                 {
+                     ImageDir, OutputGraph, OutputLabels, SummariesDir, Steps, LearningRate, TestingPercentage, ValidationPercentage,
+                     EvalStepInterval, TrainBatchSize, TestBatchSize, ValidationBatchSize, PrintMisclassified, BottleneckDir,
+                     FinalTensorName, FlipLeftRight, RandomCrop, RandomScale, RandomBrightness, TfhubModule, SavedModelDir,
+                     IntermediateStoreFrequency, IntermediateOutputGraphsDir, LoggingVerbosity, CheckpointPath, Architecture, ModelDir,
+                     InputLayer, BottleneckLayer, InputHeight, InputWidth, InputMean, InputStd, Device, RandomSeed, InferenceBatchSize,
+                 })
+        {
+            command.Options.Add(option);
+        }
+
+        return command;
+    }
+
+    public static ExitCode Execute(ParseResult p, ILogger log, TextWriter stdout, CancellationToken ct)
+    {
+        var options = Bind(p);
+        RetrainEngine.Run(options, log, ct);
+        return ExitCode.Success;
+    }
+
+    public static LogEventLevel Verbosity(ParseResult p) => p.GetValue(LoggingVerbosity) switch
+    {
+        "DEBUG" => LogEventLevel.Debug,
+        "WARN" => LogEventLevel.Warning,
+        "ERROR" => LogEventLevel.Error,
+        "FATAL" => LogEventLevel.Fatal,
+        _ => LogEventLevel.Information,
+    };
+
+    internal static RetrainOptions Bind(ParseResult p) => new()
+    {
+        ImageDir = p.GetRequiredValue(ImageDir),
+        OutputGraph = p.GetRequiredValue(OutputGraph),
+        OutputLabels = p.GetRequiredValue(OutputLabels),
+        SummariesDir = p.GetValue(SummariesDir),
+        HowManyTrainingSteps = p.GetValue(Steps),
+        LearningRate = p.GetValue(LearningRate),
+        TestingPercentage = p.GetValue(TestingPercentage),
+        ValidationPercentage = p.GetValue(ValidationPercentage),
+        EvalStepInterval = p.GetValue(EvalStepInterval),
+        TrainBatchSize = p.GetValue(TrainBatchSize),
+        TestBatchSize = p.GetValue(TestBatchSize),
+        ValidationBatchSize = p.GetValue(ValidationBatchSize),
+        PrintMisclassifiedTestImages = p.GetValue(PrintMisclassified),
+        BottleneckDir = p.GetRequiredValue(BottleneckDir),
+        FinalTensorName = p.GetRequiredValue(FinalTensorName),
+        FlipLeftRight = p.GetValue(FlipLeftRight),
+        RandomCrop = p.GetValue(RandomCrop),
+        RandomScale = p.GetValue(RandomScale),
+        RandomBrightness = p.GetValue(RandomBrightness),
+        TfhubModule = p.GetValue(TfhubModule),
+        SavedModelDir = p.GetValue(SavedModelDir),
+        IntermediateStoreFrequency = p.GetValue(IntermediateStoreFrequency),
+        IntermediateOutputGraphsDir = p.GetRequiredValue(IntermediateOutputGraphsDir),
+        CheckpointPath = p.GetValue(CheckpointPath),
+        Architecture = p.GetValue(Architecture),
+        ModelDir = p.GetValue(ModelDir),
+        Model = new ModelOverrides(
+            p.GetValue(InputLayer),
+            p.GetValue(BottleneckLayer),
+            p.GetValue(InputHeight),
+            p.GetValue(InputWidth),
+            p.GetValue(InputMean),
+            p.GetValue(InputStd)),
+        Inference = new InferenceSettings(p.GetValue(Device) == "cuda" ? ExecutionDevice.Cuda : ExecutionDevice.Cpu),
+        RandomSeed = p.GetValue(RandomSeed),
+        InferenceBatchSize = p.GetValue(InferenceBatchSize),
+    };
+
+    private static Option<T> Value<T>(string name, T defaultValue, string description) =>
+        new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+}

@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Retrain.Errors;
+using Retrain.Images;
+using Retrain.Inference;
+using Retrain.Protos.TensorFlow;
+
+namespace Retrain.Graphs;
+
+/// <summary>
+/// A model file opened and ready to run: its description, the GraphDef it came from (null for ONNX files), and the
+/// one <see cref="ModelRunner"/> that owns the ONNX Runtime session. Disposing it releases the session.
+/// </summary>
+public sealed class LoadedModel : IDisposable
+{
+    private LoadedModel(ModelDescription description, GraphDef? graph, ModelRunner runner, string fileHash)
+    {
+        Description = description;
+        Graph = graph;
+        Runner = runner;
+        FileHash = fileHash;
+    }
+
+    public ModelDescription Description { get; }
+
+    /// <summary>The source GraphDef, kept so output_graph.pb can reuse the backbone's nodes verbatim.</summary>
+    public GraphDef? Graph { get; }
+
+    public ModelRunner Runner { get; }
+
+    /// <summary>Hex SHA-256 of the model file.</summary>
+    public string FileHash { get; }
+
+    public int OutputLength => Runner.OutputSizePerItem;
+
+    public ImagePreprocessing Preprocessing =>
+        new(Description.InputHeight, Description.InputWidth, Description.InputMean, Description.InputStd);
+
+    /// <summary>
+    /// Identifies everything that determines a bottleneck vector apart from the photo: the model bytes, the nodes cut
+    /// out of it and the preprocessing. Used to name the cache folder, so vectors of different models never mix.
+    /// </summary>
+    public string CacheKey
+    {
+        get
+        {
+            var d = Description;
+            var identity = string.Create(
+                CultureInfo.InvariantCulture,
+                $"{FileHash}|{d.InputNode}|{d.OutputNode}|{d.InputHeight}x{d.InputWidth}|{d.InputMean:R}|{d.InputStd:R}|resize=tf1-bilinear");
+            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
+            var stem = new string(Path.GetFileNameWithoutExtension(d.Path).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_').ToArray());
+            return $"{stem}-{hash}";
+        }
+    }
+
+    /// <summary>Opens a backbone for bottleneck extraction.</summary>
+    public static LoadedModel OpenBackbone(string path, ModelOverrides overrides, InferenceSettings settings) =>
+        Open(path, overrides, settings, static (graph, p, o) => ModelRecognizer.ForBottleneck(graph, p, o));
+
+    /// <summary>Opens a classifier (a graph retrain or retrain.py wrote) for label-image.</summary>
+    public static LoadedModel OpenClassifier(string path, ModelOverrides overrides, InferenceSettings settings, string defaultOutput) =>
+        Open(path, overrides, settings, (graph, p, o) => ModelRecognizer.ForClassification(graph, p, o, defaultOutput));
+
+    private static LoadedModel Open(
+        string path,
+        ModelOverrides overrides,
+        InferenceSettings settings,
+        Func<GraphDef, string, ModelOverrides, ModelDescription> describe)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RetrainException(ExitCode.BadModel, $"Cannot read model file '{path}': {e.Message}", e);
+        }
+
+        var fileHash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        return IsOnnx(path, bytes)
+            ? OpenOnnx(path, bytes, overrides, settings, fileHash)
+            : OpenGraphDef(path, overrides, settings, describe, fileHash);
+    }
+
+    private static LoadedModel OpenGraphDef(
+        string path,
+        ModelOverrides overrides,
+        InferenceSettings settings,
+        Func<GraphDef, string, ModelOverrides, ModelDescription> describe,
+        string fileHash)
+    {
+        var graph = GraphDefFile.Load(path);
+        var description = describe(graph, path, overrides);
+        var inputNode = graph.Node.FirstOrDefault(n => n.Name == description.InputNode);
+
+        // Nodes in the middle of a graph (the 2015 Inception's `Mul`) carry no shape: tell the importer the image size.
+        long[]? inputShape = inputNode is { Op: "Placeholder" or "PlaceholderWithDefault" }
+            ? null
+            : [-1, description.InputHeight, description.InputWidth, 3];
+        var imported = GraphImporter.Import(graph, description.InputNode, description.OutputNode, inputShape);
+        var runner = ModelRunner.Create(imported, settings);
+        try
+        {
+            CheckImageInput(runner, description, path);
+            return new LoadedModel(description, graph, runner, fileHash);
+        }
+        catch
+        {
+            runner.Dispose();
+            throw;
+        }
+    }
+
+    private static LoadedModel OpenOnnx(string path, byte[] bytes, ModelOverrides overrides, InferenceSettings settings, string fileHash)
+    {
+        var runner = ModelRunner.Create(bytes, settings);
+        try
+        {
+            CheckNames(runner, overrides, path);
+            var shape = runner.InputShapePerItem;
+            var description = new ModelDescription(
+                path,
+                ModelFormat.Onnx,
+                "onnx",
+                runner.InputName,
+                runner.OutputName,
+                overrides.InputHeight ?? (shape.Length == 3 && shape[0] > 0 ? (int)shape[0] : 0),
+                overrides.InputWidth ?? (shape.Length == 3 && shape[1] > 0 ? (int)shape[1] : 0),
+                overrides.InputMean ?? 0f,
+                overrides.InputStd ?? 255f);
+            CheckImageInput(runner, description, path);
+            return new LoadedModel(description, null, runner, fileHash);
+        }
+        catch
+        {
+            runner.Dispose();
+            throw;
+        }
+    }
+
+    private static void CheckNames(ModelRunner runner, ModelOverrides overrides, string path)
+    {
+        if (overrides.InputNode is { } input && input != runner.InputName)
+        {
+            throw new RetrainException(ExitCode.BadModel, $"ONNX model '{path}' has input '{runner.InputName}', not '{input}'. Fix --input_layer or leave it out.");
+        }
+
+        if (overrides.OutputNode is { } output && output != runner.OutputName)
+        {
+            throw new RetrainException(ExitCode.BadModel, $"ONNX model '{path}' has output '{runner.OutputName}', not '{output}'. Fix the output/bottleneck layer flag or leave it out.");
+        }
+    }
+
+    private static void CheckImageInput(ModelRunner runner, ModelDescription d, string path)
+    {
+        var shape = runner.InputShapePerItem;
+        var fits = shape.Length == 3
+            && (shape[0] <= 0 || shape[0] == d.InputHeight)
+            && (shape[1] <= 0 || shape[1] == d.InputWidth)
+            && shape[2] == 3
+            && d.InputHeight > 0 && d.InputWidth > 0;
+        if (!fits)
+        {
+            throw new RetrainException(
+                ExitCode.BadModel,
+                $"Input '{d.InputNode}' of '{path}' has shape [{string.Join(",", shape)}] per image, which is not an " +
+                $"NHWC RGB image of {d.InputHeight}x{d.InputWidth}. Check --input_layer, --input_height and --input_width.");
+        }
+    }
+
+    private static bool IsOnnx(string path, byte[] bytes) =>
+        path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
+        || (bytes.Length > 0 && bytes[0] == 0x08 && !path.EndsWith(".pb", StringComparison.OrdinalIgnoreCase));
+
+    public void Dispose() => Runner.Dispose();
+}

@@ -1,0 +1,149 @@
+using System.Text.Json;
+using Retrain.Errors;
+using Retrain.Protos.TensorFlow;
+
+namespace Retrain.Graphs;
+
+/// <summary>
+/// Works out a <see cref="ModelDescription"/> from the graph itself, so the MobileNet and Inception graphs users have
+/// (and every graph retrain writes) need no extra flags. Explicit flags always win over what is recognised.
+/// </summary>
+public static class ModelRecognizer
+{
+    /// <summary>Name of the string Const retrain adds to output_graph.pb to record the preprocessing it trained with.</summary>
+    public const string ModelInfoNode = "retrain/model_info";
+
+    private const string MobileNetLogits = "MobilenetV1/Predictions/Reshape";
+    private const string InceptionPool = "pool_3/_reshape";
+
+    /// <summary>Describes a backbone for bottleneck extraction (retrain.py's `create_model_info`).</summary>
+    public static ModelDescription ForBottleneck(GraphDef graph, string path, ModelOverrides overrides)
+    {
+        var names = graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var known = RecogniseBackbone(graph, names);
+        var output = overrides.OutputNode ?? known?.Output
+            ?? throw new RetrainException(
+                ExitCode.BadModel,
+                $"Cannot tell which node of '{path}' is the bottleneck: the graph is not a recognised MobileNet v1 or " +
+                "Inception-v3. Pass --bottleneck_layer NODE (and --input_layer, --input_height, --input_width, " +
+                "--input_mean, --input_std if they differ from the defaults).");
+        return Complete(graph, path, known, output, overrides);
+    }
+
+    /// <summary>Describes a classifier for label-image: output `final_result` unless told otherwise.</summary>
+    public static ModelDescription ForClassification(GraphDef graph, string path, ModelOverrides overrides, string defaultOutput)
+    {
+        var names = graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var known = RecogniseBackbone(graph, names);
+        var output = overrides.OutputNode
+            ?? (names.Contains(defaultOutput) ? defaultOutput : null)
+            ?? (names.Contains("MobilenetV1/Predictions/Reshape_1") ? "MobilenetV1/Predictions/Reshape_1" : null)
+            ?? throw new RetrainException(
+                ExitCode.BadModel,
+                $"Graph '{path}' has no node '{defaultOutput}'. Pass --output_layer NODE with the name of its softmax output.");
+        return Complete(graph, path, known, output, overrides);
+    }
+
+    private sealed record Known(string Architecture, string Input, string Output, int? Height, int? Width, float Mean, float Std);
+
+    private static Known? RecogniseBackbone(GraphDef graph, HashSet<string> names)
+    {
+        var info = ReadModelInfo(graph);
+        if (names.Contains(MobileNetLogits))
+        {
+            // slim MobileNet v1 expects inputs in [-1, 1] (retrain.py: input_mean = input_std = 127.5).
+            return info ?? new Known("mobilenet_v1", "input", MobileNetLogits, null, null, 127.5f, 127.5f);
+        }
+
+        if (names.Contains(InceptionPool))
+        {
+            // The 2015 classify_image_graph_def.pb starts with DecodeJpeg and takes the resized image at `Mul`
+            // (retrain.py: resized_input_tensor_name 'Mul:0', 299x299, mean = std = 128). Newer exports have an
+            // `input` Placeholder that expects x/127.5 - 1.
+            return info ?? (names.Contains("DecodeJpeg/contents") && names.Contains("Mul")
+                ? new Known("inception_v3", "Mul", InceptionPool, 299, 299, 128f, 128f)
+                : new Known("inception_v3", "input", InceptionPool, 299, 299, 127.5f, 127.5f));
+        }
+
+        return info;
+    }
+
+    private static Known? ReadModelInfo(GraphDef graph)
+    {
+        var node = graph.Node.FirstOrDefault(n => n.Name == ModelInfoNode);
+        if (node is null || !node.Attr.TryGetValue("value", out var value) || value.Tensor is null || value.Tensor.StringVal.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            var info = JsonSerializer.Deserialize<ModelInfo>(value.Tensor.StringVal[0].Span);
+            return info is null
+                ? null
+                : new Known(info.Architecture ?? "retrained", info.InputNode ?? "input", info.BottleneckNode ?? string.Empty, info.InputHeight, info.InputWidth, info.InputMean, info.InputStd);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static ModelDescription Complete(GraphDef graph, string path, Known? known, string output, ModelOverrides overrides)
+    {
+        var input = overrides.InputNode ?? known?.Input ?? SinglePlaceholder(graph, path);
+        var shape = PlaceholderShape(graph, input);
+        var height = overrides.InputHeight ?? PositiveOrNull(shape, 1) ?? known?.Height;
+        var width = overrides.InputWidth ?? PositiveOrNull(shape, 2) ?? known?.Width;
+        if (height is null || width is null)
+        {
+            throw new RetrainException(
+                ExitCode.BadModel,
+                $"Input node '{input}' of '{path}' does not state its image size. Pass --input_height and --input_width.");
+        }
+
+        // label_image.py's defaults (mean 0, std 255: inputs in [0, 1]) for graphs we do not recognise.
+        return new ModelDescription(
+            path,
+            ModelFormat.GraphDef,
+            known?.Architecture ?? "custom",
+            input,
+            output,
+            height.Value,
+            width.Value,
+            overrides.InputMean ?? known?.Mean ?? 0f,
+            overrides.InputStd ?? known?.Std ?? 255f);
+    }
+
+    private static string SinglePlaceholder(GraphDef graph, string path)
+    {
+        var placeholders = graph.Node.Where(n => n.Op == "Placeholder").Select(n => n.Name).ToList();
+        return placeholders.Count == 1
+            ? placeholders[0]
+            : throw new RetrainException(
+                ExitCode.BadModel,
+                $"Cannot tell which node of '{path}' takes the image ({placeholders.Count} Placeholder nodes: " +
+                $"{string.Join(", ", placeholders.Take(5))}). Pass --input_layer NODE.");
+    }
+
+    private static long[]? PlaceholderShape(GraphDef graph, string input)
+    {
+        var node = graph.Node.FirstOrDefault(n => n.Name == input);
+        return node is not null && node.Attr.TryGetValue("shape", out var shape) && shape.Shape is { UnknownRank: false } s
+            ? s.Dim.Select(d => d.Size).ToArray()
+            : null;
+    }
+
+    private static int? PositiveOrNull(long[]? shape, int axis) =>
+        shape is { Length: 4 } && shape[axis] > 0 ? (int)shape[axis] : null;
+
+    /// <summary>The JSON retrain stores in <see cref="ModelInfoNode"/>.</summary>
+    public sealed record ModelInfo(
+        string? Architecture,
+        string? InputNode,
+        string? BottleneckNode,
+        int InputHeight,
+        int InputWidth,
+        float InputMean,
+        float InputStd);
+}

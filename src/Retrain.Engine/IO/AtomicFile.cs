@@ -1,0 +1,66 @@
+using Retrain.Errors;
+
+namespace Retrain.IO;
+
+/// <summary>
+/// Writes a file so that readers see either the old content or the complete new one, never a torn file: the bytes go
+/// to a temporary file in the same folder (same filesystem, so the rename is atomic), are flushed to disk, and only
+/// then renamed over the destination. A process killed mid-write leaves at most a stray "*.tmp-*" file.
+/// </summary>
+public static class AtomicFile
+{
+    public static void Write(string path, ReadOnlySpan<byte> content) => Write(path, content, static (s, c) => s.Write(c));
+
+    public static void WriteAllText(string path, string text) =>
+        Write(path, System.Text.Encoding.UTF8.GetBytes(text));
+
+    public delegate void ContentWriter<TState>(Stream stream, TState state)
+        where TState : allows ref struct;
+
+    public static void Write<TState>(string path, TState state, ContentWriter<TState> writeContent)
+        where TState : allows ref struct
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            Directory.CreateDirectory(dir);
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                writeContent(stream, state);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new RetrainException(
+                ExitCode.IoError,
+                $"Cannot write '{full}': {e.Message} Check that the folder exists, is writable and the disk is not full.",
+                e);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Best effort: a stray temp file is harmless and is never read as output.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

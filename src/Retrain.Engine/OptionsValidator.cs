@@ -1,0 +1,55 @@
+using Retrain.Errors;
+
+namespace Retrain;
+
+/// <summary>
+/// Rejects option values retrain.py would have crashed on much later (or silently misused), before any work starts.
+/// A flag whose feature is not built yet fails here with "not supported yet" instead of being ignored.
+/// </summary>
+internal static class OptionsValidator
+{
+    public static void Validate(RetrainOptions o)
+    {
+        NotSupportedYet(o.FlipLeftRight, "--flip_left_right");
+        NotSupportedYet(o.RandomCrop != 0, "--random_crop");
+        NotSupportedYet(o.RandomScale != 0, "--random_scale");
+        NotSupportedYet(o.RandomBrightness != 0, "--random_brightness");
+        NotSupportedYet(o.SummariesDir is not null, "--summaries_dir");
+        NotSupportedYet(o.SavedModelDir is not null, "--saved_model_dir");
+        NotSupportedYet(o.IntermediateStoreFrequency != 0, "--intermediate_store_frequency");
+        NotSupportedYet(o.CheckpointPath is not null, "--checkpoint_path");
+
+        Require(o.HowManyTrainingSteps > 0, "--how_many_training_steps", "must be at least 1");
+        Require(o.LearningRate > 0 && float.IsFinite(o.LearningRate), "--learning_rate", "must be a positive number");
+        Require(o.EvalStepInterval > 0, "--eval_step_interval", "must be at least 1");
+        Require(o.TrainBatchSize > 0, "--train_batch_size", "must be at least 1");
+        Require(o.ValidationBatchSize == -1 || o.ValidationBatchSize > 0, "--validation_batch_size", "must be -1 (whole set) or at least 1");
+        Require(o.TestBatchSize == -1 || o.TestBatchSize > 0, "--test_batch_size", "must be -1 (whole set) or at least 1");
+        Require(o.TestingPercentage is >= 0 and <= 100, "--testing_percentage", "must be between 0 and 100");
+        Require(o.ValidationPercentage is >= 0 and <= 100, "--validation_percentage", "must be between 0 and 100");
+        Require(
+            o.TestingPercentage + o.ValidationPercentage < 100,
+            "--testing_percentage/--validation_percentage",
+            $"add up to {o.TestingPercentage + o.ValidationPercentage}, leaving no images for training; they must add up to less than 100");
+        Require(!string.IsNullOrWhiteSpace(o.FinalTensorName), "--final_tensor_name", "must not be empty");
+        Require(o.InferenceBatchSize > 0, "--inference_batch_size", "must be at least 1");
+    }
+
+    private static void NotSupportedYet(bool given, string flag)
+    {
+        if (given)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"{flag} is not supported yet by this version of retrain. Leave it out; see README.md for the flags that are.");
+        }
+    }
+
+    private static void Require(bool ok, string flag, string rule)
+    {
+        if (!ok)
+        {
+            throw new RetrainException(ExitCode.Usage, $"Invalid value for {flag}: it {rule}.");
+        }
+    }
+}

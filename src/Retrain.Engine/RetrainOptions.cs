@@ -1,0 +1,74 @@
+using Retrain.Graphs;
+using Retrain.Inference;
+
+namespace Retrain;
+
+/// <summary>
+/// Everything `retrain` was asked to do: retrain.py's flags with their defaults, plus this tool's own
+/// (<see cref="Device"/>, <see cref="RandomSeed"/>, the model description overrides). Immutable; the CLI builds it.
+/// </summary>
+public sealed record RetrainOptions
+{
+    public required string ImageDir { get; init; }
+
+    public string OutputGraph { get; init; } = DefaultPaths.InTemp("output_graph.pb");
+
+    public string OutputLabels { get; init; } = DefaultPaths.InTemp("output_labels.txt");
+
+    public string? SummariesDir { get; init; }
+
+    public int HowManyTrainingSteps { get; init; } = 4000;
+
+    public float LearningRate { get; init; } = 0.01f;
+
+    public double TestingPercentage { get; init; } = 10;
+
+    public double ValidationPercentage { get; init; } = 10;
+
+    public int EvalStepInterval { get; init; } = 10;
+
+    public int TrainBatchSize { get; init; } = 100;
+
+    public int TestBatchSize { get; init; } = -1;
+
+    public int ValidationBatchSize { get; init; } = 100;
+
+    public bool PrintMisclassifiedTestImages { get; init; }
+
+    public string BottleneckDir { get; init; } = DefaultPaths.InTemp("bottleneck");
+
+    public string FinalTensorName { get; init; } = "final_result";
+
+    public bool FlipLeftRight { get; init; }
+
+    public int RandomCrop { get; init; }
+
+    public int RandomScale { get; init; }
+
+    public int RandomBrightness { get; init; }
+
+    /// <summary>Path of a frozen GraphDef or ONNX model (a model name once the catalogue exists).</summary>
+    public string? TfhubModule { get; init; }
+
+    /// <summary>The older retrain.py's `--architecture` (inception_v3, mobilenet_&lt;size&gt;_&lt;res&gt;[_quantized]).</summary>
+    public string? Architecture { get; init; }
+
+    public string? ModelDir { get; init; }
+
+    public string? SavedModelDir { get; init; }
+
+    public int IntermediateStoreFrequency { get; init; }
+
+    public string IntermediateOutputGraphsDir { get; init; } = DefaultPaths.InTemp("intermediate_graph");
+
+    public string? CheckpointPath { get; init; }
+
+    public ModelOverrides Model { get; init; } = new();
+
+    public InferenceSettings Inference { get; init; } = new();
+
+    public int RandomSeed { get; init; }
+
+    /// <summary>Images per inference call while computing bottlenecks (capped at what the graph allows).</summary>
+    public int InferenceBatchSize { get; init; } = 16;
+}

@@ -1,0 +1,16 @@
+using System.CommandLine;
+using Retrain.Cli.Shared;
+
+namespace Retrain.Cli.Tests;
+
+/// <summary>Runs a command in-process with stdout and stderr captured, as a user's shell would see them.</summary>
+internal static class CliRunner
+{
+    public static (int Code, string Out, string Err) Run(RootCommand command, CommandHost.Body body, params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = CommandHost.Run(command, args, body, stdout: stdout, stderr: stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using LabelImage.Cli;
+using Retrain.Errors;
+using Retrain.Tests.TestSupport;
+using Xunit;
+
+namespace Retrain.Cli.Tests;
+
+public class LabelImageCommandTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args) =>
+        CliRunner.Run(LabelImageCommand.Create(), LabelImageCommand.Execute, args);
+
+    [Theory]
+    [InlineData("mobilenet025_128_ssoniya/retrained_graph.pb", "mobilenet025_128_ssoniya/retrained_labels.txt", 128)]
+    [InlineData("mobilenet025_glasses/retrained_graph.pb", "mobilenet025_glasses/retrained_labels.txt", 224)]
+    [InlineData("mobilenet_quant_licenseplate/output_graph.pb", "mobilenet_quant_licenseplate/output_labels.txt", 128)]
+    public void GraphsWrittenByRetrainPy_PrintADistributionOverTheirLabels(string graph, string labels, int size)
+    {
+        var labelFile = SharedData.Path("models/retrained/" + labels);
+        var classes = File.ReadAllLines(labelFile).Count(l => l.Length > 0);
+        var (code, output, err) = Run(
+            "--graph", SharedData.Path("models/retrained/" + graph),
+            "--labels", labelFile,
+            "--image", SharedData.Path("images/imagenet/grace_hopper.bmp"),
+            "--input_layer", "input",
+            "--output_layer", "final_result",
+            "--input_height", size.ToString(CultureInfo.InvariantCulture),
+            "--input_width", size.ToString(CultureInfo.InvariantCulture),
+            "--top_k", "100");
+
+        Assert.True(code == 0, err);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(classes, lines.Length);
+        var scores = lines.Select(l => float.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(scores.OrderByDescending(s => s), scores);
+        Assert.InRange(scores.Sum(), 0.999f, 1.001f);
+    }
+
+    [Fact]
+    public void MobileNetWithItsLabelsFile_NamesTheImageNetClass()
+    {
+        var (code, output, err) = Run(
+            "--graph", SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb"),
+            "--labels", SharedData.Path("models/mobilenet_v1_0.25_224/labels.txt"),
+            "--output_layer", "MobilenetV1/Predictions/Reshape_1",
+            "--image", SharedData.Path("images/imagenet/grace_hopper.bmp"),
+            "--top_k", "3");
+
+        Assert.True(code == 0, err);
+        Assert.StartsWith("bow tie, bow-tie, bowtie 0.", output, StringComparison.Ordinal);
+        Assert.Equal(3, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public void MissingImage_IsABadImageErrorNamingTheFile()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "no-such-burger-" + Guid.NewGuid().ToString("N") + ".jpg");
+        var (code, _, err) = Run(
+            "--graph", SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb"),
+            "--output_layer", "MobilenetV1/Predictions/Reshape_1",
+            "--image", missing);
+
+        Assert.Equal((int)ExitCode.BadImage, code);
+        Assert.Contains(missing, err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WrongOutputLayer_IsABadModelErrorNamingTheNode()
+    {
+        var (code, _, err) = Run(
+            "--graph", SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb"),
+            "--output_layer", "final_reslut",
+            "--image", SharedData.Path("images/imagenet/cat.bmp"));
+
+        Assert.Equal((int)ExitCode.BadModel, code);
+        Assert.Contains("final_reslut", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CudaOnTheCpuBuild_SaysSoClearly()
+    {
+        var (code, _, err) = Run(
+            "--graph", SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb"),
+            "--output_layer", "MobilenetV1/Predictions/Reshape_1",
+            "--image", SharedData.Path("images/imagenet/cat.bmp"),
+            "--device", "cuda");
+
+        Assert.Equal((int)ExitCode.DeviceUnavailable, code);
+        Assert.Contains("CUDA", err, StringComparison.Ordinal);
+    }
+}

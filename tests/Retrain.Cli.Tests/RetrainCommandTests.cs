@@ -1,0 +1,113 @@
+using Retrain.Errors;
+using Xunit;
+
+namespace Retrain.Cli.Tests;
+
+public class RetrainCommandTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args) =>
+        CliRunner.Run(RetrainCommand.Create(), RetrainCommand.Execute, args);
+
+    [Fact]
+    public void Defaults_AreRetrainPys()
+    {
+        var o = RetrainCommand.Bind(RetrainCommand.Create().Parse(["--image_dir", "food_images"]));
+
+        Assert.Equal("food_images", o.ImageDir);
+        Assert.Equal(4000, o.HowManyTrainingSteps);
+        Assert.Equal(0.01f, o.LearningRate);
+        Assert.Equal(10, o.TestingPercentage);
+        Assert.Equal(10, o.ValidationPercentage);
+        Assert.Equal(10, o.EvalStepInterval);
+        Assert.Equal(100, o.TrainBatchSize);
+        Assert.Equal(-1, o.TestBatchSize);
+        Assert.Equal(100, o.ValidationBatchSize);
+        Assert.Equal("final_result", o.FinalTensorName);
+        Assert.False(o.PrintMisclassifiedTestImages);
+        Assert.False(o.FlipLeftRight);
+        Assert.Equal(0, o.RandomCrop + o.RandomScale + o.RandomBrightness + o.IntermediateStoreFrequency);
+        Assert.EndsWith("output_graph.pb", o.OutputGraph, StringComparison.Ordinal);
+        Assert.EndsWith("output_labels.txt", o.OutputLabels, StringComparison.Ordinal);
+        Assert.EndsWith("bottleneck", o.BottleneckDir, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EqualsSyntaxAndBooleanFlags_BindLikeArgparse()
+    {
+        var o = RetrainCommand.Bind(RetrainCommand.Create().Parse(
+            ["--image_dir=imgs", "--how_many_training_steps=500", "--learning_rate", "0.05", "--print_misclassified_test_images", "--tfhub_module", "m.pb"]));
+
+        Assert.Equal("imgs", o.ImageDir);
+        Assert.Equal(500, o.HowManyTrainingSteps);
+        Assert.Equal(0.05f, o.LearningRate);
+        Assert.True(o.PrintMisclassifiedTestImages);
+        Assert.Equal("m.pb", o.TfhubModule);
+    }
+
+    [Fact]
+    public void UnknownFlag_IsAUsageErrorNamingIt()
+    {
+        var (code, _, err) = Run("--image_dir", "x", "--how_many_steps", "10");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains("--how_many_steps", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BadValue_IsAUsageErrorNamingTheFlag()
+    {
+        var (code, _, err) = Run("--image_dir", "x", "--how_many_training_steps", "many");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains("--how_many_training_steps", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingImageDir_IsAUsageError()
+    {
+        var (code, _, err) = Run("--how_many_training_steps", "10");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains("--image_dir", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--flip_left_right")]
+    [InlineData("--random_crop", "10")]
+    [InlineData("--random_scale", "10")]
+    [InlineData("--random_brightness", "10")]
+    [InlineData("--summaries_dir", "/tmp/logs")]
+    [InlineData("--saved_model_dir", "/tmp/sm")]
+    [InlineData("--intermediate_store_frequency", "100")]
+    [InlineData("--checkpoint_path", "/tmp/ckpt")]
+    public void FlagWithoutItsFeatureYet_FailsClearlyInsteadOfBeingIgnored(params string[] flag)
+    {
+        var (code, _, err) = Run(["--image_dir", "x", .. flag]);
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains(flag[0] + " is not supported yet", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PercentagesLeavingNoTrainingImages_AreRejectedBeforeAnyWork()
+    {
+        var (code, _, err) = Run("--image_dir", "x", "--testing_percentage", "60", "--validation_percentage", "40");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains("--testing_percentage/--validation_percentage", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingImageDir_OnDisk_IsABadDatasetError()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "retrain-no-such-dir-" + Guid.NewGuid().ToString("N"));
+        var (code, _, err) = Run("--image_dir", dir, "--output_graph", Path.Combine(Path.GetTempPath(), "retrain-cli-tests", "g.pb"));
+        Assert.Equal((int)ExitCode.BadDataset, code);
+        Assert.Contains(dir, err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_ListsRetrainPysFlags()
+    {
+        var (code, output, _) = Run("--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--image_dir", output, StringComparison.Ordinal);
+        Assert.Contains("--how_many_training_steps", output, StringComparison.Ordinal);
+        Assert.Contains("--tfhub_module", output, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,108 @@
+using Retrain.Tests.TestSupport;
+using Xunit;
+
+namespace Retrain.Tests;
+
+/// <summary>
+/// The product path end to end on real data: retrain on the shared flower photos with the shared MobileNet, then
+/// label-image on the graph it wrote. One run is shared by the tests below (it takes a few seconds).
+/// </summary>
+public sealed class RetrainFlowersFixture : IDisposable
+{
+    private readonly TempFolder folder = new();
+
+    public RetrainFlowersFixture()
+    {
+        ImageDir = SharedData.Path("datasets/flower_photos_dev");
+        Model = SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb");
+        Options = new RetrainOptions
+        {
+            ImageDir = ImageDir,
+            TfhubModule = Model,
+            OutputGraph = Path.Combine(folder.Path, "out", "output_graph.pb"),
+            OutputLabels = Path.Combine(folder.Path, "out", "output_labels.txt"),
+            BottleneckDir = Path.Combine(folder.Path, "bottlenecks"),
+        };
+        FirstLog = new LogCapture();
+        First = RetrainEngine.Run(Options, FirstLog.Logger, CancellationToken.None);
+    }
+
+    public string ImageDir { get; }
+
+    public string Model { get; }
+
+    public RetrainOptions Options { get; }
+
+    public LogCapture FirstLog { get; }
+
+    public RetrainResult First { get; }
+
+    public void Dispose() => folder.Dispose();
+}
+
+public class RetrainEngineTests(RetrainFlowersFixture run) : IClassFixture<RetrainFlowersFixture>
+{
+    [Fact]
+    public void Flowers_WithDefaultTrainingFlags_ReachAtLeast70PercentTestAccuracy()
+    {
+        Assert.Equal(["daisy", "dandelion", "roses", "sunflowers", "tulips"], run.First.Labels);
+        Assert.Equal(750, run.First.TrainingImages + run.First.ValidationImages + run.First.TestingImages);
+        Assert.Empty(run.First.SkippedImages);
+        Assert.True(run.First.Training.Test.Accuracy >= 0.70, $"test accuracy {run.First.Training.Test.Accuracy:P1}");
+        Assert.Contains(run.FirstLog.Events, e => e.RenderMessage().StartsWith("Final test accuracy = ", StringComparison.Ordinal));
+        Assert.Contains(run.FirstLog.Events, e => e.RenderMessage().StartsWith("Step 3999: Validation accuracy = ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Outputs_AreWrittenWithOneLabelPerLine()
+    {
+        Assert.True(new FileInfo(run.Options.OutputGraph).Length > 100_000);
+        Assert.Equal("daisy\ndandelion\nroses\nsunflowers\ntulips\n", File.ReadAllText(run.Options.OutputLabels));
+    }
+
+    [Fact]
+    public void LabelImage_OnTheWrittenGraph_GivesTheInProcessProbabilitiesForEveryTestImage()
+    {
+        var result = LabelImageEngine.Run(
+            new LabelImageOptions { Graph = run.Options.OutputGraph, Labels = run.Options.OutputLabels, Images = run.First.TestImages, TopK = 5 },
+            new LogCapture().Logger,
+            CancellationToken.None);
+
+        var classes = run.First.Labels.Count;
+        var expected = run.First.Training.Test.Probabilities;
+        Assert.Equal(run.First.TestImages.Count, result.Images.Count);
+        var worst = 0f;
+        for (var i = 0; i < result.Images.Count; i++)
+        {
+            for (var c = 0; c < classes; c++)
+            {
+                worst = Math.Max(worst, Math.Abs(result.Images[i].Probabilities[c] - expected[(i * classes) + c]));
+            }
+        }
+
+        Assert.True(worst <= 1e-4f, $"largest difference {worst}");
+    }
+
+    [Fact]
+    public void SecondRun_WithTheSameBottleneckDir_ComputesNoBottleneck()
+    {
+        var log = new LogCapture();
+        var second = RetrainEngine.Run(run.Options with { HowManyTrainingSteps = 20 }, log.Logger, CancellationToken.None);
+
+        Assert.Equal(0, second.BottlenecksComputed);
+        Assert.Equal(750, second.BottlenecksReused);
+        Assert.Contains(log.Events, e => e.RenderMessage().Contains("0 computed, 750 reused from cache", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SameSeed_GivesTheSameTrainedLayer()
+    {
+        var again = RetrainEngine.Run(
+            run.Options with { OutputGraph = run.Options.OutputGraph + ".again.pb" },
+            new LogCapture().Logger,
+            CancellationToken.None);
+
+        Assert.Equal(run.First.Training.Layer.Weights, again.Training.Layer.Weights);
+        Assert.Equal(run.First.Training.Test.Accuracy, again.Training.Test.Accuracy);
+    }
+}
