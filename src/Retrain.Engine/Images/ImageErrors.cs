@@ -9,7 +9,7 @@ internal static class ImageErrors
 
     public static RetrainException Create(string path, string reason, string fix, Exception? inner = null)
     {
-        var message = $"Cannot decode image '{path}': {reason}. Fix: {fix}.";
+        var message = $"Cannot load image '{path}': {reason}. Fix: {fix}.";
         return inner is null
             ? new RetrainException(ExitCode.BadImage, message)
             : new RetrainException(ExitCode.BadImage, message, inner);
