@@ -12,7 +12,8 @@ namespace Retrain.Images;
 ///   <c>png_set_strip_alpha</c> gives TF (a fully transparent pixel keeps whatever RGB the file stores).</item>
 /// <item>16-bit PNG keeps the high byte of each sample (Skia does this, matching TF's <c>png_set_strip_16</c>).</item>
 /// <item>Grayscale is replicated to R=G=B (TF's <c>png_set_gray_to_rgb</c> / libjpeg JCS_RGB output).</item>
-/// <item>Animated GIF: the first frame (TF's <c>expand_animations=False</c>); area outside it is black, as in TF.</item>
+/// <item>Animated GIF: the first frame (TF's <c>expand_animations=False</c>); area outside it is black, as in TF;
+///   transparent pixels are black too (TF 1.x returned the transparent index's palette colour instead).</item>
 /// <item>Truncated data is an error, as in TF's <c>decode_jpeg</c> (<c>try_recover_truncated=False</c>,
 ///   <c>acceptable_fraction=1</c>) -- this includes a JPEG that only lacks its final EOI marker.</item>
 /// </list>

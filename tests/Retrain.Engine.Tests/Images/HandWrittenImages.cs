@@ -91,9 +91,9 @@ internal static class HandWrittenImages
 
     /// <summary>
     /// An animated GIF89a of 2x2 frames over a 4-colour palette, looping; <paramref name="frames"/> holds 4 palette
-    /// indices per frame, row-major.
+    /// indices per frame, row-major. <paramref name="transparentIndex"/> marks one palette entry transparent.
     /// </summary>
-    public static byte[] AnimatedGif(byte[][] paletteRgb, params byte[][] frames)
+    public static byte[] AnimatedGif(byte[][] paletteRgb, byte[][] frames, int? transparentIndex = null)
     {
         var gif = new MemoryStream();
         gif.Write("GIF89a"u8);
@@ -109,7 +109,8 @@ internal static class HandWrittenImages
         gif.Write([3, 1, 0, 0, 0]);     // loop forever
         foreach (var frame in frames)
         {
-            gif.Write([0x21, 0xF9, 4, 0x04, 10, 0, 0, 0]); // graphic control: keep frame, 100 ms, no transparency
+            // graphic control: keep frame, 100 ms, optional transparent index
+            gif.Write([0x21, 0xF9, 4, (byte)(transparentIndex is null ? 0x04 : 0x05), 10, 0, (byte)(transparentIndex ?? 0), 0]);
             gif.Write([0x2C, 0, 0, 0, 0, 2, 0, 2, 0, 0]);  // image descriptor at (0,0), 2x2, no local table
             var lzw = Lzw2BitLiterals(frame);
             gif.WriteByte(2);                              // LZW minimum code size for a 4-colour palette

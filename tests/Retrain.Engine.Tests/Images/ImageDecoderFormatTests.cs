@@ -114,12 +114,26 @@ public class ImageDecoderFormatTests
     public void Decode_AnimatedGif_ReturnsTheFirstFrame()
     {
         byte[][] palette = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]];
-        var gif = HandWrittenImages.AnimatedGif(palette, [0, 1, 2, 3], [3, 3, 3, 3]);
+        var gif = HandWrittenImages.AnimatedGif(palette, [[0, 1, 2, 3], [3, 3, 3, 3]]);
 
         var image = ImageDecoder.Decode(gif, "anim.gif");
 
         Assert.Equal((2, 2), (image.Width, image.Height));
         Assert.Equal(new byte[] { 255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255 }, image.Pixels);
+    }
+
+    [Fact]
+    public void Decode_GifTransparentPixel_IsBlack()
+    {
+        // Pins our choice: Skia leaves a transparent pixel of the first frame as (0,0,0,0) and dropping alpha makes
+        // it black, like the area outside the first frame in TF. TF 1.x's gif_io ignored transparency and returned
+        // the palette colour of the transparent index (here white); transparent GIFs are rare in training sets.
+        byte[][] palette = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]];
+        var gif = HandWrittenImages.AnimatedGif(palette, [[0, 3, 3, 1]], transparentIndex: 3);
+
+        var image = ImageDecoder.Decode(gif, "transparent.gif");
+
+        Assert.Equal(new byte[] { 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 0 }, image.Pixels);
     }
 
     [Fact]
