@@ -39,6 +39,12 @@ internal static class SkiaPixelDecoder
             // Wraps the caller's memory without copying; the codec and data die before the pin is released.
             using var data = SKData.Create((IntPtr)bytes, encoded.Length);
             using var codec = SKCodec.Create(data) ?? throw Unrecognised(encoded, path);
+            if (codec.EncodedFormat == SKEncodedImageFormat.Wbmp)
+            {
+                // WBMP has no magic number: Skia "recognises" many short binary blobs as WBMP, so treat it as unknown.
+                throw Unrecognised(encoded, path);
+            }
+
             CheckFormat(codec, path);
 
             var origin = options.ApplyExifOrientation ? codec.EncodedOrigin : SKEncodedOrigin.TopLeft;

@@ -96,6 +96,20 @@ public class ImageDecoderErrorTests
     }
 
     [Fact]
+    public void Decode_ZeroFilledFile_IsNotAnImage()
+    {
+        // What an interrupted download or copy often leaves behind.
+        DecodeFails(new byte[4096], "zeros.jpg", "not a JPEG, PNG, BMP, GIF or WebP", "00 00 00 00");
+    }
+
+    [Fact]
+    public void Decode_BinaryThatSkiaTakesForWbmp_IsNotAnImage()
+    {
+        byte[] blob = [0, 0, 10, 10, .. new byte[20]];
+        DecodeFails(blob, "blob.jpg", "not a JPEG, PNG, BMP, GIF or WebP");
+    }
+
+    [Fact]
     public void Decode_TruncatedJpeg_Fails()
     {
         var jpeg = SmallJpeg();
