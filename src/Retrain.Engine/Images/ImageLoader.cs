@@ -1,0 +1,57 @@
+namespace Retrain.Images;
+
+/// <summary>
+/// The whole input pipeline of retrain.py (<c>add_jpeg_decoding</c>) and label_image.py
+/// (<c>read_tensor_from_image_file</c>): decode to RGB, TF1 bilinear resize, <c>(x - mean) / std</c>, written
+/// straight into one image's NHWC slot of a batch. The hot path of bottleneck creation: the decoded pixels live in a
+/// pooled buffer and are read by the resize as decoded (RGBA), and normalisation is fused into the resize.
+/// Thread-safe: call it from as many threads as there are cores.
+/// </summary>
+public static class ImageLoader
+{
+    /// <param name="destination">At least <see cref="ImagePreprocessing.TensorLength"/> floats, HWC order.</param>
+    public static void LoadInto(string path, ImagePreprocessing prep, Span<float> destination) =>
+        LoadInto(path, prep, destination, ImageDecodeOptions.Default);
+
+    public static void LoadInto(string path, ImagePreprocessing prep, Span<float> destination, ImageDecodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(prep);
+        prep.Validate();
+        CheckDestination(prep, destination);
+        using var file = EncodedImageFile.Read(path);
+        Load(file.Span, path, prep, destination, options);
+    }
+
+    public static void LoadInto(ReadOnlySpan<byte> encoded, string pathForMessages, ImagePreprocessing prep, Span<float> destination) =>
+        LoadInto(encoded, pathForMessages, prep, destination, ImageDecodeOptions.Default);
+
+    public static void LoadInto(
+        ReadOnlySpan<byte> encoded, string pathForMessages, ImagePreprocessing prep, Span<float> destination, ImageDecodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(prep);
+        prep.Validate();
+        CheckDestination(prep, destination);
+        Load(encoded, pathForMessages, prep, destination, options);
+    }
+
+    private static void Load(
+        ReadOnlySpan<byte> encoded, string path, ImagePreprocessing prep, Span<float> destination, ImageDecodeOptions options)
+    {
+        using var pixels = SkiaPixelDecoder.Decode(encoded, path, options, prep.Height, prep.Width);
+        // retrain.py multiplies by 1.0 / input_std (computed in double, used as float32) rather than dividing;
+        // doing the same keeps the last bit equal to its graph.
+        var invStd = (float)(1.0 / prep.Std);
+        TfBilinearResize.ResizeNormalize(pixels.Span, pixels.Width, pixels.Height, DecodedRgba.BytesPerPixel,
+            prep.Height, prep.Width, prep.Mean, invStd, destination);
+    }
+
+    private static void CheckDestination(ImagePreprocessing prep, Span<float> destination)
+    {
+        if (destination.Length != prep.TensorLength)
+        {
+            throw new ArgumentException(
+                $"The destination must hold exactly {prep.Height}x{prep.Width}x3 = {prep.TensorLength} floats, it has {destination.Length}.",
+                nameof(destination));
+        }
+    }
+}
