@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace Retrain.Training;
 
 /// <summary>
-/// The final layer while it trains: weights class-major (see <see cref="SoftmaxKernel"/>), with the loss, gradient and
+/// The final layer while it trains: weights class-major (see <see cref="LinearKernels"/>), with the loss, gradient and
 /// update of retrain.py's <c>add_final_retrain_ops</c> (mean sparse softmax cross-entropy, plain gradient descent).
 /// It owns its scratch buffers so a training step allocates nothing.
 /// </summary>
