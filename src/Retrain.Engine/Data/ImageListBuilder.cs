@@ -1,0 +1,182 @@
+using Retrain.Errors;
+using Serilog;
+
+namespace Retrain.Data;
+
+/// <summary>
+/// Finds the classes and images under the image directory and splits them, following retrain.py's
+/// <c>create_image_lists</c> and the class-count checks at the start of its <c>main</c>.
+/// </summary>
+public static class ImageListBuilder
+{
+    /// <summary>Folders with fewer images than this get retrain.py's "may cause issues" warning.</summary>
+    public const int FewImagesWarningThreshold = 20;
+
+    /// <summary>
+    /// Lists the classes of <paramref name="imageDir"/> (its immediate subfolders that hold at least one .jpg, .jpeg or
+    /// .png file, extension in any case) in code-point order of folder name, and splits each class's images.
+    /// <paramref name="imageDir"/> is kept exactly as given: it prefixes every returned path and every hashed name, so a
+    /// relative directory gives the same split on every machine, as it did in retrain.py.
+    /// </summary>
+    /// <exception cref="RetrainException">
+    /// BadDataset when the folder is missing, has fewer than two classes, or two folders map to one label; Usage for
+    /// impossible percentages; IoError when a folder cannot be listed.
+    /// </exception>
+    public static ImageLists Create(string imageDir, double testingPercentage, double validationPercentage, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(imageDir);
+        ArgumentNullException.ThrowIfNull(log);
+        CheckPercentages(testingPercentage, validationPercentage);
+
+        if (!Directory.Exists(imageDir))
+        {
+            var what = File.Exists(imageDir) ? "is a file, not a folder" : "not found";
+            throw new RetrainException(
+                ExitCode.BadDataset,
+                $"Image directory '{imageDir}' {what}. Pass as --image_dir a folder that holds one subfolder of images per class.");
+        }
+
+        var classes = new List<ImageClass>();
+        var folderByLabel = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var directoryName in ListClassFolders(imageDir))
+        {
+            log.Information("Looking for images in '{Folder:l}'", directoryName);
+            var fileNames = ListImageFiles(imageDir, directoryName);
+            if (fileNames.Count == 0)
+            {
+                log.Warning("No files found in '{Folder:l}'", directoryName);
+                continue;
+            }
+
+            if (fileNames.Count < FewImagesWarningThreshold)
+            {
+                log.Warning("Folder '{Folder:l}' has less than 20 images, which may cause issues.", directoryName);
+            }
+            else if (fileNames.Count > DatasetSplit.MaxImagesPerClass)
+            {
+                log.Warning(
+                    "Folder '{Folder:l}' has more than {MaxImagesPerClass} images. Some images will never be selected.",
+                    directoryName,
+                    DatasetSplit.MaxImagesPerClass);
+            }
+
+            var label = ClassLabel.FromDirectoryName(directoryName);
+            if (folderByLabel.TryGetValue(label, out var otherFolder))
+            {
+                throw new RetrainException(
+                    ExitCode.BadDataset,
+                    $"Folders '{otherFolder}' and '{directoryName}' in '{imageDir}' both get the label '{label}' (labels are "
+                    + "lower-cased folder names with every run of characters other than a-z and 0-9 turned into one space). "
+                    + "Rename or merge one of them.");
+            }
+
+            folderByLabel.Add(label, directoryName);
+            classes.Add(Split(imageDir, directoryName, label, fileNames, testingPercentage, validationPercentage));
+        }
+
+        CheckClassCount(imageDir, classes);
+        return new ImageLists(imageDir, classes);
+    }
+
+    private static ImageClass Split(
+        string imageDir,
+        string directoryName,
+        string label,
+        IReadOnlyList<string> fileNames,
+        double testingPercentage,
+        double validationPercentage)
+    {
+        var training = new List<string>();
+        var validation = new List<string>();
+        var testing = new List<string>();
+        foreach (var fileName in fileNames)
+        {
+            var path = PythonPath.Join(imageDir, directoryName, fileName);
+            var list = DatasetSplit.Assign(path, testingPercentage, validationPercentage) switch
+            {
+                DatasetPart.Validation => validation,
+                DatasetPart.Testing => testing,
+                _ => training,
+            };
+            list.Add(path);
+        }
+
+        return new ImageClass(label, directoryName, training, validation, testing);
+    }
+
+    private static List<string> ListClassFolders(string imageDir)
+    {
+        var names = Enumerate(imageDir, () => Directory.EnumerateDirectories(imageDir).Select(Path.GetFileName).OfType<string>());
+        names.Sort(CodePointOrder.Instance);
+        return names;
+    }
+
+    private static List<string> ListImageFiles(string imageDir, string directoryName)
+    {
+        var folder = PythonPath.Join(imageDir, directoryName);
+        var names = Enumerate(
+            folder,
+            () => Directory.EnumerateFiles(folder).Select(Path.GetFileName).OfType<string>().Where(HasImageExtension));
+
+        // retrain.py kept glob order, which depends on the file system; sorting makes every list reproducible.
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    private static bool HasImageExtension(string fileName)
+    {
+        var extension = Path.GetExtension(fileName.AsSpan());
+        return extension.Equals(".jpg", StringComparison.OrdinalIgnoreCase)
+            || extension.Equals(".jpeg", StringComparison.OrdinalIgnoreCase)
+            || extension.Equals(".png", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static List<string> Enumerate(string folder, Func<IEnumerable<string>> list)
+    {
+        try
+        {
+            return list().ToList();
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw new RetrainException(
+                ExitCode.IoError,
+                $"Cannot list folder '{folder}': {ex.Message} Check that it exists and is readable.",
+                ex);
+        }
+    }
+
+    private static void CheckPercentages(double testingPercentage, double validationPercentage)
+    {
+        static bool InRange(double value) => value is >= 0 and <= 100;
+
+        if (!InRange(testingPercentage) || !InRange(validationPercentage) || testingPercentage + validationPercentage > 100)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"--testing_percentage ({testingPercentage}) and --validation_percentage ({validationPercentage}) must each "
+                + "be between 0 and 100 and add up to at most 100.");
+        }
+    }
+
+    // retrain.py's main() makes these checks right after create_image_lists.
+    private static void CheckClassCount(string imageDir, List<ImageClass> classes)
+    {
+        const string Layout = "Put each class's images (.jpg, .jpeg or .png) in its own subfolder of --image_dir, e.g. "
+            + "'flowers/daisy/1.jpg' and 'flowers/roses/2.jpg' with --image_dir flowers.";
+        if (classes.Count == 0)
+        {
+            throw new RetrainException(
+                ExitCode.BadDataset,
+                $"No valid folders of images found at '{imageDir}'. {Layout}");
+        }
+
+        if (classes.Count == 1)
+        {
+            throw new RetrainException(
+                ExitCode.BadDataset,
+                $"Only one valid folder of images found at '{imageDir}' - multiple classes are needed for classification. "
+                + $"Found only '{classes[0].DirectoryName}'. {Layout}");
+        }
+    }
+}

@@ -1,0 +1,15 @@
+namespace Retrain.Training;
+
+/// <summary>
+/// The final evaluation on the test part. <see cref="Accuracy"/> is a fraction in [0, 1], or NaN with
+/// <see cref="Count"/> 0 when the test part is empty. <see cref="Probabilities"/> holds Count x classCount values,
+/// row-major, in the order of the test batch.
+/// </summary>
+public sealed record TestResult(
+    double Accuracy,
+    int Count,
+    IReadOnlyList<Misclassified> Misclassified,
+    float[] Probabilities);
+
+/// <summary>A test image the trained layer got wrong (retrain.py's --print_misclassified_test_images).</summary>
+public sealed record Misclassified(string Path, string PredictedLabel, string TrueLabel);

@@ -1,0 +1,103 @@
+using System.Numerics.Tensors;
+
+namespace Retrain.Training;
+
+/// <summary>
+/// The final layer while it trains: weights class-major (see <see cref="LinearKernels"/>), with the loss, gradient and
+/// update of retrain.py's <c>add_final_retrain_ops</c> (mean sparse softmax cross-entropy, plain gradient descent).
+/// It owns its scratch buffers so a training step allocates nothing.
+/// </summary>
+internal sealed class TrainableLayer
+{
+    private readonly float[] _gradientWeights;
+    private readonly float[] _gradientBiases;
+
+    public TrainableLayer(FinalLayer layer)
+    {
+        VectorLength = layer.BottleneckSize;
+        ClassCount = layer.ClassCount;
+        WeightsByClass = new float[layer.Weights.Length];
+        SoftmaxKernel.Transpose(layer.Weights, VectorLength, ClassCount, WeightsByClass);
+        Biases = (float[])layer.Biases.Clone();
+        _gradientWeights = new float[WeightsByClass.Length];
+        _gradientBiases = new float[ClassCount];
+    }
+
+    public int VectorLength { get; }
+
+    public int ClassCount { get; }
+
+    /// <summary>[ClassCount, VectorLength] row-major.</summary>
+    public float[] WeightsByClass { get; }
+
+    public float[] Biases { get; }
+
+    public ReadOnlySpan<float> GradientWeightsByClass => _gradientWeights;
+
+    public ReadOnlySpan<float> GradientBiases => _gradientBiases;
+
+    /// <summary>
+    /// Fills <paramref name="probabilities"/> (rows x ClassCount) for the given rows of <paramref name="data"/> and
+    /// returns the batch's summed cross-entropy and how many rows the arg-max predicts correctly.
+    /// </summary>
+    public (double CrossEntropySum, int Correct) Forward(LabeledVectors data, ReadOnlySpan<int> rows, Span<float> probabilities)
+    {
+        LinearKernels.Logits(
+            data.AllVectors, VectorLength, rows, WeightsByClass, Biases, probabilities[..(rows.Length * ClassCount)]);
+        var crossEntropySum = 0.0;
+        var correct = 0;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var label = data.Labels[rows[i]];
+            var p = probabilities.Slice(i * ClassCount, ClassCount);
+            var trueLogit = p[label];
+            var logSumExp = SoftmaxKernel.SoftmaxInPlace(p);
+            crossEntropySum += logSumExp - trueLogit;
+            if (SoftmaxKernel.ArgMax(p) == label)
+            {
+                correct++;
+            }
+        }
+
+        return (crossEntropySum, correct);
+    }
+
+    /// <summary>
+    /// The gradient of the mean cross-entropy over <paramref name="rows"/>, left in <see cref="GradientWeightsByClass"/>
+    /// and <see cref="GradientBiases"/>: dW = X^T (P - Y) / B, db = mean(P - Y). Returns the mean cross-entropy.
+    /// <paramref name="scratch"/> (at least rows x ClassCount) ends up holding (P - Y) / B.
+    /// </summary>
+    public double ComputeGradient(LabeledVectors data, ReadOnlySpan<int> rows, Span<float> scratch)
+    {
+        var (crossEntropySum, _) = Forward(data, rows, scratch);
+        Array.Clear(_gradientBiases);
+        var scale = 1f / rows.Length;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var label = data.Labels[rows[i]];
+            var error = scratch.Slice(i * ClassCount, ClassCount);
+            for (var c = 0; c < ClassCount; c++)
+            {
+                error[c] = (error[c] - (c == label ? 1f : 0f)) * scale;
+                _gradientBiases[c] += error[c];
+            }
+        }
+
+        LinearKernels.WeightGradient(data.AllVectors, VectorLength, rows, scratch, ClassCount, _gradientWeights);
+        return crossEntropySum / rows.Length;
+    }
+
+    /// <summary>One gradient descent step with the gradient last computed.</summary>
+    public void Descend(float learningRate)
+    {
+        TensorPrimitives.MultiplyAdd(_gradientWeights, -learningRate, WeightsByClass, WeightsByClass);
+        TensorPrimitives.MultiplyAdd(_gradientBiases, -learningRate, Biases, Biases);
+    }
+
+    /// <summary>Writes the current values into <paramref name="layer"/> in its [BottleneckSize, ClassCount] layout.</summary>
+    public void CopyTo(FinalLayer layer)
+    {
+        SoftmaxKernel.Transpose(WeightsByClass, ClassCount, VectorLength, layer.Weights);
+        Biases.CopyTo(layer.Biases, 0);
+    }
+}

@@ -1,0 +1,192 @@
+using Retrain.Errors;
+using Serilog;
+
+namespace Retrain.Training;
+
+/// <summary>
+/// Trains the final layer on cached bottlenecks: the training loop of retrain.py's <c>main</c> and its
+/// <c>run_final_eval</c>, with the same step numbering (0-based), evaluation schedule and log wording.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>
+    /// Runs <see cref="TrainingSettings.Steps"/> gradient descent steps, logging train accuracy, cross-entropy and
+    /// validation accuracy every <see cref="TrainingSettings.EvalStepInterval"/> steps and at the last step, then
+    /// evaluates on the test part. <paramref name="afterStep"/> gets the 0-based step index and the layer, already
+    /// updated, after every step (for intermediate graphs); the same layer object is returned in the result.
+    /// The same seed and inputs give bit-identical results on the same machine and runtime (SIMD width decides the
+    /// order of float sums, so another CPU may differ in the last bits).
+    /// </summary>
+    /// <exception cref="RetrainException">Usage for impossible settings; BadDataset when the training part is empty.</exception>
+    /// <exception cref="OperationCanceledException">When <paramref name="ct"/> is cancelled; checked every step.</exception>
+    public static TrainingResult Run(
+        LabeledVectors training,
+        LabeledVectors validation,
+        LabeledVectors testing,
+        IReadOnlyList<string> labels,
+        TrainingSettings settings,
+        ILogger log,
+        CancellationToken ct,
+        Action<int, FinalLayer>? afterStep = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(log);
+        CheckSettings(settings);
+        CheckParts(training, validation, testing, labels);
+        if (training.Count == 0)
+        {
+            throw new RetrainException(
+                ExitCode.BadDataset,
+                "The training set is empty: every image went to the testing or validation set. Lower "
+                + "--testing_percentage and --validation_percentage, or add images to the class folders of --image_dir.");
+        }
+
+        var rng = new Random(settings.Seed);
+        var layer = new FinalLayer(training.VectorLength, labels.Count, rng);
+        var trainable = new TrainableLayer(layer);
+        var trainSampler = new BatchSampler(training, labels.Count);
+        var validationSampler = new BatchSampler(validation, labels.Count);
+        if (validationSampler.IsEmpty)
+        {
+            log.Warning("Validation set is empty; skipping validation accuracy.");
+        }
+
+        var trainRows = new int[trainSampler.BatchLength(settings.TrainBatchSize)];
+        var validationRows = new int[validationSampler.BatchLength(settings.ValidationBatchSize)];
+        var probabilities = new float[Math.Max(trainRows.Length, validationRows.Length) * labels.Count];
+
+        var lastTrainAccuracy = double.NaN;
+        var lastCrossEntropy = double.NaN;
+        double? lastValidationAccuracy = null;
+        for (var step = 0; step < settings.Steps; step++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var batch = trainRows.AsSpan(0, trainSampler.Next(settings.TrainBatchSize, rng, trainRows));
+            trainable.ComputeGradient(training, batch, probabilities);
+            trainable.Descend(settings.LearningRate);
+
+            var isLastStep = step + 1 == settings.Steps;
+            if (step % settings.EvalStepInterval == 0 || isLastStep)
+            {
+                // retrain.py evaluates the batch it just trained on, with the weights after the update.
+                var (crossEntropySum, correct) = trainable.Forward(training, batch, probabilities);
+                lastTrainAccuracy = (double)correct / batch.Length;
+                lastCrossEntropy = crossEntropySum / batch.Length;
+                log.Information("Step {Step}: Train accuracy = {TrainAccuracy:0.0}%", step, lastTrainAccuracy * 100);
+                log.Information("Step {Step}: Cross entropy = {CrossEntropy:0.000000}", step, lastCrossEntropy);
+
+                if (!validationSampler.IsEmpty)
+                {
+                    var rows = validationRows.AsSpan(
+                        0, validationSampler.Next(settings.ValidationBatchSize, rng, validationRows));
+                    var (_, validationCorrect) = trainable.Forward(validation, rows, probabilities);
+                    lastValidationAccuracy = (double)validationCorrect / rows.Length;
+                    log.Information(
+                        "Step {Step}: Validation accuracy = {ValidationAccuracy:0.0}% (N={ValidationCount})",
+                        step,
+                        lastValidationAccuracy.Value * 100,
+                        rows.Length);
+                }
+            }
+
+            if (afterStep is not null)
+            {
+                trainable.CopyTo(layer);
+                afterStep(step, layer);
+            }
+        }
+
+        trainable.CopyTo(layer);
+        ct.ThrowIfCancellationRequested();
+        var test = Evaluate(trainable, testing, labels, settings.TestBatchSize, rng, log);
+        return new TrainingResult(layer, test, lastTrainAccuracy, lastCrossEntropy, lastValidationAccuracy);
+    }
+
+    // retrain.py's run_final_eval.
+    private static TestResult Evaluate(
+        TrainableLayer trainable,
+        LabeledVectors testing,
+        IReadOnlyList<string> labels,
+        int batchSize,
+        Random rng,
+        ILogger log)
+    {
+        var sampler = new BatchSampler(testing, labels.Count);
+        if (sampler.IsEmpty)
+        {
+            log.Warning("Test set is empty; skipping final test accuracy.");
+            return new TestResult(double.NaN, 0, [], []);
+        }
+
+        var rows = new int[sampler.BatchLength(batchSize)];
+        sampler.Next(batchSize, rng, rows);
+        var probabilities = new float[rows.Length * labels.Count];
+        var (_, correct) = trainable.Forward(testing, rows, probabilities);
+
+        var misclassified = new List<Misclassified>();
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var predicted = SoftmaxKernel.ArgMax(probabilities.AsSpan(i * labels.Count, labels.Count));
+            var truth = testing.Labels[rows[i]];
+            if (predicted != truth)
+            {
+                misclassified.Add(new Misclassified(testing.Paths[rows[i]], labels[predicted], labels[truth]));
+            }
+        }
+
+        var accuracy = (double)correct / rows.Length;
+        log.Information("Final test accuracy = {TestAccuracy:0.0}% (N={TestCount})", accuracy * 100, rows.Length);
+        return new TestResult(accuracy, rows.Length, misclassified, probabilities);
+    }
+
+    private static void CheckSettings(TrainingSettings settings)
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok)
+            {
+                throw new RetrainException(ExitCode.Usage, message);
+            }
+        }
+
+        const string BatchHint = "must be a positive number of images, or -1 for the whole set";
+        Require(settings.Steps >= 0, $"--how_many_training_steps must not be negative (got {settings.Steps}).");
+        Require(
+            float.IsFinite(settings.LearningRate) && settings.LearningRate > 0,
+            $"--learning_rate must be a positive number (got {settings.LearningRate}).");
+        Require(settings.EvalStepInterval > 0, $"--eval_step_interval must be at least 1 (got {settings.EvalStepInterval}).");
+        Require(settings.TrainBatchSize != 0, $"--train_batch_size {BatchHint} (got 0).");
+        Require(settings.ValidationBatchSize != 0, $"--validation_batch_size {BatchHint} (got 0).");
+        Require(settings.TestBatchSize != 0, $"--test_batch_size {BatchHint} (got 0).");
+    }
+
+    private static void CheckParts(
+        LabeledVectors training,
+        LabeledVectors validation,
+        LabeledVectors testing,
+        IReadOnlyList<string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(validation);
+        ArgumentNullException.ThrowIfNull(testing);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Count == 0)
+        {
+            throw new ArgumentException("At least one label is needed.", nameof(labels));
+        }
+
+        foreach (var part in new[] { training, validation, testing })
+        {
+            if (part.VectorLength != training.VectorLength)
+            {
+                throw new ArgumentException(
+                    $"All parts need vectors of one length; got {training.VectorLength} and {part.VectorLength}.");
+            }
+
+            if (part.Labels.Any(label => label >= labels.Count))
+            {
+                throw new ArgumentException($"A class index is not below the label count {labels.Count}.");
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace Retrain.Training;
+
+/// <summary>
+/// The training flags of retrain.py, with its defaults. A negative batch size means the whole part, in order.
+/// <see cref="Seed"/> makes a run repeatable (retrain.py had none): it seeds one <see cref="Random"/> that draws the
+/// initial weights and then every batch. A seeded System.Random keeps its original algorithm across .NET versions
+/// (the runtime preserves it for compatibility), so a seed names the same batches on every machine.
+/// </summary>
+public sealed record TrainingSettings(
+    int Steps = 4000,
+    float LearningRate = 0.01f,
+    int EvalStepInterval = 10,
+    int TrainBatchSize = 100,
+    int ValidationBatchSize = 100,
+    int TestBatchSize = -1,
+    int Seed = 0);

@@ -1,0 +1,271 @@
+using System.Text.RegularExpressions;
+using Retrain.Errors;
+using Retrain.Tests.TestSupport;
+using Retrain.Training;
+using Serilog.Events;
+using Xunit;
+
+namespace Retrain.Tests.Training;
+
+public class TrainerTests
+{
+    private const int Length = 64;
+    private const int Classes = 5;
+    private static readonly string[] Labels = ["daisy", "dandelion", "roses", "sunflowers", "tulips"];
+
+    private static readonly TrainingSettings Quick = new(Steps: 300, LearningRate: 0.05f, EvalStepInterval: 50);
+
+    [Fact]
+    public void Run_SeparableClusters_ReachesHighTestAccuracy()
+    {
+        var (training, validation, testing) = Clusters();
+
+        var result = Trainer.Run(training, validation, testing, Labels, Quick, new LogCapture().Logger, TestContext.Current.CancellationToken);
+
+        Assert.True(result.Test.Accuracy > 0.95, $"test accuracy {result.Test.Accuracy}");
+        Assert.Equal(testing.Count, result.Test.Count);
+        Assert.Equal(testing.Count * Classes, result.Test.Probabilities.Length);
+        Assert.True(result.LastTrainAccuracy > 0.95);
+        Assert.True(result.LastValidationAccuracy > 0.95);
+        Assert.InRange(result.LastCrossEntropy, 0, 0.5);
+        Assert.Equal(Length, result.Layer.BottleneckSize);
+        Assert.Equal(Classes, result.Layer.ClassCount);
+    }
+
+    [Fact]
+    public void Run_LogsRetrainPyLinesAtEvalStepsAndTheLastStep()
+    {
+        var (training, validation, testing) = Clusters();
+        var log = new LogCapture();
+
+        Trainer.Run(training, validation, testing, Labels, Quick with { Steps = 25, EvalStepInterval = 10 }, log.Logger, TestContext.Current.CancellationToken);
+
+        var lines = log.Messages(LogEventLevel.Information).ToList();
+        Assert.Equal(
+            ["0", "10", "20", "24"],
+            lines.Select(l => Regex.Match(l, @"^Step (\d+): Train accuracy = \d+\.\d%$")).Where(m => m.Success).Select(m => m.Groups[1].Value));
+        Assert.Equal(4, lines.Count(l => Regex.IsMatch(l, @"^Step \d+: Cross entropy = \d+\.\d{6}$")));
+        Assert.Equal(4, lines.Count(l => Regex.IsMatch(l, @"^Step \d+: Validation accuracy = \d+\.\d% \(N=100\)$")));
+        Assert.Matches(@"^Final test accuracy = \d+\.\d% \(N=200\)$", lines[^1]);
+
+        var first = log.Events.First(e => e.MessageTemplate.Text.Contains("Train accuracy"));
+        Assert.Equal(0, ((ScalarValue)first.Properties["Step"]).Value);
+        Assert.IsType<double>(((ScalarValue)first.Properties["TrainAccuracy"]).Value);
+    }
+
+    [Fact]
+    public void Run_SameSeed_GivesBitIdenticalResults_OtherSeedDiffers()
+    {
+        var (training, validation, testing) = Clusters();
+        var settings = Quick with { Steps = 60, Seed = 11 };
+
+        var first = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var second = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var other = Trainer.Run(training, validation, testing, Labels, settings with { Seed = 12 }, new LogCapture().Logger, TestContext.Current.CancellationToken);
+
+        Assert.Equal(first.Layer.Weights, second.Layer.Weights);
+        Assert.Equal(first.Layer.Biases, second.Layer.Biases);
+        Assert.Equal(first.Test.Probabilities, second.Test.Probabilities);
+        Assert.Equal(first.LastCrossEntropy, second.LastCrossEntropy);
+        Assert.NotEqual(first.Layer.Weights, other.Layer.Weights);
+    }
+
+    [Fact]
+    public void Run_EmptyValidation_TrainsAndSaysSo()
+    {
+        var (training, _, testing) = Clusters();
+        var log = new LogCapture();
+
+        var result = Trainer.Run(training, LabeledVectors.Empty(Length), testing, Labels, Quick, log.Logger, TestContext.Current.CancellationToken);
+
+        Assert.Null(result.LastValidationAccuracy);
+        Assert.True(result.Test.Accuracy > 0.95);
+        Assert.Contains("Validation set is empty; skipping validation accuracy.", log.Messages(LogEventLevel.Warning));
+        Assert.DoesNotContain(log.Messages(LogEventLevel.Information), l => l.Contains("Validation accuracy"));
+    }
+
+    [Fact]
+    public void Run_EmptyTest_ReportsNoTestAccuracy()
+    {
+        var (training, validation, _) = Clusters();
+        var log = new LogCapture();
+
+        var result = Trainer.Run(training, validation, LabeledVectors.Empty(Length), Labels, Quick, log.Logger, TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, result.Test.Count);
+        Assert.True(double.IsNaN(result.Test.Accuracy));
+        Assert.Empty(result.Test.Misclassified);
+        Assert.Contains("Test set is empty; skipping final test accuracy.", log.Messages(LogEventLevel.Warning));
+    }
+
+    [Fact]
+    public void Run_ClassMissingFromValidationAndTest_StillRuns()
+    {
+        var (training, validation, testing) = Clusters();
+        var withoutRoses = Without(validation, label: 2);
+
+        var result = Trainer.Run(training, withoutRoses, Without(testing, label: 2), Labels, Quick, new LogCapture().Logger, TestContext.Current.CancellationToken);
+
+        Assert.True(result.LastValidationAccuracy > 0.95);
+        Assert.Equal(160, result.Test.Count);
+    }
+
+    [Fact]
+    public void Run_EmptyTraining_IsBadDataset()
+    {
+        var (_, validation, testing) = Clusters();
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(LabeledVectors.Empty(Length), validation, testing, Labels, Quick, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.BadDataset, error.Code);
+        Assert.Contains("--testing_percentage", error.Message);
+    }
+
+    [Theory]
+    [InlineData(-1, 0.01f, 10, 100, 100, -1, "--how_many_training_steps")]
+    [InlineData(10, float.NaN, 10, 100, 100, -1, "--learning_rate")]
+    [InlineData(10, 0f, 10, 100, 100, -1, "--learning_rate")]
+    [InlineData(10, 0.01f, 0, 100, 100, -1, "--eval_step_interval")]
+    [InlineData(10, 0.01f, 10, 0, 100, -1, "--train_batch_size")]
+    [InlineData(10, 0.01f, 10, 100, 0, -1, "--validation_batch_size")]
+    [InlineData(10, 0.01f, 10, 100, 100, 0, "--test_batch_size")]
+    public void Run_ImpossibleSettings_AreUsageErrors(int steps, float rate, int interval, int train, int validation, int test, string flag)
+    {
+        var parts = Clusters();
+        var settings = new TrainingSettings(steps, rate, interval, train, validation, test);
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.StartsWith(flag, error.Message);
+    }
+
+    [Fact]
+    public void Run_Cancelled_StopsAtTheNextStep()
+    {
+        var (training, validation, testing) = Clusters();
+        using var cancellation = new CancellationTokenSource();
+        var stepsSeen = new List<int>();
+
+        Assert.Throws<OperationCanceledException>(() => Trainer.Run(
+            training, validation, testing, Labels, Quick with { Steps = 1_000_000 }, new LogCapture().Logger, cancellation.Token,
+            (step, _) =>
+            {
+                stepsSeen.Add(step);
+                if (step == 3)
+                {
+                    cancellation.Cancel();
+                }
+            }));
+
+        Assert.Equal([0, 1, 2, 3], stepsSeen);
+    }
+
+    [Fact]
+    public void Run_AfterStep_SeesTheUpdatedLayerEveryStep()
+    {
+        var (training, validation, testing) = Clusters();
+        var steps = new List<int>();
+        float[]? lastWeights = null;
+        FinalLayer? seen = null;
+
+        var result = Trainer.Run(
+            training, validation, testing, Labels, Quick with { Steps = 12 }, new LogCapture().Logger, TestContext.Current.CancellationToken,
+            (step, layer) =>
+            {
+                steps.Add(step);
+                lastWeights = (float[])layer.Weights.Clone();
+                seen = layer;
+            });
+
+        Assert.Equal(Enumerable.Range(0, 12), steps);
+        Assert.Same(result.Layer, seen);
+        Assert.Equal(result.Layer.Weights, lastWeights);
+    }
+
+    [Fact]
+    public void Run_DoesNotAllocateOnPlainSteps()
+    {
+        var (training, validation, testing) = Clusters();
+        var allocated = new long[40];
+
+        Trainer.Run(
+            training, validation, testing, Labels, Quick with { Steps = 40, EvalStepInterval = 20 }, new LogCapture().Logger, TestContext.Current.CancellationToken,
+            (step, _) => allocated[step] = GC.GetAllocatedBytesForCurrentThread());
+
+        // Steps 2..19 neither evaluate nor log.
+        Assert.Equal(allocated[2], allocated[19]);
+    }
+
+    [Fact]
+    public void Run_ZeroSteps_OnlyEvaluates()
+    {
+        var (training, validation, testing) = Clusters();
+
+        var result = Trainer.Run(training, validation, testing, Labels, Quick with { Steps = 0 }, new LogCapture().Logger, TestContext.Current.CancellationToken);
+
+        Assert.True(double.IsNaN(result.LastTrainAccuracy));
+        Assert.Null(result.LastValidationAccuracy);
+        Assert.Equal(testing.Count, result.Test.Count);
+        Assert.Equal(new float[Classes], result.Layer.Biases);
+    }
+
+    [Fact]
+    public void Run_ReportsMisclassifiedTestImages()
+    {
+        var (training, validation, testing) = Clusters(separation: 2.0);
+
+        // Relabel two test images: the trained layer still predicts their true cluster, so both count as mistakes.
+        var labels = (int[])testing.Labels.Clone();
+        labels[0] = 3; // a class-0 image now claims to be sunflowers
+        labels[^1] = 1; // a class-4 image now claims to be dandelion
+        var relabelled = new LabeledVectors(Length, testing.AllVectors.ToArray(), labels, testing.Paths);
+
+        var result = Trainer.Run(training, validation, relabelled, Labels, Quick, new LogCapture().Logger, TestContext.Current.CancellationToken);
+
+        Assert.Equal((relabelled.Count - 2) / (double)relabelled.Count, result.Test.Accuracy);
+        Assert.Equal(
+            [new Misclassified(testing.Paths[0], "daisy", "sunflowers"), new Misclassified(testing.Paths[^1], "tulips", "dandelion")],
+            result.Test.Misclassified);
+    }
+
+    [Fact]
+    public void Run_PositiveTestBatchSize_SamplesThatMany()
+    {
+        var (training, validation, testing) = Clusters();
+
+        var result = Trainer.Run(
+            training, validation, testing, Labels, Quick with { TestBatchSize = 50, TrainBatchSize = -1 }, new LogCapture().Logger, TestContext.Current.CancellationToken);
+
+        Assert.Equal(50, result.Test.Count);
+        Assert.Equal(50 * Classes, result.Test.Probabilities.Length);
+        Assert.True(result.Test.Accuracy > 0.9);
+    }
+
+    [Fact]
+    public void Run_PartsOfDifferentVectorLengths_Throws()
+    {
+        var (training, validation, _) = Clusters();
+
+        Assert.Throws<ArgumentException>(
+            () => Trainer.Run(training, validation, LabeledVectors.Empty(Length + 1), Labels, Quick, new LogCapture().Logger, TestContext.Current.CancellationToken));
+    }
+
+    // Centres 0.5 apart per dimension overlap a little (a few percent of mistakes); 2.0 apart they never do.
+    private static (LabeledVectors Training, LabeledVectors Validation, LabeledVectors Testing) Clusters(double separation = 0.5) =>
+        (SyntheticVectors.Clusters(Classes, 100, Length, separation, centreSeed: 1, sampleSeed: 2),
+         SyntheticVectors.Clusters(Classes, 20, Length, separation, centreSeed: 1, sampleSeed: 3),
+         SyntheticVectors.Clusters(Classes, 40, Length, separation, centreSeed: 1, sampleSeed: 4));
+
+    private static LabeledVectors Without(LabeledVectors part, int label)
+    {
+        var keep = Enumerable.Range(0, part.Count).Where(i => part.Labels[i] != label).ToArray();
+        return new LabeledVectors(
+            part.VectorLength,
+            keep.SelectMany(i => part.Vector(i).ToArray()).ToArray(),
+            keep.Select(i => part.Labels[i]).ToArray(),
+            keep.Select(i => part.Paths[i]).ToArray());
+    }
+}
