@@ -50,6 +50,24 @@ public sealed class TfGraphBuilder
         return name;
     }
 
+    public string StringConst(string name, byte[] value)
+    {
+        var node = Add("Const", name);
+        node.Attr["dtype"] = new AttrValue { Type = DataType.DtString };
+        var tensor = new TensorProto { Dtype = DataType.DtString, TensorShape = new TensorShapeProto() };
+        tensor.StringVal.Add(ByteString.CopyFrom(value));
+        node.Attr["value"] = new AttrValue { Tensor = tensor };
+        return name;
+    }
+
+    /// <summary>Declares a node's output shape the way TF writes it with add_shapes=True ("_output_shapes").</summary>
+    public void DeclareOutputShape(string name, params long[] shape)
+    {
+        var list = new AttrValue.Types.ListValue();
+        list.Shape.Add(ShapeOf(shape));
+        Graph.Node.Single(n => n.Name == name).Attr["_output_shapes"] = new AttrValue { List = list };
+    }
+
     public string Op(string op, string name, string[] inputs, params (string Key, AttrValue Value)[] attrs)
     {
         var node = Add(op, name);
