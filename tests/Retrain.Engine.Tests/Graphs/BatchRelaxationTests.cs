@@ -37,6 +37,7 @@ public class BatchRelaxationTests
     [InlineData("reshape")]
     [InlineData("squeeze-all")]
     [InlineData("mean-over-batch")]
+    [InlineData("higher-rank-constant")]
     public void Import_GraphThatDependsOnItsBatch_FallsBackToFixedBatchOne(string kind)
     {
         var g = new TfGraphBuilder();
@@ -49,6 +50,12 @@ public class BatchRelaxationTests
                 break;
             case "squeeze-all":
                 g.Op("Squeeze", "out", ["x"]); // removes the batch of 1 too
+                break;
+            case "higher-rank-constant":
+                g.Const("zeros", new float[4], 1, 1, 1, 2, 2, 1); // rank 6 against rank 4: the batch would move to dimension 2
+                g.IntConst("flat", [1, 4], 2);
+                g.Op("Add", "sum", ["x", "zeros"]);
+                g.Op("Reshape", "out", ["sum", "flat"]);
                 break;
             default:
                 g.IntConst("axes", [0, 3], 2);

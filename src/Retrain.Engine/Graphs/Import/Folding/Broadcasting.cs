@@ -11,6 +11,13 @@ internal static class Broadcasting
     public static long[]? Shape(long[] a, long[] b, Action? batchConflict = null)
     {
         var rank = Math.Max(a.Length, b.Length);
+        if ((a.Length < rank && a.Length > 0 && a[0] == TfValue.BatchDim) || (b.Length < rank && b.Length > 0 && b[0] == TfValue.BatchDim))
+        {
+            // A higher-rank operand would push the batch out of dimension 0.
+            batchConflict?.Invoke();
+            return null;
+        }
+
         var result = new long[rank];
         for (var i = 0; i < rank; i++)
         {
