@@ -104,6 +104,24 @@ public class LayoutAndHeadSemanticsTests
     }
 
     [Fact]
+    public void ConcatV2_OfChannelsFirstValueAndConstant_KeepsTheConstantPerPixel()
+    {
+        var x = ReferenceOps.Values(2 * 2 * 1, seed: 18);
+        var g = new TfGraphBuilder();
+        g.Placeholder("x", 1, 2, 2, 1);
+        g.Const("f", [3f], 1, 1, 1, 1);
+        g.Const("extra", [10, 20, 30, 40, 50, 60, 70, 80], 1, 2, 2, 2);
+        g.IntConst("axis", [3]);
+        g.Op("Conv2D", "conv", ["x", "f"], Ints("strides", 1, 1, 1, 1), Str("padding", "VALID"));
+        g.Op("ConcatV2", "concat", ["conv", "extra", "axis"]);
+
+        var actual = GraphRun.Once(g.Graph, "x", "concat", x, out var imported);
+
+        Assert.False(imported.BatchIsDynamic); // the constant has a batch of 1
+        GraphRun.AssertClose([3 * x[0], 10, 20, 3 * x[1], 30, 40, 3 * x[2], 50, 60, 3 * x[3], 70, 80], actual, 1e-6);
+    }
+
+    [Fact]
     public void Add_OfChannelsFirstConvAndNhwcInput_AddsElementwise()
     {
         var x = ReferenceOps.Values(3 * 3 * 2, seed: 16);

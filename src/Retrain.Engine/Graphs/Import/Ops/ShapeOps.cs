@@ -103,6 +103,13 @@ internal static class ShapeOps
         var names = new List<string>();
         for (var i = 0; i < parts.Count; i++)
         {
+            if (parts[i] is ConstValue constant && channelsFirst)
+            {
+                // Permute constant parts now rather than emitting a Transpose of an initializer.
+                names.Add(ctx.AddInitializer($"{node.Name}/part{i}", constant.Tensor.Transpose(LayoutMath.ToChannelsFirstPerm)));
+                continue;
+            }
+
             var part = ctx.AsDynamic(parts[i], $"{node.Name}/part{i}");
             names.Add((channelsFirst ? ctx.InChannelsFirst(part) : ctx.InTensorFlowLayout(part)).OnnxName);
         }
