@@ -1,0 +1,110 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Retrain.Errors;
+using Retrain.Protos.TensorFlow;
+
+namespace Retrain.Graphs;
+
+/// <summary>Reads and writes frozen TensorFlow GraphDef files (the binary .pb that retrain.py reads and writes).</summary>
+public static class GraphDefFile
+{
+    /// <summary>
+    /// Parses the binary GraphDef at <paramref name="path"/>. Throws <see cref="RetrainException"/> with
+    /// <see cref="ExitCode.BadModel"/>, naming the file, when it is missing, unreadable or not a GraphDef.
+    /// </summary>
+    public static GraphDef Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new RetrainException(
+                ExitCode.BadModel,
+                $"Cannot read model file '{path}': {e.Message} Check that the path points to a frozen TensorFlow graph (.pb).",
+                e);
+        }
+
+        GraphDef graph;
+        try
+        {
+            graph = GraphDef.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw NotAGraph(path, $"it is not a valid GraphDef protobuf ({e.Message})", e);
+        }
+
+        if (graph.Node.Count == 0)
+        {
+            throw NotAGraph(path, "it contains no nodes", null);
+        }
+
+        for (var i = 0; i < graph.Node.Count; i++)
+        {
+            // Random bytes occasionally parse as a protobuf; real nodes always have a name and an op.
+            var node = graph.Node[i];
+            if (string.IsNullOrEmpty(node.Name) || string.IsNullOrEmpty(node.Op))
+            {
+                throw NotAGraph(path, $"node #{i} has no name or no op", null);
+            }
+        }
+
+        return graph;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="graph"/> atomically: a temporary file beside <paramref name="path"/> is written,
+    /// flushed to disk and renamed over it, so readers never see a half-written graph. I/O failures throw
+    /// <see cref="RetrainException"/> with <see cref="ExitCode.IoError"/>.
+    /// </summary>
+    public static void Save(GraphDef graph, string path)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(path);
+        var temporary = path + ".tmp-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                graph.WriteTo(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            TryDelete(temporary);
+            throw new RetrainException(
+                ExitCode.IoError,
+                $"Cannot write graph file '{path}': {e.Message} Check that the folder exists, is writable and has free space.",
+                e);
+        }
+    }
+
+    private static RetrainException NotAGraph(string path, string why, Exception? inner)
+    {
+        var message =
+            $"Model file '{path}' is not a TensorFlow GraphDef: {why}. The file may be truncated or in another format " +
+            "(a SavedModel folder or a checkpoint is not supported: freeze the graph to a .pb first).";
+        return inner is null
+            ? new RetrainException(ExitCode.BadModel, message)
+            : new RetrainException(ExitCode.BadModel, message, inner);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The original failure is what the user needs to see; a leftover temporary file is harmless.
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Retrain.Errors;
+using Retrain.Graphs;
+
+namespace Retrain.Inference;
+
+/// <summary>
+/// Runs a single-input, single-output float ONNX model on batches held in caller-owned spans. Thread-compatible,
+/// not thread-safe: one thread at a time per runner (it reuses its input/output buffers between calls); use one
+/// runner per thread for parallel inference.
+/// </summary>
+public sealed class ModelRunner : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly long[] _outputShapePerItem;
+    private readonly int _inputSizePerItem;
+    private readonly bool _batchIsDynamic;
+
+    // The two most recent batch sizes: a pass over a dataset alternates between full batches and one last partial one.
+    private RunBuffers? _recent;
+    private RunBuffers? _older;
+    private bool _disposed;
+
+    private ModelRunner(InferenceSession session, RunOptions runOptions, ModelSignature signature)
+    {
+        _session = session;
+        _runOptions = runOptions;
+        InputName = signature.InputName;
+        OutputName = signature.OutputName;
+        _inputNames = [InputName];
+        _outputNames = [OutputName];
+        _batchIsDynamic = signature.BatchIsDynamic;
+        MaxBatchSize = signature.BatchIsDynamic ? int.MaxValue : 1;
+        InputShapePerItem = signature.InputShapePerItem;
+        _outputShapePerItem = signature.OutputShapePerItem;
+        _inputSizePerItem = checked((int)Product(InputShapePerItem));
+        OutputSizePerItem = checked((int)Product(_outputShapePerItem));
+    }
+
+    public string InputName { get; }
+
+    public string OutputName { get; }
+
+    /// <summary>1 when the model's batch dimension is fixed at 1, else <see cref="int.MaxValue"/>.</summary>
+    public int MaxBatchSize { get; }
+
+    /// <summary>The input shape of one item, without the batch dimension, e.g. [224,224,3].</summary>
+    public long[] InputShapePerItem { get; }
+
+    /// <summary>Number of output values per item, e.g. 1001.</summary>
+    public int OutputSizePerItem { get; }
+
+    /// <summary>
+    /// Creates a runner for a serialized ONNX model. Throws <see cref="RetrainException"/> with
+    /// <see cref="ExitCode.DeviceUnavailable"/> when the device cannot be used and <see cref="ExitCode.BadModel"/>
+    /// when the model is not a single float input -> single float output model with known per-item shapes.
+    /// </summary>
+    public static ModelRunner Create(byte[] onnxModel, InferenceSettings settings)
+    {
+        var session = SessionFactory.Create(onnxModel, settings);
+        RunOptions? runOptions = null;
+        try
+        {
+            var signature = ModelSignature.Read(session);
+            runOptions = new RunOptions();
+            return new ModelRunner(session, runOptions, signature);
+        }
+        catch
+        {
+            runOptions?.Dispose();
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Creates a runner for an imported TF graph.</summary>
+    public static ModelRunner Create(ImportedGraph graph, InferenceSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return Create(graph.OnnxModel, settings);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="batchSize"/> items: <paramref name="input"/> holds them back to back in the model's
+    /// layout (NHWC for imported graphs) and <paramref name="output"/> receives batchSize x
+    /// <see cref="OutputSizePerItem"/> values.
+    /// </summary>
+    public void Run(ReadOnlySpan<float> input, int batchSize, Span<float> output)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(batchSize, MaxBatchSize);
+        var inputCount = (long)batchSize * _inputSizePerItem;
+        var outputCount = (long)batchSize * OutputSizePerItem;
+        if (input.Length != inputCount)
+        {
+            throw new ArgumentException($"expected {inputCount} input values for a batch of {batchSize}, got {input.Length}", nameof(input));
+        }
+
+        if (output.Length < outputCount)
+        {
+            throw new ArgumentException($"output holds {output.Length} values, a batch of {batchSize} needs {outputCount}", nameof(output));
+        }
+
+        var buffers = BuffersFor(batchSize);
+        input.CopyTo(buffers.Input);
+        _session.Run(_runOptions, _inputNames, [buffers.InputValue], _outputNames, [buffers.OutputValue]);
+        buffers.Output.AsSpan(0, (int)outputCount).CopyTo(output);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _recent?.Dispose();
+        _older?.Dispose();
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+
+    private RunBuffers BuffersFor(int batchSize)
+    {
+        if (_recent?.BatchSize == batchSize)
+        {
+            return _recent;
+        }
+
+        if (_older?.BatchSize == batchSize)
+        {
+            (_recent, _older) = (_older, _recent);
+            return _recent!;
+        }
+
+        long[] inputShape = [batchSize, .. InputShapePerItem];
+        long[] outputShape = _batchIsDynamic ? [batchSize, .. _outputShapePerItem] : _outputShapePerItem;
+        var created = RunBuffers.Create(batchSize, inputShape, outputShape);
+        _older?.Dispose();
+        _older = _recent;
+        _recent = created;
+        return created;
+    }
+
+    private static long Product(long[] shape)
+    {
+        long n = 1;
+        foreach (var d in shape)
+        {
+            n *= d;
+        }
+
+        return n;
+    }
+
+    /// <summary>The model's single input and output as ONNX Runtime reports them, checked for what Run supports.</summary>
+    private sealed record ModelSignature(string InputName, string OutputName, bool BatchIsDynamic, long[] InputShapePerItem, long[] OutputShapePerItem)
+    {
+        public static ModelSignature Read(InferenceSession session)
+        {
+            if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count != 1)
+            {
+                throw Bad($"it has {session.InputMetadata.Count} inputs and {session.OutputMetadata.Count} outputs; exactly one of each is supported");
+            }
+
+            var (inputName, input) = session.InputMetadata.First();
+            var (outputName, output) = session.OutputMetadata.First();
+            if (!input.IsTensor || input.ElementDataType != TensorElementType.Float ||
+                !output.IsTensor || output.ElementDataType != TensorElementType.Float)
+            {
+                throw Bad("its input and output must be float32 tensors");
+            }
+
+            var inputDims = input.Dimensions;
+            var outputDims = output.Dimensions;
+            if (inputDims.Length == 0 || inputDims.Skip(1).Any(static d => d <= 0))
+            {
+                throw Bad($"input '{inputName}' has shape [{string.Join(",", inputDims)}]; only the batch dimension may be unknown");
+            }
+
+            var dynamic = inputDims[0] < 0;
+            if (!dynamic && inputDims[0] != 1)
+            {
+                throw Bad($"input '{inputName}' has a fixed batch of {inputDims[0]}; only a batch of 1 or a dynamic batch is supported");
+            }
+
+            long[] outputPerItem;
+            if (dynamic)
+            {
+                if (outputDims.Length == 0 || outputDims[0] >= 0 || outputDims.Skip(1).Any(static d => d <= 0))
+                {
+                    throw Bad($"output '{outputName}' has shape [{string.Join(",", outputDims)}]; with a dynamic batch it must be [batch, known sizes...]");
+                }
+
+                outputPerItem = outputDims.Skip(1).Select(static d => (long)d).ToArray();
+            }
+            else
+            {
+                if (outputDims.Any(static d => d <= 0))
+                {
+                    throw Bad($"output '{outputName}' has shape [{string.Join(",", outputDims)}] with unknown dimensions");
+                }
+
+                outputPerItem = outputDims.Select(static d => (long)d).ToArray();
+            }
+
+            return new ModelSignature(inputName, outputName, dynamic, inputDims.Skip(1).Select(static d => (long)d).ToArray(), outputPerItem);
+        }
+
+        private static RetrainException Bad(string why) =>
+            new(ExitCode.BadModel, $"The ONNX model cannot be run by retrain: {why}.");
+    }
+}

@@ -1,0 +1,66 @@
+using Microsoft.ML.OnnxRuntime;
+using Retrain.Errors;
+
+namespace Retrain.Inference;
+
+/// <summary>Creates ONNX Runtime sessions with retrain's settings; the caller owns the returned session.</summary>
+internal static class SessionFactory
+{
+    public const string CudaProvider = "CUDAExecutionProvider";
+
+    public static InferenceSession Create(byte[] onnxModel, InferenceSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(onnxModel);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.IntraOpThreads, nameof(settings));
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = settings.IntraOpThreads,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+
+            // ORT logs to stderr itself; the engine reports through exceptions only.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+
+        if (settings.Device == ExecutionDevice.Cuda)
+        {
+            AddCuda(options);
+        }
+
+        try
+        {
+            // The session copies what it needs from the options, which are disposed on return.
+            return new InferenceSession(onnxModel, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new RetrainException(ExitCode.BadModel,
+                $"ONNX Runtime cannot load the model: {e.Message} The model may be corrupt or use operators this ONNX Runtime lacks.",
+                e);
+        }
+    }
+
+    private static void AddCuda(SessionOptions options)
+    {
+        var providers = OrtEnv.Instance().GetAvailableProviders();
+        if (!providers.Contains(CudaProvider, StringComparer.Ordinal))
+        {
+            throw new RetrainException(ExitCode.DeviceUnavailable,
+                $"--device cuda was requested, but this build of retrain has no CUDA support: its ONNX Runtime is the CPU-only " +
+                $"build (available execution providers: {string.Join(", ", providers)}). Use --device cpu.");
+        }
+
+        try
+        {
+            options.AppendExecutionProvider_CUDA(0);
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            throw new RetrainException(ExitCode.DeviceUnavailable,
+                $"--device cuda was requested, but CUDA could not be initialised ({e.Message}). Check the NVIDIA driver and " +
+                "CUDA/cuDNN libraries, or use --device cpu.",
+                e);
+        }
+    }
+}
