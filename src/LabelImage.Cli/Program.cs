@@ -1,4 +1,4 @@
 using LabelImage.Cli;
-using Retrain.Cli.Shared;
+using Retrain.Cli.Common;
 
 return CommandHost.Run(LabelImageCommand.Create(), args, LabelImageCommand.Execute);

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Retrain.Cli.Shared;
+using Retrain.Cli.Common;
 
 namespace Retrain.Cli.Tests;
 

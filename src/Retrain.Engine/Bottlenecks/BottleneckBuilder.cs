@@ -56,7 +56,7 @@ public sealed class BottleneckBuilder
             linked.Cancel();
             try
             {
-                producer.Wait(TimeSpan.FromSeconds(10));
+                producer.Wait(TimeSpan.FromSeconds(10), CancellationToken.None);
             }
             catch (AggregateException)
             {

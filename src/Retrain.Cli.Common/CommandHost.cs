@@ -5,7 +5,7 @@ using Retrain.Errors;
 using Serilog;
 using Serilog.Events;
 
-namespace Retrain.Cli.Shared;
+namespace Retrain.Cli.Common;
 
 /// <summary>
 /// What both commands share around their one engine call: parse errors become usage errors (exit 2) naming the flag,
@@ -13,7 +13,7 @@ namespace Retrain.Cli.Shared;
 /// <see cref="RetrainException"/> prints its message and exits with its code, and anything else is a bug whose stack
 /// trace is printed (exit 1).
 /// </summary>
-internal static class CommandHost
+public static class CommandHost
 {
     public delegate ExitCode Body(ParseResult parsed, ILogger log, TextWriter stdout, CancellationToken ct);
 
@@ -43,7 +43,7 @@ internal static class CommandHost
         var configuration = new LoggerConfiguration().MinimumLevel.Is(level?.Invoke(parsed) ?? LogEventLevel.Information);
         using var logger = (ReferenceEquals(stderr, Console.Error)
                 ? configuration.WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: CultureInfo.InvariantCulture)
-                : configuration.WriteTo.TextWriter(stderr, outputTemplate: template, formatProvider: CultureInfo.InvariantCulture))
+                : configuration.WriteTo.Sink(new TextWriterSink(stderr, template)))
             .CreateLogger();
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
