@@ -1,5 +1,6 @@
 using System.Globalization;
 using Retrain.Graphs;
+using Retrain.Images;
 using Retrain.Inference;
 using Retrain.Tests.TestSupport;
 using Xunit;
@@ -123,8 +124,11 @@ public class MobileNetImportTests
         var input = new float[images.Count * perItem];
         for (var i = 0; i < images.Count; i++)
         {
-            var bmp = BmpImage.Read(SharedData.Path("images/imagenet/" + images[i]));
-            TfResize.ToMobileNetInput(bmp, side).CopyTo(input, i * perItem);
+            // The product's own decode + TF1 resize + normalisation: this checks the whole label-image input path.
+            ImageLoader.LoadInto(
+                SharedData.Path("images/imagenet/" + images[i]),
+                new ImagePreprocessing(side, side, 127.5f, 127.5f),
+                input.AsSpan(i * perItem, perItem));
         }
 
         var output = new float[images.Count * Classes];

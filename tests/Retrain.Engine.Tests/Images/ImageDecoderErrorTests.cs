@@ -1,6 +1,7 @@
 using Retrain.Errors;
 using Retrain.Images;
 using SkiaSharp;
+using Retrain.Tests.TestSupport;
 using Xunit;
 
 namespace Retrain.Tests.Images;
@@ -39,28 +40,28 @@ public class ImageDecoderErrorTests
     [Fact]
     public void Decode_MissingFile_Fails()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         DecodeFails(Path.Combine(dir.Path, "nope.jpg"), "does not exist");
     }
 
     [Fact]
     public void Decode_MissingFolder_Fails()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         DecodeFails(Path.Combine(dir.Path, "no-such-folder", "cat.jpg"), "does not exist");
     }
 
     [Fact]
     public void Decode_Directory_Fails()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         DecodeFails(dir.Path, "directory");
     }
 
     [Fact]
     public void Decode_ZeroByteFile_Fails()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         DecodeFails(dir.Write("empty.jpg", []), "empty", "0 bytes");
     }
 
@@ -76,7 +77,7 @@ public class ImageDecoderErrorTests
             return; // unreachable; tells the platform analyzer that SetUnixFileMode below runs on Unix only
         }
 
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var path = dir.Write("secret.png", GeneratedImages.Encode([1, 2, 3], 1, 1, SKEncodedImageFormat.Png));
         File.SetUnixFileMode(path, UnixFileMode.None);
         if (Environment.IsPrivilegedProcess)
@@ -90,7 +91,7 @@ public class ImageDecoderErrorTests
     [Fact]
     public void Decode_TextFileNamedJpg_FailsSayingContentNotExtension()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var path = dir.Write("notes.jpg", "Hello, this is not a photo.\n"u8.ToArray());
         DecodeFails(path, "not a JPEG, PNG, BMP, GIF or WebP", "not the file extension", "looks like text");
     }

@@ -1,5 +1,6 @@
 using Retrain.Images;
 using SkiaSharp;
+using Retrain.Tests.TestSupport;
 using Xunit;
 
 namespace Retrain.Tests.Images;
@@ -157,7 +158,7 @@ public class ImageDecoderFormatTests
     public void Decode_PngContentNamedJpg_DecodesByContent()
     {
         var rgb = GeneratedImages.NoiseRgb(4, 4, seed: 4);
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var path = dir.Write("actually-a-png.jpg", GeneratedImages.Encode(rgb, 4, 4, SKEncodedImageFormat.Png));
 
         Assert.Equal(rgb, ImageDecoder.Decode(path).Pixels);
@@ -167,7 +168,7 @@ public class ImageDecoderFormatTests
     public void Decode_FileAndBytes_Agree()
     {
         var png = GeneratedImages.Encode(GeneratedImages.NoiseRgb(9, 3, seed: 5), 9, 3, SKEncodedImageFormat.Png);
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
 
         Assert.Equal(ImageDecoder.Decode(png, "x.png").Pixels, ImageDecoder.Decode(dir.Write("x.png", png)).Pixels);
     }

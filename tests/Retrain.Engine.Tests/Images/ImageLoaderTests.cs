@@ -101,7 +101,7 @@ public class ImageLoaderTests
     public void LoadInto_PathAndBytes_Agree_AndWriteOnlyTheirSlot()
     {
         var png = GeneratedImages.Encode(GeneratedImages.NoiseRgb(40, 30, seed: 3), 40, 30, SKEncodedImageFormat.Png);
-        using var dir = new TempDirectory();
+        using var dir = new TempFolder();
         var path = dir.Write("n.png", png);
         var prep = new ImagePreprocessing(16, 16, 0f, 1f);
         var batch = new float[prep.TensorLength * 3];

@@ -20,6 +20,14 @@ public sealed class TempFolder : IDisposable
         return full;
     }
 
+    /// <summary>Writes a file with the given bytes directly in this folder; returns its full path.</summary>
+    public string Write(string name, byte[] content)
+    {
+        var full = System.IO.Path.Combine(Path, name);
+        System.IO.File.WriteAllBytes(full, content);
+        return full;
+    }
+
     /// <summary>Creates <paramref name="count"/> files named img000.jpg, img001.jpg, ... in a subfolder.</summary>
     public void Images(string folder, int count, string extension = ".jpg")
     {
