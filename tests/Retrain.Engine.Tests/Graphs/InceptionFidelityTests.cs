@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Retrain.Graphs;
+using Retrain.Images;
 using Retrain.Inference;
 using Retrain.Tests.TestSupport;
 using Xunit;
@@ -58,5 +59,46 @@ public class InceptionFidelityTests
         }
 
         TestContext.Current.SendDiagnosticMessage($"Inception-v3 max abs error vs oracle: {worst:E2}");
+    }
+
+    /// <summary>
+    /// From the image files themselves, through the product's decode and TF1 resize: BMP decoding is exact, so the
+    /// bottleneck must be essentially the oracle's (cosine >= 0.999); JPEG decoders differ by a few levels per pixel
+    /// (libjpeg's fast integer DCT in TensorFlow vs Skia's accurate one), so 0.99 there.
+    /// </summary>
+    [Fact]
+    public void ImageFiles_ThroughTheProductPipeline_GiveTheOracleBottlenecks()
+    {
+        var referenceDir = SharedData.Path("models/inception_v3/reference");
+        using var oracle = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(referenceDir, "oracle.json")));
+        var images = oracle.RootElement.EnumerateObject().ToList();
+        var imported = GraphImporter.ImportFile(SharedData.Path("models/inception_v3/inception_v3.pb"), "input", "pool_3/_reshape");
+        using var runner = ModelRunner.Create(imported, new InferenceSettings());
+        var prep = new ImagePreprocessing(Side, Side, 127.5f, 127.5f);
+        var input = new float[prep.TensorLength];
+        var output = new float[2048];
+        foreach (var image in images)
+        {
+            ImageLoader.LoadInto(SharedData.Path("images/imagenet/" + image.Name), prep, input);
+            runner.Run(input, 1, output);
+            var expected = image.Value.GetProperty("features").EnumerateArray().Select(static e => e.GetDouble()).ToArray();
+            var cosine = Cosine(output, expected);
+            var bound = image.Name.EndsWith(".bmp", StringComparison.OrdinalIgnoreCase) ? 0.999 : 0.99;
+            TestContext.Current.SendDiagnosticMessage($"{image.Name}: cosine similarity to the oracle {cosine:F6}");
+            Assert.True(cosine >= bound, $"{image.Name}: cosine {cosine:F6} < {bound}");
+        }
+    }
+
+    private static double Cosine(float[] a, double[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < b.Length; i++)
+        {
+            dot += a[i] * b[i];
+            na += (double)a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+
+        return dot / Math.Sqrt(na * nb);
     }
 }
