@@ -34,14 +34,14 @@ internal static class RetrainCommand
     private static readonly Option<int> RandomCrop = Value("--random_crop", 0, "A percentage determining how much of a margin to randomly crop off the training images (not supported yet).");
     private static readonly Option<int> RandomScale = Value("--random_scale", 0, "A percentage determining how much to randomly scale up the size of the training images by (not supported yet).");
     private static readonly Option<int> RandomBrightness = Value("--random_brightness", 0, "A percentage determining how much to randomly multiply the training image input pixels up or down by (not supported yet).");
-    private static readonly Option<string?> TfhubModule = Value<string?>("--tfhub_module", null, "The backbone: path to a frozen TensorFlow GraphDef (.pb), an ONNX model, or a folder holding one. Default: inception_v3 from the model cache.");
+    private static readonly Option<string?> TfhubModule = Value<string?>("--tfhub_module", null, "The backbone: path to a frozen TensorFlow GraphDef (.pb), an ONNX model, or a folder holding one; or a model name (inception_v3, mobilenet_<version>_<size>[_quantized]) taken from the model cache and downloaded there once. Default: inception_v3.");
     private static readonly Option<string?> SavedModelDir = Value<string?>("--saved_model_dir", null, "Where to save the exported graph as a SavedModel (not supported yet).");
     private static readonly Option<int> IntermediateStoreFrequency = Value("--intermediate_store_frequency", 0, "How many steps to store intermediate graph; 0 means never (not supported yet).");
     private static readonly Option<string> IntermediateOutputGraphsDir = Value("--intermediate_output_graphs_dir", Defaults.IntermediateOutputGraphsDir, "Where to save the intermediate graphs.");
     private static readonly Option<string> LoggingVerbosity = Value("--logging_verbosity", "INFO", "How much of the logs to show.").AcceptOnlyFromAmong("DEBUG", "INFO", "WARN", "ERROR", "FATAL");
     private static readonly Option<string?> CheckpointPath = Value<string?>("--checkpoint_path", null, "Where to save checkpoint files (not supported yet).");
-    private static readonly Option<string?> Architecture = Value<string?>("--architecture", null, "Older retrain.py's model name (inception_v3, mobilenet_<size>_<res>[_quantized]); looked up in the model cache.");
-    private static readonly Option<string?> ModelDir = Value<string?>("--model_dir", null, "Older retrain.py's model folder; default $RETRAIN_HOME or ~/.cache/retrain.");
+    private static readonly Option<string?> Architecture = Value<string?>("--architecture", null, "Older retrain.py's model name (inception_v3, mobilenet_<version>_<size>[_quantized]); taken from the model cache, downloaded there once.");
+    private static readonly Option<string?> ModelDir = Value<string?>("--model_dir", null, "Model cache folder that named models are downloaded into (older retrain.py's --model_dir); default $RETRAIN_HOME or ~/.cache/retrain.");
     private static readonly Option<string?> InputLayer = Value<string?>("--input_layer", null, "Name of the backbone's input node (recognised for MobileNet v1 and Inception-v3).");
     private static readonly Option<string?> BottleneckLayer = Value<string?>("--bottleneck_layer", null, "Name of the backbone node whose output is the bottleneck.");
     private static readonly Option<int?> InputHeight = Value<int?>("--input_height", null, "Input image height (default: from the graph).");

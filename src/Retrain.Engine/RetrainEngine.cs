@@ -4,6 +4,7 @@ using Retrain.Errors;
 using Retrain.Export;
 using Retrain.Graphs;
 using Retrain.IO;
+using Retrain.Models;
 using Retrain.Training;
 using Serilog;
 
@@ -29,8 +30,15 @@ public static class RetrainEngine
             options.ImageDir,
             string.Join(", ", lists.Labels));
 
-        var modelPath = ModelLocator.Resolve(options.TfhubModule, options.Architecture, options.ModelDir);
-        using var model = LoadedModel.OpenBackbone(modelPath, options.Model, options.Inference);
+        var resolved = ModelLocator.Resolve(
+            options.TfhubModule,
+            options.Architecture,
+            options.ModelDir,
+            options.ModelDownload ?? ModelDownloadSettings.FromEnvironment(),
+            log,
+            ct);
+        var modelPath = resolved.Path;
+        using var model = LoadedModel.OpenBackbone(modelPath, resolved.Apply(options.Model), options.Inference);
         var d = model.Description;
         if (model.Graph is null)
         {

@@ -1,5 +1,6 @@
 using Retrain.Graphs;
 using Retrain.Inference;
+using Retrain.Models;
 
 namespace Retrain;
 
@@ -47,13 +48,16 @@ public sealed record RetrainOptions
 
     public int RandomBrightness { get; init; }
 
-    /// <summary>Path of a frozen GraphDef or ONNX model (a model name once the catalogue exists).</summary>
+    /// <summary>Path of a frozen GraphDef or ONNX model, a folder holding one, or a catalogue name (inception_v3, mobilenet_...).</summary>
     public string? TfhubModule { get; init; }
 
     /// <summary>The older retrain.py's `--architecture` (inception_v3, mobilenet_&lt;size&gt;_&lt;res&gt;[_quantized]).</summary>
     public string? Architecture { get; init; }
 
     public string? ModelDir { get; init; }
+
+    /// <summary>Where catalogue models are downloaded from and the stall timeout; null reads the environment.</summary>
+    public ModelDownloadSettings? ModelDownload { get; init; }
 
     public string? SavedModelDir { get; init; }
 

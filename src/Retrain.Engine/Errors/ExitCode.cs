@@ -29,6 +29,9 @@ public enum ExitCode
     /// <summary>The requested device (e.g. CUDA) is not available in this build or on this machine.</summary>
     DeviceUnavailable = 7,
 
+    /// <summary>A named model could not be downloaded (offline, HTTP error, stalled, damaged or refused archive).</summary>
+    DownloadFailed = 8,
+
     /// <summary>Stopped by Ctrl+C / SIGTERM; completed work (cached bottlenecks) is kept.</summary>
     Cancelled = 130,
 }

@@ -1,29 +1,40 @@
 using Retrain.Errors;
+using Retrain.Models;
+using Serilog;
 
 namespace Retrain.Graphs;
 
 /// <summary>
 /// Turns `--tfhub_module` / `--architecture` into a model file on disk. A path to a file is used as it is; a folder is
-/// searched for its one model file; a model name is looked up in the local model cache (`--model_dir`, else
-/// $RETRAIN_HOME, else ~/.cache/retrain).
+/// searched for its one model file; a catalogue name (inception_v3, mobilenet_...) is taken from the model cache
+/// (`--model_dir`, else $RETRAIN_HOME, else ~/.cache/retrain) and downloaded there first if missing; any other bare
+/// name must be a folder in that cache.
 /// </summary>
 public static class ModelLocator
 {
     public const string DefaultModel = "inception_v3";
 
+    public const string HomeVariable = "RETRAIN_HOME";
+
     private static readonly string[] ModelExtensions = [".pb", ".onnx"];
 
-    public static string Resolve(string? tfhubModule, string? architecture, string? modelDir)
+    public static ResolvedModel Resolve(
+        string? tfhubModule,
+        string? architecture,
+        string? modelDir,
+        ModelDownloadSettings download,
+        ILogger log,
+        CancellationToken ct)
     {
         var requested = tfhubModule ?? architecture ?? DefaultModel;
         if (File.Exists(requested))
         {
-            return requested;
+            return Recognised(requested);
         }
 
         if (Directory.Exists(requested))
         {
-            return FindModelFile(requested, requested);
+            return Recognised(FindModelFile(requested, requested));
         }
 
         if (LooksLikePath(requested))
@@ -33,28 +44,38 @@ public static class ModelLocator
                 $"Model file '{requested}' not found. Pass --tfhub_module with the path of a frozen GraphDef (.pb) or an ONNX model (.onnx).");
         }
 
-        var cacheRoot = modelDir ?? ModelCacheRoot();
-        var cached = Path.Combine(cacheRoot, requested);
-        if (Directory.Exists(cached))
+        var cache = new ModelCache(modelDir ?? ModelCacheRoot(), isRetrainPyModelDir: modelDir is not null);
+        if (ModelCatalog.TryFind(requested, out var entry))
         {
-            return FindModelFile(cached, requested);
+            var path = ModelFetcher.Fetch(entry, cache, download, log, ct);
+            return new ResolvedModel(path, entry.Defaults, entry.Name);
         }
 
-        var flag = tfhubModule is not null ? "--tfhub_module" : architecture is not null ? "--architecture" : "the default model";
-        throw new RetrainException(
-            ExitCode.BadModel,
-            $"Model '{requested}' (from {flag}) is not in the local model cache '{cached}', and downloading models is not supported yet. " +
-            $"Place its frozen graph in '{cached}/' or pass --tfhub_module PATH to a frozen GraphDef (.pb) or ONNX model, " +
-            "e.g. --tfhub_module ../shared/models/mobilenet_v1_0.25_224/frozen_graph.pb.");
+        // A model the user placed in the cache under a name of their own.
+        var custom = Path.Combine(cache.Root, requested);
+        if (Directory.Exists(custom))
+        {
+            return Recognised(FindModelFile(custom, requested));
+        }
+
+        var flag = tfhubModule is not null ? "--tfhub_module" : "--architecture";
+        throw ModelCatalog.UnknownName(requested, flag);
     }
 
     public static string ModelCacheRoot()
     {
-        var home = Environment.GetEnvironmentVariable("RETRAIN_HOME");
+        var home = Environment.GetEnvironmentVariable(HomeVariable);
         return !string.IsNullOrEmpty(home)
             ? home
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "retrain");
     }
+
+    // A file laid out like a catalogue archive (".../mobilenet_v1_1.0_224_quantized_frozen/quantized_frozen_graph.pb")
+    // gets that model's node names, which the graph alone does not always reveal (the quantized input is `Placeholder`).
+    private static ResolvedModel Recognised(string path) =>
+        ModelCatalog.FindByLayout(path) is { } entry
+            ? new ResolvedModel(path, entry.Defaults, entry.Name)
+            : new ResolvedModel(path, new ModelOverrides(), null);
 
     private static string FindModelFile(string dir, string requested)
     {
@@ -62,6 +83,16 @@ public static class ModelLocator
             .Where(f => ModelExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal)
             .ToList();
+
+        if (candidates.Count == 0)
+        {
+            // A folder an archive was unpacked into (a model cache folder, retrain.py's --model_dir) has the graph one
+            // level down, e.g. mobilenet_v1_1.0_224/frozen_graph.pb.
+            candidates = ModelCatalog.All
+                .Select(e => Path.Combine(dir, e.ModelFile.Replace('/', Path.DirectorySeparatorChar)))
+                .Where(File.Exists)
+                .ToList();
+        }
 
         // A MobileNet folder holds both float and quantized graphs: the float one is the model, as in the archives.
         var preferred = candidates.FirstOrDefault(f => Path.GetFileName(f) is "frozen_graph.pb" or "classify_image_graph_def.pb");

@@ -1,0 +1,66 @@
+using System.Globalization;
+using Retrain.Errors;
+
+namespace Retrain.Models;
+
+/// <summary>
+/// Where catalogue models are downloaded from and how long a silent connection is tolerated. Users with a mirror set
+/// $RETRAIN_MODEL_BASE_URL (the archives' paths are appended to it, as under the official base URL) and can lengthen
+/// the stall timeout with $RETRAIN_DOWNLOAD_TIMEOUT (seconds); tests pass values directly.
+/// </summary>
+public sealed record ModelDownloadSettings
+{
+    public const string BaseUrlVariable = "RETRAIN_MODEL_BASE_URL";
+    public const string TimeoutVariable = "RETRAIN_DOWNLOAD_TIMEOUT";
+
+    public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly Uri _baseUrl = new(ModelCatalog.OfficialBaseUrl);
+
+    /// <summary>Folder URL the catalogue's archive paths are resolved against; a missing trailing '/' is added.</summary>
+    public Uri BaseUrl
+    {
+        get => _baseUrl;
+        init => _baseUrl = value.AbsoluteUri.EndsWith('/') ? value : new Uri(value.AbsoluteUri + "/");
+    }
+
+    /// <summary>
+    /// A download fails when no byte arrives for this long (while connecting, waiting for the response or reading the
+    /// body). A limit on the whole transfer would fail slow but healthy connections on a 90 MB archive.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = DefaultStallTimeout;
+
+    public static ModelDownloadSettings FromEnvironment()
+    {
+        var settings = new ModelDownloadSettings();
+        var baseUrl = Environment.GetEnvironmentVariable(BaseUrlVariable);
+        if (!string.IsNullOrWhiteSpace(baseUrl))
+        {
+            if (!Uri.TryCreate(baseUrl.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                throw new RetrainException(
+                    ExitCode.Usage,
+                    $"${BaseUrlVariable} is '{baseUrl}', which is not an http(s) URL. Set it to the folder URL of a mirror " +
+                    $"holding the model archives (as under {ModelCatalog.OfficialBaseUrl}), or unset it.");
+            }
+
+            settings = settings with { BaseUrl = uri };
+        }
+
+        var timeout = Environment.GetEnvironmentVariable(TimeoutVariable);
+        if (!string.IsNullOrWhiteSpace(timeout))
+        {
+            if (!double.TryParse(timeout, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !(seconds > 0) || seconds > 86_400)
+            {
+                throw new RetrainException(
+                    ExitCode.Usage,
+                    $"${TimeoutVariable} is '{timeout}'; it must be a number of seconds between 0 and 86400 " +
+                    $"(default {DefaultStallTimeout.TotalSeconds:0}). Fix or unset it.");
+            }
+
+            settings = settings with { StallTimeout = TimeSpan.FromSeconds(seconds) };
+        }
+
+        return settings;
+    }
+}
