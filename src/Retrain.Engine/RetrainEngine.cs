@@ -84,7 +84,7 @@ public static class RetrainEngine
         {
             try
             {
-                result = Trainer.Run(training, validation, testing, lists.Labels, settings, log, outputs, resume, ct);
+                result = Trainer.Run(training, validation, testing, lists.Labels, settings, log, outputs.Any ? outputs : null, resume, ct);
             }
             catch (OperationCanceledException)
             {

@@ -25,6 +25,9 @@ internal sealed class TrainingOutputs : ITrainingObserver, IDisposable
         _summaries = summaries;
     }
 
+    /// <summary>False when no output needs the per-step report: the trainer then skips building it.</summary>
+    public bool Any => _checkpoint is not null || _intermediate is not null || _summaries is not null;
+
     public static bool Given(string? path) => !string.IsNullOrEmpty(path);
 
     public static void CheckLocations(RetrainOptions o)

@@ -41,7 +41,7 @@ public sealed record RunIdentity(IReadOnlyList<string> Labels, string DatasetFin
     public void EnsureMatches(TrainingCheckpoint checkpoint, string path)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        const string Advice = "Resuming from it would train a layer for other data. Delete it to start over, or pass another --checkpoint_path.";
+        const string Advice = "Its layer cannot be continued on this run's bottlenecks and classes. Delete it to start over, or pass another --checkpoint_path.";
         if (checkpoint.ModelFingerprint != ModelFingerprint || checkpoint.BottleneckSize != BottleneckSize)
         {
             throw new RetrainException(

@@ -71,7 +71,7 @@ public static class SavedModelWriter
     public static void Write(GraphDef graph, ModelDescription model, string finalTensorName, int classCount, string folder)
     {
         EnsureUsable(folder);
-        var target = Path.GetFullPath(folder);
+        var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
         var staging = Path.Combine(
             Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try

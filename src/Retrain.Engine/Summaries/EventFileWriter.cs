@@ -58,16 +58,22 @@ public sealed class EventFileWriter : IDisposable
     /// <summary>Flushes to disk (not just the OS) and closes the file.</summary>
     public void Dispose()
     {
+        // Closing must not hide the error that ended the run (a full disk, say); what was flushed before stays readable.
         try
         {
             _stream.Flush(flushToDisk: true);
         }
         catch (IOException)
         {
-            // Closing must not hide the error that ended the run; what was flushed before stays readable.
         }
 
-        _records.Dispose();
+        try
+        {
+            _records.Dispose();
+        }
+        catch (IOException)
+        {
+        }
     }
 
     public static double WallTime(DateTimeOffset time) => time.ToUnixTimeMilliseconds() / 1000.0;

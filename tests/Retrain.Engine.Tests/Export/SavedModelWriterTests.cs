@@ -66,15 +66,19 @@ public class SavedModelWriterTests
     }
 
     [Fact]
-    public void Run_IntoAnEmptyExistingFolder_Exports()
+    public void Run_IntoAnEmptyExistingFolderGivenWithATrailingSlash_Exports()
     {
         using var tiny = new TinyRetrain();
         var dir = tiny.PathOf("run", "saved_model");
         Directory.CreateDirectory(dir);
 
-        RetrainEngine.Run(tiny.Options() with { SavedModelDir = dir, HowManyTrainingSteps = 2 }, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        RetrainEngine.Run(
+            tiny.Options() with { SavedModelDir = dir + Path.DirectorySeparatorChar, HowManyTrainingSteps = 2 },
+            new LogCapture().Logger,
+            TestContext.Current.CancellationToken);
 
         Assert.True(SavedModelFile.IsSavedModel(dir));
+        Assert.Equal(["saved_model"], Directory.GetFileSystemEntries(tiny.PathOf("run", string.Empty), "*saved_model*").Select(Path.GetFileName));
     }
 
     private static LabelImageResult Label(string graph, string labels, IReadOnlyList<string> images) =>

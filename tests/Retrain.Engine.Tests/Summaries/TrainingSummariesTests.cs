@@ -75,6 +75,24 @@ public class TrainingSummariesTests
     }
 
     [Fact]
+    public void EventFiles_AreFlushedAtEveryEvaluationStep_SoALiveOrKilledRunIsReadable()
+    {
+        using var tiny = new TinyRetrain();
+        var summaries = tiny.PathOf("run", "logs");
+        List<TfEventsReader.Event>? seenMidRun = null;
+
+        // intermediate_15.pb is logged during step 15, before its summaries: the last flush was at step 10.
+        var sink = new OnMessage("intermediate_15.pb", () =>
+            seenMidRun = TfEventsReader.ReadEvents(Directory.GetFiles(Path.Combine(summaries, "train")).Single()));
+        var logger = new Serilog.LoggerConfiguration().WriteTo.Sink(sink).CreateLogger();
+        RetrainEngine.Run(
+            tiny.Options() with { SummariesDir = summaries, IntermediateStoreFrequency = 15 }, logger, TestContext.Current.CancellationToken);
+
+        Assert.NotNull(seenMidRun);
+        Assert.Equal(Enumerable.Range(0, 11).Select(i => (long)i), seenMidRun.Skip(1).Select(e => e.Step));
+    }
+
+    [Fact]
     public void Run_ClearsTheOldTrainAndValidationLogsButNothingElse()
     {
         using var tiny = new TinyRetrain();
@@ -100,6 +118,17 @@ public class TrainingSummariesTests
         RetrainEngine.Run(tiny.Options() with { HowManyTrainingSteps = 2 }, new LogCapture().Logger, TestContext.Current.CancellationToken);
 
         Assert.Empty(Directory.GetFiles(tiny.Root, "*tfevents*", SearchOption.AllDirectories));
+    }
+
+    private sealed class OnMessage(string text, Action action) : Serilog.Core.ILogEventSink
+    {
+        public void Emit(LogEvent logEvent)
+        {
+            if (logEvent.RenderMessage().Contains(text, StringComparison.Ordinal))
+            {
+                action();
+            }
+        }
     }
 
     private static float Scalar(TfEventsReader.Event e, string tag) =>
