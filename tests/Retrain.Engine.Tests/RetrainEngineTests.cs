@@ -87,7 +87,11 @@ public class RetrainEngineTests(RetrainFlowersFixture run) : IClassFixture<Retra
     public void SecondRun_WithTheSameBottleneckDir_ComputesNoBottleneck()
     {
         var log = new LogCapture();
-        var second = RetrainEngine.Run(run.Options with { HowManyTrainingSteps = 20 }, log.Logger, CancellationToken.None);
+        // Own output paths: the shared fixture's graph must stay the 4000-step one the other tests check.
+        var second = RetrainEngine.Run(
+            run.Options with { HowManyTrainingSteps = 20, OutputGraph = run.Options.OutputGraph + ".second.pb", OutputLabels = run.Options.OutputLabels + ".second.txt" },
+            log.Logger,
+            CancellationToken.None);
 
         Assert.Equal(0, second.BottlenecksComputed);
         Assert.Equal(750, second.BottlenecksReused);
@@ -98,7 +102,7 @@ public class RetrainEngineTests(RetrainFlowersFixture run) : IClassFixture<Retra
     public void SameSeed_GivesTheSameTrainedLayer()
     {
         var again = RetrainEngine.Run(
-            run.Options with { OutputGraph = run.Options.OutputGraph + ".again.pb" },
+            run.Options with { OutputGraph = run.Options.OutputGraph + ".again.pb", OutputLabels = run.Options.OutputLabels + ".again.txt" },
             new LogCapture().Logger,
             CancellationToken.None);
 
