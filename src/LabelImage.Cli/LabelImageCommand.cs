@@ -14,8 +14,8 @@ namespace LabelImage.Cli;
 /// </summary>
 internal static class LabelImageCommand
 {
-    private static readonly Option<string> Graph = new("--graph") { Description = "Graph to run: a frozen GraphDef (.pb) or an ONNX model.", Required = true };
-    private static readonly Option<string?> Labels = new("--labels") { Description = "Labels file: one label per line (output_labels.txt) or 'index:name' lines." };
+    private static readonly Option<string> Graph = new("--graph") { Description = "Graph to run: a frozen GraphDef (.pb), an ONNX model, or a SavedModel folder retrain wrote.", Required = true };
+    private static readonly Option<string?> Labels = new("--labels") { Description = "Labels file: one label per line (output_labels.txt) or 'index:name' lines. Default: the labels an ONNX file from retrain carries." };
     private static readonly Option<string[]> Image = new("--image") { Description = "Image to label; repeat for several.", Required = true, AllowMultipleArgumentsPerToken = true };
     private static readonly Option<string?> InputLayer = new("--input_layer") { Description = "Name of the input node (default: from the graph)." };
     private static readonly Option<string?> OutputLayer = new("--output_layer") { Description = $"Name of the output node (default: {LabelImageEngine.DefaultOutputLayer})." };

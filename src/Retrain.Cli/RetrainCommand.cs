@@ -18,7 +18,7 @@ internal static class RetrainCommand
     private static readonly Option<string> ImageDir = new("--image_dir") { Description = "Path to folders of labeled images.", Required = true };
     private static readonly Option<string> OutputGraph = Value("--output_graph", Defaults.OutputGraph, "Where to save the trained graph.");
     private static readonly Option<string> OutputLabels = Value("--output_labels", Defaults.OutputLabels, "Where to save the trained graph's labels.");
-    private static readonly Option<string?> SummariesDir = Value<string?>("--summaries_dir", null, "Where to save summary logs for TensorBoard (not supported yet).");
+    private static readonly Option<string?> SummariesDir = Value<string?>("--summaries_dir", null, "Where to save summary logs for TensorBoard (train/ and validation/ subfolders). Default: none.");
     private static readonly Option<int> Steps = Value("--how_many_training_steps", Defaults.HowManyTrainingSteps, "How many training steps to run before ending.");
     private static readonly Option<float> LearningRate = Value("--learning_rate", Defaults.LearningRate, "How large a learning rate to use when training.");
     private static readonly Option<double> TestingPercentage = Value("--testing_percentage", Defaults.TestingPercentage, "What percentage of images to use as a test set.");
@@ -35,11 +35,11 @@ internal static class RetrainCommand
     private static readonly Option<int> RandomScale = Value("--random_scale", 0, "A percentage determining how much to randomly scale up the size of the training images by (not supported yet).");
     private static readonly Option<int> RandomBrightness = Value("--random_brightness", 0, "A percentage determining how much to randomly multiply the training image input pixels up or down by (not supported yet).");
     private static readonly Option<string?> TfhubModule = Value<string?>("--tfhub_module", null, "The backbone: path to a frozen TensorFlow GraphDef (.pb), an ONNX model, or a folder holding one; or a model name (inception_v3, mobilenet_<version>_<size>[_quantized]) taken from the model cache and downloaded there once. Default: inception_v3.");
-    private static readonly Option<string?> SavedModelDir = Value<string?>("--saved_model_dir", null, "Where to save the exported graph as a SavedModel (not supported yet).");
-    private static readonly Option<int> IntermediateStoreFrequency = Value("--intermediate_store_frequency", 0, "How many steps to store intermediate graph; 0 means never (not supported yet).");
+    private static readonly Option<string?> SavedModelDir = Value<string?>("--saved_model_dir", null, "Where to export the graph as a SavedModel for TensorFlow Serving (a new or empty folder).");
+    private static readonly Option<int> IntermediateStoreFrequency = Value("--intermediate_store_frequency", 0, "Save an intermediate graph every this many steps; 0 means never.");
     private static readonly Option<string> IntermediateOutputGraphsDir = Value("--intermediate_output_graphs_dir", Defaults.IntermediateOutputGraphsDir, "Where to save the intermediate graphs.");
     private static readonly Option<string> LoggingVerbosity = Value("--logging_verbosity", "INFO", "How much of the logs to show.").AcceptOnlyFromAmong("DEBUG", "INFO", "WARN", "ERROR", "FATAL");
-    private static readonly Option<string?> CheckpointPath = Value<string?>("--checkpoint_path", null, "Where to save checkpoint files (not supported yet).");
+    private static readonly Option<string?> CheckpointPath = Value<string?>("--checkpoint_path", null, "Where to save the training state; an existing checkpoint for the same images and model is resumed.");
     private static readonly Option<string?> Architecture = Value<string?>("--architecture", null, "Older retrain.py's model name (inception_v3, mobilenet_<version>_<size>[_quantized]); taken from the model cache, downloaded there once.");
     private static readonly Option<string?> ModelDir = Value<string?>("--model_dir", null, "Model cache folder that named models are downloaded into (older retrain.py's --model_dir); default $RETRAIN_HOME or ~/.cache/retrain.");
     private static readonly Option<string?> InputLayer = Value<string?>("--input_layer", null, "Name of the backbone's input node (recognised for MobileNet v1 and Inception-v3).");
@@ -50,6 +50,7 @@ internal static class RetrainCommand
     private static readonly Option<float?> InputStd = Value<float?>("--input_std", null, "Divisor applied after subtracting --input_mean.");
     private static readonly Option<string> Device = Value("--device", "cpu", "Where to run the backbone: cpu or cuda.").AcceptOnlyFromAmong("cpu", "cuda");
     private static readonly Option<int> RandomSeed = Value("--random_seed", 0, "Seed for weight initialisation and batch sampling; the same seed gives the same result.");
+    private static readonly Option<string?> OutputOnnx = Value<string?>("--output_onnx", null, "Where to export the whole classifier (backbone + new layer) as one ONNX model.");
     private static readonly Option<int> InferenceBatchSize = Value("--inference_batch_size", Defaults.InferenceBatchSize, "Images per backbone call while computing bottlenecks.");
 
     public static RootCommand Create()
@@ -61,7 +62,7 @@ internal static class RetrainCommand
                      EvalStepInterval, TrainBatchSize, TestBatchSize, ValidationBatchSize, PrintMisclassified, BottleneckDir,
                      FinalTensorName, FlipLeftRight, RandomCrop, RandomScale, RandomBrightness, TfhubModule, SavedModelDir,
                      IntermediateStoreFrequency, IntermediateOutputGraphsDir, LoggingVerbosity, CheckpointPath, Architecture, ModelDir,
-                     InputLayer, BottleneckLayer, InputHeight, InputWidth, InputMean, InputStd, Device, RandomSeed, InferenceBatchSize,
+                     InputLayer, BottleneckLayer, InputHeight, InputWidth, InputMean, InputStd, Device, RandomSeed, InferenceBatchSize, OutputOnnx,
                  })
         {
             command.Options.Add(option);
@@ -112,6 +113,7 @@ internal static class RetrainCommand
         IntermediateStoreFrequency = p.GetValue(IntermediateStoreFrequency),
         IntermediateOutputGraphsDir = p.GetRequiredValue(IntermediateOutputGraphsDir),
         CheckpointPath = p.GetValue(CheckpointPath),
+        OutputOnnx = p.GetValue(OutputOnnx),
         Architecture = p.GetValue(Architecture),
         ModelDir = p.GetValue(ModelDir),
         Model = new ModelOverrides(

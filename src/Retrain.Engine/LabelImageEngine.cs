@@ -26,7 +26,10 @@ public static class LabelImageEngine
         }
 
         using var model = LoadedModel.OpenClassifier(options.Graph, options.Model, options.Inference, DefaultOutputLayer);
-        var labels = LabelFile.Read(options.Labels, model.OutputLength);
+        // An ONNX file retrain exported carries its labels; an explicit --labels file still wins.
+        var labels = options.Labels is null && model.Labels is { } embedded && embedded.Count == model.OutputLength
+            ? embedded.ToArray()
+            : LabelFile.Read(options.Labels, model.OutputLength);
         var d = model.Description;
         log.Debug("Running {Graph}: {Input} -> {Output}, {Height}x{Width}, mean {Mean}, std {Std}", d.Path, d.InputNode, d.OutputNode, d.InputHeight, d.InputWidth, d.InputMean, d.InputStd);
 

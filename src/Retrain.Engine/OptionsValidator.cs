@@ -14,10 +14,6 @@ internal static class OptionsValidator
         NotSupportedYet(o.RandomCrop != 0, "--random_crop");
         NotSupportedYet(o.RandomScale != 0, "--random_scale");
         NotSupportedYet(o.RandomBrightness != 0, "--random_brightness");
-        NotSupportedYet(o.SummariesDir is not null, "--summaries_dir");
-        NotSupportedYet(o.SavedModelDir is not null, "--saved_model_dir");
-        NotSupportedYet(o.IntermediateStoreFrequency != 0, "--intermediate_store_frequency");
-        NotSupportedYet(o.CheckpointPath is not null, "--checkpoint_path");
 
         Require(o.HowManyTrainingSteps > 0, "--how_many_training_steps", "must be at least 1");
         Require(o.LearningRate > 0 && float.IsFinite(o.LearningRate), "--learning_rate", "must be a positive number");
@@ -33,6 +29,11 @@ internal static class OptionsValidator
             $"add up to {o.TestingPercentage + o.ValidationPercentage}, leaving no images for training; they must add up to less than 100");
         Require(!string.IsNullOrWhiteSpace(o.FinalTensorName), "--final_tensor_name", "must not be empty");
         Require(o.InferenceBatchSize > 0, "--inference_batch_size", "must be at least 1");
+        Require(o.IntermediateStoreFrequency >= 0, "--intermediate_store_frequency", "must be 0 (never) or a number of steps");
+        Require(
+            o.IntermediateStoreFrequency == 0 || !string.IsNullOrEmpty(o.IntermediateOutputGraphsDir),
+            "--intermediate_output_graphs_dir",
+            "must name a folder when --intermediate_store_frequency is given");
     }
 
     private static void NotSupportedYet(bool given, string flag)

@@ -1,4 +1,5 @@
 using Retrain.Bottlenecks;
+using Retrain.Checkpoints;
 using Retrain.Data;
 using Retrain.Errors;
 using Retrain.Export;
@@ -22,6 +23,7 @@ public static class RetrainEngine
         OutputLocations.EnsureWritableFile(options.OutputGraph, "--output_graph");
         OutputLocations.EnsureWritableFile(options.OutputLabels, "--output_labels");
         OutputLocations.EnsureWritableFolder(options.BottleneckDir, "--bottleneck_dir");
+        TrainingOutputs.CheckLocations(options);
 
         var lists = ImageListBuilder.Create(options.ImageDir, options.TestingPercentage, options.ValidationPercentage, log);
         log.Information(
@@ -59,6 +61,21 @@ public static class RetrainEngine
             d.OutputNode,
             model.OutputLength);
 
+        var settings = new TrainingSettings(
+            options.HowManyTrainingSteps,
+            options.LearningRate,
+            options.EvalStepInterval,
+            options.TrainBatchSize,
+            options.ValidationBatchSize,
+            options.TestBatchSize,
+            options.RandomSeed);
+
+        // Checked before the bottlenecks: a checkpoint for other data should fail in a second, not after an hour.
+        var identity = RunIdentity.Of(lists, model.CacheKey, model.OutputLength);
+        var resume = TrainingOutputs.Given(options.CheckpointPath)
+            ? CheckpointResume.Load(options.CheckpointPath!, identity, settings, log)
+            : null;
+
         var parts = DatasetParts.From(lists);
         var cache = new BottleneckCache(options.BottleneckDir, model.CacheKey, model.OutputLength);
         log.Information("Bottleneck cache: {CacheRoot}", cache.Root);
@@ -70,15 +87,21 @@ public static class RetrainEngine
         var testing = parts.Vectors(DatasetPart.Testing, bottlenecks);
         EnsureTrainable(training, lists, bottlenecks);
 
-        var settings = new TrainingSettings(
-            options.HowManyTrainingSteps,
-            options.LearningRate,
-            options.EvalStepInterval,
-            options.TrainBatchSize,
-            options.ValidationBatchSize,
-            options.TestBatchSize,
-            options.RandomSeed);
-        var result = Trainer.Run(training, validation, testing, lists.Labels, settings, log, ct);
+        TrainingResult result;
+        using (var outputs = TrainingOutputs.Start(options, model, identity, settings, resume, log))
+        {
+            try
+            {
+                result = Trainer.Run(training, validation, testing, lists.Labels, settings, log, outputs.Any ? outputs : null, resume, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                outputs.Interrupted();
+                throw;
+            }
+
+            outputs.Completed();
+        }
 
         if (options.PrintMisclassifiedTestImages)
         {
@@ -94,6 +117,18 @@ public static class RetrainEngine
         GraphDefFile.Save(graph, options.OutputGraph);
         AtomicFile.WriteAllText(options.OutputLabels, string.Concat(lists.Labels.Select(l => l + "\n")));
         log.Information("Wrote {OutputGraph} and {OutputLabels}", options.OutputGraph, options.OutputLabels);
+        if (TrainingOutputs.Given(options.SavedModelDir))
+        {
+            SavedModelWriter.Write(graph, d, options.FinalTensorName, lists.ClassCount, options.SavedModelDir!);
+            log.Information("Wrote SavedModel {SavedModelDir}", options.SavedModelDir);
+        }
+
+        if (TrainingOutputs.Given(options.OutputOnnx))
+        {
+            OnnxExporter.Write(graph, d, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
+            log.Information("Wrote {OutputOnnx}", options.OutputOnnx);
+        }
+
         if (bottlenecks.Failures.Count > 0)
         {
             log.Warning("{Count} images were skipped because they could not be read or decoded (listed above).", bottlenecks.Failures.Count);

@@ -16,6 +16,7 @@ public sealed record RetrainOptions
 
     public string OutputLabels { get; init; } = DefaultPaths.InTemp("output_labels.txt");
 
+    /// <summary>TensorBoard log folder; null (the default here, unlike retrain.py's /tmp/retrain_logs) writes no summaries.</summary>
     public string? SummariesDir { get; init; }
 
     public int HowManyTrainingSteps { get; init; } = 4000;
@@ -65,7 +66,11 @@ public sealed record RetrainOptions
 
     public string IntermediateOutputGraphsDir { get; init; } = DefaultPaths.InTemp("intermediate_graph");
 
+    /// <summary>Where to save the training state, and resume it from when it exists (null: no checkpoint).</summary>
     public string? CheckpointPath { get; init; }
+
+    /// <summary>Where to export the whole classifier as one ONNX model (null: no ONNX export).</summary>
+    public string? OutputOnnx { get; init; }
 
     public ModelOverrides Model { get; init; } = new();
 

@@ -87,13 +87,9 @@ public class RetrainEngineTests(RetrainFlowersFixture run) : IClassFixture<Retra
     public void SecondRun_WithTheSameBottleneckDir_ComputesNoBottleneck()
     {
         var log = new LogCapture();
+        // Own output paths: the shared fixture's graph must stay the 4000-step one the other tests check.
         var second = RetrainEngine.Run(
-            run.Options with
-            {
-                HowManyTrainingSteps = 20,
-                OutputGraph = run.Options.OutputGraph + ".second.pb",
-                OutputLabels = run.Options.OutputLabels + ".second.txt",
-            },
+            run.Options with { HowManyTrainingSteps = 20, OutputGraph = run.Options.OutputGraph + ".second.pb", OutputLabels = run.Options.OutputLabels + ".second.txt" },
             log.Logger,
             CancellationToken.None);
 

@@ -14,12 +14,13 @@ namespace Retrain.Graphs;
 /// </summary>
 public sealed class LoadedModel : IDisposable
 {
-    private LoadedModel(ModelDescription description, GraphDef? graph, ModelRunner runner, string fileHash)
+    private LoadedModel(ModelDescription description, GraphDef? graph, ModelRunner runner, string fileHash, IReadOnlyList<string>? labels = null)
     {
         Description = description;
         Graph = graph;
         Runner = runner;
         FileHash = fileHash;
+        Labels = labels;
     }
 
     public ModelDescription Description { get; }
@@ -31,6 +32,9 @@ public sealed class LoadedModel : IDisposable
 
     /// <summary>Hex SHA-256 of the model file.</summary>
     public string FileHash { get; }
+
+    /// <summary>The labels an ONNX file retrain exported carries in its metadata; null for other models.</summary>
+    public IReadOnlyList<string>? Labels { get; }
 
     public int OutputLength => Runner.OutputSizePerItem;
 
@@ -69,6 +73,12 @@ public sealed class LoadedModel : IDisposable
         InferenceSettings settings,
         Func<GraphDef, string, ModelOverrides, ModelDescription> describe)
     {
+        if (SavedModelFile.IsSavedModel(path))
+        {
+            var (serveGraph, savedModelBytes) = SavedModelFile.LoadServeGraph(path);
+            return OpenGraphDef(path, serveGraph, overrides, settings, describe, Convert.ToHexStringLower(SHA256.HashData(savedModelBytes)));
+        }
+
         byte[] bytes;
         try
         {
@@ -82,17 +92,17 @@ public sealed class LoadedModel : IDisposable
         var fileHash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         return IsOnnx(path, bytes)
             ? OpenOnnx(path, bytes, overrides, settings, fileHash)
-            : OpenGraphDef(path, overrides, settings, describe, fileHash);
+            : OpenGraphDef(path, GraphDefFile.Load(path), overrides, settings, describe, fileHash);
     }
 
     private static LoadedModel OpenGraphDef(
         string path,
+        GraphDef graph,
         ModelOverrides overrides,
         InferenceSettings settings,
         Func<GraphDef, string, ModelOverrides, ModelDescription> describe,
         string fileHash)
     {
-        var graph = GraphDefFile.Load(path);
         var description = describe(graph, path, overrides);
         var inputNode = graph.Node.FirstOrDefault(n => n.Name == description.InputNode);
 
@@ -121,18 +131,22 @@ public sealed class LoadedModel : IDisposable
         {
             CheckNames(runner, overrides, path);
             var shape = runner.InputShapePerItem;
+
+            // Files retrain exported (--output_onnx) record their preprocessing; flags still win.
+            var metadata = OnnxMetadata.Read(bytes);
+            var info = metadata.Model;
             var description = new ModelDescription(
                 path,
                 ModelFormat.Onnx,
-                "onnx",
+                info?.Architecture ?? "onnx",
                 runner.InputName,
                 runner.OutputName,
-                overrides.InputHeight ?? (shape.Length == 3 && shape[0] > 0 ? (int)shape[0] : 0),
-                overrides.InputWidth ?? (shape.Length == 3 && shape[1] > 0 ? (int)shape[1] : 0),
-                overrides.InputMean ?? 0f,
-                overrides.InputStd ?? 255f);
+                overrides.InputHeight ?? (shape.Length == 3 && shape[0] > 0 ? (int)shape[0] : info?.InputHeight ?? 0),
+                overrides.InputWidth ?? (shape.Length == 3 && shape[1] > 0 ? (int)shape[1] : info?.InputWidth ?? 0),
+                overrides.InputMean ?? info?.InputMean ?? 0f,
+                overrides.InputStd ?? info?.InputStd ?? 255f);
             CheckImageInput(runner, description, path);
-            return new LoadedModel(description, null, runner, fileHash);
+            return new LoadedModel(description, null, runner, fileHash, metadata.Labels);
         }
         catch
         {

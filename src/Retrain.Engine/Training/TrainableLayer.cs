@@ -67,9 +67,13 @@ internal sealed class TrainableLayer
     /// and <see cref="GradientBiases"/>: dW = X^T (P - Y) / B, db = mean(P - Y). Returns the mean cross-entropy.
     /// <paramref name="scratch"/> (at least rows x ClassCount) ends up holding (P - Y) / B.
     /// </summary>
-    public double ComputeGradient(LabeledVectors data, ReadOnlySpan<int> rows, Span<float> scratch)
+    public double ComputeGradient(LabeledVectors data, ReadOnlySpan<int> rows, Span<float> scratch) =>
+        ComputeGradient(data, rows, scratch, out _);
+
+    /// <summary>As above; <paramref name="correct"/> is how many rows the layer predicted right before the update.</summary>
+    public double ComputeGradient(LabeledVectors data, ReadOnlySpan<int> rows, Span<float> scratch, out int correct)
     {
-        var (crossEntropySum, _) = Forward(data, rows, scratch);
+        (var crossEntropySum, correct) = Forward(data, rows, scratch);
         Array.Clear(_gradientBiases);
         var scale = 1f / rows.Length;
         for (var i = 0; i < rows.Length; i++)

@@ -27,7 +27,25 @@ public static class Trainer
         TrainingSettings settings,
         ILogger log,
         CancellationToken ct,
-        Action<int, FinalLayer>? afterStep = null)
+        Action<int, FinalLayer>? afterStep = null) =>
+        Run(training, validation, testing, labels, settings, log, afterStep is null ? null : new StepCallback(afterStep), null, ct);
+
+    /// <summary>
+    /// As above, reporting every step's scores to <paramref name="observer"/> (see <see cref="StepReport"/>). With
+    /// <paramref name="resume"/>, training continues a run that stopped after <see cref="ResumePoint.StepsDone"/> steps:
+    /// the random generator is replayed through the draws those steps made, so with the same seed, batch sizes and
+    /// data the resumed run ends bit-identical to one that was never interrupted.
+    /// </summary>
+    public static TrainingResult Run(
+        LabeledVectors training,
+        LabeledVectors validation,
+        LabeledVectors testing,
+        IReadOnlyList<string> labels,
+        TrainingSettings settings,
+        ILogger log,
+        ITrainingObserver? observer,
+        ResumePoint? resume,
+        CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(log);
@@ -43,7 +61,6 @@ public static class Trainer
 
         var rng = new Random(settings.Seed);
         var layer = new FinalLayer(training.VectorLength, labels.Count, rng);
-        var trainable = new TrainableLayer(layer);
         var trainSampler = new BatchSampler(training, labels.Count);
         var validationSampler = new BatchSampler(validation, labels.Count);
         if (validationSampler.IsEmpty)
@@ -55,23 +72,30 @@ public static class Trainer
         var validationRows = new int[validationSampler.BatchLength(settings.ValidationBatchSize)];
         var probabilities = new float[Math.Max(trainRows.Length, validationRows.Length) * labels.Count];
 
+        var firstStep = resume is null
+            ? 0
+            : Resume(resume, layer, settings, trainSampler, validationSampler, trainRows, validationRows, rng);
+        var trainable = new TrainableLayer(layer);
+
         var lastTrainAccuracy = double.NaN;
         var lastCrossEntropy = double.NaN;
         double? lastValidationAccuracy = null;
-        for (var step = 0; step < settings.Steps; step++)
+        for (var step = firstStep; step < settings.Steps; step++)
         {
             ct.ThrowIfCancellationRequested();
             var batch = trainRows.AsSpan(0, trainSampler.Next(settings.TrainBatchSize, rng, trainRows));
-            trainable.ComputeGradient(training, batch, probabilities);
+            var crossEntropyBefore = trainable.ComputeGradient(training, batch, probabilities, out var correctBefore);
             trainable.Descend(settings.LearningRate);
 
-            var isLastStep = step + 1 == settings.Steps;
-            if (step % settings.EvalStepInterval == 0 || isLastStep)
+            BatchScore? evaluation = null;
+            BatchScore? validationScore = null;
+            if (IsEvaluationStep(step, settings))
             {
                 // retrain.py evaluates the batch it just trained on, with the weights after the update.
                 var (crossEntropySum, correct) = trainable.Forward(training, batch, probabilities);
                 lastTrainAccuracy = (double)correct / batch.Length;
                 lastCrossEntropy = crossEntropySum / batch.Length;
+                evaluation = new BatchScore(lastCrossEntropy, lastTrainAccuracy, batch.Length);
                 log.Information("Step {Step}: Train accuracy = {TrainAccuracy:0.0}%", step, lastTrainAccuracy * 100);
                 log.Information("Step {Step}: Cross entropy = {CrossEntropy:0.000000}", step, lastCrossEntropy);
 
@@ -79,8 +103,9 @@ public static class Trainer
                 {
                     var rows = validationRows.AsSpan(
                         0, validationSampler.Next(settings.ValidationBatchSize, rng, validationRows));
-                    var (_, validationCorrect) = trainable.Forward(validation, rows, probabilities);
+                    var (validationCrossEntropy, validationCorrect) = trainable.Forward(validation, rows, probabilities);
                     lastValidationAccuracy = (double)validationCorrect / rows.Length;
+                    validationScore = new BatchScore(validationCrossEntropy / rows.Length, lastValidationAccuracy.Value, rows.Length);
                     log.Information(
                         "Step {Step}: Validation accuracy = {ValidationAccuracy:0.0}% (N={ValidationCount})",
                         step,
@@ -89,10 +114,11 @@ public static class Trainer
                 }
             }
 
-            if (afterStep is not null)
+            if (observer is not null)
             {
                 trainable.CopyTo(layer);
-                afterStep(step, layer);
+                var train = new BatchScore(crossEntropyBefore, (double)correctBefore / batch.Length, batch.Length);
+                observer.OnStep(new StepReport(step, layer, train, evaluation, validationScore));
             }
         }
 
@@ -100,6 +126,58 @@ public static class Trainer
         ct.ThrowIfCancellationRequested();
         var test = Evaluate(trainable, testing, labels, settings.TestBatchSize, rng, log);
         return new TrainingResult(layer, test, lastTrainAccuracy, lastCrossEntropy, lastValidationAccuracy);
+    }
+
+    private static bool IsEvaluationStep(int step, TrainingSettings settings) =>
+        step % settings.EvalStepInterval == 0 || step + 1 == settings.Steps;
+
+    /// <summary>
+    /// Puts the resumed layer in place and replays the generator through the batches the first
+    /// <see cref="ResumePoint.StepsDone"/> steps drew (training every step, validation at evaluation steps); the
+    /// initial weights were already drawn by the caller. Returns the first step to run.
+    /// </summary>
+    private static int Resume(
+        ResumePoint resume,
+        FinalLayer layer,
+        TrainingSettings settings,
+        BatchSampler trainSampler,
+        BatchSampler validationSampler,
+        int[] trainRows,
+        int[] validationRows,
+        Random rng)
+    {
+        if (resume.StepsDone < 0 || resume.StepsDone > settings.Steps)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"Cannot resume after step {resume.StepsDone}: --how_many_training_steps is {settings.Steps}. Raise it, or start over without the checkpoint.");
+        }
+
+        if (resume.Weights.Length != layer.Weights.Length || resume.Biases.Length != layer.Biases.Length)
+        {
+            throw new ArgumentException(
+                $"The resumed layer has {resume.Weights.Length} weights and {resume.Biases.Length} biases; this run needs {layer.Weights.Length} and {layer.Biases.Length}.",
+                nameof(resume));
+        }
+
+        resume.Weights.CopyTo(layer.Weights, 0);
+        resume.Biases.CopyTo(layer.Biases, 0);
+        for (var step = 0; step < resume.StepsDone; step++)
+        {
+            trainSampler.Next(settings.TrainBatchSize, rng, trainRows);
+            if (IsEvaluationStep(step, settings) && !validationSampler.IsEmpty)
+            {
+                validationSampler.Next(settings.ValidationBatchSize, rng, validationRows);
+            }
+        }
+
+        return resume.StepsDone;
+    }
+
+    /// <summary>Adapts the plain per-step callback to <see cref="ITrainingObserver"/>.</summary>
+    private sealed class StepCallback(Action<int, FinalLayer> afterStep) : ITrainingObserver
+    {
+        public void OnStep(in StepReport report) => afterStep(report.Step, report.Layer);
     }
 
     // retrain.py's run_final_eval.

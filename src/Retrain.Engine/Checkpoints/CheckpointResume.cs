@@ -1,0 +1,60 @@
+using Retrain.Errors;
+using Retrain.Training;
+using Serilog;
+
+namespace Retrain.Checkpoints;
+
+/// <summary>
+/// Decides whether a run continues from --checkpoint_path (retrain.py always started over). A checkpoint for the same
+/// dataset and model is resumed; one for another dataset or model is refused (it is never overwritten silently).
+/// </summary>
+public static class CheckpointResume
+{
+    /// <summary>The point to resume from, or null when there is no checkpoint at <paramref name="path"/> yet.</summary>
+    public static ResumePoint? Load(string path, RunIdentity identity, TrainingSettings settings, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(log);
+        var checkpoint = CheckpointFile.Read(path);
+        if (checkpoint is null)
+        {
+            return null;
+        }
+
+        identity.EnsureMatches(checkpoint, path);
+        if (checkpoint.StepsDone > settings.Steps)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"The checkpoint '{path}' is at step {checkpoint.StepsDone}, past --how_many_training_steps {settings.Steps}. " +
+                "Raise --how_many_training_steps to continue it, or delete it to start over.");
+        }
+
+        // These decide the random batches: with other values the run still continues the layer, but no longer ends
+        // where an uninterrupted run would have.
+        var differences = new List<string>();
+        Compare(differences, "--random_seed", checkpoint.RandomSeed, settings.Seed);
+        Compare(differences, "--train_batch_size", checkpoint.TrainBatchSize, settings.TrainBatchSize);
+        Compare(differences, "--validation_batch_size", checkpoint.ValidationBatchSize, settings.ValidationBatchSize);
+        Compare(differences, "--eval_step_interval", checkpoint.EvalStepInterval, settings.EvalStepInterval);
+        if (differences.Count > 0)
+        {
+            log.Warning(
+                "Checkpoint {Path} was written with other flags ({Differences}); continuing with this run's values, so the result will differ from an uninterrupted run.",
+                path,
+                string.Join(", ", differences));
+        }
+
+        log.Information("Resuming from checkpoint {Path} at step {Step}", path, checkpoint.StepsDone);
+        return new ResumePoint(checkpoint.StepsDone, checkpoint.Weights.ToArray(), checkpoint.Biases.ToArray());
+    }
+
+    private static void Compare(List<string> differences, string flag, int saved, int now)
+    {
+        if (saved != now)
+        {
+            differences.Add($"{flag} {saved}, now {now}");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using Retrain.Protos.Checkpoints;
+using Retrain.Training;
+
+namespace Retrain.Checkpoints;
+
+/// <summary>
+/// Saves --checkpoint_path while training runs: at every evaluation step (every --eval_step_interval steps and the
+/// last step, as retrain.py's train_saver saves at the end), and, through <see cref="SaveLatest"/>, when the run is
+/// cancelled, so Ctrl+C loses no finished step. Each save replaces the file atomically.
+/// </summary>
+public sealed class CheckpointWriter(string path, RunIdentity identity, TrainingSettings settings) : ITrainingObserver
+{
+    private FinalLayer? _layer;
+    private int _stepsDone = -1;
+    private int _savedStepsDone = -1;
+
+    public string Path => path;
+
+    public void OnStep(in StepReport report)
+    {
+        _layer = report.Layer;
+        _stepsDone = report.Step + 1;
+        if (report.IsEvaluationStep)
+        {
+            Save();
+        }
+    }
+
+    /// <summary>Saves the layer after the last step reported, unless that state is saved already.</summary>
+    public void SaveLatest()
+    {
+        if (_layer is not null && _stepsDone != _savedStepsDone)
+        {
+            Save();
+        }
+    }
+
+    private void Save()
+    {
+        var layer = _layer!;
+        var checkpoint = new TrainingCheckpoint
+        {
+            Format = CheckpointFile.Format,
+            StepsDone = _stepsDone,
+            HowManyTrainingSteps = settings.Steps,
+            BottleneckSize = layer.BottleneckSize,
+            ClassCount = layer.ClassCount,
+            DatasetFingerprint = identity.DatasetFingerprint,
+            ModelFingerprint = identity.ModelFingerprint,
+            RandomSeed = settings.Seed,
+            TrainBatchSize = settings.TrainBatchSize,
+            ValidationBatchSize = settings.ValidationBatchSize,
+            EvalStepInterval = settings.EvalStepInterval,
+            LearningRate = settings.LearningRate,
+            WallTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
+        };
+        checkpoint.Weights.AddRange(layer.Weights);
+        checkpoint.Biases.AddRange(layer.Biases);
+        checkpoint.Labels.AddRange(identity.Labels);
+        CheckpointFile.Write(path, checkpoint);
+        _savedStepsDone = _stepsDone;
+    }
+}

@@ -1,0 +1,57 @@
+using Google.Protobuf;
+using Retrain.Errors;
+using Retrain.Protos.TensorFlow;
+
+namespace Retrain.Graphs;
+
+/// <summary>
+/// The SavedModel layout TensorFlow Serving loads: a folder with <c>saved_model.pb</c> (a <see cref="SavedModel"/>
+/// proto) and a <c>variables/</c> folder. Reading takes the GraphDef of the MetaGraph tagged "serve", so label-image
+/// runs the SavedModel folders retrain writes (frozen graphs: nothing to restore from variables/).
+/// </summary>
+public static class SavedModelFile
+{
+    public const string FileName = "saved_model.pb";
+    public const string VariablesFolder = "variables";
+    public const string ServeTag = "serve";
+
+    /// <summary>True when <paramref name="path"/> is a folder holding saved_model.pb.</summary>
+    public static bool IsSavedModel(string path) => Directory.Exists(path) && File.Exists(Path.Combine(path, FileName));
+
+    /// <summary>Loads the serve MetaGraph's GraphDef; also returns the file's bytes (to fingerprint the model).</summary>
+    public static (GraphDef Graph, byte[] Bytes) LoadServeGraph(string folder)
+    {
+        var file = Path.Combine(folder, FileName);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RetrainException(ExitCode.BadModel, $"Cannot read '{file}': {e.Message}", e);
+        }
+
+        SavedModel savedModel;
+        try
+        {
+            savedModel = SavedModel.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new RetrainException(ExitCode.BadModel, $"'{file}' is not a SavedModel protobuf ({e.Message}).", e);
+        }
+
+        var serve = savedModel.MetaGraphs.FirstOrDefault(m => m.MetaInfoDef?.Tags.Contains(ServeTag) == true)
+            ?? throw new RetrainException(
+                ExitCode.BadModel,
+                $"SavedModel '{folder}' has no MetaGraph tagged '{ServeTag}' (tags: " +
+                $"{string.Join("; ", savedModel.MetaGraphs.Select(m => string.Join(",", m.MetaInfoDef?.Tags ?? [])))}).");
+        if (serve.GraphDef is null || serve.GraphDef.Node.Count == 0)
+        {
+            throw new RetrainException(ExitCode.BadModel, $"The '{ServeTag}' MetaGraph of SavedModel '{folder}' holds no graph.");
+        }
+
+        return (serve.GraphDef, bytes);
+    }
+}

@@ -1,0 +1,7 @@
+namespace Retrain.Training;
+
+/// <summary>Gets a report after every training step: the hook for summaries, intermediate graphs and checkpoints.</summary>
+public interface ITrainingObserver
+{
+    void OnStep(in StepReport report);
+}

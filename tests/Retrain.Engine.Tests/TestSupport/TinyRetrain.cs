@@ -1,0 +1,101 @@
+using Retrain.Graphs;
+using Retrain.Tests.Images;
+using SkiaSharp;
+using static Retrain.Tests.TestSupport.TfGraphBuilder;
+
+namespace Retrain.Tests.TestSupport;
+
+/// <summary>
+/// A retrain setup that runs in well under a second: a three-class dataset of generated 16x16 PNGs (red-, green- and
+/// blue-tinted noise) and a tiny backbone graph (8x8 input, a 1x1 convolution to 6 channels, spatial mean = the
+/// 6-value bottleneck), both written to a temporary folder. <see cref="Options"/> gives a run with its own outputs.
+/// </summary>
+public sealed class TinyRetrain : IDisposable
+{
+    public const string BottleneckNode = "bottleneck";
+    public const int Side = 8;
+    public const int BottleneckSize = 6;
+    public static readonly string[] Classes = ["blue", "green", "red"];
+
+    private readonly TempFolder _folder = new();
+
+    public TinyRetrain(int perClass = 24)
+    {
+        ImageDir = Path.Combine(_folder.Path, "images");
+        for (var c = 0; c < Classes.Length; c++)
+        {
+            var folder = Path.Combine(ImageDir, Classes[c]);
+            Directory.CreateDirectory(folder);
+            for (var i = 0; i < perClass; i++)
+            {
+                File.WriteAllBytes(Path.Combine(folder, $"img{i:000}.png"), Image(c, seed: (c * 1000) + i));
+            }
+        }
+
+        ModelPath = Path.Combine(_folder.Path, "tiny_backbone.pb");
+        GraphDefFile.Save(Backbone(), ModelPath);
+    }
+
+    public string Root => _folder.Path;
+
+    public string ImageDir { get; }
+
+    public string ModelPath { get; }
+
+    /// <summary>Options for a run whose outputs go to <c>&lt;root&gt;/&lt;name&gt;/</c>; the bottleneck cache is shared.</summary>
+    public RetrainOptions Options(string name = "run") => new()
+    {
+        ImageDir = ImageDir,
+        TfhubModule = ModelPath,
+        Model = new ModelOverrides(OutputNode: BottleneckNode),
+        OutputGraph = Path.Combine(Root, name, "output_graph.pb"),
+        OutputLabels = Path.Combine(Root, name, "output_labels.txt"),
+        BottleneckDir = Path.Combine(Root, "bottlenecks"),
+        IntermediateOutputGraphsDir = Path.Combine(Root, name, "intermediate"),
+        HowManyTrainingSteps = 30,
+        EvalStepInterval = 10,
+        LearningRate = 0.5f,
+        TrainBatchSize = 16,
+        ValidationBatchSize = 8,
+        InferenceBatchSize = 8,
+    };
+
+    public string PathOf(string name, string file) => Path.Combine(Root, name, file);
+
+    public void Dispose() => _folder.Dispose();
+
+    private static byte[] Image(int classIndex, int seed)
+    {
+        var random = new Random(seed);
+        var rgb = GeneratedImages.Rgb(16, 16, (_, _) =>
+        {
+            Span<byte> pixel = stackalloc byte[3];
+            for (var k = 0; k < 3; k++)
+            {
+                // The class's own channel is bright, the others dim: linearly separable mean colours.
+                pixel[k] = (byte)((k == 2 - classIndex ? 150 : 30) + random.Next(100));
+            }
+
+            return (pixel[0], pixel[1], pixel[2]);
+        });
+        return GeneratedImages.Encode(rgb, 16, 16, SKEncodedImageFormat.Png);
+    }
+
+    private static Protos.TensorFlow.GraphDef Backbone()
+    {
+        var g = new TfGraphBuilder();
+        g.Placeholder("input", -1, Side, Side, 3);
+        g.Const(
+            "mix",
+            [
+                1f, 0f, 0f, 1f, 0.5f, -1f,
+                0f, 1f, 0f, -1f, 0.5f, 1f,
+                0f, 0f, 1f, 0.5f, -1f, 0.5f,
+            ],
+            1, 1, 3, BottleneckSize);
+        g.IntConst("axes", [1, 2], 2);
+        g.Op("Conv2D", "conv", ["input", "mix"], Ints("strides", 1, 1, 1, 1), Str("padding", "VALID"));
+        g.Op("Mean", BottleneckNode, ["conv", "axes"], Bool("keep_dims", false));
+        return g.Graph;
+    }
+}
