@@ -32,8 +32,8 @@ public static class TinyRetrain
     [
         "--image_dir", o.ImageDir,
         "--tfhub_module", o.TfhubModule!,
-        "--input_layer", TinyBackbone.InputNode,
-        "--bottleneck_layer", TinyBackbone.BottleneckNode,
+        "--input_layer", o.Model.InputNode!,
+        "--bottleneck_layer", o.Model.OutputNode!,
         "--output_graph", o.OutputGraph,
         "--output_labels", o.OutputLabels,
         "--bottleneck_dir", o.BottleneckDir,
