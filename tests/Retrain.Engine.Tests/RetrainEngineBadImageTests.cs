@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Tests.Images;
@@ -13,7 +14,7 @@ namespace Retrain.Tests;
 /// backbone. Every decodable file is used, every undecodable one is skipped with one warning naming it and why,
 /// counted in the result and the final summary, and the run still writes its outputs.
 /// </summary>
-public class RetrainEngineBadImageTests
+public partial class RetrainEngineBadImageTests
 {
     /// <summary>Files that decode, whatever their name or pixel format says: each must be used.</summary>
     private static Dictionary<string, byte[]> Decodable() => new(StringComparer.Ordinal)
@@ -137,4 +138,46 @@ public class RetrainEngineBadImageTests
         Assert.False(File.Exists(options.OutputGraph));
         Assert.False(File.Exists(options.OutputLabels));
     }
+
+    [Fact]
+    public async Task SpecialAndGiganticFilesNamedLikePhotos_AreSkippedWithoutBeingRead()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("FIFOs and /dev/zero are POSIX.");
+        }
+
+        using var work = new TempFolder();
+        var imageDir = Path.Combine(work.Path, "images");
+        TinyDataset.Create(imageDir, perClass: 4, classes: ["blue", "red"]);
+        var fifo = Path.Combine(imageDir, "blue", "pipe.jpg");
+        Assert.Equal(0, MakeFifo(fifo, 0x1A4)); // 0644: opening it for reading blocks until a writer comes, forever
+        var zero = Path.Combine(imageDir, "red", "zero.jpg");
+        File.CreateSymbolicLink(zero, "/dev/zero"); // endless: reading it to the end never ends
+        var gigantic = Path.Combine(imageDir, "red", "gigantic.png");
+        using (var sparse = File.Create(gigantic))
+        {
+            sparse.SetLength((1L << 30) + 1); // sparse: costs no disk, but would cost a GiB of memory to read
+        }
+
+        var log = new LogCapture();
+
+        var run = Task.Run(() => RetrainEngine.Run(TinyRetrain.Options(work.Path, imageDir, TinyBackbone.Write(work.Path)), log.Logger, CancellationToken.None));
+        var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken)) == run;
+        if (!finished)
+        {
+            await using var writer = new FileStream(fifo, FileMode.Open, FileAccess.Write); // unblocks a reader stuck in open(2)
+        }
+
+        Assert.True(finished, "retrain blocked on a special file");
+        var result = await run;
+        Assert.Equal([fifo, gigantic, zero], result.SkippedImages.Select(s => s.Path));
+        Assert.Contains("or is a pipe or device rather than a regular file", result.SkippedImages[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("the file is 1024 MiB, above the 1024 MiB limit", result.SkippedImages[1].Reason, StringComparison.Ordinal);
+        Assert.Contains("or is a pipe or device rather than a regular file", result.SkippedImages[2].Reason, StringComparison.Ordinal);
+        Assert.Equal(8, result.BottlenecksComputed);
+    }
+
+    [LibraryImport("libc", EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int MakeFifo(string path, uint mode);
 }
