@@ -85,6 +85,7 @@ public static class RetrainEngine
         var training = parts.Vectors(DatasetPart.Training, bottlenecks);
         var validation = parts.Vectors(DatasetPart.Validation, bottlenecks);
         var testing = parts.Vectors(DatasetPart.Testing, bottlenecks);
+        DatasetReport.Log(lists, training, validation, testing, bottlenecks.Failures.Count, log);
         EnsureTrainable(training, lists, bottlenecks);
 
         TrainingResult result;

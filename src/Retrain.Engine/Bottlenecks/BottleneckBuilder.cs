@@ -84,14 +84,10 @@ public sealed class BottleneckBuilder
             await Parallel.ForEachAsync(Enumerable.Range(0, paths.Count), options, async (index, token) =>
             {
                 var path = paths[index];
-                byte[] bytes;
-                try
+                var (bytes, failure) = await ImageFileReader.ReadAsync(path, token);
+                if (bytes is null)
                 {
-                    bytes = await File.ReadAllBytesAsync(path, token);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    state.Fail(path, "cannot be read: " + e.Message, log);
+                    state.Fail(path, failure!, log);
                     return;
                 }
 

@@ -38,8 +38,8 @@ public sealed class BottleneckCache
     public string PathFor(string contentKey) => Path.Combine(Root, contentKey[..2], contentKey + ".bnk");
 
     /// <summary>
-    /// Reads a cached vector. Returns false when absent or unusable (wrong length, bad checksum): the caller recomputes
-    /// it, and the rewrite replaces the damaged file.
+    /// Reads a cached vector. Returns false when absent or unusable (unreadable, wrong length, bad checksum): the
+    /// caller recomputes it, and the rewrite replaces the damaged file.
     /// </summary>
     public bool TryRead(string contentKey, Span<float> vector)
     {
@@ -53,8 +53,10 @@ public sealed class BottleneckCache
         {
             bytes = File.ReadAllBytes(PathFor(contentKey));
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            // Absent, or unreadable (another user's file in a shared cache, a folder in its place): recompute it; if
+            // the rewrite fails too, that failure is reported with the path.
             return false;
         }
 

@@ -38,10 +38,17 @@ public static class ImageListBuilder
 
         var classes = new List<ImageClass>();
         var folderByLabel = new Dictionary<string, string>(StringComparer.Ordinal);
+        WarnAboutIgnoredImages(imageDir, imageDir, recurse: false, "they are not in a class folder", log);
         foreach (var directoryName in ListClassFolders(imageDir))
         {
             log.Information("Looking for images in '{Folder:l}'", directoryName);
             var fileNames = ListImageFiles(imageDir, directoryName);
+            foreach (var nested in ListClassFolders(PythonPath.Join(imageDir, directoryName)))
+            {
+                WarnAboutIgnoredImages(
+                    PythonPath.Join(imageDir, directoryName, nested), imageDir, recurse: true, $"only the images directly in '{directoryName}' belong to its class", log);
+            }
+
             if (fileNames.Count == 0)
             {
                 log.Warning("No files found in '{Folder:l}'", directoryName);
@@ -121,6 +128,41 @@ public static class ImageListBuilder
         // retrain.py kept glob order, which depends on the file system; sorting makes every list reproducible.
         names.Sort(StringComparer.Ordinal);
         return names;
+    }
+
+    /// <summary>
+    /// retrain.py globbed only <c>image_dir/class/*.jpg</c>, so photos directly in the image folder or in folders below
+    /// a class were silently left out; they still are (the classes stay retrain.py's), but the user is told.
+    /// </summary>
+    private static void WarnAboutIgnoredImages(string folder, string imageDir, bool recurse, string why, ILogger log)
+    {
+        // Symbolic links (reparse points) are skipped: followed, a link to a parent folder would loop until ELOOP.
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = recurse,
+            IgnoreInaccessible = true,
+            AttributesToSkip = FileAttributes.ReparsePoint,
+        };
+        int count;
+        try
+        {
+            count = Directory.EnumerateFiles(folder, "*", options).Count(f => HasImageExtension(Path.GetFileName(f)));
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            return; // only a warning is at stake; the class folders themselves are listed strictly
+        }
+
+        if (count > 0)
+        {
+            log.Warning(
+                "Ignoring {Count} images in '{Folder:l}'{Below:l}: {Why:l}. Each immediate subfolder of --image_dir '{ImageDir:l}' is one class; move the images into one.",
+                count,
+                folder,
+                recurse ? " and below" : string.Empty,
+                why,
+                imageDir);
+        }
     }
 
     private static bool HasImageExtension(string fileName)

@@ -61,22 +61,23 @@ public sealed class LoadedModel : IDisposable
 
     /// <summary>Opens a backbone for bottleneck extraction.</summary>
     public static LoadedModel OpenBackbone(string path, ModelOverrides overrides, InferenceSettings settings) =>
-        Open(path, overrides, settings, static (graph, p, o) => ModelRecognizer.ForBottleneck(graph, p, o));
+        Open(path, overrides, settings, static (graph, p, o) => ModelRecognizer.ForBottleneck(graph, p, o), vectorOutput: true);
 
     /// <summary>Opens a classifier (a graph retrain or retrain.py wrote) for label-image.</summary>
     public static LoadedModel OpenClassifier(string path, ModelOverrides overrides, InferenceSettings settings, string defaultOutput) =>
-        Open(path, overrides, settings, (graph, p, o) => ModelRecognizer.ForClassification(graph, p, o, defaultOutput));
+        Open(path, overrides, settings, (graph, p, o) => ModelRecognizer.ForClassification(graph, p, o, defaultOutput), vectorOutput: false);
 
     private static LoadedModel Open(
         string path,
         ModelOverrides overrides,
         InferenceSettings settings,
-        Func<GraphDef, string, ModelOverrides, ModelDescription> describe)
+        Func<GraphDef, string, ModelOverrides, ModelDescription> describe,
+        bool vectorOutput)
     {
         if (SavedModelFile.IsSavedModel(path))
         {
             var (serveGraph, savedModelBytes) = SavedModelFile.LoadServeGraph(path);
-            return OpenGraphDef(path, serveGraph, overrides, settings, describe, Convert.ToHexStringLower(SHA256.HashData(savedModelBytes)));
+            return OpenGraphDef(path, serveGraph, overrides, settings, describe, Convert.ToHexStringLower(SHA256.HashData(savedModelBytes)), vectorOutput);
         }
 
         byte[] bytes;
@@ -92,7 +93,7 @@ public sealed class LoadedModel : IDisposable
         var fileHash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         return IsOnnx(path, bytes)
             ? OpenOnnx(path, bytes, overrides, settings, fileHash)
-            : OpenGraphDef(path, GraphDefFile.Load(path), overrides, settings, describe, fileHash);
+            : OpenGraphDef(path, GraphDefFile.Load(path), overrides, settings, describe, fileHash, vectorOutput);
     }
 
     private static LoadedModel OpenGraphDef(
@@ -101,7 +102,8 @@ public sealed class LoadedModel : IDisposable
         ModelOverrides overrides,
         InferenceSettings settings,
         Func<GraphDef, string, ModelOverrides, ModelDescription> describe,
-        string fileHash)
+        string fileHash,
+        bool vectorOutput)
     {
         var description = describe(graph, path, overrides);
         var inputNode = graph.Node.FirstOrDefault(n => n.Name == description.InputNode);
@@ -110,7 +112,12 @@ public sealed class LoadedModel : IDisposable
         long[]? inputShape = inputNode is { Op: "Placeholder" or "PlaceholderWithDefault" }
             ? null
             : [-1, description.InputHeight, description.InputWidth, 3];
-        var imported = GraphImporter.Import(graph, description.InputNode, description.OutputNode, inputShape);
+        var imported = GraphImporter.Import(graph, description.InputNode, description.OutputNode, inputShape, path);
+        if (vectorOutput)
+        {
+            CheckBottleneckIsVector(imported, description, path);
+        }
+
         var runner = ModelRunner.Create(imported, settings);
         try
         {
@@ -183,6 +190,26 @@ public sealed class LoadedModel : IDisposable
                 $"Input '{d.InputNode}' of '{path}' has shape [{string.Join(",", shape)}] per image, which is not an " +
                 $"NHWC RGB image of {d.InputHeight}x{d.InputWidth}. Check --input_layer, --input_height and --input_width.");
         }
+    }
+
+    /// <summary>
+    /// The new layer is a MatMul on a [batch, size] bottleneck (retrain.py's placeholder_with_default has that
+    /// shape). A feature map cut before the pooling would train on flattened pixels and write a graph TensorFlow
+    /// cannot run, so it is refused here, before any bottleneck is computed.
+    /// </summary>
+    private static void CheckBottleneckIsVector(ImportedGraph imported, ModelDescription d, string path)
+    {
+        var shape = imported.OutputShape;
+        if (shape.Length == 2)
+        {
+            return;
+        }
+
+        throw new RetrainException(
+            ExitCode.BadModel,
+            $"Bottleneck node '{d.OutputNode}' of '{path}' has shape [{string.Join(",", shape)}], but the bottleneck must be one " +
+            "vector per image, shape [batch, size]. Pass as --bottleneck_layer a node after the global pooling and its " +
+            "reshape/squeeze (e.g. 'MobilenetV1/Predictions/Reshape' in MobileNet v1, 'pool_3/_reshape' in Inception-v3).");
     }
 
     private static bool IsOnnx(string path, byte[] bytes) =>

@@ -27,7 +27,7 @@ public static class ModelRecognizer
                 $"Cannot tell which node of '{path}' is the bottleneck: the graph is not a recognised MobileNet v1 or " +
                 "Inception-v3. Pass --bottleneck_layer NODE (and --input_layer, --input_height, --input_width, " +
                 "--input_mean, --input_std if they differ from the defaults).");
-        return Complete(graph, path, known, output, overrides);
+        return Complete(graph, path, known, output, "--bottleneck_layer", overrides);
     }
 
     /// <summary>Describes a classifier for label-image: output `final_result` unless told otherwise.</summary>
@@ -41,7 +41,7 @@ public static class ModelRecognizer
             ?? throw new RetrainException(
                 ExitCode.BadModel,
                 $"Graph '{path}' has no node '{defaultOutput}'. Pass --output_layer NODE with the name of its softmax output.");
-        return Complete(graph, path, known, output, overrides);
+        return Complete(graph, path, known, output, "--output_layer", overrides);
     }
 
     private sealed record Known(string Architecture, string Input, string Output, int? Height, int? Width, float Mean, float Std);
@@ -89,9 +89,12 @@ public static class ModelRecognizer
         }
     }
 
-    private static ModelDescription Complete(GraphDef graph, string path, Known? known, string output, ModelOverrides overrides)
+    private static ModelDescription Complete(GraphDef graph, string path, Known? known, string output, string outputFlag, ModelOverrides overrides)
     {
         var input = overrides.InputNode ?? known?.Input ?? SinglePlaceholder(graph, path);
+        var names = graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        RequireNode(names, input, "Input", "--input_layer", path);
+        RequireNode(names, output, "Output", outputFlag, path);
         var shape = PlaceholderShape(graph, input);
         var height = overrides.InputHeight ?? PositiveOrNull(shape, 1) ?? known?.Height;
         var width = overrides.InputWidth ?? PositiveOrNull(shape, 2) ?? known?.Width;
@@ -113,6 +116,19 @@ public static class ModelRecognizer
             width.Value,
             overrides.InputMean ?? known?.Mean ?? 0f,
             overrides.InputStd ?? known?.Std ?? 255f);
+    }
+
+    // Checked here rather than left to the importer so the message can name the flag that chose the node.
+    private static void RequireNode(HashSet<string> names, string tensorName, string role, string flag, string path)
+    {
+        var (name, _) = NodeNames.Parse(tensorName);
+        if (!names.Contains(name))
+        {
+            throw new RetrainException(
+                ExitCode.BadModel,
+                $"{role} node '{name}' not found in '{path}'. Closest names: {string.Join(", ", NodeNames.Closest(name, names))}. " +
+                $"Fix {flag} (it must name one of the graph's {names.Count} nodes).");
+        }
     }
 
     private static string SinglePlaceholder(GraphDef graph, string path)

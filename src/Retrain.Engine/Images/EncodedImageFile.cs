@@ -7,7 +7,7 @@ namespace Retrain.Images;
 internal static class EncodedImageFile
 {
     /// <summary>Encoded files above 1 GiB are not photos; refusing them keeps one bad file from exhausting memory.</summary>
-    private const long MaxFileBytes = 1L << 30;
+    internal const long MaxFileBytes = 1L << 30;
 
     public static PooledBytes Read(string path)
     {

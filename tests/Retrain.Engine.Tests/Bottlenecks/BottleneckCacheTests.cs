@@ -51,6 +51,18 @@ public class BottleneckCacheTests
     }
 
     [Fact]
+    public void TryRead_UnreadableEntry_IsAMissNotACrash()
+    {
+        // A folder where the vector file should be: unreadable even by root, like another user's 0600 file.
+        using var dir = new TempFolder();
+        var cache = new BottleneckCache(dir.Path, "model-a", 4);
+        var key = BottleneckCache.ContentKey([5, 5]);
+        Directory.CreateDirectory(cache.PathFor(key));
+
+        Assert.False(cache.TryRead(key, new float[4]));
+    }
+
+    [Fact]
     public void DifferentModels_NeverShareVectors()
     {
         using var dir = new TempFolder();

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Xunit;
+
+namespace Retrain.Cli.Tests;
+
+/// <summary>
+/// The real `retrain` command in a child process (`dotnet retrain.dll`, the build next to this test assembly, which
+/// references the CLI project), with every stderr log line kept and time-stamped as it arrives, so a test can kill
+/// it (SIGKILL, no chance to clean up) at a chosen moment, as a power cut or the OOM killer would.
+/// </summary>
+internal sealed class RetrainProcess : IDisposable
+{
+    /// <summary>Safety net only: no assertion depends on how long a run takes.</summary>
+    private static readonly TimeSpan Hang = TimeSpan.FromMinutes(3);
+
+    private readonly Process process;
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private readonly List<(TimeSpan At, string Line)> lines = [];
+
+    private RetrainProcess(Process process) => this.process = process;
+
+    public static string RetrainDll { get; } = Path.Combine(AppContext.BaseDirectory, "retrain.dll");
+
+    public IReadOnlyList<(TimeSpan At, string Line)> Lines
+    {
+        get
+        {
+            lock (lines)
+            {
+                return lines.ToArray();
+            }
+        }
+    }
+
+    public string Log => string.Join('\n', Lines.Select(l => l.Line));
+
+    public bool HasExited => process.HasExited;
+
+    /// <summary>True once the run has gone on for longer than any test run should: the caller fails instead of hanging.</summary>
+    public bool Hung => clock.Elapsed > Hang;
+
+    public static RetrainProcess Start(IEnumerable<string> arguments)
+    {
+        Assert.True(File.Exists(RetrainDll), $"retrain.dll not found next to the tests in {AppContext.BaseDirectory}");
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(RetrainDll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = start };
+        var child = new RetrainProcess(process);
+        process.ErrorDataReceived += (_, e) => child.Add(e.Data);
+        process.OutputDataReceived += (_, e) => child.Add(e.Data);
+        process.Start();
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        return child;
+    }
+
+    /// <summary>Waits until a log line contains <paramref name="text"/>; false when the process ended first.</summary>
+    public bool WaitForLine(string text)
+    {
+        while (!Lines.Any(l => l.Line.Contains(text, StringComparison.Ordinal)))
+        {
+            if (process.HasExited || Hung)
+            {
+                return false;
+            }
+
+            Thread.Sleep(2);
+        }
+
+        return true;
+    }
+
+    /// <summary>When the first line containing <paramref name="text"/> arrived, if it did.</summary>
+    public TimeSpan? TimeOf(string text) =>
+        Lines.Where(l => l.Line.Contains(text, StringComparison.Ordinal)).Select(l => (TimeSpan?)l.At).FirstOrDefault();
+
+    /// <summary>SIGKILL (on Unix): the process gets no chance to flush, clean up or run finally blocks.</summary>
+    public void Kill()
+    {
+        try
+        {
+            process.Kill(entireProcessTree: false);
+        }
+        catch (InvalidOperationException)
+        {
+            // It had already exited: the kill came after the end of the run, which is a valid moment too.
+        }
+
+        WaitForExit();
+    }
+
+    public int WaitForExit()
+    {
+        Assert.True(process.WaitForExit(Hang), $"retrain did not finish within {Hang}:\n{Log}");
+        process.WaitForExit(); // drains the redirected streams
+        return process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill();
+        }
+
+        process.Dispose();
+    }
+
+    private void Add(string? line)
+    {
+        if (line is not null)
+        {
+            lock (lines)
+            {
+                lines.Add((clock.Elapsed, line));
+            }
+        }
+    }
+
+    /// <summary>The `dotnet` running these tests: DOTNET_HOST_PATH when the SDK set it, else the runtime's root folder.</summary>
+    private static string DotnetHost()
+    {
+        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
+        {
+            return fromSdk;
+        }
+
+        // The runtime directory is <dotnet root>/shared/Microsoft.NETCore.App/<version>/.
+        var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        var host = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
+        return File.Exists(host) ? host : "dotnet";
+    }
+}
