@@ -6,6 +6,7 @@ using Retrain.Export;
 using Retrain.Graphs;
 using Retrain.IO;
 using Retrain.Models;
+using Retrain.Protos.TensorFlow;
 using Retrain.Training;
 using Serilog;
 
@@ -44,9 +45,7 @@ public static class RetrainEngine
         var d = model.Description;
         if (model.Graph is null)
         {
-            throw new RetrainException(
-                ExitCode.Usage,
-                $"'{modelPath}' is an ONNX model; writing output_graph.pb (a TensorFlow GraphDef) from an ONNX backbone is not supported yet. Use a frozen GraphDef backbone.");
+            RequireOnnxOutputs(options, modelPath);
         }
 
         log.Information(
@@ -114,20 +113,15 @@ public static class RetrainEngine
         }
 
         ct.ThrowIfCancellationRequested();
-        var graph = RetrainedGraphWriter.Build(model.Graph, d, result.Layer, options.FinalTensorName);
-        GraphDefFile.Save(graph, options.OutputGraph);
         AtomicFile.WriteAllText(options.OutputLabels, string.Concat(lists.Labels.Select(l => l + "\n")));
-        log.Information("Wrote {OutputGraph} and {OutputLabels}", options.OutputGraph, options.OutputLabels);
-        if (TrainingOutputs.Given(options.SavedModelDir))
+        if (model.Graph is null)
         {
-            SavedModelWriter.Write(graph, d, options.FinalTensorName, lists.ClassCount, options.SavedModelDir!);
-            log.Information("Wrote SavedModel {SavedModelDir}", options.SavedModelDir);
+            OnnxClassifierComposer.Write(model, result.Layer, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
+            log.Information("Wrote {OutputOnnx} and {OutputLabels} (no output_graph.pb: the backbone is an ONNX model)", options.OutputOnnx, options.OutputLabels);
         }
-
-        if (TrainingOutputs.Given(options.OutputOnnx))
+        else
         {
-            OnnxExporter.Write(graph, d, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
-            log.Information("Wrote {OutputOnnx}", options.OutputOnnx);
+            WriteGraphOutputs(model.Graph, d, result.Layer, lists, options, log);
         }
 
         if (bottlenecks.Failures.Count > 0)
@@ -147,6 +141,44 @@ public static class RetrainEngine
             testing.Paths,
             options.OutputGraph,
             options.OutputLabels);
+    }
+
+    private static void WriteGraphOutputs(GraphDef backbone, ModelDescription d, FinalLayer layer, ImageLists lists, RetrainOptions options, ILogger log)
+    {
+        var graph = RetrainedGraphWriter.Build(backbone, d, layer, options.FinalTensorName);
+        GraphDefFile.Save(graph, options.OutputGraph);
+        log.Information("Wrote {OutputGraph} and {OutputLabels}", options.OutputGraph, options.OutputLabels);
+        if (TrainingOutputs.Given(options.SavedModelDir))
+        {
+            SavedModelWriter.Write(graph, d, options.FinalTensorName, lists.ClassCount, options.SavedModelDir!);
+            log.Information("Wrote SavedModel {SavedModelDir}", options.SavedModelDir);
+        }
+
+        if (TrainingOutputs.Given(options.OutputOnnx))
+        {
+            OnnxExporter.Write(graph, d, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
+            log.Information("Wrote {OutputOnnx}", options.OutputOnnx);
+        }
+    }
+
+    /// <summary>
+    /// A TensorFlow GraphDef cannot hold an ONNX backbone, so output_graph.pb, the SavedModel and intermediate graphs
+    /// cannot be written for one; the retrained model comes out as ONNX. Checked before any bottleneck is computed.
+    /// </summary>
+    private static void RequireOnnxOutputs(RetrainOptions options, string modelPath)
+    {
+        string? graphOnly = TrainingOutputs.Given(options.SavedModelDir) ? "--saved_model_dir"
+            : options.IntermediateStoreFrequency > 0 ? "--intermediate_store_frequency"
+            : null;
+        if (graphOnly is not null || !TrainingOutputs.Given(options.OutputOnnx))
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"'{modelPath}' is an ONNX model, and a TensorFlow GraphDef (output_graph.pb" +
+                (graphOnly is null ? ")" : $", and so {graphOnly})") +
+                " cannot hold an ONNX backbone. Pass --output_onnx PATH to get the retrained classifier as one ONNX file" +
+                (graphOnly is null ? "." : $", and leave out {graphOnly}."));
+        }
     }
 
     private static void EnsureTrainable(LabeledVectors training, ImageLists lists, BottleneckSet bottlenecks)

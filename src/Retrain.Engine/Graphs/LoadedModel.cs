@@ -14,13 +14,14 @@ namespace Retrain.Graphs;
 /// </summary>
 public sealed class LoadedModel : IDisposable
 {
-    private LoadedModel(ModelDescription description, GraphDef? graph, ModelRunner runner, string fileHash, IReadOnlyList<string>? labels = null)
+    private LoadedModel(ModelDescription description, GraphDef? graph, ModelRunner runner, string fileHash, IReadOnlyList<string>? labels = null, byte[]? onnxModel = null)
     {
         Description = description;
         Graph = graph;
         Runner = runner;
         FileHash = fileHash;
         Labels = labels;
+        OnnxModel = onnxModel;
     }
 
     public ModelDescription Description { get; }
@@ -35,6 +36,9 @@ public sealed class LoadedModel : IDisposable
 
     /// <summary>The labels an ONNX file retrain exported carries in its metadata; null for other models.</summary>
     public IReadOnlyList<string>? Labels { get; }
+
+    /// <summary>The serialized model of an ONNX backbone (null for GraphDefs), kept to build the retrained ONNX from it.</summary>
+    public byte[]? OnnxModel { get; }
 
     public int OutputLength => Runner.OutputSizePerItem;
 
@@ -153,7 +157,7 @@ public sealed class LoadedModel : IDisposable
                 overrides.InputMean ?? info?.InputMean ?? 0f,
                 overrides.InputStd ?? info?.InputStd ?? 255f);
             CheckImageInput(runner, description, path);
-            return new LoadedModel(description, null, runner, fileHash, metadata.Labels);
+            return new LoadedModel(description, null, runner, fileHash, metadata.Labels, bytes);
         }
         catch
         {

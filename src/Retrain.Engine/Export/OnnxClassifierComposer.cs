@@ -1,0 +1,96 @@
+using Google.Protobuf;
+using Retrain.Graphs;
+using Retrain.IO;
+using Retrain.Protos.Onnx;
+using Retrain.Training;
+
+namespace Retrain.Export;
+
+/// <summary>
+/// The retrained classifier for an ONNX backbone: the backbone model unchanged, then the trained layer appended the way
+/// <see cref="RetrainedGraphWriter"/> appends it to a GraphDef (bottleneck flattened to [batch, size], MatMul with the
+/// final weights, Add of the biases, Softmax named --final_tensor_name), written as one ONNX file with the same
+/// metadata_props as --output_onnx. A GraphDef cannot hold an ONNX backbone, so this is the only output form there.
+/// </summary>
+public static class OnnxClassifierComposer
+{
+    private const string Scope = "final_retrain_ops/";
+
+    public static void Write(LoadedModel backbone, FinalLayer layer, string finalTensorName, IReadOnlyList<string> labels, string path)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        ArgumentNullException.ThrowIfNull(layer);
+        var bytes = backbone.OnnxModel ?? throw new ArgumentException("The backbone is not an ONNX model.", nameof(backbone));
+        var model = ModelProto.Parser.ParseFrom(bytes);
+        var graph = model.Graph;
+        var bottleneck = backbone.Runner.OutputName;
+        string Name(string suffix) => Scope + suffix;
+
+        graph.Initializer.Add(FloatTensor(Name("weights/final_weights"), layer.Weights, layer.BottleneckSize, layer.ClassCount));
+        graph.Initializer.Add(FloatTensor(Name("biases/final_biases"), layer.Biases, layer.ClassCount));
+        var shape = new TensorProto { Name = Name("bottleneck_shape"), DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 2 } };
+        shape.Int64Data.Add([-1, layer.BottleneckSize]);
+        graph.Initializer.Add(shape);
+
+        graph.Node.Add(Node("Reshape", Name("bottleneck_flat"), bottleneck, Name("bottleneck_shape")));
+        graph.Node.Add(Node("MatMul", Name("Wx_plus_b/MatMul"), Name("bottleneck_flat"), Name("weights/final_weights")));
+        graph.Node.Add(Node("Add", Name("Wx_plus_b/add"), Name("Wx_plus_b/MatMul"), Name("biases/final_biases")));
+        var softmax = Node("Softmax", finalTensorName, Name("Wx_plus_b/add"));
+        softmax.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        graph.Node.Add(softmax);
+
+        var batchIsDynamic = backbone.Runner.MaxBatchSize > 1;
+        graph.Output.Clear();
+        graph.Output.Add(FloatOutput(finalTensorName, batchIsDynamic, layer.ClassCount));
+
+        var d = backbone.Description;
+        var described = new ImportedGraph(
+            [],
+            backbone.Runner.InputName,
+            finalTensorName,
+            [batchIsDynamic ? -1 : 1, d.InputHeight, d.InputWidth, 3],
+            [batchIsDynamic ? -1 : 1, layer.ClassCount],
+            batchIsDynamic);
+        OnnxMetadata.Describe(model, d, described, labels);
+        AtomicFile.Write(path, model, static (stream, m) => m.WriteTo(stream));
+    }
+
+    private static NodeProto Node(string op, string output, params string[] inputs) =>
+        new() { OpType = op, Name = output, Output = { output }, Input = { inputs } };
+
+    private static TensorProto FloatTensor(string name, float[] values, params long[] dims)
+    {
+        var bytes = new byte[values.Length * sizeof(float)];
+        for (var i = 0; i < values.Length; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+        }
+
+        return new TensorProto
+        {
+            Name = name,
+            DataType = (int)TensorProto.Types.DataType.Float,
+            Dims = { dims },
+            RawData = ByteString.CopyFrom(bytes),
+        };
+    }
+
+    private static ValueInfoProto FloatOutput(string name, bool batchIsDynamic, int classes)
+    {
+        var batch = batchIsDynamic
+            ? new TensorShapeProto.Types.Dimension { DimParam = "batch" }
+            : new TensorShapeProto.Types.Dimension { DimValue = 1 };
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto
+            {
+                TensorType = new TypeProto.Types.Tensor
+                {
+                    ElemType = (int)TensorProto.Types.DataType.Float,
+                    Shape = new TensorShapeProto { Dim = { batch, new TensorShapeProto.Types.Dimension { DimValue = classes } } },
+                },
+            },
+        };
+    }
+}

@@ -1,0 +1,64 @@
+using Retrain.Errors;
+using Retrain.Graphs;
+using Retrain.Tests.TestSupport;
+using Xunit;
+
+namespace Retrain.Tests.Export;
+
+/// <summary>An ONNX backbone: retrain trains on it and writes the classifier as one ONNX file label-image runs.</summary>
+public class OnnxClassifierComposerTests
+{
+    private static string OnnxBackbone(TinyRetrain tiny)
+    {
+        var onnx = GraphImporter.ImportFile(tiny.ModelPath, "input", TinyRetrain.BottleneckNode).OnnxModel;
+        var path = Path.Combine(tiny.Root, "tiny_backbone.onnx");
+        File.WriteAllBytes(path, onnx);
+        return path;
+    }
+
+    [Fact]
+    public void Retrain_OnAnOnnxBackbone_WritesAnOnnxClassifierThatLabelImageRunsWithTheSameScores()
+    {
+        using var tiny = new TinyRetrain();
+        var options = tiny.Options("onnx") with
+        {
+            TfhubModule = OnnxBackbone(tiny),
+            Model = new ModelOverrides(InputMean: 0f, InputStd: 255f),
+            OutputOnnx = tiny.PathOf("onnx", "classifier.onnx"),
+        };
+
+        var result = RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None);
+
+        Assert.False(File.Exists(options.OutputGraph));
+        Assert.Equal("blue\ngreen\nred\n", File.ReadAllText(options.OutputLabels));
+        var labelled = LabelImageEngine.Run(
+            new LabelImageOptions { Graph = options.OutputOnnx!, Images = result.TestImages, TopK = 3 },
+            new LogCapture().Logger,
+            CancellationToken.None);
+
+        Assert.Equal(TinyRetrain.Side, labelled.Model.InputHeight);
+        var classes = TinyRetrain.Classes.Length;
+        for (var i = 0; i < labelled.Images.Count; i++)
+        {
+            Assert.Equal(TinyRetrain.Classes[labelled.Images[i].Top[0].Index], labelled.Images[i].Top[0].Label);
+            for (var c = 0; c < classes; c++)
+            {
+                Assert.Equal(result.Training.Test.Probabilities[(i * classes) + c], labelled.Images[i].Probabilities[c], 1e-4f);
+            }
+        }
+    }
+
+    [Fact]
+    public void Retrain_OnAnOnnxBackboneWithoutOutputOnnx_SaysToPassIt()
+    {
+        using var tiny = new TinyRetrain(perClass: 4);
+        var log = new LogCapture();
+        var options = tiny.Options("no-onnx") with { TfhubModule = OnnxBackbone(tiny) };
+
+        var e = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, log.Logger, CancellationToken.None));
+
+        Assert.Equal(ExitCode.Usage, e.Code);
+        Assert.Contains("--output_onnx", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(log.Events, ev => ev.RenderMessage().StartsWith("Bottlenecks ready", StringComparison.Ordinal));
+    }
+}
