@@ -113,10 +113,10 @@ public static class RetrainEngine
         }
 
         ct.ThrowIfCancellationRequested();
-        AtomicFile.WriteAllText(options.OutputLabels, string.Concat(lists.Labels.Select(l => l + "\n")));
         if (model.Graph is null)
         {
             OnnxClassifierComposer.Write(model, result.Layer, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
+            WriteLabels(lists, options);
             log.Information("Wrote {OutputOnnx} and {OutputLabels} (no output_graph.pb: the backbone is an ONNX model)", options.OutputOnnx, options.OutputLabels);
         }
         else
@@ -147,6 +147,7 @@ public static class RetrainEngine
     {
         var graph = RetrainedGraphWriter.Build(backbone, d, layer, options.FinalTensorName);
         GraphDefFile.Save(graph, options.OutputGraph);
+        WriteLabels(lists, options);
         log.Information("Wrote {OutputGraph} and {OutputLabels}", options.OutputGraph, options.OutputLabels);
         if (TrainingOutputs.Given(options.SavedModelDir))
         {
@@ -160,6 +161,9 @@ public static class RetrainEngine
             log.Information("Wrote {OutputOnnx}", options.OutputOnnx);
         }
     }
+
+    private static void WriteLabels(ImageLists lists, RetrainOptions options) =>
+        AtomicFile.WriteAllText(options.OutputLabels, string.Concat(lists.Labels.Select(l => l + "\n")));
 
     /// <summary>
     /// A TensorFlow GraphDef cannot hold an ONNX backbone, so output_graph.pb, the SavedModel and intermediate graphs
