@@ -1,20 +1,19 @@
 using Retrain.Graphs;
 using Retrain.Tests.Images;
 using SkiaSharp;
-using static Retrain.Tests.TestSupport.TfGraphBuilder;
 
 namespace Retrain.Tests.TestSupport;
 
 /// <summary>
 /// A retrain setup that runs in well under a second: a three-class dataset of generated 16x16 PNGs (red-, green- and
-/// blue-tinted noise) and a tiny backbone graph (8x8 input, a 1x1 convolution to 6 channels, spatial mean = the
-/// 6-value bottleneck), both written to a temporary folder. <see cref="Options"/> gives a run with its own outputs.
+/// blue-tinted noise) and <see cref="TinyBackbone"/>, both written to a temporary folder. <see cref="Options"/> gives
+/// a run with its own outputs.
 /// </summary>
 public sealed class TinyRetrain : IDisposable
 {
-    public const string BottleneckNode = "bottleneck";
-    public const int Side = 8;
-    public const int BottleneckSize = 6;
+    public const string BottleneckNode = TinyBackbone.BottleneckNode;
+    public const int Side = TinyBackbone.Size;
+    public const int BottleneckSize = TinyBackbone.BottleneckLength;
     public static readonly string[] Classes = ["blue", "green", "red"];
 
     private readonly TempFolder _folder = new();
@@ -33,7 +32,7 @@ public sealed class TinyRetrain : IDisposable
         }
 
         ModelPath = Path.Combine(_folder.Path, "tiny_backbone.pb");
-        GraphDefFile.Save(Backbone(), ModelPath);
+        GraphDefFile.Save(TinyBackbone.Graph(), ModelPath);
     }
 
     public string Root => _folder.Path;
@@ -79,23 +78,5 @@ public sealed class TinyRetrain : IDisposable
             return (pixel[0], pixel[1], pixel[2]);
         });
         return GeneratedImages.Encode(rgb, 16, 16, SKEncodedImageFormat.Png);
-    }
-
-    private static Protos.TensorFlow.GraphDef Backbone()
-    {
-        var g = new TfGraphBuilder();
-        g.Placeholder("input", -1, Side, Side, 3);
-        g.Const(
-            "mix",
-            [
-                1f, 0f, 0f, 1f, 0.5f, -1f,
-                0f, 1f, 0f, -1f, 0.5f, 1f,
-                0f, 0f, 1f, 0.5f, -1f, 0.5f,
-            ],
-            1, 1, 3, BottleneckSize);
-        g.IntConst("axes", [1, 2], 2);
-        g.Op("Conv2D", "conv", ["input", "mix"], Ints("strides", 1, 1, 1, 1), Str("padding", "VALID"));
-        g.Op("Mean", BottleneckNode, ["conv", "axes"], Bool("keep_dims", false));
-        return g.Graph;
     }
 }
