@@ -3,6 +3,7 @@ using Retrain.Data;
 using Retrain.Errors;
 using Retrain.Export;
 using Retrain.Graphs;
+using Retrain.Images;
 using Retrain.IO;
 using Retrain.Training;
 using Serilog;
@@ -30,7 +31,7 @@ public static class RetrainEngine
             string.Join(", ", lists.Labels));
 
         var modelPath = ModelLocator.Resolve(options.TfhubModule, options.Architecture, options.ModelDir);
-        using var model = LoadedModel.OpenBackbone(modelPath, options.Model, options.Inference);
+        using var model = LoadedModel.OpenBackbone(modelPath, options.Model, PipelineThreads.ForPipeline(options.Inference));
         var d = model.Description;
         if (model.Graph is null)
         {
@@ -52,14 +53,13 @@ public static class RetrainEngine
             model.OutputLength);
 
         var parts = DatasetParts.From(lists);
-        var cache = new BottleneckCache(options.BottleneckDir, model.CacheKey, model.OutputLength);
+        var decode = new ImageDecodeOptions { ReducedScaleJpeg = options.ReducedScaleJpeg };
+        var cache = new BottleneckCache(options.BottleneckDir, model.CacheKeyFor(decode), model.OutputLength);
         log.Information("Bottleneck cache: {CacheRoot}", cache.Root);
-        var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize);
+        var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode);
         var bottlenecks = builder.Build(parts.AllPaths, ct);
 
-        var training = parts.Vectors(DatasetPart.Training, bottlenecks);
-        var validation = parts.Vectors(DatasetPart.Validation, bottlenecks);
-        var testing = parts.Vectors(DatasetPart.Testing, bottlenecks);
+        var (training, validation, testing) = parts.Split(bottlenecks);
         EnsureTrainable(training, lists, bottlenecks);
 
         var settings = new TrainingSettings(
