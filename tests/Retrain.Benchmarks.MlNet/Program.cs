@@ -44,11 +44,14 @@ internal static class Program
 
         float[][] features = [];
         var rates = new List<double>();
+        var cpuMs = new List<double>();
         for (var run = 0; run < runs; run++)
         {
+            var cpuAtStart = CpuTime();
             clock.Restart();
             features = featurizer.Transform(images).GetColumn<float[]>(output).ToArray();
             rates.Add(features.Length / clock.Elapsed.TotalSeconds);
+            cpuMs.Add((CpuTime() - cpuAtStart).TotalMilliseconds / features.Length);
         }
 
         clock.Restart();
@@ -56,10 +59,8 @@ internal static class Program
         var trainSeconds = clock.Elapsed.TotalSeconds;
 
         var c = CultureInfo.InvariantCulture;
-        var sorted = rates.Order().ToList();
-        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
         Console.WriteLine(string.Create(c,
-            $"mlnet images={features.Length} load_s={loadSeconds:0.00} featurize_img_per_s={median:0.00} " +
+            $"mlnet images={features.Length} load_s={loadSeconds:0.00} featurize_img_per_s={Median(rates):0.00} cpu_ms_per_image={Median(cpuMs):0.00} " +
             $"featurize_runs={string.Join(',', rates.Select(r => r.ToString("0.00", c)))} train_s={trainSeconds:0.00} " +
             $"test_accuracy={accuracy:0.0000} test_images={testCount} peak_rss_mb={PeakRssMegabytes():0}"));
         return 0;
@@ -85,6 +86,18 @@ internal static class Program
         var model = trainer.Fit(train);
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test), nameof(FeatureRow.Label));
         return (metrics.MicroAccuracy, testRows.Length);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static TimeSpan CpuTime()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
     private static double PeakRssMegabytes()

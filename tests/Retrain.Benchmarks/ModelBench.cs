@@ -22,7 +22,7 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
         Print($"load_avg={MachineState.LoadAverage()}");
 
         // Stage by stage, with ONNX Runtime's own defaults: the engine's speed when it has the cores to itself.
-        double decode, inference, gflopPerImage;
+        double decode, decodeCpu, inference, inferenceCpu, gflopPerImage;
         int bestBatch;
         ImagePreprocessing prep;
         var clock = Stopwatch.StartNew();
@@ -35,11 +35,13 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
             gflopPerImage = 2.0 * macs / 1e9;
             Print($"gmac_per_image={F(macs / 1e9)} gflop_per_image={F(gflopPerImage)}" + (unknown.Count > 0 ? $" uncounted_ops={string.Join(",", unknown)}" : ""));
 
-            decode = MedianOf(o.Runs, () => Stages.DecodeImagesPerSecond(data.Encoded, data.Paths, prep, Cores, ImageDecodeOptions.Default));
-            Print($"decode_img_per_s={F(decode)} workers={Cores} images={data.Paths.Count}");
+            var decodes = Repeat(() => Stages.Decode(data.Encoded, data.Paths, prep, Cores, ImageDecodeOptions.Default));
+            decode = Rate.MedianImagesPerSecond(decodes);
+            decodeCpu = Rate.MedianCpuMs(decodes);
+            Print($"decode_img_per_s={F(decode)} cpu_ms_per_image={F(decodeCpu)} workers={Cores} images={data.Paths.Count} runs={List(decodes.Select(r => r.ImagesPerSecond))}");
             LargeJpegDecode(prep);
 
-            (inference, bestBatch) = Inference(alone.Runner, prep);
+            (inference, inferenceCpu, bestBatch) = Inference(alone.Runner, prep);
         }
 
         var ideal = 1 / ((1 / decode) + (1 / inference));
@@ -49,10 +51,14 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
         // End to end: the product's pipeline settings, a cold cache each run.
         var product = PipelineThreads.ForPipeline(new InferenceSettings());
         var rssReset = MachineState.ResetPeakRss();
-        var (endToEnd, set) = EndToEnd(path, product, o.PipelineBatch, PipelineThreads.DecodeWorkers);
+        var (runs, set) = EndToEnd(path, product, o.PipelineBatch, PipelineThreads.DecodeWorkers);
+        var endToEnd = Rate.MedianImagesPerSecond(runs);
+        var endToEndCpu = Rate.MedianCpuMs(runs);
         var ratio = endToEnd / ideal;
-        Print($"end_to_end_img_per_s={F(endToEnd)} batch={o.PipelineBatch} decode_workers={PipelineThreads.DecodeWorkers} " +
-              $"ort_threads=default spinning={(product.AllowSpinning ? "on" : "off")} ideal_img_per_s={F(ideal)} pipeline_ratio={F(ratio)}");
+        Print($"end_to_end_img_per_s={F(endToEnd)} cpu_ms_per_image={F(endToEndCpu)} batch={o.PipelineBatch} decode_workers={PipelineThreads.DecodeWorkers} " +
+              $"ort_threads=default spinning={(product.AllowSpinning ? "on" : "off")} runs={List(runs.Select(r => r.ImagesPerSecond))}");
+        Print($"ideal_img_per_s={F(ideal)} pipeline_ratio={F(ratio)} cpu_ratio={F((decodeCpu + inferenceCpu) / endToEndCpu)} " +
+              "(cpu_ratio = CPU per image of the stages alone / end to end: below 1 means the pipeline wastes CPU)");
         Print($"{(rssReset ? "end_to_end_peak_rss_mb" : "process_peak_rss_mb")}={F(MachineState.PeakRssMegabytes())}");
 
         if (o.Sweep)
@@ -71,11 +77,16 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
         var mlnet = MlNet(path, work.Path);
 
         var mlnetRate = mlnet is null ? double.NaN : double.Parse(mlnet["featurize_img_per_s"], CultureInfo.InvariantCulture);
+        if (mlnet is not null && mlnet.TryGetValue("cpu_ms_per_image", out var mlnetCpu))
+        {
+            Print($"cpu_ms_per_image ours={F(endToEndCpu)} mlnet={mlnetCpu} (CPU work per image, end to end vs ML.NET featurisation)");
+        }
+
         Console.WriteLine($"{Name} end_to_end_img_per_s={F(endToEnd)} pipeline_ratio={F(ratio)} efficiency={F(efficiency)} " +
                           $"mlnet_img_per_s={F(mlnetRate)} speedup_vs_mlnet={F(endToEnd / mlnetRate)}");
     }
 
-    private (double Best, int BestBatch) Inference(ModelRunner runner, ImagePreprocessing prep)
+    private (double Best, double BestCpuMs, int BestBatch) Inference(ModelRunner runner, ImagePreprocessing prep)
     {
         var sizes = o.BatchSizes.Where(b => b <= runner.MaxBatchSize).ToList();
         var decoded = new float[sizes.Max() * prep.TensorLength];
@@ -85,22 +96,28 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
             ImageLoader.LoadInto(data.Encoded[k], data.Paths[k], prep, decoded.AsSpan(i * prep.TensorLength, prep.TensorLength));
         }
 
-        var rates = sizes.ToDictionary(b => b, b => MedianOf(o.Runs, () => Stages.InferenceImagesPerSecond(runner, decoded, b, 2.0)));
-        var best = rates.MaxBy(r => r.Value);
-        Print($"inference_img_per_s={F(best.Value)} best_batch={best.Key} " + string.Join(" ", rates.Select(r => $"batch{r.Key}={F(r.Value)}")));
-        return (best.Value, best.Key);
+        var rates = sizes.ToDictionary(b => b, b => Repeat(() => Stages.Inference(runner, decoded, b, 2.0)));
+        var (bestBatch, best) = rates.MaxBy(r => Rate.MedianImagesPerSecond(r.Value));
+        Print($"inference_img_per_s={F(Rate.MedianImagesPerSecond(best))} cpu_ms_per_image={F(Rate.MedianCpuMs(best))} best_batch={bestBatch} " +
+              string.Join(" ", rates.Select(r => $"batch{r.Key}={F(Rate.MedianImagesPerSecond(r.Value))}")));
+        return (Rate.MedianImagesPerSecond(best), Rate.MedianCpuMs(best), bestBatch);
     }
 
-    private (double ImagesPerSecond, BottleneckSet Set) EndToEnd(string path, InferenceSettings settings, int batch, int workers)
+    private (List<Rate> Runs, BottleneckSet Set) EndToEnd(string path, InferenceSettings settings, int batch, int workers)
     {
         using var model = LoadedModel.OpenBackbone(path, spec.Overrides, settings);
         var runs = Enumerable.Range(0, o.Runs)
             .Select(_ => Stages.EndToEnd(model, data.Paths, batch, workers, ImageDecodeOptions.Default))
             .ToList();
-        return (Median(runs.Select(r => r.ImagesPerSecond).ToList()), runs[^1].Set);
+        return ([.. runs.Select(r => r.Rate)], runs[^1].Set);
     }
 
-    /// <summary>The end-to-end pipeline under other splits of the cores between decoders and ONNX Runtime.</summary>
+    private List<Rate> Repeat(Func<Rate> measure) => [.. Enumerable.Range(0, o.Runs).Select(_ => measure())];
+
+    /// <summary>
+    /// The end-to-end pipeline under other splits of the cores between decoders and ONNX Runtime. The configurations
+    /// take turns within each run, so a change in the machine's load during the sweep weighs on all of them alike.
+    /// </summary>
     private void Sweep(string path)
     {
         var configs = new List<(int Workers, int Threads, bool Spin, int Batch)>
@@ -112,12 +129,35 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
             (Cores, Math.Max(1, Cores - 1), false, o.PipelineBatch),
             (Cores, Cores, false, 8),
             (Cores, Cores, false, 32),
-        };
-        foreach (var (workers, threads, spin, batch) in configs.Distinct())
+        }.Distinct().ToList();
+        var models = configs.Select(c => (c.Threads, c.Spin)).Distinct().ToDictionary(
+            k => k,
+            k => LoadedModel.OpenBackbone(path, spec.Overrides, new InferenceSettings(IntraOpThreads: k.Threads) { AllowSpinning = k.Spin }));
+        try
         {
-            var settings = new InferenceSettings(IntraOpThreads: threads) { AllowSpinning = spin };
-            var (rate, _) = EndToEnd(path, settings, batch, workers);
-            Print($"sweep decode_workers={workers} ort_threads={threads} spinning={(spin ? "on" : "off")} batch={batch} end_to_end_img_per_s={F(rate)} load_avg={MachineState.LoadAverage()}");
+            var rates = configs.ToDictionary(c => c, _ => new List<Rate>());
+            for (var run = 0; run < o.Runs; run++)
+            {
+                foreach (var c in configs)
+                {
+                    rates[c].Add(Stages.EndToEnd(models[(c.Threads, c.Spin)], data.Paths, c.Batch, c.Workers, ImageDecodeOptions.Default).Rate);
+                }
+            }
+
+            foreach (var ((workers, threads, spin, batch), r) in rates)
+            {
+                Print($"sweep decode_workers={workers} ort_threads={threads} spinning={(spin ? "on" : "off")} batch={batch} " +
+                      $"end_to_end_img_per_s={F(Rate.MedianImagesPerSecond(r))} cpu_ms_per_image={F(Rate.MedianCpuMs(r))} runs={List(r.Select(x => x.ImagesPerSecond))}");
+            }
+
+            Print($"sweep load_avg={MachineState.LoadAverage()}");
+        }
+        finally
+        {
+            foreach (var m in models.Values)
+            {
+                m.Dispose();
+            }
         }
     }
 
@@ -132,9 +172,10 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
 
         var copies = Enumerable.Repeat(File.ReadAllBytes(file), 64).ToList();
         var names = Enumerable.Repeat(file, 64).ToList();
-        var full = MedianOf(o.Runs, () => Stages.DecodeImagesPerSecond(copies, names, prep, Cores, ImageDecodeOptions.Default));
-        var reduced = MedianOf(o.Runs, () => Stages.DecodeImagesPerSecond(copies, names, prep, Cores, new ImageDecodeOptions { ReducedScaleJpeg = true }));
-        Print($"large_jpeg_1280x720 decode_img_per_s={F(full)} reduced_scale_jpeg_img_per_s={F(reduced)}");
+        var full = Repeat(() => Stages.Decode(copies, names, prep, Cores, ImageDecodeOptions.Default));
+        var reduced = Repeat(() => Stages.Decode(copies, names, prep, Cores, new ImageDecodeOptions { ReducedScaleJpeg = true }));
+        Print($"large_jpeg_1280x720 decode_img_per_s={F(Rate.MedianImagesPerSecond(full))} cpu_ms_per_image={F(Rate.MedianCpuMs(full))} " +
+              $"reduced_scale_jpeg_img_per_s={F(Rate.MedianImagesPerSecond(reduced))} cpu_ms_per_image={F(Rate.MedianCpuMs(reduced))}");
     }
 
     private void LabelImage(string path, Training.FinalLayer layer, string workDir)
