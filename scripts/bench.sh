@@ -23,6 +23,7 @@ fi
 echo "uptime: $(uptime)"
 exec dotnet "$out/retrain/Retrain.Benchmarks.dll" \
   --shared "$RETRAIN_SHARED" \
+  --retrain "$root/.artifacts/bin/retrain.dll" \
   --label-image "$root/.artifacts/bin/label-image.dll" \
   --mlnet "$out/mlnet/Retrain.Benchmarks.MlNet.dll" \
   "$@"

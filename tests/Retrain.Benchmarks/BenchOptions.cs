@@ -13,6 +13,9 @@ internal sealed record BenchOptions
     /// <summary>Which of <see cref="BenchModel.All"/> to run, by name.</summary>
     public IReadOnlyList<string> Models { get; init; } = [.. BenchModel.All.Select(m => m.Name)];
 
+    /// <summary>The published retrain.dll; null skips timing the whole command.</summary>
+    public string? Retrain { get; init; }
+
     /// <summary>The published label-image.dll; null skips the label-image timing.</summary>
     public string? LabelImage { get; init; }
 
@@ -34,7 +37,7 @@ internal sealed record BenchOptions
 
     private const string Usage =
         "flags: --runs N (default 3) --models inception_v3,mobilenet_v1_0.25_224 --sweep --batch-sizes 1,8,32 " +
-        "--pipeline-batch N --steps N --label-image-many N --shared DIR --label-image DLL|none --mlnet DLL|none";
+        "--pipeline-batch N --steps N --label-image-many N --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
 
     public string ImageDir => Path.Combine(Shared, "datasets", "flower_photos_dev");
 
@@ -50,6 +53,7 @@ internal sealed record BenchOptions
                 "--shared" => o with { Shared = Path.GetFullPath(Next()) },
                 "--models" => o with { Models = Next().Split(',', StringSplitOptions.RemoveEmptyEntries) },
                 "--label-image" => o with { LabelImage = NullIfNone(Next()) },
+                "--retrain" => o with { Retrain = NullIfNone(Next()) },
                 "--mlnet" => o with { MlNet = NullIfNone(Next()) },
                 "--batch-sizes" => o with { BatchSizes = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] },
                 "--pipeline-batch" => o with { PipelineBatch = int.Parse(Next(), CultureInfo.InvariantCulture) },

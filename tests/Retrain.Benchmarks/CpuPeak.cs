@@ -8,7 +8,8 @@ namespace Retrain.Benchmarks;
 /// The cores' fp32 peak, measured in this process: every core runs twelve independent fused multiply-add chains on
 /// the widest vectors the JIT accelerates (twelve hide the FMA latency on two FMA pipes), all cores at once. Taken in
 /// the same process and at the same time as the inference figures, so compute efficiency compares like with like
-/// (clock boost, a noisy neighbour and the VM's CPU share weigh on both).
+/// (clock boost, a noisy neighbour and the VM's CPU share weigh on both). Besides the wall-clock peak of all cores
+/// together it gives the peak per CPU-second, which time-slicing on a busy machine does not dilute.
 /// </summary>
 internal static class CpuPeak
 {
@@ -18,8 +19,11 @@ internal static class CpuPeak
 
     private static int Lanes => Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : 1;
 
-    /// <summary>GFLOP/s of all <paramref name="threads"/> threads together over about <paramref name="seconds"/>.</summary>
-    public static double MeasureGflops(int threads, double seconds)
+    /// <summary>
+    /// GFLOP/s of all <paramref name="threads"/> threads together over about <paramref name="seconds"/>, and GFLOP
+    /// per second of CPU time this process got (one core's peak, whatever else the machine is doing).
+    /// </summary>
+    public static (double Gflops, double GflopsPerCpuSecond) MeasureGflops(int threads, double seconds)
     {
         // Calibrate on one thread, then give every thread the same fixed amount of work.
         long iterations = 1 << 16;
@@ -37,11 +41,20 @@ internal static class CpuPeak
         })
         { IsBackground = true }).ToList();
         workers.ForEach(t => t.Start());
+        var cpuAtStart = CpuTime();
         start.SignalAndWait();
         clock.Restart();
         workers.ForEach(t => t.Join());
         var elapsed = clock.Elapsed.TotalSeconds;
-        return (double)iterations * Chains * Lanes * 2 * threads / elapsed / 1e9;
+        var cpu = (CpuTime() - cpuAtStart).TotalSeconds;
+        var gflop = (double)iterations * Chains * Lanes * 2 * threads / 1e9;
+        return (gflop / elapsed, gflop / cpu);
+    }
+
+    private static TimeSpan CpuTime()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
     private static float Run(long iterations) =>
@@ -116,3 +129,6 @@ internal static class CpuPeak
         return sum;
     }
 }
+
+/// <summary>The measured peak: all cores by the wall clock, and per second of CPU time this process got.</summary>
+internal readonly record struct CpuPeakFigures(double Gflops, double GflopsPerCpuSecond);

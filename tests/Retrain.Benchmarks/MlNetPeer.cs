@@ -25,7 +25,7 @@ internal static class MlNetPeer
             select $"{part.ToString().ToLowerInvariant()}\t{lists.Labels[image.ClassIndex]}\t{image.Path}");
 
         var c = CultureInfo.InvariantCulture;
-        var (_, stdout) = ChildProcess.Run(dll,
+        var (_, stdout, _) = ChildProcess.Run(dll,
         [
             "--model", onnx, "--input", imported.InputName, "--output", imported.OutputName,
             "--height", d.InputHeight.ToString(c), "--width", d.InputWidth.ToString(c),

@@ -10,7 +10,7 @@ using static Retrain.Benchmarks.Stats;
 namespace Retrain.Benchmarks;
 
 /// <summary>Every figure for one backbone, printed as `name key=value ...` lines, the summary line last.</summary>
-internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, double peakGflops)
+internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, CpuPeakFigures peak)
 {
     private static readonly int Cores = Environment.ProcessorCount;
 
@@ -45,12 +45,13 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
         }
 
         var ideal = 1 / ((1 / decode) + (1 / inference));
-        var efficiency = gflopPerImage * inference / peakGflops;
-        Print($"efficiency={F(efficiency)} (gflop_per_image x inference_img_per_s / peak_gflops = {F(gflopPerImage)} x {F(inference)} / {F(peakGflops)})");
+        var efficiency = gflopPerImage * inference / peak.Gflops;
+        var cpuEfficiency = gflopPerImage / (inferenceCpu / 1000) / peak.GflopsPerCpuSecond;
+        Print($"efficiency={F(efficiency)} (gflop_per_image x inference_img_per_s / peak_gflops = {F(gflopPerImage)} x {F(inference)} / {F(peak.Gflops)}) " +
+              $"cpu_efficiency={F(cpuEfficiency)} (the same per CPU-second: gflop_per_image / inference CPU s per image / peak_gflops_per_cpu_second)");
 
         // End to end: the product's pipeline settings, a cold cache each run.
         var product = PipelineThreads.ForPipeline(new InferenceSettings());
-        var rssReset = MachineState.ResetPeakRss();
         var (runs, set) = EndToEnd(path, product, o.PipelineBatch, PipelineThreads.DecodeWorkers);
         var endToEnd = Rate.MedianImagesPerSecond(runs);
         var endToEndCpu = Rate.MedianCpuMs(runs);
@@ -59,7 +60,6 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
               $"ort_threads=default spinning={(product.AllowSpinning ? "on" : "off")} runs={List(runs.Select(r => r.ImagesPerSecond))}");
         Print($"ideal_img_per_s={F(ideal)} pipeline_ratio={F(ratio)} cpu_ratio={F((decodeCpu + inferenceCpu) / endToEndCpu)} " +
               "(cpu_ratio = CPU per image of the stages alone / end to end: below 1 means the pipeline wastes CPU)");
-        Print($"{(rssReset ? "end_to_end_peak_rss_mb" : "process_peak_rss_mb")}={F(MachineState.PeakRssMegabytes())}");
 
         if (o.Sweep)
         {
@@ -73,6 +73,7 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
         Print($"training_s={F(trainSeconds)} steps={o.TrainingSteps} batch=100 test_accuracy={F(training.Test.Accuracy)} test_images={training.Test.Count}");
 
         using var work = new WorkFolder();
+        RetrainCommand(path, work.Path);
         LabelImage(path, training.Layer, work.Path);
         var mlnet = MlNet(path, work.Path);
 
@@ -176,6 +177,18 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
         var reduced = Repeat(() => Stages.Decode(copies, names, prep, Cores, new ImageDecodeOptions { ReducedScaleJpeg = true }));
         Print($"large_jpeg_1280x720 decode_img_per_s={F(Rate.MedianImagesPerSecond(full))} cpu_ms_per_image={F(Rate.MedianCpuMs(full))} " +
               $"reduced_scale_jpeg_img_per_s={F(Rate.MedianImagesPerSecond(reduced))} cpu_ms_per_image={F(Rate.MedianCpuMs(reduced))}");
+    }
+
+    private void RetrainCommand(string path, string workDir)
+    {
+        if (o.Retrain is null)
+        {
+            Print("retrain_command skipped (no --retrain)");
+            return;
+        }
+
+        var runs = Enumerable.Range(0, o.Runs).Select(_ => RetrainCommandBench.Run(o.Retrain, o.ImageDir, path, o.TrainingSteps, workDir)).ToList();
+        Print(RetrainCommandBench.Describe(runs) + $" (whole command, cold cache, {o.TrainingSteps} steps; peak resident memory of the process)");
     }
 
     private void LabelImage(string path, Training.FinalLayer layer, string workDir)
