@@ -4,6 +4,7 @@ using Retrain.Data;
 using Retrain.Errors;
 using Retrain.Export;
 using Retrain.Graphs;
+using Retrain.Images;
 using Retrain.IO;
 using Retrain.Models;
 using Retrain.Protos.TensorFlow;
@@ -41,7 +42,7 @@ public static class RetrainEngine
             log,
             ct);
         var modelPath = resolved.Path;
-        using var model = LoadedModel.OpenBackbone(modelPath, resolved.Apply(options.Model), options.Inference);
+        using var model = LoadedModel.OpenBackbone(modelPath, resolved.Apply(options.Model), PipelineThreads.ForPipeline(options.Inference));
         var d = model.Description;
         if (model.Graph is null)
         {
@@ -76,14 +77,13 @@ public static class RetrainEngine
             : null;
 
         var parts = DatasetParts.From(lists);
-        var cache = new BottleneckCache(options.BottleneckDir, model.CacheKey, model.OutputLength);
+        var decode = new ImageDecodeOptions { ReducedScaleJpeg = options.ReducedScaleJpeg };
+        var cache = new BottleneckCache(options.BottleneckDir, model.CacheKeyFor(decode), model.OutputLength);
         log.Information("Bottleneck cache: {CacheRoot}", cache.Root);
-        var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize);
+        var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode);
         var bottlenecks = builder.Build(parts.AllPaths, ct);
 
-        var training = parts.Vectors(DatasetPart.Training, bottlenecks);
-        var validation = parts.Vectors(DatasetPart.Validation, bottlenecks);
-        var testing = parts.Vectors(DatasetPart.Testing, bottlenecks);
+        var (training, validation, testing) = parts.Split(bottlenecks);
         DatasetReport.Log(lists, training, validation, testing, bottlenecks.Failures.Count, log);
         EnsureTrainable(training, lists, bottlenecks);
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Retrain.Errors;
 using Retrain.Graphs;
@@ -11,9 +12,10 @@ namespace Retrain.Bottlenecks;
 
 /// <summary>
 /// Computes (or loads from the cache) the bottleneck vector of every image, retrain.py's `cache_bottlenecks`.
-/// Decoding runs on worker threads while the model runs batches on the calling thread; a bounded channel between them
-/// keeps memory flat whatever the dataset size. Images that cannot be read or decoded are skipped with one warning
-/// each and reported in the result: one bad photo never costs the user the rest of the run.
+/// Decoding runs on worker threads while the model runs full batches on the calling thread and a
+/// <see cref="CacheWriter"/> writes the vectors out on its own task. A bounded channel between decoders and model keeps
+/// the decoded images in memory to a constant number whatever the dataset size. Images that cannot be read or decoded
+/// are skipped with one warning each and reported in the result: one bad photo never costs the user the rest of the run.
 /// </summary>
 public sealed class BottleneckBuilder
 {
@@ -22,34 +24,61 @@ public sealed class BottleneckBuilder
     private readonly ILogger log;
     private readonly int batchSize;
     private readonly int decodeWorkers;
+    private readonly ImageDecodeOptions decodeOptions;
 
-    public BottleneckBuilder(LoadedModel model, BottleneckCache? cache, ILogger log, int batchSize = 16, int decodeWorkers = 0)
+    /// <param name="decodeWorkers">Threads decoding images; 0 = one per core (see <see cref="PipelineThreads"/>).</param>
+    /// <param name="decodeOptions">How images are decoded; null = <see cref="ImageDecodeOptions.Default"/>.</param>
+    public BottleneckBuilder(
+        LoadedModel model,
+        BottleneckCache? cache,
+        ILogger log,
+        int batchSize = 16,
+        int decodeWorkers = 0,
+        ImageDecodeOptions? decodeOptions = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
         this.model = model;
         this.cache = cache;
         this.log = log;
         this.batchSize = Math.Max(1, Math.Min(batchSize, model.Runner.MaxBatchSize));
-        this.decodeWorkers = decodeWorkers > 0 ? decodeWorkers : Math.Max(1, Environment.ProcessorCount);
+        this.decodeWorkers = decodeWorkers > 0 ? decodeWorkers : PipelineThreads.DecodeWorkers;
+        this.decodeOptions = decodeOptions ?? ImageDecodeOptions.Default;
     }
+
+    /// <summary>
+    /// Most decoded images held at once during the last <see cref="Build"/> (decoding, queued or batched): bounded by
+    /// the channel, whatever the number of images; the scale test checks it.
+    /// </summary>
+    internal int PeakImagesInFlight { get; private set; }
+
+    /// <summary>The bound on <see cref="PeakImagesInFlight"/>: queued + one batch being run + one per decoder.</summary>
+    internal int MaxImagesInFlight => ChannelCapacity + batchSize + decodeWorkers;
+
+    // Two batches queued: the model never waits for a batch the decoders could have finished while it ran the last.
+    private int ChannelCapacity => batchSize * 2;
 
     public BottleneckSet Build(IReadOnlyList<string> paths, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(paths);
         var length = model.OutputLength;
         var state = new BuildState(paths.Count, length);
         var prep = model.Preprocessing;
         var inputLength = prep.Height * prep.Width * 3;
-        var channel = Channel.CreateBounded<Decoded>(new BoundedChannelOptions(batchSize * 2)
+        var channel = Channel.CreateBounded<Decoded>(new BoundedChannelOptions(ChannelCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var writer = cache is null ? null : new CacheWriter(cache, state.Vectors, length, linked);
+        var progress = new ProgressReporter(log, paths.Count);
         var producer = Task.Run(() => ProduceAsync(paths, prep, inputLength, state, channel.Writer, linked.Token), linked.Token);
         try
         {
-            Consume(channel.Reader, inputLength, state, paths.Count, linked.Token);
+            Consume(channel.Reader, inputLength, state, writer, progress, linked.Token);
             producer.GetAwaiter().GetResult();
+            writer?.Finish();
         }
         catch
         {
@@ -63,9 +92,20 @@ public sealed class BottleneckBuilder
                 // The consumer's exception is the one worth reporting.
             }
 
+            // A failed cache write cancelled the pipeline: it is the cause, not the cancellation it caused.
+            if (writer?.FinishAfterError() is { } writeFailure)
+            {
+                ExceptionDispatchInfo.Throw(writeFailure);
+            }
+
             throw;
         }
+        finally
+        {
+            PeakImagesInFlight = state.PeakInFlight;
+        }
 
+        progress.Finish(state);
         var failures = state.Failures.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
         return new BottleneckSet(length, state.Vectors, state.Available, state.Computed, state.Reused, failures);
     }
@@ -99,13 +139,15 @@ public sealed class BottleneckBuilder
                 }
 
                 var buffer = ArrayPool<float>.Shared.Rent(inputLength);
+                state.EnterFlight();
                 try
                 {
-                    ImageLoader.LoadInto(bytes, path, prep, buffer.AsSpan(0, inputLength));
+                    ImageLoader.LoadInto(bytes, path, prep, buffer.AsSpan(0, inputLength), decodeOptions);
                 }
                 catch (RetrainException e) when (e.Code == ExitCode.BadImage)
                 {
                     ArrayPool<float>.Shared.Return(buffer);
+                    state.LeaveFlight();
                     state.Fail(path, e.Message, log);
                     return;
                 }
@@ -121,39 +163,56 @@ public sealed class BottleneckBuilder
         }
     }
 
-    private void Consume(ChannelReader<Decoded> reader, int inputLength, BuildState state, int total, CancellationToken ct)
+    private void Consume(
+        ChannelReader<Decoded> reader, int inputLength, BuildState state, CacheWriter? writer, ProgressReporter progress, CancellationToken ct)
     {
-        var input = new float[batchSize * inputLength];
-        var output = new float[batchSize * state.VectorLength];
         var batch = new List<Decoded>(batchSize);
-        var progress = new ProgressReporter(log, total);
-        while (reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+        var length = state.VectorLength;
+        while (FillBatch(reader, batch, ct))
         {
-            batch.Clear();
-            while (batch.Count < batchSize && reader.TryRead(out var item))
-            {
-                batch.Add(item);
-            }
-
+            // Straight into the runner's pinned input: one copy per image between decoder and model.
+            var input = model.Runner.InputFor(batch.Count);
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].Input.AsSpan(0, inputLength).CopyTo(input.AsSpan(i * inputLength));
+                batch[i].Input.AsSpan(0, inputLength).CopyTo(input.Slice(i * inputLength, inputLength));
                 ArrayPool<float>.Shared.Return(batch[i].Input);
+                state.LeaveFlight();
             }
 
-            model.Runner.Run(input.AsSpan(0, batch.Count * inputLength), batch.Count, output.AsSpan(0, batch.Count * state.VectorLength));
+            var output = model.Runner.RunInPlace(batch.Count);
             for (var i = 0; i < batch.Count; i++)
             {
-                var vector = output.AsSpan(i * state.VectorLength, state.VectorLength);
-                vector.CopyTo(state.Slot(batch[i].Index));
-                cache?.Write(batch[i].Key, vector);
-                state.MarkComputed(batch[i].Index);
+                var index = batch[i].Index;
+                output.Slice(i * length, length).CopyTo(state.Slot(index));
+                state.MarkComputed(index);
+                writer?.Enqueue(index, batch[i].Key);
             }
 
             progress.Report(state);
         }
+    }
 
-        progress.Finish(state);
+    /// <summary>
+    /// Waits for a full batch, or the last images: running whatever happens to be queued would give small batches
+    /// whenever decoding is the slower stage (MobileNet), and small batches spend on per-call overhead the cores the
+    /// decoders need. Returns false once every image has been taken.
+    /// </summary>
+    private bool FillBatch(ChannelReader<Decoded> reader, List<Decoded> batch, CancellationToken ct)
+    {
+        batch.Clear();
+        while (batch.Count < batchSize)
+        {
+            if (reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+            else if (!reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+            {
+                break;
+            }
+        }
+
+        return batch.Count > 0;
     }
 
     private readonly record struct Decoded(int Index, string Key, float[] Input);
@@ -178,6 +237,29 @@ public sealed class BottleneckBuilder
         public int Done => Computed + Reused + Failures.Count;
 
         public Span<float> Slot(int index) => Vectors.AsSpan(index * VectorLength, VectorLength);
+
+        private int inFlight;
+        private int peakInFlight;
+
+        public int PeakInFlight => Volatile.Read(ref peakInFlight);
+
+        public void EnterFlight()
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            var peak = Volatile.Read(ref peakInFlight);
+            while (now > peak)
+            {
+                var seen = Interlocked.CompareExchange(ref peakInFlight, now, peak);
+                if (seen == peak)
+                {
+                    break;
+                }
+
+                peak = seen;
+            }
+        }
+
+        public void LeaveFlight() => Interlocked.Decrement(ref inFlight);
 
         public void MarkReused(int index)
         {

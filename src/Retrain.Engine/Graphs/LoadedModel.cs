@@ -49,18 +49,27 @@ public sealed class LoadedModel : IDisposable
     /// Identifies everything that determines a bottleneck vector apart from the photo: the model bytes, the nodes cut
     /// out of it and the preprocessing. Used to name the cache folder, so vectors of different models never mix.
     /// </summary>
-    public string CacheKey
+    public string CacheKey => CacheKeyFor(ImageDecodeOptions.Default);
+
+    /// <summary>
+    /// <see cref="CacheKey"/> for images decoded with <paramref name="decode"/>: reduced-scale JPEG decoding changes the
+    /// vectors, so it gets a key of its own (the default decoding keeps the key it always had).
+    /// </summary>
+    public string CacheKeyFor(ImageDecodeOptions decode)
     {
-        get
+        ArgumentNullException.ThrowIfNull(decode);
+        var d = Description;
+        var identity = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{FileHash}|{d.InputNode}|{d.OutputNode}|{d.InputHeight}x{d.InputWidth}|{d.InputMean:R}|{d.InputStd:R}|resize=tf1-bilinear");
+        if (decode.ReducedScaleJpeg)
         {
-            var d = Description;
-            var identity = string.Create(
-                CultureInfo.InvariantCulture,
-                $"{FileHash}|{d.InputNode}|{d.OutputNode}|{d.InputHeight}x{d.InputWidth}|{d.InputMean:R}|{d.InputStd:R}|resize=tf1-bilinear");
-            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
-            var stem = new string(Path.GetFileNameWithoutExtension(d.Path).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_').ToArray());
-            return $"{stem}-{hash}";
+            identity += "|jpeg=reduced-scale";
         }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
+        var stem = new string(Path.GetFileNameWithoutExtension(d.Path).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_').ToArray());
+        return $"{stem}-{hash}";
     }
 
     /// <summary>Opens a backbone for bottleneck extraction.</summary>

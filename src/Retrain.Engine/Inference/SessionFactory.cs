@@ -23,6 +23,12 @@ internal static class SessionFactory
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
 
+        // Weight prepacking (on by default) and the CPU memory arena/pattern stay on: the session is built once and
+        // runs many batches of one or two sizes, exactly what they pay off for.
+        var spin = settings.AllowSpinning ? "1" : "0";
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", spin);
+        options.AddSessionConfigEntry("session.inter_op.allow_spinning", spin);
+
         if (settings.Device == ExecutionDevice.Cuda)
         {
             AddCuda(options);

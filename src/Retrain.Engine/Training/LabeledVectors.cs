@@ -7,12 +7,17 @@ namespace Retrain.Training;
 /// </summary>
 public sealed class LabeledVectors
 {
-    private readonly float[] _vectors;
+    private readonly ReadOnlyMemory<float> _vectors;
 
     public LabeledVectors(int vectorLength, float[] vectors, int[] labels, string[] paths)
+        : this(vectorLength, (ReadOnlyMemory<float>)(vectors ?? throw new ArgumentNullException(nameof(vectors))), labels, paths)
+    {
+    }
+
+    /// <summary>Vectors held in a slice of a larger array (the parts of one bottleneck pass share its array).</summary>
+    public LabeledVectors(int vectorLength, ReadOnlyMemory<float> vectors, int[] labels, string[] paths)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vectorLength);
-        ArgumentNullException.ThrowIfNull(vectors);
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(paths);
         if (vectors.Length != (long)labels.Length * vectorLength)
@@ -41,7 +46,7 @@ public sealed class LabeledVectors
     public int Count => Labels.Length;
 
     /// <summary>All vectors, row-major, for the SIMD kernels that index rows themselves.</summary>
-    internal ReadOnlySpan<float> AllVectors => _vectors;
+    internal ReadOnlySpan<float> AllVectors => _vectors.Span;
 
     public int VectorLength { get; }
 
@@ -56,6 +61,6 @@ public sealed class LabeledVectors
     {
         ArgumentOutOfRangeException.ThrowIfNegative(i);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(i, Count);
-        return _vectors.AsSpan(i * VectorLength, VectorLength);
+        return _vectors.Span.Slice(i * VectorLength, VectorLength);
     }
 }

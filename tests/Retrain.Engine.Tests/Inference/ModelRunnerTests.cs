@@ -48,6 +48,27 @@ public class ModelRunnerTests
     }
 
     [Fact]
+    public void RunInPlace_OnTheRunnersOwnInput_GivesWhatRunGives()
+    {
+        using var runner = ModelRunner.Create(Doubler(), new InferenceSettings(IntraOpThreads: 1) { AllowSpinning = false });
+        foreach (var batch in new[] { 4, 1, 4 })
+        {
+            var values = Enumerable.Range(0, batch * 3).Select(static i => i - 2.5f).ToArray();
+            var input = runner.InputFor(batch);
+            Assert.Equal(batch * 3, input.Length);
+            values.CopyTo(input);
+
+            var output = runner.RunInPlace(batch).ToArray();
+
+            var expected = new float[batch * 3];
+            runner.Run(values, batch, expected);
+            Assert.Equal(expected, output);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => runner.InputFor(0));
+    }
+
+    [Fact]
     public void Run_WrongSizes_AreArgumentErrors()
     {
         using var runner = ModelRunner.Create(Doubler(), new InferenceSettings());

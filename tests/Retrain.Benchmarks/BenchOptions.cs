@@ -1,0 +1,81 @@
+using System.Globalization;
+
+namespace Retrain.Benchmarks;
+
+/// <summary>The benchmark's flags (`--name value`); see scripts/bench.sh and the README's "Speed" section.</summary>
+internal sealed record BenchOptions
+{
+    /// <summary>Repetitions of every measurement; the medians are reported. 1 gives a quick run.</summary>
+    public int Runs { get; init; } = 3;
+
+    public string Shared { get; init; } = DefaultShared();
+
+    /// <summary>Which of <see cref="BenchModel.All"/> to run, by name.</summary>
+    public IReadOnlyList<string> Models { get; init; } = [.. BenchModel.All.Select(m => m.Name)];
+
+    /// <summary>The published retrain.dll; null skips timing the whole command.</summary>
+    public string? Retrain { get; init; }
+
+    /// <summary>The published label-image.dll; null skips the label-image timing.</summary>
+    public string? LabelImage { get; init; }
+
+    /// <summary>The published Retrain.Benchmarks.MlNet.dll; null skips the ML.NET peer.</summary>
+    public string? MlNet { get; init; }
+
+    public IReadOnlyList<int> BatchSizes { get; init; } = [1, 8, 32];
+
+    /// <summary>Batch size of the end-to-end pipeline; the product's default (--inference_batch_size).</summary>
+    public int PipelineBatch { get; init; } = new RetrainOptions { ImageDir = "" }.InferenceBatchSize;
+
+    public int TrainingSteps { get; init; } = 4000;
+
+    /// <summary>Images given to one label-image process for the per-image figure.</summary>
+    public int LabelImageMany { get; init; } = 50;
+
+    /// <summary>Also run the end-to-end pipeline under other thread splits (decoders vs ONNX Runtime, spinning).</summary>
+    public bool Sweep { get; init; }
+
+    private const string Usage =
+        "flags: --runs N (default 3) --models inception_v3,mobilenet_v1_0.25_224 --sweep --batch-sizes 1,8,32 " +
+        "--pipeline-batch N --steps N --label-image-many N --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
+
+    public string ImageDir => Path.Combine(Shared, "datasets", "flower_photos_dev");
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            o = args[i] switch
+            {
+                "--runs" => o with { Runs = Math.Max(1, int.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--shared" => o with { Shared = Path.GetFullPath(Next()) },
+                "--models" => o with { Models = Next().Split(',', StringSplitOptions.RemoveEmptyEntries) },
+                "--label-image" => o with { LabelImage = NullIfNone(Next()) },
+                "--retrain" => o with { Retrain = NullIfNone(Next()) },
+                "--mlnet" => o with { MlNet = NullIfNone(Next()) },
+                "--batch-sizes" => o with { BatchSizes = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] },
+                "--pipeline-batch" => o with { PipelineBatch = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--steps" => o with { TrainingSteps = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--label-image-many" => o with { LabelImageMany = Math.Max(2, int.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--sweep" => o with { Sweep = true },
+                "--help" or "-h" => throw new ArgumentException(Usage),
+                _ => throw new ArgumentException($"unknown flag {args[i]}\n{Usage}"),
+            };
+        }
+
+        var unknown = o.Models.Except(BenchModel.All.Select(m => m.Name)).ToList();
+        return unknown.Count == 0
+            ? o
+            : throw new ArgumentException($"unknown model {string.Join(",", unknown)}; known: {string.Join(",", BenchModel.All.Select(m => m.Name))}");
+    }
+
+    private static string? NullIfNone(string value) => value is "none" or "" ? null : Path.GetFullPath(value);
+
+    private static string DefaultShared()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("RETRAIN_SHARED");
+        return Path.GetFullPath(string.IsNullOrEmpty(fromEnv) ? Path.Combine("..", "shared") : fromEnv);
+    }
+}

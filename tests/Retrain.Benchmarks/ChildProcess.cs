@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Retrain.Benchmarks;
+
+/// <summary>
+/// Runs `dotnet some.dll args...` to completion, timed from process start to exit, and samples the child's peak
+/// resident set (VmHWM, which only grows) from /proc while it runs.
+/// </summary>
+internal static class ChildProcess
+{
+    /// <summary>The dotnet host running this benchmark, so children use the same runtime.</summary>
+    private static string DotnetHost =>
+        Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
+
+    public static (double Seconds, string Stdout, double PeakRssMb) Run(string dll, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(DotnetHost)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {DotnetHost} {dll}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var peakKb = 0L;
+        while (!process.WaitForExit(20))
+        {
+            peakKb = Math.Max(peakKb, HighWaterMarkKb(process.Id));
+        }
+
+        process.WaitForExit();
+        var seconds = clock.Elapsed.TotalSeconds;
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{Path.GetFileName(dll)} exited with {process.ExitCode}: {stderr.Result}{stdout.Result}");
+        }
+
+        return (seconds, stdout.Result, peakKb / 1024.0);
+    }
+
+    private static long HighWaterMarkKb(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0; // exited between the check and the read
+        }
+    }
+}

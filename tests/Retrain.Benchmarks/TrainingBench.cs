@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using Retrain.Bottlenecks;
+using Retrain.Data;
+using Retrain.Training;
+using Serilog.Core;
+
+namespace Retrain.Benchmarks;
+
+/// <summary>Final-layer training as `retrain` runs it (Trainer.Run, retrain.py's defaults) on the real cached vectors.</summary>
+internal static class TrainingBench
+{
+    public static (double Seconds, TrainingResult Result) Run(ImageLists lists, IReadOnlyList<string> paths, BottleneckSet set, int steps)
+    {
+        var index = paths.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => x.i, StringComparer.Ordinal);
+        LabeledVectors Part(DatasetPart part)
+        {
+            var images = lists.Images(part).Where(x => set.Available[index[x.Path]]).ToList();
+            var length = set.VectorLength;
+            var vectors = new float[images.Count * length];
+            for (var k = 0; k < images.Count; k++)
+            {
+                set.Vector(index[images[k].Path]).CopyTo(vectors.AsSpan(k * length, length));
+            }
+
+            return new LabeledVectors(length, vectors, [.. images.Select(x => x.ClassIndex)], [.. images.Select(x => x.Path)]);
+        }
+
+        var (training, validation, testing) = (Part(DatasetPart.Training), Part(DatasetPart.Validation), Part(DatasetPart.Testing));
+        var defaults = new RetrainOptions { ImageDir = "" };
+        var settings = new TrainingSettings(
+            steps,
+            defaults.LearningRate,
+            defaults.EvalStepInterval,
+            defaults.TrainBatchSize,
+            defaults.ValidationBatchSize,
+            defaults.TestBatchSize,
+            defaults.RandomSeed);
+        var clock = Stopwatch.StartNew();
+        var result = Trainer.Run(training, validation, testing, lists.Labels, settings, Logger.None, CancellationToken.None);
+        return (clock.Elapsed.TotalSeconds, result);
+    }
+}
