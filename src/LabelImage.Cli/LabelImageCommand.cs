@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Retrain.Cli.Common;
 using System.Globalization;
 using Retrain;
 using Retrain.Errors;
@@ -17,19 +18,13 @@ internal static class LabelImageCommand
     private static readonly Option<string> Graph = new("--graph") { Description = "Graph to run: a frozen GraphDef (.pb), an ONNX model, or a SavedModel folder retrain wrote.", Required = true };
     private static readonly Option<string?> Labels = new("--labels") { Description = "Labels file: one label per line (output_labels.txt) or 'index:name' lines. Default: the labels an ONNX file from retrain carries." };
     private static readonly Option<string[]> Image = new("--image") { Description = "Image to label; repeat for several.", Required = true, AllowMultipleArgumentsPerToken = true };
-    private static readonly Option<string?> InputLayer = new("--input_layer") { Description = "Name of the input node (default: from the graph)." };
-    private static readonly Option<string?> OutputLayer = new("--output_layer") { Description = $"Name of the output node (default: {LabelImageEngine.DefaultOutputLayer})." };
-    private static readonly Option<int?> InputHeight = new("--input_height") { Description = "Resize images to this height (default: from the graph)." };
-    private static readonly Option<int?> InputWidth = new("--input_width") { Description = "Resize images to this width (default: from the graph)." };
-    private static readonly Option<float?> InputMean = new("--input_mean") { Description = "Pixel value subtracted before dividing by --input_std." };
-    private static readonly Option<float?> InputStd = new("--input_std") { Description = "Divisor applied after subtracting --input_mean." };
+    private static readonly ModelFlags ModelDescription = new("--output_layer", $"Name of the output node (default: {LabelImageEngine.DefaultOutputLayer}).", "graph");
     private static readonly Option<int> TopK = new("--top_k") { Description = "How many labels to print.", DefaultValueFactory = _ => 5 };
-    private static readonly Option<string> Device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" }.AcceptOnlyFromAmong("cpu", "cuda");
 
     public static RootCommand Create()
     {
         var command = new RootCommand("Labels images with a graph written by retrain or retrain.py (TensorFlow label_image.py, in .NET).");
-        foreach (var option in new Option[] { Graph, Labels, Image, InputLayer, OutputLayer, InputHeight, InputWidth, InputMean, InputStd, TopK, Device })
+        foreach (var option in new Option[] { Graph, Labels, Image, TopK }.Concat(ModelDescription.All))
         {
             command.Options.Add(option);
         }
@@ -62,13 +57,7 @@ internal static class LabelImageCommand
         Labels = p.GetValue(Labels),
         Images = p.GetRequiredValue(Image),
         TopK = p.GetValue(TopK),
-        Model = new ModelOverrides(
-            p.GetValue(InputLayer),
-            p.GetValue(OutputLayer),
-            p.GetValue(InputHeight),
-            p.GetValue(InputWidth),
-            p.GetValue(InputMean),
-            p.GetValue(InputStd)),
-        Inference = new InferenceSettings(p.GetValue(Device) == "cuda" ? ExecutionDevice.Cuda : ExecutionDevice.Cpu),
+        Model = ModelDescription.Overrides(p),
+        Inference = ModelDescription.Inference(p),
     };
 }

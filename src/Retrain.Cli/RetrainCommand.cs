@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Retrain.Cli.Common;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Inference;
@@ -42,16 +43,10 @@ internal static class RetrainCommand
     private static readonly Option<string?> CheckpointPath = Value<string?>("--checkpoint_path", null, "Where to save the training state; an existing checkpoint for the same images and model is resumed.");
     private static readonly Option<string?> Architecture = Value<string?>("--architecture", null, "Older retrain.py's model name (inception_v3, mobilenet_<version>_<size>[_quantized]); taken from the model cache, downloaded there once.");
     private static readonly Option<string?> ModelDir = Value<string?>("--model_dir", null, "Model cache folder that named models are downloaded into (older retrain.py's --model_dir); default $RETRAIN_HOME or ~/.cache/retrain.");
-    private static readonly Option<string?> InputLayer = Value<string?>("--input_layer", null, "Name of the backbone's input node (recognised for MobileNet v1 and Inception-v3).");
-    private static readonly Option<string?> BottleneckLayer = Value<string?>("--bottleneck_layer", null, "Name of the backbone node whose output is the bottleneck.");
-    private static readonly Option<int?> InputHeight = Value<int?>("--input_height", null, "Input image height (default: from the graph).");
-    private static readonly Option<int?> InputWidth = Value<int?>("--input_width", null, "Input image width (default: from the graph).");
-    private static readonly Option<float?> InputMean = Value<float?>("--input_mean", null, "Pixel value subtracted before dividing by --input_std (default: the recognised model's).");
-    private static readonly Option<float?> InputStd = Value<float?>("--input_std", null, "Divisor applied after subtracting --input_mean.");
-    private static readonly Option<string> Device = Value("--device", "cpu", "Where to run the backbone: cpu or cuda.").AcceptOnlyFromAmong("cpu", "cuda");
     private static readonly Option<int> RandomSeed = Value("--random_seed", 0, "Seed for weight initialisation and batch sampling; the same seed gives the same result.");
     private static readonly Option<string?> OutputOnnx = Value<string?>("--output_onnx", null, "Where to export the whole classifier (backbone + new layer) as one ONNX model.");
     private static readonly Option<int> InferenceBatchSize = Value("--inference_batch_size", Defaults.InferenceBatchSize, "Images per backbone call while computing bottlenecks.");
+    private static readonly ModelFlags ModelDescription = new("--bottleneck_layer", "Name of the backbone node whose output is the bottleneck.", "backbone");
     private static readonly Option<bool> ReducedScaleJpeg = new("--reduced_scale_jpeg") { Description = "Decode JPEGs at least twice the input size at 1/2..1/8 scale: much faster on camera photos, vectors differ slightly from retrain.py's." };
 
     public static RootCommand Create()
@@ -63,9 +58,9 @@ internal static class RetrainCommand
                      EvalStepInterval, TrainBatchSize, TestBatchSize, ValidationBatchSize, PrintMisclassified, BottleneckDir,
                      FinalTensorName, FlipLeftRight, RandomCrop, RandomScale, RandomBrightness, TfhubModule, SavedModelDir,
                      IntermediateStoreFrequency, IntermediateOutputGraphsDir, LoggingVerbosity, CheckpointPath, Architecture, ModelDir,
-                     InputLayer, BottleneckLayer, InputHeight, InputWidth, InputMean, InputStd, Device, RandomSeed, InferenceBatchSize, OutputOnnx,
+                     RandomSeed, InferenceBatchSize, OutputOnnx,
                      ReducedScaleJpeg,
-                 })
+                 }.Concat(ModelDescription.All))
         {
             command.Options.Add(option);
         }
@@ -118,14 +113,8 @@ internal static class RetrainCommand
         OutputOnnx = p.GetValue(OutputOnnx),
         Architecture = p.GetValue(Architecture),
         ModelDir = p.GetValue(ModelDir),
-        Model = new ModelOverrides(
-            p.GetValue(InputLayer),
-            p.GetValue(BottleneckLayer),
-            p.GetValue(InputHeight),
-            p.GetValue(InputWidth),
-            p.GetValue(InputMean),
-            p.GetValue(InputStd)),
-        Inference = new InferenceSettings(p.GetValue(Device) == "cuda" ? ExecutionDevice.Cuda : ExecutionDevice.Cpu),
+        Model = ModelDescription.Overrides(p),
+        Inference = ModelDescription.Inference(p),
         RandomSeed = p.GetValue(RandomSeed),
         InferenceBatchSize = p.GetValue(InferenceBatchSize),
         ReducedScaleJpeg = p.GetValue(ReducedScaleJpeg),
