@@ -10,7 +10,7 @@ using static Retrain.Benchmarks.Stats;
 namespace Retrain.Benchmarks;
 
 /// <summary>Every figure for one backbone, printed as `name key=value ...` lines, the summary line last.</summary>
-internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, CpuPeakFigures peak)
+internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
 {
     private static readonly int Cores = Environment.ProcessorCount;
 
@@ -23,6 +23,7 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
 
         // Stage by stage, with ONNX Runtime's own defaults: the engine's speed when it has the cores to itself.
         double decode, decodeCpu, inference, inferenceCpu, gflopPerImage;
+        CpuPeakFigures peak;
         int bestBatch;
         ImagePreprocessing prep;
         var clock = Stopwatch.StartNew();
@@ -41,6 +42,9 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
             Print($"decode_img_per_s={F(decode)} cpu_ms_per_image={F(decodeCpu)} workers={Cores} images={data.Paths.Count} runs={List(decodes.Select(r => r.ImagesPerSecond))}");
             LargeJpegDecode(prep);
 
+            // The peak right before the model runs, so both see the same clock speed and the same neighbours.
+            peak = CpuPeak.Measure(o.Runs);
+            Print($"peak_gflops={F(peak.Gflops)} peak_gflops_per_cpu_second={F(peak.GflopsPerCpuSecond)} isa={CpuPeak.Isa} threads={Cores}");
             (inference, inferenceCpu, bestBatch) = Inference(alone.Runner, prep);
         }
 

@@ -15,14 +15,10 @@ catch (ArgumentException e)
 
 var cores = Environment.ProcessorCount;
 Console.WriteLine($"machine cores={cores} cpu=\"{MachineState.CpuModel()}\" date={DateTime.UtcNow:yyyy-MM-dd} runs={o.Runs} load_avg={MachineState.LoadAverage()}");
-var peaks = Enumerable.Range(0, Math.Max(3, o.Runs)).Select(_ => CpuPeak.MeasureGflops(cores, 0.5)).ToList();
-var peak = new CpuPeakFigures(Median([.. peaks.Select(p => p.Gflops)]), Median([.. peaks.Select(p => p.GflopsPerCpuSecond)]));
-Console.WriteLine($"cpu peak_gflops={F(peak.Gflops)} peak_gflops_per_cpu_second={F(peak.GflopsPerCpuSecond)} isa={CpuPeak.Isa} threads={cores}");
-
 var data = Dataset.Load(o.ImageDir);
 foreach (var spec in BenchModel.All.Where(m => o.Models.Contains(m.Name)))
 {
-    new ModelBench(spec, o, data, peak).Run();
+    new ModelBench(spec, o, data).Run();
 }
 
 Console.WriteLine($"process peak_rss_mb={F(MachineState.PeakRssMegabytes())} load_avg={MachineState.LoadAverage()}");

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
@@ -73,10 +72,11 @@ public sealed class BottleneckBuilder
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var writer = cache is null ? null : new CacheWriter(cache, state.Vectors, length, linked);
         var progress = new ProgressReporter(log, paths.Count);
-        var producer = Task.Run(() => ProduceAsync(paths, prep, inputLength, state, channel.Writer, linked.Token), linked.Token);
+        var pool = new InputTensorPool(inputLength);
+        var producer = Task.Run(() => ProduceAsync(paths, prep, pool, state, channel.Writer, linked.Token), linked.Token);
         try
         {
-            Consume(channel.Reader, inputLength, state, writer, progress, linked.Token);
+            Consume(channel.Reader, inputLength, pool, state, writer, progress, linked.Token);
             producer.GetAwaiter().GetResult();
             writer?.Finish();
         }
@@ -113,7 +113,7 @@ public sealed class BottleneckBuilder
     private async Task ProduceAsync(
         IReadOnlyList<string> paths,
         ImagePreprocessing prep,
-        int inputLength,
+        InputTensorPool pool,
         BuildState state,
         ChannelWriter<Decoded> writer,
         CancellationToken ct)
@@ -138,15 +138,15 @@ public sealed class BottleneckBuilder
                     return;
                 }
 
-                var buffer = ArrayPool<float>.Shared.Rent(inputLength);
+                var buffer = pool.Rent();
                 state.EnterFlight();
                 try
                 {
-                    ImageLoader.LoadInto(bytes, path, prep, buffer.AsSpan(0, inputLength), decodeOptions);
+                    ImageLoader.LoadInto(bytes, path, prep, buffer, decodeOptions);
                 }
                 catch (RetrainException e) when (e.Code == ExitCode.BadImage)
                 {
-                    ArrayPool<float>.Shared.Return(buffer);
+                    pool.Return(buffer);
                     state.LeaveFlight();
                     state.Fail(path, e.Message, log);
                     return;
@@ -164,7 +164,13 @@ public sealed class BottleneckBuilder
     }
 
     private void Consume(
-        ChannelReader<Decoded> reader, int inputLength, BuildState state, CacheWriter? writer, ProgressReporter progress, CancellationToken ct)
+        ChannelReader<Decoded> reader,
+        int inputLength,
+        InputTensorPool pool,
+        BuildState state,
+        CacheWriter? writer,
+        ProgressReporter progress,
+        CancellationToken ct)
     {
         var batch = new List<Decoded>(batchSize);
         var length = state.VectorLength;
@@ -174,8 +180,8 @@ public sealed class BottleneckBuilder
             var input = model.Runner.InputFor(batch.Count);
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].Input.AsSpan(0, inputLength).CopyTo(input.Slice(i * inputLength, inputLength));
-                ArrayPool<float>.Shared.Return(batch[i].Input);
+                batch[i].Input.CopyTo(input.Slice(i * inputLength, inputLength));
+                pool.Return(batch[i].Input);
                 state.LeaveFlight();
             }
 
