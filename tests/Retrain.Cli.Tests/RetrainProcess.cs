@@ -40,7 +40,8 @@ internal sealed class RetrainProcess : IDisposable
     /// <summary>True once the run has gone on for longer than any test run should: the caller fails instead of hanging.</summary>
     public bool Hung => clock.Elapsed > Hang;
 
-    public static RetrainProcess Start(IEnumerable<string> arguments)
+    /// <summary>Starts `retrain`; relative paths in <paramref name="arguments"/> resolve against <paramref name="workingDirectory"/>.</summary>
+    public static RetrainProcess Start(IEnumerable<string> arguments, string? workingDirectory = null)
     {
         Assert.True(File.Exists(RetrainDll), $"retrain.dll not found next to the tests in {AppContext.BaseDirectory}");
         var start = new ProcessStartInfo(DotnetHost())
@@ -48,6 +49,7 @@ internal sealed class RetrainProcess : IDisposable
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
         start.ArgumentList.Add(RetrainDll);
         foreach (var argument in arguments)
