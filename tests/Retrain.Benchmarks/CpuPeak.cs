@@ -19,13 +19,6 @@ internal static class CpuPeak
 
     private static int Lanes => Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : 1;
 
-    /// <summary>The median of <paramref name="runs"/> half-second measurements on every core.</summary>
-    public static CpuPeakFigures Measure(int runs)
-    {
-        var peaks = Enumerable.Range(0, Math.Max(3, runs)).Select(_ => MeasureGflops(Environment.ProcessorCount, 0.5)).ToList();
-        return new CpuPeakFigures(Stats.Median([.. peaks.Select(p => p.Gflops)]), Stats.Median([.. peaks.Select(p => p.GflopsPerCpuSecond)]));
-    }
-
     /// <summary>
     /// GFLOP/s of all <paramref name="threads"/> threads together over about <paramref name="seconds"/>, and GFLOP
     /// per second of CPU time this process got (one core's peak, whatever else the machine is doing).
@@ -136,6 +129,3 @@ internal static class CpuPeak
         return sum;
     }
 }
-
-/// <summary>The measured peak: all cores by the wall clock, and per second of CPU time this process got.</summary>
-internal readonly record struct CpuPeakFigures(double Gflops, double GflopsPerCpuSecond);

@@ -20,50 +20,58 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
     {
         var path = spec.PathIn(o.Shared);
         Print($"load_avg={MachineState.LoadAverage()}");
-
-        // Stage by stage, with ONNX Runtime's own defaults: the engine's speed when it has the cores to itself.
-        double decode, decodeCpu, inference, inferenceCpu, gflopPerImage;
-        CpuPeakFigures peak;
-        int bestBatch;
-        ImagePreprocessing prep;
         var clock = Stopwatch.StartNew();
-        using (var alone = LoadedModel.OpenBackbone(path, spec.Overrides, new InferenceSettings()))
+
+        // "alone" runs with ONNX Runtime's own defaults (the engine's speed when it has the cores to itself);
+        // "pipeline" with the product's settings for running beside the decoders.
+        using var alone = LoadedModel.OpenBackbone(path, spec.Overrides, new InferenceSettings());
+        Print($"model_load_s={F(clock.Elapsed.TotalSeconds)} input={alone.Description.InputHeight}x{alone.Description.InputWidth} bottleneck={alone.OutputLength}");
+        var product = PipelineThreads.ForPipeline(new InferenceSettings());
+        using var pipeline = LoadedModel.OpenBackbone(path, spec.Overrides, product);
+        var prep = alone.Preprocessing;
+        var d = alone.Description;
+        var (macs, unknown) = GraphFlops.Count(alone.Graph!, d.InputNode, d.OutputNode, d.InputHeight, d.InputWidth);
+        var gflopPerImage = 2.0 * macs / 1e9;
+        Print($"gmac_per_image={F(macs / 1e9)} gflop_per_image={F(gflopPerImage)}" + (unknown.Count > 0 ? $" uncounted_ops={string.Join(",", unknown)}" : ""));
+        LargeJpegDecode(prep);
+
+        using var work = new WorkFolder();
+        var mlnet = o.MlNet is null ? null : MlNetPeer.Prepare(o.MlNet, pipeline, data.Lists, work.Path);
+        var sizes = o.BatchSizes.Where(b => b <= alone.Runner.MaxBatchSize).ToList();
+        var decoded = DecodedBatch(prep, sizes.Max());
+
+        // Every run measures every stage, ML.NET included, one after the other: a change in the machine's load between
+        // runs then weighs on both sides of each ratio, which are taken per run.
+        var runs = new List<RunFigures>();
+        BottleneckSet? set = null;
+        for (var run = 0; run < o.Runs; run++)
         {
-            Print($"model_load_s={F(clock.Elapsed.TotalSeconds)} input={alone.Description.InputHeight}x{alone.Description.InputWidth} bottleneck={alone.OutputLength}");
-            prep = alone.Preprocessing;
-            var d = alone.Description;
-            var (macs, unknown) = GraphFlops.Count(alone.Graph!, d.InputNode, d.OutputNode, d.InputHeight, d.InputWidth);
-            gflopPerImage = 2.0 * macs / 1e9;
-            Print($"gmac_per_image={F(macs / 1e9)} gflop_per_image={F(gflopPerImage)}" + (unknown.Count > 0 ? $" uncounted_ops={string.Join(",", unknown)}" : ""));
-
-            var decodes = Repeat(() => Stages.Decode(data.Encoded, data.Paths, prep, Cores, ImageDecodeOptions.Default));
-            decode = Rate.MedianImagesPerSecond(decodes);
-            decodeCpu = Rate.MedianCpuMs(decodes);
-            Print($"decode_img_per_s={F(decode)} cpu_ms_per_image={F(decodeCpu)} workers={Cores} images={data.Paths.Count} runs={List(decodes.Select(r => r.ImagesPerSecond))}");
-            LargeJpegDecode(prep);
-
-            // The peak right before the model runs, so both see the same clock speed and the same neighbours.
-            peak = CpuPeak.Measure(o.Runs);
-            Print($"peak_gflops={F(peak.Gflops)} peak_gflops_per_cpu_second={F(peak.GflopsPerCpuSecond)} isa={CpuPeak.Isa} threads={Cores}");
-            (inference, inferenceCpu, bestBatch) = Inference(alone.Runner, prep);
+            var peak = CpuPeak.MeasureGflops(Cores, 0.5);
+            var decode = Stages.Decode(data.Encoded, data.Paths, prep, Cores, ImageDecodeOptions.Default);
+            var inference = sizes.ToDictionary(b => b, b => Stages.Inference(alone.Runner, decoded, b, 2.0));
+            (var endToEnd, set) = Stages.EndToEnd(pipeline, data.Paths, o.PipelineBatch, PipelineThreads.DecodeWorkers, ImageDecodeOptions.Default);
+            var peer = mlnet?.Run();
+            runs.Add(new RunFigures(peak, decode, inference, endToEnd, peer));
         }
 
-        var ideal = 1 / ((1 / decode) + (1 / inference));
-        var efficiency = gflopPerImage * inference / peak.Gflops;
-        var cpuEfficiency = gflopPerImage / (inferenceCpu / 1000) / peak.GflopsPerCpuSecond;
-        Print($"efficiency={F(efficiency)} (gflop_per_image x inference_img_per_s / peak_gflops = {F(gflopPerImage)} x {F(inference)} / {F(peak.Gflops)}) " +
-              $"cpu_efficiency={F(cpuEfficiency)} (the same per CPU-second: gflop_per_image / inference CPU s per image / peak_gflops_per_cpu_second)");
-
-        // End to end: the product's pipeline settings, a cold cache each run.
-        var product = PipelineThreads.ForPipeline(new InferenceSettings());
-        var (runs, set) = EndToEnd(path, product, o.PipelineBatch, PipelineThreads.DecodeWorkers);
-        var endToEnd = Rate.MedianImagesPerSecond(runs);
-        var endToEndCpu = Rate.MedianCpuMs(runs);
-        var ratio = endToEnd / ideal;
-        Print($"end_to_end_img_per_s={F(endToEnd)} cpu_ms_per_image={F(endToEndCpu)} batch={o.PipelineBatch} decode_workers={PipelineThreads.DecodeWorkers} " +
-              $"ort_threads=default spinning={(product.AllowSpinning ? "on" : "off")} runs={List(runs.Select(r => r.ImagesPerSecond))}");
-        Print($"ideal_img_per_s={F(ideal)} pipeline_ratio={F(ratio)} cpu_ratio={F((decodeCpu + inferenceCpu) / endToEndCpu)} " +
-              "(cpu_ratio = CPU per image of the stages alone / end to end: below 1 means the pipeline wastes CPU)");
+        var r = new RunSummary(runs, gflopPerImage);
+        Print($"peak_gflops={F(r.PeakGflops)} peak_gflops_per_cpu_second={F(r.PeakPerCpuSecond)} isa={CpuPeak.Isa} threads={Cores}");
+        Print($"decode_img_per_s={F(r.Decode)} cpu_ms_per_image={F(r.DecodeCpu)} workers={Cores} images={data.Paths.Count} runs={List(runs.Select(x => x.Decode.ImagesPerSecond))}");
+        Print($"inference_img_per_s={F(r.Inference)} cpu_ms_per_image={F(r.InferenceCpu)} best_batch={r.BestBatch} " +
+              string.Join(" ", sizes.Select(b => $"batch{b}={F(Median([.. runs.Select(x => x.Inference[b].ImagesPerSecond)]))}")));
+        Print($"efficiency={F(r.Efficiency)} cpu_efficiency={F(r.CpuEfficiency)} (gflop_per_image x inference img/s / peak_gflops; " +
+              "the same per CPU-second of this process)");
+        Print($"end_to_end_img_per_s={F(r.EndToEnd)} cpu_ms_per_image={F(r.EndToEndCpu)} batch={o.PipelineBatch} decode_workers={PipelineThreads.DecodeWorkers} " +
+              $"ort_threads=default spinning={(product.AllowSpinning ? "on" : "off")} runs={List(runs.Select(x => x.EndToEnd.ImagesPerSecond))}");
+        Print($"ideal_img_per_s={F(r.Ideal)} pipeline_ratio={F(r.PipelineRatio)} cpu_ratio={F(r.CpuRatio)} per_run_ratio={List(r.PerRunRatios)} " +
+              "(ideal = 1/(1/decode + 1/inference); cpu_ratio = CPU per image of the stages alone / end to end, below 1 = CPU lost to the overlap)");
+        if (mlnet is not null)
+        {
+            var last = runs[^1].MlNet!;
+            Print($"mlnet featurize_img_per_s={F(r.MlNet)} cpu_ms_per_image={F(r.MlNetCpu)} runs={List(runs.Select(x => x.MlNetRate))} " +
+                  $"test_accuracy={last["test_accuracy"]} train_s={last["train_s"]} load_s={last["load_s"]} peak_rss_mb={last["peak_rss_mb"]}");
+            Print($"speedup_vs_mlnet={F(r.Speedup)} per_run={List(r.PerRunSpeedups)} cpu_ms_per_image ours={F(r.EndToEndCpu)} mlnet={F(r.MlNetCpu)}");
+        }
 
         if (o.Sweep)
         {
@@ -71,50 +79,28 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
         }
 
         var (trainSeconds, training) = Enumerable.Range(0, o.Runs)
-            .Select(_ => TrainingBench.Run(data.Lists, data.Paths, set, o.TrainingSteps))
-            .OrderBy(r => r.Seconds)
+            .Select(_ => TrainingBench.Run(data.Lists, data.Paths, set!, o.TrainingSteps))
+            .OrderBy(x => x.Seconds)
             .ElementAt(o.Runs / 2);
         Print($"training_s={F(trainSeconds)} steps={o.TrainingSteps} batch=100 test_accuracy={F(training.Test.Accuracy)} test_images={training.Test.Count}");
 
-        using var work = new WorkFolder();
         RetrainCommand(path, work.Path);
-        LabelImage(path, training.Layer, work.Path);
-        var mlnet = MlNet(path, work.Path);
+        LabelImage(alone, training.Layer, work.Path);
 
-        var mlnetRate = mlnet is null ? double.NaN : double.Parse(mlnet["featurize_img_per_s"], CultureInfo.InvariantCulture);
-        if (mlnet is not null && mlnet.TryGetValue("cpu_ms_per_image", out var mlnetCpu))
-        {
-            Print($"cpu_ms_per_image ours={F(endToEndCpu)} mlnet={mlnetCpu} (CPU work per image, end to end vs ML.NET featurisation)");
-        }
-
-        Console.WriteLine($"{Name} end_to_end_img_per_s={F(endToEnd)} pipeline_ratio={F(ratio)} efficiency={F(efficiency)} " +
-                          $"mlnet_img_per_s={F(mlnetRate)} speedup_vs_mlnet={F(endToEnd / mlnetRate)}");
+        Console.WriteLine($"{Name} end_to_end_img_per_s={F(r.EndToEnd)} pipeline_ratio={F(r.PipelineRatio)} efficiency={F(r.Efficiency)} " +
+                          $"mlnet_img_per_s={F(r.MlNet)} speedup_vs_mlnet={F(r.Speedup)}");
     }
 
-    private (double Best, double BestCpuMs, int BestBatch) Inference(ModelRunner runner, ImagePreprocessing prep)
+    private float[] DecodedBatch(ImagePreprocessing prep, int count)
     {
-        var sizes = o.BatchSizes.Where(b => b <= runner.MaxBatchSize).ToList();
-        var decoded = new float[sizes.Max() * prep.TensorLength];
-        for (var i = 0; i < sizes.Max(); i++)
+        var decoded = new float[count * prep.TensorLength];
+        for (var i = 0; i < count; i++)
         {
             var k = i % data.Paths.Count;
             ImageLoader.LoadInto(data.Encoded[k], data.Paths[k], prep, decoded.AsSpan(i * prep.TensorLength, prep.TensorLength));
         }
 
-        var rates = sizes.ToDictionary(b => b, b => Repeat(() => Stages.Inference(runner, decoded, b, 2.0)));
-        var (bestBatch, best) = rates.MaxBy(r => Rate.MedianImagesPerSecond(r.Value));
-        Print($"inference_img_per_s={F(Rate.MedianImagesPerSecond(best))} cpu_ms_per_image={F(Rate.MedianCpuMs(best))} best_batch={bestBatch} " +
-              string.Join(" ", rates.Select(r => $"batch{r.Key}={F(Rate.MedianImagesPerSecond(r.Value))}")));
-        return (Rate.MedianImagesPerSecond(best), Rate.MedianCpuMs(best), bestBatch);
-    }
-
-    private (List<Rate> Runs, BottleneckSet Set) EndToEnd(string path, InferenceSettings settings, int batch, int workers)
-    {
-        using var model = LoadedModel.OpenBackbone(path, spec.Overrides, settings);
-        var runs = Enumerable.Range(0, o.Runs)
-            .Select(_ => Stages.EndToEnd(model, data.Paths, batch, workers, ImageDecodeOptions.Default))
-            .ToList();
-        return ([.. runs.Select(r => r.Rate)], runs[^1].Set);
+        return decoded;
     }
 
     private List<Rate> Repeat(Func<Rate> measure) => [.. Enumerable.Range(0, o.Runs).Select(_ => measure())];
@@ -195,7 +181,7 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
         Print(RetrainCommandBench.Describe(runs) + $" (whole command, cold cache, {o.TrainingSteps} steps; peak resident memory of the process)");
     }
 
-    private void LabelImage(string path, Training.FinalLayer layer, string workDir)
+    private void LabelImage(LoadedModel model, Training.FinalLayer layer, string workDir)
     {
         if (o.LabelImage is null)
         {
@@ -203,24 +189,9 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
             return;
         }
 
-        using var model = LoadedModel.OpenBackbone(path, spec.Overrides, new InferenceSettings());
         var testImages = data.Lists.Images(DatasetPart.Testing).Select(x => x.Path).ToList();
         var (one, perImage) = LabelImageBench.Run(o.LabelImage, model, layer, data.Lists.Labels, testImages, o.LabelImageMany, o.Runs, workDir);
         Print($"label_image_one_image_s={F(one)} label_image_per_image_s={F(perImage)} (process start to answer; per image over {Math.Min(o.LabelImageMany, testImages.Count)} images)");
-    }
-
-    private Dictionary<string, string>? MlNet(string path, string workDir)
-    {
-        if (o.MlNet is null)
-        {
-            Print("mlnet skipped (no --mlnet)");
-            return null;
-        }
-
-        using var model = LoadedModel.OpenBackbone(path, spec.Overrides, new InferenceSettings());
-        var result = MlNetPeer.Run(o.MlNet, model, data.Lists, o.Runs, workDir);
-        Print("mlnet " + string.Join(" ", result.Select(kv => $"{kv.Key}={kv.Value}")));
-        return new Dictionary<string, string>(result, StringComparer.Ordinal);
     }
 
     private void Print(string line) => Console.WriteLine($"{Name} {line}");

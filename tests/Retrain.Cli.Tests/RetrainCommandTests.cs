@@ -32,6 +32,13 @@ public class RetrainCommandTests
     }
 
     [Fact]
+    public void ReducedScaleJpeg_IsOffUnlessGiven()
+    {
+        Assert.False(RetrainCommand.Bind(RetrainCommand.Create().Parse(["--image_dir", "i"])).ReducedScaleJpeg);
+        Assert.True(RetrainCommand.Bind(RetrainCommand.Create().Parse(["--image_dir", "i", "--reduced_scale_jpeg"])).ReducedScaleJpeg);
+    }
+
+    [Fact]
     public void EqualsSyntaxAndBooleanFlags_BindLikeArgparse()
     {
         var o = RetrainCommand.Bind(RetrainCommand.Create().Parse(

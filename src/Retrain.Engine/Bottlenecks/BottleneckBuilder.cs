@@ -227,6 +227,8 @@ public sealed class BottleneckBuilder
     {
         private int computed;
         private int reused;
+        private int inFlight;
+        private int peakInFlight;
 
         public int VectorLength { get; } = vectorLength;
 
@@ -243,9 +245,6 @@ public sealed class BottleneckBuilder
         public int Done => Computed + Reused + Failures.Count;
 
         public Span<float> Slot(int index) => Vectors.AsSpan(index * VectorLength, VectorLength);
-
-        private int inFlight;
-        private int peakInFlight;
 
         public int PeakInFlight => Volatile.Read(ref peakInFlight);
 
