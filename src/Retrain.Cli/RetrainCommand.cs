@@ -31,10 +31,10 @@ internal static class RetrainCommand
     private static readonly Option<bool> PrintMisclassified = new("--print_misclassified_test_images") { Description = "Whether to print out a list of all misclassified test images." };
     private static readonly Option<string> BottleneckDir = Value("--bottleneck_dir", Defaults.BottleneckDir, "Path to cache bottleneck layer values as files.");
     private static readonly Option<string> FinalTensorName = Value("--final_tensor_name", Defaults.FinalTensorName, "The name of the output classification layer in the retrained graph.");
-    private static readonly Option<bool> FlipLeftRight = new("--flip_left_right") { Description = "Whether to randomly flip half of the training images horizontally (not supported yet)." };
-    private static readonly Option<int> RandomCrop = Value("--random_crop", 0, "A percentage determining how much of a margin to randomly crop off the training images (not supported yet).");
-    private static readonly Option<int> RandomScale = Value("--random_scale", 0, "A percentage determining how much to randomly scale up the size of the training images by (not supported yet).");
-    private static readonly Option<int> RandomBrightness = Value("--random_brightness", 0, "A percentage determining how much to randomly multiply the training image input pixels up or down by (not supported yet).");
+    private static readonly Option<bool> FlipLeftRight = new("--flip_left_right") { Description = "Whether to randomly flip half of the training images horizontally." };
+    private static readonly Option<int> RandomCrop = Value("--random_crop", 0, "A percentage determining how much of a margin to randomly crop off the training images.");
+    private static readonly Option<int> RandomScale = Value("--random_scale", 0, "A percentage determining how much to randomly scale up the size of the training images by.");
+    private static readonly Option<int> RandomBrightness = Value("--random_brightness", 0, "A percentage determining how much to randomly multiply the training image input pixels up or down by.");
     private static readonly Option<string?> TfhubModule = Value<string?>("--tfhub_module", null, "The backbone: path to a frozen TensorFlow GraphDef (.pb), an ONNX model, or a folder holding one; or a model name (inception_v3, mobilenet_<version>_<size>[_quantized]) taken from the model cache and downloaded there once. Default: inception_v3.");
     private static readonly Option<string?> SavedModelDir = Value<string?>("--saved_model_dir", null, "Where to export the graph as a SavedModel for TensorFlow Serving (a new or empty folder).");
     private static readonly Option<int> IntermediateStoreFrequency = Value("--intermediate_store_frequency", 0, "Save an intermediate graph every this many steps; 0 means never.");

@@ -4,17 +4,14 @@ namespace Retrain;
 
 /// <summary>
 /// Rejects option values retrain.py would have crashed on much later (or silently misused), before any work starts.
-/// A flag whose feature is not built yet fails here with "not supported yet" instead of being ignored.
 /// </summary>
 internal static class OptionsValidator
 {
     public static void Validate(RetrainOptions o)
     {
-        NotSupportedYet(o.FlipLeftRight, "--flip_left_right");
-        NotSupportedYet(o.RandomCrop != 0, "--random_crop");
-        NotSupportedYet(o.RandomScale != 0, "--random_scale");
-        NotSupportedYet(o.RandomBrightness != 0, "--random_brightness");
-
+        Require(o.RandomCrop is >= 0 and <= 1000, "--random_crop", "must be a percentage from 0 to 1000");
+        Require(o.RandomScale is >= 0 and <= 1000, "--random_scale", "must be a percentage from 0 to 1000");
+        Require(o.RandomBrightness is >= 0 and <= 100, "--random_brightness", "must be a percentage from 0 to 100 (100 lets a pixel go to black or double)");
         Require(o.HowManyTrainingSteps > 0, "--how_many_training_steps", "must be at least 1");
         Require(o.LearningRate > 0 && float.IsFinite(o.LearningRate), "--learning_rate", "must be a positive number");
         Require(o.EvalStepInterval > 0, "--eval_step_interval", "must be at least 1");
@@ -34,16 +31,6 @@ internal static class OptionsValidator
             o.IntermediateStoreFrequency == 0 || !string.IsNullOrEmpty(o.IntermediateOutputGraphsDir),
             "--intermediate_output_graphs_dir",
             "must name a folder when --intermediate_store_frequency is given");
-    }
-
-    private static void NotSupportedYet(bool given, string flag)
-    {
-        if (given)
-        {
-            throw new RetrainException(
-                ExitCode.Usage,
-                $"{flag} is not supported yet by this version of retrain. Leave it out; see README.md for the flags that are.");
-        }
     }
 
     private static void Require(bool ok, string flag, string rule)

@@ -1,6 +1,7 @@
 using Retrain.Bottlenecks;
 using Retrain.Checkpoints;
 using Retrain.Data;
+using Retrain.Distortions;
 using Retrain.Errors;
 using Retrain.Export;
 using Retrain.Graphs;
@@ -68,7 +69,10 @@ public static class RetrainEngine
             options.TrainBatchSize,
             options.ValidationBatchSize,
             options.TestBatchSize,
-            options.RandomSeed);
+            options.RandomSeed)
+        {
+            Distortions = new DistortionSettings(options.FlipLeftRight, options.RandomCrop, options.RandomScale, options.RandomBrightness),
+        };
 
         // Checked before the bottlenecks: a checkpoint for other data should fail in a second, not after an hour.
         var identity = RunIdentity.Of(lists, model.CacheKey, model.OutputLength);
@@ -89,10 +93,15 @@ public static class RetrainEngine
 
         TrainingResult result;
         using (var outputs = TrainingOutputs.Start(options, model, identity, settings, resume, log))
+        using (var distorted = StartDistortions(model, training, lists, settings, resume, options, decode, log, ct))
         {
             try
             {
-                result = Trainer.Run(training, validation, testing, lists.Labels, settings, log, outputs.Any ? outputs : null, resume, ct);
+                ITrainingBatches batches = distorted is null
+                    ? new CachedBatches(training, lists.ClassCount, settings.TrainBatchSize)
+                    : distorted;
+                result = Trainer.Run(training, validation, testing, lists.Labels, settings, log, outputs.Any ? outputs : null, resume, batches, ct);
+                distorted?.LogSummary();
             }
             catch (OperationCanceledException)
             {
@@ -141,6 +150,36 @@ public static class RetrainEngine
             testing.Paths,
             options.OutputGraph,
             options.OutputLabels);
+    }
+
+    /// <summary>
+    /// With any distortion flag, the training batches become distorted photos run through the backbone (retrain.py's
+    /// <c>get_random_distorted_bottlenecks</c>); validation and test keep using the cached vectors, as there.
+    /// </summary>
+    private static DistortedBatches? StartDistortions(
+        LoadedModel model,
+        LabeledVectors training,
+        ImageLists lists,
+        TrainingSettings settings,
+        ResumePoint? resume,
+        RetrainOptions options,
+        ImageDecodeOptions decode,
+        ILogger log,
+        CancellationToken ct)
+    {
+        if (!settings.Distortions.Any)
+        {
+            return null;
+        }
+
+        var firstStep = resume?.StepsDone ?? 0;
+        log.Information(
+            "Distorting training images ({Distortions:l}): each of the {Steps} steps runs {BatchSize} freshly distorted photos through the backbone; validation and test use the cached bottlenecks",
+            settings.Distortions.Describe(),
+            settings.Steps - firstStep,
+            settings.TrainBatchSize);
+        return new DistortedBatches(
+            model, training, lists.ClassCount, settings, settings.Distortions, firstStep, options.InferenceBatchSize, decode, log, ct);
     }
 
     private static void WriteGraphOutputs(GraphDef backbone, ModelDescription d, FinalLayer layer, ImageLists lists, RetrainOptions options, ILogger log)

@@ -15,6 +15,13 @@ internal static class ChildProcess
 
     public static (double Seconds, string Stdout, double PeakRssMb) Run(string dll, IEnumerable<string> args)
     {
+        var (seconds, stdout, _, peak) = RunCapturingLog(dll, args);
+        return (seconds, stdout, peak);
+    }
+
+    /// <summary>As <see cref="Run"/>, also returning stderr, where retrain and label-image write their log.</summary>
+    public static (double Seconds, string Stdout, string Stderr, double PeakRssMb) RunCapturingLog(string dll, IEnumerable<string> args)
+    {
         var start = new ProcessStartInfo(DotnetHost)
         {
             RedirectStandardOutput = true,
@@ -44,7 +51,7 @@ internal static class ChildProcess
             throw new InvalidOperationException($"{Path.GetFileName(dll)} exited with {process.ExitCode}: {stderr.Result}{stdout.Result}");
         }
 
-        return (seconds, stdout.Result, peakKb / 1024.0);
+        return (seconds, stdout.Result, stderr.Result, peakKb / 1024.0);
     }
 
     private static long HighWaterMarkKb(int pid)

@@ -84,7 +84,7 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
             .ElementAt(o.Runs / 2);
         Print($"training_s={F(trainSeconds)} steps={o.TrainingSteps} batch=100 test_accuracy={F(training.Test.Accuracy)} test_images={training.Test.Count}");
 
-        RetrainCommand(path, work.Path);
+        RetrainCommand(path, work.Path, r.EndToEnd);
         LabelImage(alone, training.Layer, work.Path);
 
         Console.WriteLine($"{Name} end_to_end_img_per_s={F(r.EndToEnd)} pipeline_ratio={F(r.PipelineRatio)} efficiency={F(r.Efficiency)} " +
@@ -169,7 +169,7 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
               $"reduced_scale_jpeg_img_per_s={F(Rate.MedianImagesPerSecond(reduced))} cpu_ms_per_image={F(Rate.MedianCpuMs(reduced))}");
     }
 
-    private void RetrainCommand(string path, string workDir)
+    private void RetrainCommand(string path, string workDir, double endToEndImagesPerSecond)
     {
         if (o.Retrain is null)
         {
@@ -179,6 +179,16 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
 
         var runs = Enumerable.Range(0, o.Runs).Select(_ => RetrainCommandBench.Run(o.Retrain, o.ImageDir, path, o.TrainingSteps, workDir)).ToList();
         Print(RetrainCommandBench.Describe(runs) + $" (whole command, cold cache, {o.TrainingSteps} steps; peak resident memory of the process)");
+
+        // The first run fills the cache, so the runs measured only distort and train.
+        var cache = Path.Combine(workDir, "distortion-cache");
+        RetrainCommandBench.RunDistorted(o.Retrain, o.ImageDir, path, 1, cache, workDir);
+        var steps = o.DistortedSteps > 0 ? o.DistortedSteps : Math.Clamp((int)(endToEndImagesPerSecond * 20 / 100), 3, 200);
+        var distorted = Enumerable.Range(0, o.Runs).Select(_ => RetrainCommandBench.RunDistorted(o.Retrain, o.ImageDir, path, steps, cache, workDir)).ToList();
+        Print(string.Create(
+            CultureInfo.InvariantCulture,
+            $"distorted_step_s={F(Median([.. distorted.Select(d => d.SecondsPerStep)]))} distorted_img_per_s={F(Median([.. distorted.Select(d => d.ImagesPerSecond)]))} " +
+            $"steps={steps} batch=100 runs={List(distorted.Select(d => d.SecondsPerStep))} (retrain --flip_left_right --random_crop 10 --random_scale 10 --random_brightness 10, as it logs them)"));
     }
 
     private void LabelImage(LoadedModel model, Training.FinalLayer layer, string workDir)

@@ -99,16 +99,25 @@ public class RetrainCommandTests
         Assert.Contains("--image_dir", err, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("--flip_left_right")]
-    [InlineData("--random_crop", "10")]
-    [InlineData("--random_scale", "10")]
-    [InlineData("--random_brightness", "10")]
-    public void FlagWithoutItsFeatureYet_FailsClearlyInsteadOfBeingIgnored(params string[] flag)
+    [Fact]
+    public void DistortionFlags_BindToTheirOptions()
     {
-        var (code, _, err) = Run(["--image_dir", "x", .. flag]);
+        var o = RetrainCommand.Bind(RetrainCommand.Create().Parse(
+            ["--image_dir", "i", "--flip_left_right", "--random_crop", "10", "--random_scale=20", "--random_brightness", "30"]));
+
+        Assert.True(o.FlipLeftRight);
+        Assert.Equal((10, 20, 30), (o.RandomCrop, o.RandomScale, o.RandomBrightness));
+    }
+
+    [Theory]
+    [InlineData("--random_crop", "-5")]
+    [InlineData("--random_scale", "-1")]
+    [InlineData("--random_brightness", "101")]
+    public void DistortionPercentagesOutOfRange_AreUsageErrorsNamingTheFlag(string flag, string value)
+    {
+        var (code, _, err) = Run("--image_dir", "x", flag, value);
         Assert.Equal((int)ExitCode.Usage, code);
-        Assert.Contains(flag[0] + " is not supported yet", err, StringComparison.Ordinal);
+        Assert.Contains("Invalid value for " + flag, err, StringComparison.Ordinal);
     }
 
     [Fact]

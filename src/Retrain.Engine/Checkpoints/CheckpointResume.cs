@@ -38,6 +38,11 @@ public static class CheckpointResume
         Compare(differences, "--train_batch_size", checkpoint.TrainBatchSize, settings.TrainBatchSize);
         Compare(differences, "--validation_batch_size", checkpoint.ValidationBatchSize, settings.ValidationBatchSize);
         Compare(differences, "--eval_step_interval", checkpoint.EvalStepInterval, settings.EvalStepInterval);
+        var d = settings.Distortions;
+        Compare(differences, "--flip_left_right", checkpoint.FlipLeftRight ? 1 : 0, d.FlipLeftRight ? 1 : 0);
+        Compare(differences, "--random_crop", checkpoint.RandomCrop, d.RandomCrop);
+        Compare(differences, "--random_scale", checkpoint.RandomScale, d.RandomScale);
+        Compare(differences, "--random_brightness", checkpoint.RandomBrightness, d.RandomBrightness);
         if (differences.Count > 0)
         {
             log.Warning(

@@ -52,6 +52,10 @@ public sealed class CheckpointWriter(string path, RunIdentity identity, Training
             ValidationBatchSize = settings.ValidationBatchSize,
             EvalStepInterval = settings.EvalStepInterval,
             LearningRate = settings.LearningRate,
+            FlipLeftRight = settings.Distortions.FlipLeftRight,
+            RandomCrop = settings.Distortions.RandomCrop,
+            RandomScale = settings.Distortions.RandomScale,
+            RandomBrightness = settings.Distortions.RandomBrightness,
             WallTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
         };
         checkpoint.Weights.AddRange(layer.Weights);

@@ -1,3 +1,5 @@
+using Retrain.Distortions;
+
 namespace Retrain.Images;
 
 /// <summary>
@@ -32,6 +34,29 @@ public static class ImageLoader
         prep.Validate();
         CheckDestination(prep, destination);
         Load(encoded, pathForMessages, prep, destination, options);
+    }
+
+    /// <summary>
+    /// As <see cref="LoadInto(ReadOnlySpan{byte}, string, ImagePreprocessing, Span{float}, ImageDecodeOptions)"/>
+    /// with one of retrain.py's training distortions applied between decoding and normalisation
+    /// (<c>add_input_distortions</c>); <see cref="Distortion.Identity"/> gives exactly the undistorted tensor.
+    /// </summary>
+    public static void LoadDistortedInto(
+        ReadOnlySpan<byte> encoded,
+        string pathForMessages,
+        ImagePreprocessing prep,
+        Distortion distortion,
+        Span<float> destination,
+        ImageDecodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(prep);
+        prep.Validate();
+        CheckDestination(prep, destination);
+        using var pixels = SkiaPixelDecoder.Decode(encoded, pathForMessages, options, distortion.PrecropHeight, distortion.PrecropWidth);
+        var window = new TfBilinearResize.ResizeWindow(
+            distortion.PrecropHeight, distortion.PrecropWidth, distortion.OffsetY, distortion.OffsetX, distortion.Flip);
+        TfBilinearResize.ResizeWindowNormalize(pixels.Span, pixels.Width, pixels.Height, DecodedRgba.BytesPerPixel,
+            window, prep.Height, prep.Width, distortion.Brightness, prep.Mean, (float)(1.0 / prep.Std), destination);
     }
 
     private static void Load(

@@ -31,7 +31,23 @@ public static class TfBilinearResize
     /// </summary>
     internal static void ResizeNormalize(
         ReadOnlySpan<byte> pixels, int width, int height, int bytesPerPixel,
-        int outHeight, int outWidth, float mean, float invStd, Span<float> destination)
+        int outHeight, int outWidth, float mean, float invStd, Span<float> destination) =>
+        ResizeWindowNormalize(
+            pixels, width, height, bytesPerPixel, new ResizeWindow(outHeight, outWidth, 0, 0, false), outHeight, outWidth,
+            1f, mean, invStd, destination);
+
+    /// <summary>
+    /// The <paramref name="outHeight"/> x <paramref name="outWidth"/> window at (<see cref="ResizeWindow.OffsetY"/>,
+    /// <see cref="ResizeWindow.OffsetX"/>) of the image resized to <see cref="ResizeWindow.Height"/> x
+    /// <see cref="ResizeWindow.Width"/>, mirrored left-right when <see cref="ResizeWindow.Flip"/>, each value
+    /// <c>(resized * gain - mean) * invStd</c>: retrain.py's distortion graph (<c>resize_bilinear</c>,
+    /// <c>random_crop</c>, <c>random_flip_left_right</c>, <c>multiply</c> by brightness, then the input
+    /// normalisation) in one pass that only interpolates the pixels the window keeps. Each kept value is bit-identical
+    /// to the full resize's value at that position, and a gain of 1 leaves the values exactly as the plain resize.
+    /// </summary>
+    internal static void ResizeWindowNormalize(
+        ReadOnlySpan<byte> pixels, int width, int height, int bytesPerPixel, ResizeWindow window,
+        int outHeight, int outWidth, float gain, float mean, float invStd, Span<float> destination)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
@@ -40,6 +56,14 @@ public static class TfBilinearResize
         if (bytesPerPixel is not (3 or 4))
         {
             throw new ArgumentOutOfRangeException(nameof(bytesPerPixel), bytesPerPixel, "3 (RGB) or 4 (RGBA) bytes per pixel.");
+        }
+
+        if (window.OffsetY < 0 || window.OffsetX < 0 || window.OffsetY + outHeight > window.Height || window.OffsetX + outWidth > window.Width)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(window),
+                window,
+                $"A {outHeight}x{outWidth} window at ({window.OffsetY}, {window.OffsetX}) does not fit in {window.Height}x{window.Width}.");
         }
 
         if (pixels.Length < (long)width * height * bytesPerPixel)
@@ -62,7 +86,8 @@ public static class TfBilinearResize
         {
             for (var x = 0; x < outWidth; x++)
             {
-                var (lower, upper, lerp) = Interpolation(x, width, outWidth);
+                var column = window.OffsetX + (window.Flip ? outWidth - 1 - x : x);
+                var (lower, upper, lerp) = Interpolation(column, width, window.Width);
                 xLower[x] = lower * bytesPerPixel;
                 xUpper[x] = upper * bytesPerPixel;
                 xLerp[x] = lerp;
@@ -72,10 +97,10 @@ public static class TfBilinearResize
             var source = new Source(pixels, width * bytesPerPixel, bytesPerPixel, xLower, xUpper, xLerp, outWidth);
             for (var y = 0; y < outHeight; y++)
             {
-                var (lower, upper, yLerp) = Interpolation(y, height, outHeight);
+                var (lower, upper, yLerp) = Interpolation(window.OffsetY + y, height, window.Height);
                 var top = rows.Get(lower, avoid: upper, source);
                 var bottom = upper == lower ? top : rows.Get(upper, avoid: lower, source);
-                Vertical(top, bottom, yLerp, mean, invStd, destination.Slice(y * outWidth * 3, outWidth * 3), outWidth);
+                Vertical(top, bottom, yLerp, gain, mean, invStd, destination.Slice(y * outWidth * 3, outWidth * 3), outWidth);
             }
         }
         finally
@@ -87,6 +112,12 @@ public static class TfBilinearResize
             ArrayPool<float>.Shared.Return(rowB);
         }
     }
+
+    /// <summary>
+    /// Which part of a virtual <see cref="Height"/> x <see cref="Width"/> resize to produce: the window starting at
+    /// (<see cref="OffsetY"/>, <see cref="OffsetX"/>), mirrored left-right when <see cref="Flip"/>.
+    /// </summary>
+    internal readonly record struct ResizeWindow(int Height, int Width, int OffsetY, int OffsetX, bool Flip);
 
     /// <summary>TF's <c>compute_interpolation_weights</c> with the <c>LegacyScaler</c>, in float32.</summary>
     internal static (int Lower, int Upper, float Lerp) Interpolation(int outIndex, int inSize, int outSize)
@@ -101,7 +132,7 @@ public static class TfBilinearResize
     }
 
     private static void Vertical(
-        float[] top, float[] bottom, float yLerp, float mean, float invStd, Span<float> outRow, int outWidth)
+        float[] top, float[] bottom, float yLerp, float gain, float mean, float invStd, Span<float> outRow, int outWidth)
     {
         ref var t = ref MemoryMarshal.GetArrayDataReference(top);
         ref var b = ref MemoryMarshal.GetArrayDataReference(bottom);
@@ -111,13 +142,14 @@ public static class TfBilinearResize
         {
             var yl = Vector128.Create(yLerp);
             var m = Vector128.Create(mean);
+            var g = Vector128.Create(gain);
             var s = Vector128.Create(invStd);
             // Each store writes 4 lanes for 3 channels; the 4th lands on the next pixel's R, rewritten next step.
             for (; x < outWidth - 1; x++)
             {
                 var tv = Vector128.LoadUnsafe(ref t, (nuint)(x * 4));
                 var bv = Vector128.LoadUnsafe(ref b, (nuint)(x * 4));
-                ((tv + ((bv - tv) * yl) - m) * s).StoreUnsafe(ref o, (nuint)(x * 3));
+                ((((tv + ((bv - tv) * yl)) * g) - m) * s).StoreUnsafe(ref o, (nuint)(x * 3));
             }
         }
 
@@ -127,7 +159,7 @@ public static class TfBilinearResize
             {
                 var tv = Unsafe.Add(ref t, (x * 4) + c);
                 var bv = Unsafe.Add(ref b, (x * 4) + c);
-                Unsafe.Add(ref o, (x * 3) + c) = (tv + ((bv - tv) * yLerp) - mean) * invStd;
+                Unsafe.Add(ref o, (x * 3) + c) = (((tv + ((bv - tv) * yLerp)) * gain) - mean) * invStd;
             }
         }
     }

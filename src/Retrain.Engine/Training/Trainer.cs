@@ -47,7 +47,31 @@ public static class Trainer
         ResumePoint? resume,
         CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(settings);
+        var batches = new CachedBatches(training, labels.Count, settings.TrainBatchSize);
+        return Run(training, validation, testing, labels, settings, log, observer, resume, batches, ct);
+    }
+
+    /// <summary>
+    /// As above with each step's training batch taken from <paramref name="batches"/> (distorted photos, say);
+    /// <paramref name="training"/> still sets the vector length and the classes present.
+    /// </summary>
+    internal static TrainingResult Run(
+        LabeledVectors training,
+        LabeledVectors validation,
+        LabeledVectors testing,
+        IReadOnlyList<string> labels,
+        TrainingSettings settings,
+        ILogger log,
+        ITrainingObserver? observer,
+        ResumePoint? resume,
+        ITrainingBatches batches,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(log);
         CheckSettings(settings);
         CheckParts(training, validation, testing, labels);
@@ -61,20 +85,19 @@ public static class Trainer
 
         var rng = new Random(settings.Seed);
         var layer = new FinalLayer(training.VectorLength, labels.Count, rng);
-        var trainSampler = new BatchSampler(training, labels.Count);
         var validationSampler = new BatchSampler(validation, labels.Count);
         if (validationSampler.IsEmpty)
         {
             log.Warning("Validation set is empty; skipping validation accuracy.");
         }
 
-        var trainRows = new int[trainSampler.BatchLength(settings.TrainBatchSize)];
+        var trainRows = new int[batches.MaxRows];
         var validationRows = new int[validationSampler.BatchLength(settings.ValidationBatchSize)];
         var probabilities = new float[Math.Max(trainRows.Length, validationRows.Length) * labels.Count];
 
         var firstStep = resume is null
             ? 0
-            : Resume(resume, layer, settings, trainSampler, validationSampler, trainRows, validationRows, rng);
+            : Resume(resume, layer, settings, batches, validationSampler, trainRows, validationRows, rng);
         var trainable = new TrainableLayer(layer);
 
         var lastTrainAccuracy = double.NaN;
@@ -83,8 +106,9 @@ public static class Trainer
         for (var step = firstStep; step < settings.Steps; step++)
         {
             ct.ThrowIfCancellationRequested();
-            var batch = trainRows.AsSpan(0, trainSampler.Next(settings.TrainBatchSize, rng, trainRows));
-            var crossEntropyBefore = trainable.ComputeGradient(training, batch, probabilities, out var correctBefore);
+            var batchVectors = batches.Next(step, rng, trainRows, out var batchLength, ct);
+            var batch = trainRows.AsSpan(0, batchLength);
+            var crossEntropyBefore = trainable.ComputeGradient(batchVectors, batch, probabilities, out var correctBefore);
             trainable.Descend(settings.LearningRate);
 
             BatchScore? evaluation = null;
@@ -92,7 +116,7 @@ public static class Trainer
             if (IsEvaluationStep(step, settings))
             {
                 // retrain.py evaluates the batch it just trained on, with the weights after the update.
-                var (crossEntropySum, correct) = trainable.Forward(training, batch, probabilities);
+                var (crossEntropySum, correct) = trainable.Forward(batchVectors, batch, probabilities);
                 lastTrainAccuracy = (double)correct / batch.Length;
                 lastCrossEntropy = crossEntropySum / batch.Length;
                 evaluation = new BatchScore(lastCrossEntropy, lastTrainAccuracy, batch.Length);
@@ -140,7 +164,7 @@ public static class Trainer
         ResumePoint resume,
         FinalLayer layer,
         TrainingSettings settings,
-        BatchSampler trainSampler,
+        ITrainingBatches batches,
         BatchSampler validationSampler,
         int[] trainRows,
         int[] validationRows,
@@ -164,7 +188,7 @@ public static class Trainer
         resume.Biases.CopyTo(layer.Biases, 0);
         for (var step = 0; step < resume.StepsDone; step++)
         {
-            trainSampler.Next(settings.TrainBatchSize, rng, trainRows);
+            batches.Skip(step, rng, trainRows);
             if (IsEvaluationStep(step, settings) && !validationSampler.IsEmpty)
             {
                 validationSampler.Next(settings.ValidationBatchSize, rng, validationRows);

@@ -13,4 +13,8 @@ public sealed record TrainingSettings(
     int TrainBatchSize = 100,
     int ValidationBatchSize = 100,
     int TestBatchSize = -1,
-    int Seed = 0);
+    int Seed = 0)
+{
+    /// <summary>retrain.py's training distortions; with any set, training batches are distorted photos, not cached vectors.</summary>
+    public Distortions.DistortionSettings Distortions { get; init; } = Retrain.Distortions.DistortionSettings.None;
+}

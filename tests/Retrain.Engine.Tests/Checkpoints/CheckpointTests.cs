@@ -2,8 +2,6 @@ using Retrain.Checkpoints;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Tests.TestSupport;
-using Serilog.Core;
-using Serilog.Events;
 using Xunit;
 
 namespace Retrain.Tests.Checkpoints;
@@ -30,7 +28,7 @@ public class CheckpointTests
 
         // Cancel once step 7 is done (its intermediate graph is logged after the step): step 8 never starts.
         using var cancellation = new CancellationTokenSource();
-        var first = Logger(new CancelWhen("intermediate_7.pb", cancellation));
+        var first = CancelWhenLogged.Logger("intermediate_7.pb", cancellation);
         Assert.ThrowsAny<OperationCanceledException>(() => RetrainEngine.Run(options, first, cancellation.Token));
 
         var saved = CheckpointFile.Read(checkpoint)!;
@@ -126,20 +124,5 @@ public class CheckpointTests
         Assert.DoesNotContain(log.Events, e => e.MessageTemplate.Text.Contains("Train accuracy", StringComparison.Ordinal));
         Assert.Equal(done.Training.Layer.Weights, again.Training.Layer.Weights);
         Assert.Equal(done.Training.Test.Accuracy, again.Training.Test.Accuracy);
-    }
-
-    private static Logger Logger(ILogEventSink sink) =>
-        new Serilog.LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(sink).CreateLogger();
-
-    /// <summary>Cancels when a log message contains a text: a deterministic point inside the run to interrupt at.</summary>
-    private sealed class CancelWhen(string text, CancellationTokenSource cancellation) : ILogEventSink
-    {
-        public void Emit(LogEvent logEvent)
-        {
-            if (logEvent.RenderMessage().Contains(text, StringComparison.Ordinal))
-            {
-                cancellation.Cancel();
-            }
-        }
     }
 }

@@ -1,0 +1,309 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Retrain.Bottlenecks;
+using Retrain.Errors;
+using Retrain.Graphs;
+using Retrain.Images;
+using Retrain.Training;
+using Serilog;
+
+namespace Retrain.Distortions;
+
+/// <summary>
+/// Training batches of freshly distorted photos, retrain.py's <c>get_random_distorted_bottlenecks</c>: each step picks
+/// its images as the cached batches do (a class uniformly, then one of its images), distorts each one
+/// (<see cref="DistortionSettings.Draw"/>) and runs them through the backbone. retrain.py did this one image at a time
+/// through the whole network (tensorflow#1882); here the step's images are decoded and distorted on one worker per
+/// core into one batch that the model runs while the workers already prepare the next step's, so the cores stay busy
+/// and the trainer rarely waits.
+/// </summary>
+/// <remarks>
+/// Step <c>s</c> draws from its own generator, seeded by (seed, s): the batches do not depend on the trainer's
+/// generator or on how far ahead the pipeline runs, so a resumed run gets the same distorted batches as an
+/// uninterrupted one, and <see cref="Skip"/> has nothing to replay.
+/// </remarks>
+internal sealed class DistortedBatches : ITrainingBatches, IDisposable
+{
+    /// <summary>Steps prepared ahead of the trainer: one being decoded, one being run, two finished.</summary>
+    private const int StepsAhead = 2;
+
+    private readonly LoadedModel model;
+    private readonly LabeledVectors training;
+    private readonly BatchSampler sampler;
+    private readonly int batchSize;
+    private readonly int inferenceBatchSize;
+    private readonly DistortionSettings distortions;
+    private readonly ImageDecodeOptions decode;
+    private readonly int seed;
+    private readonly int steps;
+    private readonly ILogger log;
+    private readonly CancellationTokenSource stop;
+    private readonly Channel<StepInput> decoded = Channel.CreateBounded<StepInput>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+    private readonly Channel<StepVectors> ready = Channel.CreateBounded<StepVectors>(new BoundedChannelOptions(StepsAhead) { SingleReader = true, SingleWriter = true });
+    private readonly ConcurrentBag<float[]> inputPool = [];
+    private readonly ConcurrentBag<float[]> vectorPool = [];
+    private readonly Task decoder;
+    private readonly Task runner;
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private readonly Stopwatch waiting = new();
+    private int nextStep;
+    private float[]? handedOut;
+    private TimeSpan lastProgress;
+    private long imagesRun;
+
+    /// <param name="training">The training part: its paths and labels are the photos to distort.</param>
+    /// <param name="firstStep">The step the trainer starts at (after a resumed checkpoint's steps).</param>
+    public DistortedBatches(
+        LoadedModel model,
+        LabeledVectors training,
+        int classCount,
+        TrainingSettings settings,
+        DistortionSettings distortions,
+        int firstStep,
+        int inferenceBatchSize,
+        ImageDecodeOptions decode,
+        ILogger log,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(distortions);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.TrainBatchSize);
+        if (training.Count == 0)
+        {
+            throw new ArgumentException("There are no training images to distort.", nameof(training));
+        }
+
+        this.model = model;
+        this.training = training;
+        sampler = new BatchSampler(training, classCount);
+        batchSize = settings.TrainBatchSize;
+        this.inferenceBatchSize = Math.Max(1, Math.Min(inferenceBatchSize, model.Runner.MaxBatchSize));
+        this.distortions = distortions;
+        this.decode = decode ?? ImageDecodeOptions.Default;
+        seed = settings.Seed;
+        steps = settings.Steps;
+        this.log = log;
+        nextStep = firstStep;
+        stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        decoder = Task.Run(() => DecodeSteps(firstStep, stop.Token), CancellationToken.None);
+        runner = Task.Run(() => RunSteps(stop.Token), CancellationToken.None);
+    }
+
+    public int MaxRows => batchSize;
+
+    /// <summary>Images distorted and run through the backbone so far.</summary>
+    public long ImagesRun => Interlocked.Read(ref imagesRun);
+
+    /// <summary>Time the trainer spent waiting for a batch: near zero when training keeps pace with the pipeline.</summary>
+    public TimeSpan Waited => waiting.Elapsed;
+
+    public TimeSpan Elapsed => clock.Elapsed;
+
+    /// <summary>
+    /// The generator of step <paramref name="step"/>'s draws. System.Random's seeded algorithm is fixed across .NET
+    /// versions, so the same (seed, step) names the same images and distortions on every machine.
+    /// </summary>
+    internal static Random StepRandom(int seed, int step) => new(unchecked((seed * 1_000_003) ^ (step * 7_919) ^ 0x5EED));
+
+    public LabeledVectors Next(int step, Random rng, Span<int> rows, out int count, CancellationToken ct)
+    {
+        if (step != nextStep)
+        {
+            throw new InvalidOperationException($"Distorted batches come in step order: expected step {nextStep}, asked for {step}.");
+        }
+
+        if (handedOut is not null)
+        {
+            vectorPool.Add(handedOut);
+            handedOut = null;
+        }
+
+        waiting.Start();
+        StepVectors batch;
+        try
+        {
+            batch = ReadNext(ready.Reader, ct);
+        }
+        finally
+        {
+            waiting.Stop();
+        }
+
+        Debug.Assert(batch.Step == step, "the pipeline produces steps in order");
+        nextStep++;
+        handedOut = batch.Vectors;
+        count = batch.Labels.Length;
+        for (var i = 0; i < count; i++)
+        {
+            rows[i] = i;
+        }
+
+        ReportProgress(step);
+        var length = model.OutputLength;
+        return new LabeledVectors(length, batch.Vectors.AsMemory(0, count * length), batch.Labels, batch.Paths);
+    }
+
+    /// <summary>One line on what distorting cost, for the log after training.</summary>
+    public void LogSummary()
+    {
+        var seconds = clock.Elapsed.TotalSeconds;
+        var stepsRun = ImagesRun / (double)batchSize;
+        log.Information(
+            "Distorted {Images} training images in {Seconds:0.0} s: {PerStep:0.000} s per step, {Rate:0.0} images/s; training waited {Waited:0.0} s for them",
+            ImagesRun,
+            seconds,
+            seconds / Math.Max(stepsRun, 1),
+            ImagesRun / Math.Max(seconds, 1e-3),
+            Waited.TotalSeconds);
+    }
+
+    public void Skip(int step, Random rng, Span<int> rows)
+    {
+        // Nothing to replay: each step's draws come from StepRandom, not from the trainer's generator.
+    }
+
+    public void Dispose()
+    {
+        stop.Cancel();
+        try
+        {
+            Task.WaitAll([decoder, runner], TimeSpan.FromSeconds(30));
+        }
+        catch (AggregateException)
+        {
+            // Cancelled, or failed with an error the trainer has already received through Next.
+        }
+
+        stop.Dispose();
+    }
+
+    private static T ReadNext<T>(ChannelReader<T> reader, CancellationToken ct)
+    {
+        T? item;
+        while (!reader.TryRead(out item))
+        {
+            // WaitToReadAsync rethrows the error a stage completed the channel with, stack trace intact.
+            if (!reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+            {
+                throw new InvalidOperationException("The distortion pipeline ended before the last training step.");
+            }
+        }
+
+        return item;
+    }
+
+    private async Task DecodeSteps(int firstStep, CancellationToken ct)
+    {
+        try
+        {
+            var prep = model.Preprocessing;
+            var inputLength = prep.TensorLength;
+            var workers = new ParallelOptions { MaxDegreeOfParallelism = PipelineThreads.DecodeWorkers, CancellationToken = ct };
+            for (var step = firstStep; step < steps; step++)
+            {
+                var rng = StepRandom(seed, step);
+                var rows = new int[batchSize];
+                sampler.Next(batchSize, rng, rows);
+                var drawn = new Distortion[batchSize];
+                for (var i = 0; i < batchSize; i++)
+                {
+                    drawn[i] = distortions.Draw(rng, prep.Height, prep.Width);
+                }
+
+                var input = inputPool.TryTake(out var pooled) ? pooled : new float[batchSize * inputLength];
+                var current = step;
+                Parallel.For(0, batchSize, workers, i =>
+                {
+                    var path = training.Paths[rows[i]];
+                    try
+                    {
+                        using var file = EncodedImageFile.Read(path);
+                        ImageLoader.LoadDistortedInto(file.Span, path, prep, drawn[i], input.AsSpan(i * inputLength, inputLength), decode);
+                    }
+                    catch (RetrainException e) when (e.Code == ExitCode.BadImage)
+                    {
+                        throw new RetrainException(
+                            ExitCode.BadImage,
+                            $"{e.Message} This training image was readable when its bottleneck was computed, but not at training step {current}: " +
+                            "was it changed or removed while retrain ran? Restore it (or remove it and run again).",
+                            e);
+                    }
+                });
+
+                var labels = rows.Select(r => training.Labels[r]).ToArray();
+                var paths = rows.Select(r => training.Paths[r]).ToArray();
+                await decoded.Writer.WriteAsync(new StepInput(step, labels, paths, input), ct);
+            }
+
+            decoded.Writer.Complete();
+        }
+        catch (Exception e)
+        {
+            // Parallel.For wraps what the workers threw; the trainer should see the bad image's own message.
+            var cause = e is AggregateException all
+                ? all.Flatten().InnerExceptions.FirstOrDefault(x => x is RetrainException) ?? all.Flatten().InnerExceptions[0]
+                : e;
+            decoded.Writer.Complete(cause);
+        }
+    }
+
+    private async Task RunSteps(CancellationToken ct)
+    {
+        try
+        {
+            var inputLength = model.Preprocessing.TensorLength;
+            var length = model.OutputLength;
+            while (await decoded.Reader.WaitToReadAsync(ct))
+            {
+                while (decoded.Reader.TryRead(out var input))
+                {
+                    var vectors = vectorPool.TryTake(out var pooled) ? pooled : new float[batchSize * length];
+                    var count = input.Labels.Length;
+                    for (var start = 0; start < count; start += inferenceBatchSize)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        var n = Math.Min(inferenceBatchSize, count - start);
+                        input.Pixels.AsSpan(start * inputLength, n * inputLength).CopyTo(model.Runner.InputFor(n));
+                        model.Runner.RunInPlace(n).CopyTo(vectors.AsSpan(start * length, n * length));
+                    }
+
+                    inputPool.Add(input.Pixels);
+                    Interlocked.Add(ref imagesRun, count);
+                    await ready.Writer.WriteAsync(new StepVectors(input.Step, input.Labels, input.Paths, vectors), ct);
+                }
+            }
+
+            ready.Writer.Complete();
+        }
+        catch (Exception e)
+        {
+            ready.Writer.Complete(e);
+        }
+    }
+
+    /// <summary>Every 30 s: distorted training is the long part of such a run, so it gets its own rate and ETA.</summary>
+    private void ReportProgress(int step)
+    {
+        if (clock.Elapsed - lastProgress < TimeSpan.FromSeconds(30))
+        {
+            return;
+        }
+
+        lastProgress = clock.Elapsed;
+        var perStep = clock.Elapsed.TotalSeconds / Math.Max(1, ImagesRun / (double)batchSize);
+        log.Information(
+            "Distorted training: step {Step}/{Steps}, {PerStep:0.00} s per step ({Rate:0.0} images/s), about {Eta:hh\\:mm\\:ss} left",
+            step + 1,
+            steps,
+            perStep,
+            ImagesRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-3),
+            TimeSpan.FromSeconds(perStep * (steps - step - 1)));
+    }
+
+    private sealed record StepInput(int Step, int[] Labels, string[] Paths, float[] Pixels);
+
+    private sealed record StepVectors(int Step, int[] Labels, string[] Paths, float[] Vectors);
+}
