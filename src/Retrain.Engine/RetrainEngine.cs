@@ -23,6 +23,12 @@ public static class RetrainEngine
     public static RetrainResult Run(RetrainOptions options, ILogger log, CancellationToken ct)
     {
         OptionsValidator.Validate(options);
+        string?[] defaults = [options.OutputGraph, options.OutputLabels, options.BottleneckDir, options.IntermediateStoreFrequency > 0 ? options.IntermediateOutputGraphsDir : null];
+        if (defaults.Any(DefaultPaths.IsInUserTempRoot))
+        {
+            DefaultPaths.EnsurePrivate(DefaultPaths.UserTempRoot);
+        }
+
         OutputLocations.EnsureWritableFile(options.OutputGraph, "--output_graph");
         OutputLocations.EnsureWritableFile(options.OutputLabels, "--output_labels");
         OutputLocations.EnsureWritableFolder(options.BottleneckDir, "--bottleneck_dir");

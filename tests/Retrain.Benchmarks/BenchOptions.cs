@@ -35,6 +35,9 @@ internal sealed record BenchOptions
     /// </summary>
     public int DistortedSteps { get; init; }
 
+    /// <summary>With N > 0, only the scale figures: N generated photos with cached vectors (see ScaleBench).</summary>
+    public int Scale { get; init; }
+
     /// <summary>Images given to one label-image process for the per-image figure.</summary>
     public int LabelImageMany { get; init; } = 50;
 
@@ -43,7 +46,7 @@ internal sealed record BenchOptions
 
     private const string Usage =
         "flags: --runs N (default 3) --models inception_v3,mobilenet_v1_0.25_224 --sweep --batch-sizes 1,8,32 " +
-        "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
+        "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --scale N --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
 
     public string ImageDir => Path.Combine(Shared, "datasets", "flower_photos_dev");
 
@@ -67,6 +70,7 @@ internal sealed record BenchOptions
                 "--distorted-steps" => o with { DistortedSteps = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--label-image-many" => o with { LabelImageMany = Math.Max(2, int.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--sweep" => o with { Sweep = true },
+                "--scale" => o with { Scale = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--help" or "-h" => throw new ArgumentException(Usage),
                 _ => throw new ArgumentException($"unknown flag {args[i]}\n{Usage}"),
             };

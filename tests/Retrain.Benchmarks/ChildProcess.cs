@@ -10,7 +10,7 @@ namespace Retrain.Benchmarks;
 internal static class ChildProcess
 {
     /// <summary>The dotnet host running this benchmark, so children use the same runtime.</summary>
-    private static string DotnetHost =>
+    internal static string DotnetHost =>
         Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
 
     public static (double Seconds, string Stdout, double PeakRssMb) Run(string dll, IEnumerable<string> args)
@@ -54,7 +54,7 @@ internal static class ChildProcess
         return (seconds, stdout.Result, stderr.Result, peakKb / 1024.0);
     }
 
-    private static long HighWaterMarkKb(int pid)
+    internal static long HighWaterMarkKb(int pid)
     {
         try
         {

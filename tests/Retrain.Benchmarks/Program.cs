@@ -15,6 +15,13 @@ catch (ArgumentException e)
 
 var cores = Environment.ProcessorCount;
 Console.WriteLine($"machine cores={cores} cpu=\"{MachineState.CpuModel()}\" date={DateTime.UtcNow:yyyy-MM-dd} runs={o.Runs} load_avg={MachineState.LoadAverage()}");
+if (o.Scale > 0)
+{
+    ScaleBench.Run(o);
+    Console.WriteLine($"process peak_rss_mb={F(MachineState.PeakRssMegabytes())} load_avg={MachineState.LoadAverage()}");
+    return 0;
+}
+
 var data = Dataset.Load(o.ImageDir);
 foreach (var spec in BenchModel.All.Where(m => o.Models.Contains(m.Name)))
 {

@@ -40,18 +40,36 @@ internal sealed class RetrainProcess : IDisposable
     /// <summary>True once the run has gone on for longer than any test run should: the caller fails instead of hanging.</summary>
     public bool Hung => clock.Elapsed > Hang;
 
+    public static string LabelImageDll { get; } = Path.Combine(AppContext.BaseDirectory, "label-image.dll");
+
     /// <summary>Starts `retrain`; relative paths in <paramref name="arguments"/> resolve against <paramref name="workingDirectory"/>.</summary>
-    public static RetrainProcess Start(IEnumerable<string> arguments, string? workingDirectory = null)
+    public static RetrainProcess Start(IEnumerable<string> arguments, string? workingDirectory = null) =>
+        Start(RetrainDll, arguments, workingDirectory, asUserWithoutOverride: false);
+
+    /// <summary>
+    /// Starts <paramref name="dll"/> (<see cref="RetrainDll"/> or <see cref="LabelImageDll"/>). With
+    /// <paramref name="asUserWithoutOverride"/>, a test running as root (CI does) starts it without the capabilities
+    /// that let root read and write any file (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, dropped by util-linux's setpriv),
+    /// so file permissions apply to it as they do to a user.
+    /// </summary>
+    public static RetrainProcess Start(string dll, IEnumerable<string> arguments, string? workingDirectory, bool asUserWithoutOverride)
     {
-        Assert.True(File.Exists(RetrainDll), $"retrain.dll not found next to the tests in {AppContext.BaseDirectory}");
-        var start = new ProcessStartInfo(DotnetHost())
+        Assert.True(File.Exists(dll), $"{Path.GetFileName(dll)} not found next to the tests in {AppContext.BaseDirectory}");
+        var dropOverride = asUserWithoutOverride && Environment.IsPrivilegedProcess;
+        var start = new ProcessStartInfo(dropOverride ? Setpriv() : DotnetHost())
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? string.Empty,
         };
-        start.ArgumentList.Add(RetrainDll);
+        if (dropOverride)
+        {
+            start.ArgumentList.Add("--bounding-set=-dac_override,-dac_read_search");
+            start.ArgumentList.Add(DotnetHost());
+        }
+
+        start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -128,6 +146,13 @@ internal sealed class RetrainProcess : IDisposable
                 lines.Add((clock.Elapsed, line));
             }
         }
+    }
+
+    private static string Setpriv()
+    {
+        var path = new[] { "/usr/bin/setpriv", "/bin/setpriv" }.FirstOrDefault(File.Exists);
+        Assert.True(path is not null, "Running as root, and setpriv (util-linux) is not installed: it is needed to run a child without root's file-permission override.");
+        return path!;
     }
 
     /// <summary>The `dotnet` running these tests: DOTNET_HOST_PATH when the SDK set it, else the runtime's root folder.</summary>

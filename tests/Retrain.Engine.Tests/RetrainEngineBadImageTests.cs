@@ -80,7 +80,7 @@ public partial class RetrainEngineBadImageTests
             var secret = Path.Combine(imageDir, "blue", "secret.png");
             File.WriteAllBytes(secret, TinyDataset.Image("blue", seed: 8));
             File.SetUnixFileMode(secret, UnixFileMode.None);
-            undecodable[secret] = "cannot be read";
+            undecodable[secret] = "permission denied";
         }
 
         // Not images to retrain.py either: no extension, and a folder whose name ends in .jpg.

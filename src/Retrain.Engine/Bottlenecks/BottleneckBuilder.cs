@@ -148,7 +148,7 @@ public sealed class BottleneckBuilder
                 {
                     pool.Return(buffer);
                     state.LeaveFlight();
-                    state.Fail(path, e.Message, log);
+                    state.Fail(path, ImageErrors.WithoutPath(path, e.Message), log);
                     return;
                 }
 

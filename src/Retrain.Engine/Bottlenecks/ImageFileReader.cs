@@ -29,9 +29,13 @@ internal static class ImageFileReader
 
             return (await File.ReadAllBytesAsync(path, ct), null);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException)
         {
-            return (null, "cannot be read: " + e.Message);
+            return (null, "permission denied. Fix: make it readable by this user (chmod/chown) or remove it");
+        }
+        catch (IOException e)
+        {
+            return (null, $"it cannot be read ({e.Message}). Fix: check the file and the disk, or remove it");
         }
     }
 }

@@ -22,6 +22,14 @@ internal static class EncodedImageFile
             throw ImageErrors.Create(path, "it is a directory, not a file", "pass the path of an image file inside it");
         }
 
+        // open(2) on a FIFO waits for a writer, forever if none comes; FIFOs and devices report a size of 0, so what
+        // reports 0 is refused before it is opened. The size read after opening still guards what changes in between.
+        if (SizeBeforeOpening(path) == 0)
+        {
+            throw ImageErrors.Create(
+                path, "the file is empty (0 bytes), or is a pipe or device rather than a regular file", "re-copy or re-download it, or pass a regular image file");
+        }
+
         SafeFileHandle handle;
         try
         {
@@ -43,6 +51,20 @@ internal static class EncodedImageFile
         using (handle)
         {
             return ReadAll(handle, path);
+        }
+    }
+
+    /// <summary>The size of the file the path finally names, or -1 when it cannot be told without opening it.</summary>
+    private static long SizeBeforeOpening(string path)
+    {
+        try
+        {
+            var file = File.ResolveLinkTarget(path, returnFinalTarget: true) as FileInfo ?? new FileInfo(path);
+            return file.Exists ? file.Length : -1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return -1; // a link loop or an unreadable folder: opening reports it properly
         }
     }
 

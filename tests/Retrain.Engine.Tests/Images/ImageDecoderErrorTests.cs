@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Retrain.Errors;
 using Retrain.Images;
 using SkiaSharp;
@@ -69,23 +70,23 @@ public class ImageDecoderErrorTests
     public void Decode_ZeroBytes_Fails() => DecodeFails([], "mem.jpg", "empty");
 
     [Fact]
-    public void Decode_UnreadableFile_Fails()
+    public async Task Decode_FifoOrDevice_FailsAtOnceInsteadOfWaitingForAWriter()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            Assert.Skip("POSIX permissions only.");
-            return; // unreachable; tells the platform analyzer that SetUnixFileMode below runs on Unix only
-        }
-
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "POSIX FIFOs only.");
         using var dir = new TempFolder();
-        var path = dir.Write("secret.png", GeneratedImages.Encode([1, 2, 3], 1, 1, SKEncodedImageFormat.Png));
-        File.SetUnixFileMode(path, UnixFileMode.None);
-        if (Environment.IsPrivilegedProcess)
+        var fifo = Path.Combine(dir.Path, "photo.jpg");
+        using (var mkfifo = Process.Start("mkfifo", [fifo]))
         {
-            Assert.Skip("Running as root: mode 000 does not stop root from reading, so there is no failure to observe.");
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
         }
 
-        DecodeFails(path, "permission denied");
+        // Opening a FIFO blocks until a writer appears: run it aside, so a regression fails here instead of hanging.
+        var decode = Task.Run(() => Assert.Throws<RetrainException>(() => ImageDecoder.Decode(fifo)), TestContext.Current.CancellationToken);
+        var first = await Task.WhenAny(decode, Task.Delay(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
+        Assert.True(first == decode, "decoding a FIFO waited for a writer");
+        AssertMessage(await decode, fifo, ["pipe or device rather than a regular file"]);
+        DecodeFails("/dev/zero", "pipe or device rather than a regular file");
     }
 
     [Fact]
