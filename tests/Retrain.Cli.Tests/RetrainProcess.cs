@@ -75,6 +75,32 @@ internal sealed class RetrainProcess : IDisposable
             start.ArgumentList.Add(argument);
         }
 
+        return Launch(start);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="script"/> with `sh` in a mount namespace of its own (util-linux unshare; a user namespace
+    /// too when not root), so it may mount a small tmpfs that vanishes with it. The script gets the dotnet host, then
+    /// <see cref="RetrainDll"/>, then <paramref name="scriptArguments"/> as $1, $2, $3...
+    /// </summary>
+    public static RetrainProcess StartInMountNamespace(string script, IEnumerable<string> scriptArguments)
+    {
+        var start = new ProcessStartInfo("unshare")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in (string[])[.. Environment.IsPrivilegedProcess ? [] : new[] { "--map-root-user" }, "--mount", "sh", "-c", script, "sh", DotnetHost(), RetrainDll, .. scriptArguments])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Launch(start);
+    }
+
+    private static RetrainProcess Launch(ProcessStartInfo start)
+    {
         var process = new Process { StartInfo = start };
         var child = new RetrainProcess(process);
         process.ErrorDataReceived += (_, e) => child.Add(e.Data);

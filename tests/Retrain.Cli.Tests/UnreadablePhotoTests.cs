@@ -35,7 +35,7 @@ public sealed class UnreadablePhotoTests : IDisposable
         var code = retrain.WaitForExit();
 
         Assert.True(code == 0, retrain.Log);
-        Assert.Contains($"WRN Skipping {secret}: permission denied. Fix: make it readable by this user (chmod/chown) or remove it", retrain.Log, StringComparison.Ordinal);
+        Assert.Contains($"WRN Skipping {secret}: permission denied. Fix: make the file readable by this user (chmod/chown).", retrain.Log, StringComparison.Ordinal);
         Assert.Contains("Bottlenecks ready: 10 computed, 0 reused from cache, 1 skipped", retrain.Log, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", retrain.Log, StringComparison.Ordinal);
         Assert.True(File.Exists(options.OutputGraph));

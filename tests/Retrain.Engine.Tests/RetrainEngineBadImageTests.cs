@@ -73,8 +73,8 @@ public partial class RetrainEngineBadImageTests
         File.CreateSymbolicLink(gone, Path.Combine(work.Path, "deleted-after-listing.jpg"));
         var loop = Path.Combine(imageDir, "red", "loop.jpg");
         File.CreateSymbolicLink(loop, "loop.jpg");
-        undecodable[gone] = "cannot be read";
-        undecodable[loop] = "cannot be read";
+        undecodable[gone] = "the file does not exist";
+        undecodable[loop] = "it cannot be opened";
         if (!OperatingSystem.IsWindows() && !Environment.IsPrivilegedProcess)
         {
             var secret = Path.Combine(imageDir, "blue", "secret.png");

@@ -124,31 +124,9 @@ public sealed class BottleneckBuilder
             await Parallel.ForEachAsync(Enumerable.Range(0, paths.Count), options, async (index, token) =>
             {
                 var path = paths[index];
-                var (bytes, failure) = await ImageFileReader.ReadAsync(path, token);
-                if (bytes is null)
+                var buffer = Decode(path, index, prep, pool, state, out var key);
+                if (buffer is null)
                 {
-                    state.Fail(path, failure!, log);
-                    return;
-                }
-
-                var key = BottleneckCache.ContentKey(bytes);
-                if (cache is not null && cache.TryRead(key, state.Slot(index)))
-                {
-                    state.MarkReused(index);
-                    return;
-                }
-
-                var buffer = pool.Rent();
-                state.EnterFlight();
-                try
-                {
-                    ImageLoader.LoadInto(bytes, path, prep, buffer, decodeOptions);
-                }
-                catch (RetrainException e) when (e.Code == ExitCode.BadImage)
-                {
-                    pool.Return(buffer);
-                    state.LeaveFlight();
-                    state.Fail(path, ImageErrors.WithoutPath(path, e.Message), log);
                     return;
                 }
 
@@ -160,6 +138,51 @@ public sealed class BottleneckBuilder
         {
             writer.Complete(e);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads one photo into a pooled buffer (photos are ~100 KB: a fresh array each would churn the large-object heap
+    /// at hundreds of images a second), keys it by content, and either loads its cached vector (null returned) or
+    /// decodes it into an input tensor from the pool. A photo that cannot be read or decoded is recorded as skipped.
+    /// </summary>
+    private float[]? Decode(string path, int index, ImagePreprocessing prep, InputTensorPool pool, BuildState state, out string key)
+    {
+        key = string.Empty;
+        PooledBytes bytes;
+        try
+        {
+            bytes = EncodedImageFile.Read(path);
+        }
+        catch (RetrainException e) when (e.Code == ExitCode.BadImage)
+        {
+            state.Fail(path, ImageErrors.WithoutPath(path, e.Message), log);
+            return null;
+        }
+
+        using (bytes)
+        {
+            key = BottleneckCache.ContentKey(bytes.Span);
+            if (cache is not null && cache.TryRead(key, state.Slot(index)))
+            {
+                state.MarkReused(index);
+                return null;
+            }
+
+            var buffer = pool.Rent();
+            state.EnterFlight();
+            try
+            {
+                ImageLoader.LoadInto(bytes.Span, path, prep, buffer, decodeOptions);
+                return buffer;
+            }
+            catch (RetrainException e) when (e.Code == ExitCode.BadImage)
+            {
+                pool.Return(buffer);
+                state.LeaveFlight();
+                state.Fail(path, ImageErrors.WithoutPath(path, e.Message), log);
+                return null;
+            }
         }
     }
 
