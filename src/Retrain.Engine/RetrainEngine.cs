@@ -185,7 +185,7 @@ public static class RetrainEngine
             settings.Steps - firstStep,
             settings.TrainBatchSize);
         return new DistortedBatches(
-            model, training, lists.ClassCount, settings, settings.Distortions, firstStep, options.InferenceBatchSize, decode, log, ct);
+            model, training, lists.ClassCount, settings, firstStep, options.InferenceBatchSize, decode, log, ct);
     }
 
     private static void WriteGraphOutputs(GraphDef backbone, ModelDescription d, FinalLayer layer, ImageLists lists, RetrainOptions options, ILogger log)

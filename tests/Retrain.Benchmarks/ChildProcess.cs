@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 
 namespace Retrain.Benchmarks;
 
@@ -10,7 +11,7 @@ namespace Retrain.Benchmarks;
 internal static class ChildProcess
 {
     /// <summary>The dotnet host running this benchmark, so children use the same runtime.</summary>
-    internal static string DotnetHost =>
+    private static string DotnetHost =>
         Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
 
     public static (double Seconds, string Stdout, double PeakRssMb) Run(string dll, IEnumerable<string> args)
@@ -19,8 +20,13 @@ internal static class ChildProcess
         return (seconds, stdout, peak);
     }
 
-    /// <summary>As <see cref="Run"/>, also returning stderr, where retrain and label-image write their log.</summary>
-    public static (double Seconds, string Stdout, string Stderr, double PeakRssMb) RunCapturingLog(string dll, IEnumerable<string> args)
+    /// <summary>
+    /// As <see cref="Run"/>, also returning stderr, where retrain and label-image write their log.
+    /// <paramref name="onLine"/>, when given, sees every line of either stream as it arrives, with the seconds since
+    /// the process started.
+    /// </summary>
+    public static (double Seconds, string Stdout, string Stderr, double PeakRssMb) RunCapturingLog(
+        string dll, IEnumerable<string> args, Action<string, double>? onLine = null)
     {
         var start = new ProcessStartInfo(DotnetHost)
         {
@@ -35,26 +41,50 @@ internal static class ChildProcess
         }
 
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {DotnetHost} {dll}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        void Collect(StringBuilder into, string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (into)
+            {
+                into.AppendLine(line);
+            }
+
+            onLine?.Invoke(line, clock.Elapsed.TotalSeconds);
+        }
+
+        process.OutputDataReceived += (_, e) => Collect(stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => Collect(stderr, e.Data);
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"cannot start {DotnetHost} {dll}");
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         var peakKb = 0L;
         while (!process.WaitForExit(20))
         {
             peakKb = Math.Max(peakKb, HighWaterMarkKb(process.Id));
         }
 
-        process.WaitForExit();
+        process.WaitForExit(); // drains the redirected streams
         var seconds = clock.Elapsed.TotalSeconds;
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{Path.GetFileName(dll)} exited with {process.ExitCode}: {stderr.Result}{stdout.Result}");
+            throw new InvalidOperationException($"{Path.GetFileName(dll)} exited with {process.ExitCode}: {stderr}{stdout}");
         }
 
-        return (seconds, stdout.Result, stderr.Result, peakKb / 1024.0);
+        return (seconds, stdout.ToString(), stderr.ToString(), peakKb / 1024.0);
     }
 
-    internal static long HighWaterMarkKb(int pid)
+    private static long HighWaterMarkKb(int pid)
     {
         try
         {

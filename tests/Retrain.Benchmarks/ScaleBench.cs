@@ -72,19 +72,21 @@ internal static class ScaleBench
             Directory.CreateDirectory(Path.Combine(imageDir, $"class{c}"));
         }
 
-        Parallel.For(0, count, () => (Vector: new float[length], Random: new Random()), (i, _, local) =>
+        // Each image's noise comes from its own seed, so a --scale N run always generates the same data.
+        Parallel.For(0, count, () => new float[length], (i, _, vector) =>
         {
             var c = i % Classes;
             var bytes = Png(i);
             File.WriteAllBytes(Path.Combine(imageDir, $"class{c}", $"img{i:0000000}.png"), bytes);
+            var random = new Random(i);
             for (var k = 0; k < length; k++)
             {
-                local.Vector[k] = (float)local.Random.NextDouble() * 0.1f;
+                vector[k] = (float)random.NextDouble() * 0.1f;
             }
 
-            local.Vector[c * 7] += 1f;
-            cache.Write(BottleneckCache.ContentKey(bytes), local.Vector);
-            return local;
+            vector[c * 7] += 1f;
+            cache.Write(BottleneckCache.ContentKey(bytes), vector);
+            return vector;
         }, _ => { });
     }
 
@@ -107,61 +109,28 @@ internal static class ScaleBench
     /// <summary>The command in its own process, with the moment each log line of interest arrived.</summary>
     private static Timings RetrainWithTimings(string dll, IEnumerable<string> args)
     {
-        var start = new ProcessStartInfo(ChildProcess.DotnetHost) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        var clock = Stopwatch.StartNew();
         double ready = double.NaN, first = double.NaN;
         string readyLine = "", finalLine = "";
-        var log = new System.Text.StringBuilder();
-        using var process = new Process { StartInfo = start };
-        void Line(string? line)
+        var gate = new object();
+        var (total, _, _, peak) = ChildProcess.RunCapturingLog(dll, args, (line, seconds) =>
         {
-            if (line is null)
+            lock (gate)
             {
-                return;
-            }
-
-            lock (log)
-            {
-                log.AppendLine(line);
                 if (line.Contains("Bottlenecks ready:", StringComparison.Ordinal))
                 {
-                    (ready, readyLine) = (clock.Elapsed.TotalSeconds, line);
+                    (ready, readyLine) = (seconds, line);
                 }
                 else if (double.IsNaN(first) && line.Contains("Step 0: Train accuracy", StringComparison.Ordinal))
                 {
-                    first = clock.Elapsed.TotalSeconds;
+                    first = seconds;
                 }
                 else if (line.Contains("Final test accuracy", StringComparison.Ordinal))
                 {
                     finalLine = line;
                 }
             }
-        }
-
-        process.ErrorDataReceived += (_, e) => Line(e.Data);
-        process.OutputDataReceived += (_, e) => Line(e.Data);
-        process.Start();
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        var peakKb = 0L;
-        while (!process.WaitForExit(20))
-        {
-            peakKb = Math.Max(peakKb, ChildProcess.HighWaterMarkKb(process.Id));
-        }
-
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"retrain exited with {process.ExitCode}:\n{log}");
-        }
-
-        return new Timings(clock.Elapsed.TotalSeconds, ready, first, peakKb / 1024.0, readyLine, finalLine);
+        });
+        return new Timings(total, ready, first, peak, readyLine, finalLine);
     }
 
     private static void Print(string line) => Console.WriteLine("scale " + line);

@@ -91,7 +91,12 @@ internal sealed class RetrainProcess : IDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])[.. Environment.IsPrivilegedProcess ? [] : new[] { "--map-root-user" }, "--mount", "sh", "-c", script, "sh", DotnetHost(), RetrainDll, .. scriptArguments])
+        if (!Environment.IsPrivilegedProcess)
+        {
+            start.ArgumentList.Add("--map-root-user");
+        }
+
+        foreach (var argument in (string[])["--mount", "sh", "-c", script, "sh", DotnetHost(), RetrainDll, .. scriptArguments])
         {
             start.ArgumentList.Add(argument);
         }

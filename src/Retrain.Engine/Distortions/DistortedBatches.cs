@@ -59,7 +59,6 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
         LabeledVectors training,
         int classCount,
         TrainingSettings settings,
-        DistortionSettings distortions,
         int firstStep,
         int inferenceBatchSize,
         ImageDecodeOptions decode,
@@ -69,7 +68,6 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(distortions);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.TrainBatchSize);
         if (training.Count == 0)
         {
@@ -81,7 +79,7 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
         sampler = new BatchSampler(training, classCount);
         batchSize = settings.TrainBatchSize;
         this.inferenceBatchSize = Math.Max(1, Math.Min(inferenceBatchSize, model.Runner.MaxBatchSize));
-        this.distortions = distortions;
+        distortions = settings.Distortions;
         this.decode = decode ?? ImageDecodeOptions.Default;
         seed = settings.Seed;
         steps = settings.Steps;
@@ -99,8 +97,6 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
 
     /// <summary>Time the trainer spent waiting for a batch: near zero when training keeps pace with the pipeline.</summary>
     public TimeSpan Waited => waiting.Elapsed;
-
-    public TimeSpan Elapsed => clock.Elapsed;
 
     /// <summary>
     /// The generator of step <paramref name="step"/>'s draws. System.Random's seeded algorithm is fixed across .NET
