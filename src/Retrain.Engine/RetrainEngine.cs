@@ -88,10 +88,13 @@ public static class RetrainEngine
 
         var parts = DatasetParts.From(lists);
         var decode = new ImageDecodeOptions { ReducedScaleJpeg = options.ReducedScaleJpeg };
-        var cache = new BottleneckCache(options.BottleneckDir, model.CacheKeyFor(decode), model.OutputLength);
-        log.Information("Bottleneck cache: {CacheRoot}", cache.Root);
-        var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode);
-        var bottlenecks = builder.Build(parts.AllPaths, ct);
+        BottleneckSet bottlenecks;
+        using (var cache = new BottleneckCache(options.BottleneckDir, model.CacheKeyFor(decode), model.OutputLength))
+        {
+            log.Information("Bottleneck cache: {CacheRoot}", cache.Root);
+            var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode);
+            bottlenecks = builder.Build(parts.AllPaths, ct);
+        }
 
         var (training, validation, testing) = parts.Split(bottlenecks);
         DatasetReport.Log(lists, training, validation, testing, bottlenecks.Failures.Count, log);

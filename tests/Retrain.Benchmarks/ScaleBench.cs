@@ -12,8 +12,8 @@ namespace Retrain.Benchmarks;
 /// The training side at dataset scale (`--scale N`, e.g. 100000): N small generated photos in 5 class folders whose
 /// bottleneck vectors (MobileNet v1 0.25_224's length, class-dependent values) are written straight into the cache
 /// the real `retrain` command then finds, so the figures are those of a run where every vector is cached: how long
-/// until the vectors are loaded and the first step trains, peak memory against the vectors' own size, and the most
-/// cache files in one folder.
+/// until the vectors are loaded and the first step trains, peak memory against the vectors' own size, and how many
+/// files the cache needed.
 /// </summary>
 internal static class ScaleBench
 {
@@ -39,12 +39,18 @@ internal static class ScaleBench
             }
 
             var imageDir = Path.Combine(work, "images");
-            var cache = new BottleneckCache(Path.Combine(work, "bottlenecks"), key, length);
-            Generate(imageDir, cache, o.Scale, length);
+            string cacheRoot;
+            using (var cache = new BottleneckCache(Path.Combine(work, "bottlenecks"), key, length))
+            {
+                Generate(imageDir, cache, o.Scale, length);
+                cacheRoot = cache.Root;
+            }
+
             var generateSeconds = clock.Elapsed.TotalSeconds;
-            var perFolder = Directory.GetDirectories(cache.Root).Select(d => Directory.GetFiles(d).Length).ToList();
+            var cacheFiles = Directory.GetFiles(cacheRoot, "*", SearchOption.AllDirectories);
             Print($"images={o.Scale} classes={Classes} generate_s={F(generateSeconds)} vector_length={length} " +
-                  $"vectors_mb={F((double)o.Scale * length * sizeof(float) / (1 << 20))} cache_folders={perFolder.Count} max_files_per_folder={perFolder.Max()}");
+                  $"vectors_mb={F((double)o.Scale * length * sizeof(float) / (1 << 20))} cache_files={cacheFiles.Length} " +
+                  $"cache_mb={F(cacheFiles.Sum(f => new FileInfo(f).Length) / (double)(1 << 20))}");
 
             var run = RetrainWithTimings(o.Retrain, [
                 "--image_dir", imageDir, "--tfhub_module", spec.PathIn(o.Shared), "--bottleneck_dir", Path.Combine(work, "bottlenecks"),

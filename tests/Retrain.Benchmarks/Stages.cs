@@ -67,7 +67,7 @@ internal static class Stages
         var dir = Path.Combine(Path.GetTempPath(), "retrain-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var cache = new BottleneckCache(dir, model.CacheKeyFor(options), model.OutputLength);
+            using var cache = new BottleneckCache(dir, model.CacheKeyFor(options), model.OutputLength);
             var builder = new BottleneckBuilder(model, cache, Logger.None, batch, decodeWorkers, options);
             var clock = Rate.Start();
             var set = builder.Build(paths, CancellationToken.None);

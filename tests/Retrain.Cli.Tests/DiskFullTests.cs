@@ -6,20 +6,21 @@ using Xunit;
 namespace Retrain.Cli.Tests;
 
 /// <summary>
-/// A real full disk: `retrain` writes its bottleneck cache and outputs to a 64 KiB tmpfs (in a mount namespace of
+/// A real full disk: `retrain` writes its bottleneck cache and outputs to an 8 KiB tmpfs (in a mount namespace of
 /// the test's own, so nothing on the machine is touched) that fills up while bottlenecks are being computed. The run
 /// must stop with the I/O exit code and a message that names the file and says the disk may be full; after the disk
 /// is given room, the next run must reuse every vector the first one managed to write.
 /// </summary>
 public sealed class DiskFullTests : IDisposable
 {
-    private const int Photos = 2 * 20;
+    // 200 tiny vectors take 12.8 KB in the cache's pack: the disk fills about two thirds of the way through.
+    private const int Photos = 2 * 100;
 
     // $1 dotnet, $2 retrain.dll, $3 the mount point, then the flags. Exit 90 = this machine cannot mount a tmpfs.
     // Everything goes to stdout, one pipe, so each run's lines come before the line that ends it.
     private const string Script = """
         dotnet=$1; dll=$2; disk=$3; shift 3
-        mount -t tmpfs -o size=64k tmpfs "$disk" || exit 90
+        mount -t tmpfs -o size=8k tmpfs "$disk" || exit 90
         "$dotnet" "$dll" "$@" 2>&1
         echo "FIRST RUN EXIT $?"
         mount -o remount,size=16m "$disk" || exit 91
@@ -58,7 +59,7 @@ public sealed class DiskFullTests : IDisposable
         Assert.True(firstEnd >= 0 && secondEnd > firstEnd, log);
         var (first, second) = (log[..firstEnd], log[firstEnd..secondEnd]);
         Assert.Contains($"FIRST RUN EXIT {(int)ExitCode.IoError}", log, StringComparison.Ordinal);
-        Assert.Matches(@"ERR Cannot write '[^']+\.bnk': No space left on device\. Check that", first);
+        Assert.Matches(@"ERR Cannot write '[^']+\.bnp': No space left on device\. Check that", first);
         Assert.DoesNotContain(".tmp-", first, StringComparison.Ordinal);
         Assert.Contains("the disk is not full", first, StringComparison.Ordinal);
         Assert.Contains($"Cannot write '{options.BottleneckDir}", first, StringComparison.Ordinal);

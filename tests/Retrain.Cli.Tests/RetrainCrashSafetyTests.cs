@@ -67,7 +67,7 @@ public sealed partial class RetrainCrashSafetyTests : IDisposable
                 Assert.True(run.WaitForLine(BottleneckPhase), run.Log);
                 cacheRoot ??= CacheRoot(run);
                 var target = valid + 1 + random.Next((images.Count - valid) / 2);
-                WaitUntil(run, () => CountFiles(cacheRoot, "*.bnk") >= target);
+                WaitUntil(run, () => CountVectors(cacheRoot) >= target);
                 moment = $"after {target} vectors";
             }
             else
@@ -127,35 +127,32 @@ public sealed partial class RetrainCrashSafetyTests : IDisposable
         return line[(line.IndexOf(BottleneckPhase, StringComparison.Ordinal) + BottleneckPhase.Length)..].Trim();
     }
 
-    private static int CountFiles(string folder, string pattern) =>
-        Directory.Exists(folder) ? Directory.EnumerateFiles(folder, pattern, SearchOption.AllDirectories).Count() : 0;
+    /// <summary>Intact vectors the running process has appended so far (its pack may end in a record being written).</summary>
+    private static int CountVectors(string cacheRoot)
+    {
+        using var cache = OpenCache(cacheRoot);
+        return cache.Inspect().IntactKeys.Count;
+    }
+
+    private static BottleneckCache OpenCache(string cacheRoot) =>
+        new(Path.GetDirectoryName(cacheRoot)!, Path.GetFileName(cacheRoot), TinyBackbone.BottleneckLength);
 
     /// <summary>
-    /// Every vector file in the cache is complete and checksummed, and belongs to one of the images; anything else
-    /// is a temporary file of an interrupted write, which is never named like a vector. Returns the vector count.
+    /// The cache holds nothing but packs; every record in them is complete and checksummed, belongs to one of the
+    /// images and was computed once (no finished vector was recomputed); each pack ends in at most one torn record, the
+    /// one being written when the process was killed. Returns the vector count.
     /// </summary>
     private static int AssertCacheIntact(string cacheRoot, IReadOnlyList<string> images)
     {
-        var cache = new BottleneckCache(Path.GetDirectoryName(cacheRoot)!, Path.GetFileName(cacheRoot), TinyBackbone.BottleneckLength);
+        using var cache = OpenCache(cacheRoot);
         var keys = images.Select(p => BottleneckCache.ContentKey(File.ReadAllBytes(p))).ToHashSet(StringComparer.Ordinal);
-        var vectors = 0;
-        foreach (var file in Directory.EnumerateFiles(cacheRoot, "*", SearchOption.AllDirectories))
-        {
-            var name = Path.GetFileName(file);
-            if (name.EndsWith(".bnk", StringComparison.Ordinal))
-            {
-                var key = Path.GetFileNameWithoutExtension(name);
-                Assert.Contains(key, keys);
-                Assert.True(cache.TryRead(key, new float[TinyBackbone.BottleneckLength]), $"torn or damaged vector {file}");
-                vectors++;
-            }
-            else
-            {
-                Assert.Matches(TemporaryFile(), name);
-            }
-        }
-
-        return vectors;
+        var contents = cache.Inspect();
+        Assert.Equal(Directory.GetFiles(cacheRoot, "*", SearchOption.AllDirectories).Order(), contents.Packs.Order());
+        Assert.Empty(contents.DamagedKeys);
+        Assert.All(contents.IntactKeys, key => Assert.Contains(key, keys));
+        Assert.Equal(contents.IntactKeys.Count, contents.IntactKeys.Distinct().Count());
+        Assert.InRange(contents.TrailingBytes, 0, (VectorPack.RecordSize(TinyBackbone.BottleneckLength) - 1) * contents.Packs.Count);
+        return contents.IntactKeys.Count;
     }
 
     /// <summary>The outputs are either absent or complete: a parsable graph with the new layer, a full labels file.</summary>

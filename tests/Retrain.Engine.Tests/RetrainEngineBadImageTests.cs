@@ -108,7 +108,7 @@ public partial class RetrainEngineBadImageTests
         // Everything else was used: it has a vector in the cache and counts in the three parts.
         Assert.Equal(usable, result.TrainingImages + result.ValidationImages + result.TestingImages);
         Assert.Equal(usable, result.BottlenecksComputed);
-        var cache = TinyRuns.Cache(Path.Combine(work.Path, "bottlenecks"));
+        using var cache = TinyRuns.Cache(Path.Combine(work.Path, "bottlenecks"));
         Assert.All(decodable.Keys, name => Assert.True(TinyRuns.HasVector(cache, Path.Combine(imageDir, name)), name));
 
         Assert.NotEmpty(GraphDefFile.Load(result.OutputGraph).Node);

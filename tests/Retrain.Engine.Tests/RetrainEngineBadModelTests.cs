@@ -31,7 +31,7 @@ public sealed class RetrainEngineBadModelTests : IDisposable
         Assert.Equal(ExitCode.BadModel, error.Code);
         Assert.False(File.Exists(options.OutputGraph));
         Assert.False(File.Exists(options.OutputLabels));
-        Assert.Empty(Directory.GetFiles(options.BottleneckDir, "*.bnk", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(options.BottleneckDir, "*.bnp", SearchOption.AllDirectories));
         return error;
     }
 

@@ -7,8 +7,8 @@ namespace Retrain.Tests;
 
 /// <summary>
 /// Issue 5, concurrent runs: two <see cref="RetrainEngine.Run"/> calls at once sharing one --bottleneck_dir, with one
-/// model or two, both finish with the result a run alone gives, and leave a cache with exactly one intact vector per
-/// image and model (atomic writes: the loser of a race renames an identical file over the winner's).
+/// model or two, both finish with the result a run alone gives, and leave a cache with an intact vector for every
+/// image and model (each run appends to a pack of its own, so racing runs never write into one file).
 /// </summary>
 public sealed class RetrainEngineConcurrencyTests : IDisposable
 {
@@ -46,12 +46,16 @@ public sealed class RetrainEngineConcurrencyTests : IDisposable
     private static RetrainResult RunAlone(RetrainOptions options) =>
         RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None);
 
-    private void AssertCacheHoldsOneIntactVectorPerImage(string bottleneckDir, string cacheFolder)
+    private void AssertCacheHoldsAnIntactVectorPerImage(string bottleneckDir, string cacheFolder)
     {
-        var cache = new BottleneckCache(bottleneckDir, cacheFolder, TinyBackbone.BottleneckLength);
+        using var cache = new BottleneckCache(bottleneckDir, cacheFolder, TinyBackbone.BottleneckLength);
         Assert.All(images, image => Assert.True(TinyRuns.HasVector(cache, image), image));
-        var files = Directory.GetFiles(cache.Root, "*", SearchOption.AllDirectories);
-        Assert.Equal(images.Count, files.Length); // no duplicates, no stray temporary files
+        var contents = cache.Inspect();
+        Assert.Empty(contents.DamagedKeys);
+        Assert.Equal(0, contents.TrailingBytes);
+        Assert.Equal(images.Count, contents.IntactKeys.Distinct().Count()); // nothing but these images' vectors
+        Assert.InRange(contents.Packs.Count, 1, 2); // at most one pack per run
+        Assert.Equal(contents.Packs.Order(), Directory.GetFiles(cache.Root, "*", SearchOption.AllDirectories).Order());
     }
 
     [Fact]
@@ -72,7 +76,7 @@ public sealed class RetrainEngineConcurrencyTests : IDisposable
         }
 
         var folder = Assert.Single(Directory.GetDirectories(shared));
-        AssertCacheHoldsOneIntactVectorPerImage(shared, Path.GetFileName(folder));
+        AssertCacheHoldsAnIntactVectorPerImage(shared, Path.GetFileName(folder));
     }
 
     [Fact]
@@ -96,6 +100,6 @@ public sealed class RetrainEngineConcurrencyTests : IDisposable
         Assert.Equal(2, folders.Count);
         Assert.StartsWith("a-", folders[0], StringComparison.Ordinal);
         Assert.StartsWith("b-", folders[1], StringComparison.Ordinal);
-        Assert.All(folders, f => AssertCacheHoldsOneIntactVectorPerImage(shared, f!));
+        Assert.All(folders, f => AssertCacheHoldsAnIntactVectorPerImage(shared, f!));
     }
 }

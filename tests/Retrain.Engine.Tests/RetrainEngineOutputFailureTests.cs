@@ -71,7 +71,7 @@ public sealed class RetrainEngineOutputFailureTests : IDisposable
         Assert.True(sink.Fired);
         Assert.Equal(ExitCode.IoError, error.Code);
         Assert.Contains(options.OutputGraph, error.Message, StringComparison.Ordinal);
-        var cache = TinyRuns.Cache(options.BottleneckDir);
+        using var cache = TinyRuns.Cache(options.BottleneckDir);
         Assert.All(Directory.GetFiles(imageDir, "*", SearchOption.AllDirectories), image => Assert.True(TinyRuns.HasVector(cache, image), image));
 
         File.Delete(outputFolder);

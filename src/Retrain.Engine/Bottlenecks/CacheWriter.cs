@@ -14,10 +14,12 @@ internal sealed class CacheWriter
     private readonly Channel<(int Index, string Key)> queue =
         Channel.CreateUnbounded<(int Index, string Key)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
+    private readonly BottleneckCache cache;
     private readonly Task writing;
 
     public CacheWriter(BottleneckCache cache, float[] vectors, int vectorLength, CancellationTokenSource onFailure)
     {
+        this.cache = cache;
         writing = Task.Run(async () =>
         {
             try
@@ -39,11 +41,12 @@ internal sealed class CacheWriter
     /// <summary>Queues the vector already stored at <paramref name="index"/> of the result array.</summary>
     public void Enqueue(int index, string key) => queue.Writer.TryWrite((index, key));
 
-    /// <summary>Writes what is queued, then returns; rethrows the write failure if there was one.</summary>
+    /// <summary>Writes what is queued and flushes it to disk, then returns; rethrows the write failure if there was one.</summary>
     public void Finish()
     {
         queue.Writer.TryComplete();
         writing.GetAwaiter().GetResult();
+        cache.Flush();
     }
 
     /// <summary>Like <see cref="Finish"/> on an error path: returns the write failure instead of throwing it.</summary>

@@ -51,7 +51,7 @@ public class BottleneckBuilderScaleTests
         using var dir = new TempFolder();
         using var model = OpenTinyBackbone(dir);
         var paths = WriteImages(dir, 30);
-        var cache = new BottleneckCache(Path.Combine(dir.Path, "cache"), model.CacheKey, model.OutputLength);
+        using var cache = new BottleneckCache(Path.Combine(dir.Path, "cache"), model.CacheKey, model.OutputLength);
 
         var first = new BottleneckBuilder(model, cache, new LogCapture().Logger, batchSize: 8).Build(paths, CancellationToken.None);
         var second = new BottleneckBuilder(model, cache, new LogCapture().Logger, batchSize: 8).Build(paths, CancellationToken.None);
@@ -59,7 +59,7 @@ public class BottleneckBuilderScaleTests
         Assert.Equal((30, 0), (first.Computed, first.Reused));
         Assert.Equal((0, 30), (second.Computed, second.Reused));
         Assert.Equal(first.Vectors, second.Vectors);
-        Assert.Equal(30, Directory.GetFiles(cache.Root, "*.bnk", SearchOption.AllDirectories).Length);
+        Assert.Equal(30, cache.Inspect().IntactKeys.Count);
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public class BottleneckBuilderScaleTests
         using var model = OpenTinyBackbone(dir);
         var paths = WriteImages(dir, 12);
         var notAFolder = dir.File("cache-is-a-file");
-        var cache = new BottleneckCache(notAFolder, model.CacheKey, model.OutputLength);
+        using var cache = new BottleneckCache(notAFolder, model.CacheKey, model.OutputLength);
 
         var e = Assert.Throws<RetrainException>(() =>
             new BottleneckBuilder(model, cache, new LogCapture().Logger, batchSize: 4).Build(paths, CancellationToken.None));

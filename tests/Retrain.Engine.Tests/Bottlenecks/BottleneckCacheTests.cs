@@ -1,4 +1,5 @@
 using Retrain.Bottlenecks;
+using Retrain.Errors;
 using Retrain.Tests.TestSupport;
 using Xunit;
 
@@ -8,91 +9,205 @@ public class BottleneckCacheTests
 {
     private static float[] Vector(int length, float seed) => Enumerable.Range(0, length).Select(i => seed + (i * 0.25f)).ToArray();
 
+    private static string Key(params byte[] image) => BottleneckCache.ContentKey(image);
+
     [Fact]
-    public void Write_ThenTryRead_ReturnsTheSameVector()
+    public void Write_ThenTryRead_ReturnsTheSameVector_InThisAndALaterRun()
     {
         using var dir = new TempFolder();
-        var cache = new BottleneckCache(dir.Path, "model-a", 7);
-        var key = BottleneckCache.ContentKey([1, 2, 3]);
-        cache.Write(key, Vector(7, 1.5f));
+        using (var cache = new BottleneckCache(dir.Path, "model-a", 7))
+        {
+            cache.Write(Key(1, 2, 3), Vector(7, 1.5f));
+            var read = new float[7];
+            Assert.True(cache.TryRead(Key(1, 2, 3), read));
+            Assert.Equal(Vector(7, 1.5f), read);
+        }
 
-        var read = new float[7];
-        Assert.True(cache.TryRead(key, read));
-        Assert.Equal(Vector(7, 1.5f), read);
+        using var later = new BottleneckCache(dir.Path, "model-a", 7);
+        var again = new float[7];
+        Assert.True(later.TryRead(Key(1, 2, 3), again));
+        Assert.Equal(Vector(7, 1.5f), again);
     }
 
     [Fact]
-    public void TryRead_MissingVector_ReturnsFalse()
+    public void TryRead_MissingVectorOrMissingFolder_ReturnsFalse()
     {
         using var dir = new TempFolder();
-        var cache = new BottleneckCache(dir.Path, "model-a", 4);
-        Assert.False(cache.TryRead(BottleneckCache.ContentKey([9]), new float[4]));
+        using var cache = new BottleneckCache(Path.Combine(dir.Path, "not-there"), "model-a", 4);
+        Assert.False(cache.TryRead(Key(9), new float[4]));
+        Assert.False(Directory.Exists(cache.Root)); // reading never creates anything
     }
 
     [Fact]
-    public void TryRead_DamagedOrTornFile_IsNotTrusted()
+    public void ManyVectors_GoIntoOnePackPerRun_NotOneFilePerImage()
     {
         using var dir = new TempFolder();
-        var cache = new BottleneckCache(dir.Path, "model-a", 16);
-        var key = BottleneckCache.ContentKey([4, 2]);
-        cache.Write(key, Vector(16, 3f));
-        var path = cache.PathFor(key);
+        for (var run = 0; run < 2; run++)
+        {
+            using var cache = new BottleneckCache(dir.Path, "m", 3);
+            for (var i = 0; i < 200; i++)
+            {
+                var key = Key((byte)run, (byte)i);
+                Assert.False(cache.TryRead(key, new float[3]));
+                cache.Write(key, Vector(3, i));
+            }
+        }
 
-        var bytes = File.ReadAllBytes(path);
-        bytes[^3] ^= 0x40; // one flipped bit in the payload: the checksum must catch it
-        File.WriteAllBytes(path, bytes);
-        Assert.False(cache.TryRead(key, new float[16]));
-
-        File.WriteAllBytes(path, File.ReadAllBytes(path)[..40]); // a torn (truncated) file
-        Assert.False(cache.TryRead(key, new float[16]));
-
-        cache.Write(key, Vector(16, 3f)); // recomputing replaces the damaged file
-        Assert.True(cache.TryRead(key, new float[16]));
+        using var reader = new BottleneckCache(dir.Path, "m", 3);
+        var contents = reader.Inspect();
+        Assert.Equal(2, contents.Packs.Count);
+        Assert.Equal(Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).Order(), contents.Packs.Order());
+        Assert.Equal(400, contents.IntactKeys.Distinct().Count());
+        Assert.Equal(0, contents.TrailingBytes);
+        var read = new float[3];
+        Assert.True(reader.TryRead(Key(1, 199), read));
+        Assert.Equal(Vector(3, 199), read);
     }
 
     [Fact]
-    public void TryRead_UnreadableEntry_IsAMissNotACrash()
+    public void TryRead_DamagedVector_IsNotTrusted_AndARewriteReplacesIt()
     {
-        // A folder where the vector file should be: unreadable even by root, like another user's 0600 file.
         using var dir = new TempFolder();
-        var cache = new BottleneckCache(dir.Path, "model-a", 4);
-        var key = BottleneckCache.ContentKey([5, 5]);
-        Directory.CreateDirectory(cache.PathFor(key));
+        using (var cache = new BottleneckCache(dir.Path, "model-a", 16))
+        {
+            cache.Write(Key(4, 2), Vector(16, 3f));
+            cache.Write(Key(4, 3), Vector(16, 4f));
+        }
 
-        Assert.False(cache.TryRead(key, new float[4]));
+        var pack = Directory.GetFiles(dir.Path, "*.bnp", SearchOption.AllDirectories).Single();
+        var bytes = File.ReadAllBytes(pack);
+        var recordSize = VectorPack.RecordSize(16);
+        bytes[VectorPack.FileHeaderSize + recordSize - 3] ^= 0x40; // one flipped bit in the first vector
+        File.WriteAllBytes(pack, bytes);
+
+        using (var cache = new BottleneckCache(dir.Path, "model-a", 16))
+        {
+            Assert.False(cache.TryRead(Key(4, 2), new float[16]));
+            Assert.True(cache.TryRead(Key(4, 3), new float[16])); // its neighbour is unaffected
+            cache.Write(Key(4, 2), Vector(16, 3f)); // recomputed
+            Assert.True(cache.TryRead(Key(4, 2), new float[16]));
+        }
+
+        using var later = new BottleneckCache(dir.Path, "model-a", 16);
+        var read = new float[16];
+        Assert.True(later.TryRead(Key(4, 2), read)); // the newer pack's record wins over the damaged one
+        Assert.Equal(Vector(16, 3f), read);
+    }
+
+    [Fact]
+    public void TornLastRecord_OfAKilledRun_LosesOnlyThatVector()
+    {
+        using var dir = new TempFolder();
+        using (var cache = new BottleneckCache(dir.Path, "model-a", 8))
+        {
+            for (byte i = 0; i < 3; i++)
+            {
+                cache.Write(Key(i), Vector(8, i));
+            }
+        }
+
+        var pack = Directory.GetFiles(dir.Path, "*.bnp", SearchOption.AllDirectories).Single();
+        var bytes = File.ReadAllBytes(pack);
+        File.WriteAllBytes(pack, bytes[..^10]);
+
+        using var later = new BottleneckCache(dir.Path, "model-a", 8);
+        Assert.True(later.TryRead(Key(0), new float[8]));
+        Assert.True(later.TryRead(Key(1), new float[8]));
+        Assert.False(later.TryRead(Key(2), new float[8]));
+        Assert.Equal(VectorPack.RecordSize(8) - 10, later.Inspect().TrailingBytes);
+    }
+
+    [Fact]
+    public void GarbageAfterAPowerCut_StopsTheScan_ButKeepsWhatCameBefore()
+    {
+        using var dir = new TempFolder();
+        using (var cache = new BottleneckCache(dir.Path, "model-a", 8))
+        {
+            for (byte i = 0; i < 3; i++)
+            {
+                cache.Write(Key(i), Vector(8, i));
+            }
+        }
+
+        // A power cut can leave zeros where the last records should be.
+        var pack = Directory.GetFiles(dir.Path, "*.bnp", SearchOption.AllDirectories).Single();
+        var bytes = File.ReadAllBytes(pack);
+        Array.Clear(bytes, VectorPack.FileHeaderSize + VectorPack.RecordSize(8), VectorPack.RecordSize(8));
+        File.WriteAllBytes(pack, bytes);
+
+        using var later = new BottleneckCache(dir.Path, "model-a", 8);
+        Assert.True(later.TryRead(Key(0), new float[8]));
+        Assert.False(later.TryRead(Key(1), new float[8]));
+        Assert.False(later.TryRead(Key(2), new float[8])); // after garbage, records are not trusted to be aligned
+    }
+
+    [Fact]
+    public void AFileThatIsNotAPack_IsIgnored()
+    {
+        using var dir = new TempFolder();
+        using (var cache = new BottleneckCache(dir.Path, "model-a", 4))
+        {
+            cache.Write(Key(1), Vector(4, 1));
+        }
+
+        var root = Path.Combine(dir.Path, "model-a");
+        File.WriteAllText(Path.Combine(root, "vectors-0-notes.bnp"), "not a pack at all, but long enough to hold a header and a record");
+        using var later = new BottleneckCache(dir.Path, "model-a", 4);
+        Assert.True(later.TryRead(Key(1), new float[4]));
     }
 
     [Fact]
     public void DifferentModels_NeverShareVectors()
     {
         using var dir = new TempFolder();
-        var key = BottleneckCache.ContentKey([7, 7, 7]);
-        new BottleneckCache(dir.Path, "mobilenet-1111", 8).Write(key, Vector(8, 1f));
+        using (var mobilenet = new BottleneckCache(dir.Path, "mobilenet-1111", 8))
+        {
+            mobilenet.Write(Key(7, 7, 7), Vector(8, 1f));
+        }
 
-        Assert.False(new BottleneckCache(dir.Path, "inception-2222", 8).TryRead(key, new float[8]));
-        Assert.False(new BottleneckCache(dir.Path, "mobilenet-1111", 4).TryRead(key, new float[4])); // other length, same folder
+        using var inception = new BottleneckCache(dir.Path, "inception-2222", 8);
+        using var otherLength = new BottleneckCache(dir.Path, "mobilenet-1111", 4);
+        Assert.False(inception.TryRead(Key(7, 7, 7), new float[8]));
+        Assert.False(otherLength.TryRead(Key(7, 7, 7), new float[4])); // same folder, other length: not read as floats
+    }
+
+    [Fact]
+    public void TwoCachesOnOneFolderAtOnce_WriteSeparatePacks_AndSeeEachOthersVectorsNextTime()
+    {
+        using var dir = new TempFolder();
+        using (var a = new BottleneckCache(dir.Path, "m", 4))
+        using (var b = new BottleneckCache(dir.Path, "m", 4))
+        {
+            a.Write(Key(1), Vector(4, 1));
+            b.Write(Key(2), Vector(4, 2));
+            b.Write(Key(1), Vector(4, 1)); // both computed image 1: a duplicate record, not a conflict
+        }
+
+        using var later = new BottleneckCache(dir.Path, "m", 4);
+        Assert.Equal(2, later.Inspect().Packs.Count);
+        Assert.True(later.TryRead(Key(1), new float[4]));
+        Assert.True(later.TryRead(Key(2), new float[4]));
+    }
+
+    [Fact]
+    public void Write_WhereTheFolderCannotBeCreated_NamesThePackAndSaysWhatToCheck()
+    {
+        using var dir = new TempFolder();
+        var notAFolder = dir.File("a-file");
+        File.WriteAllText(notAFolder, "x");
+        using var cache = new BottleneckCache(notAFolder, "m", 4);
+
+        var e = Assert.Throws<RetrainException>(() => cache.Write(Key(1), Vector(4, 1)));
+        Assert.Equal(ExitCode.IoError, e.Code);
+        Assert.Contains("Cannot write '" + Path.Combine(notAFolder, "m", "vectors-"), e.Message, StringComparison.Ordinal);
+        Assert.Contains("the disk is not full", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void ContentKey_ChangesWithTheImageBytes()
     {
-        Assert.NotEqual(BottleneckCache.ContentKey([1, 2, 3]), BottleneckCache.ContentKey([1, 2, 4]));
-        Assert.Equal(BottleneckCache.ContentKey([1, 2, 3]), BottleneckCache.ContentKey([1, 2, 3]));
-    }
-
-    [Fact]
-    public void Write_FansOutIntoSubfoldersAndLeavesNoTemporaryFiles()
-    {
-        using var dir = new TempFolder();
-        var cache = new BottleneckCache(dir.Path, "m", 3);
-        for (byte i = 0; i < 50; i++)
-        {
-            cache.Write(BottleneckCache.ContentKey([i]), Vector(3, i));
-        }
-
-        var files = Directory.GetFiles(cache.Root, "*", SearchOption.AllDirectories);
-        Assert.Equal(50, files.Length);
-        Assert.All(files, f => Assert.EndsWith(".bnk", f, StringComparison.Ordinal));
-        Assert.True(Directory.GetDirectories(cache.Root).Length > 10);
+        Assert.NotEqual(Key(1, 2, 3), Key(1, 2, 4));
+        Assert.Equal(Key(1, 2, 3), Key(1, 2, 3));
+        Assert.Equal(64, Key(1).Length);
     }
 }
