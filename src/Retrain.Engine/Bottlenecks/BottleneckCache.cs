@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using Retrain.Errors;
+using Retrain.IO;
 
 namespace Retrain.Bottlenecks;
 
@@ -276,17 +277,11 @@ public sealed class BottleneckCache : IDisposable
         }
     }
 
-    private static RetrainException WriteFailed(string path, Exception e)
-    {
-        // .NET appends " : 'PATH'" to some I/O messages; the path is already named once.
-        var suffix = $" : '{path}'";
-        var message = e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
-        message = message.EndsWith('.') ? message : message + ".";
-        return new RetrainException(
+    private static RetrainException WriteFailed(string path, Exception e) =>
+        new(
             ExitCode.IoError,
-            $"Cannot write '{path}': {message} Check that the folder exists, is writable and the disk is not full.",
+            $"Cannot write '{path}': {IoErrorMessage.WithoutPath(e, path)} Check that the folder exists, is writable and the disk is not full.",
             e);
-    }
 
     private readonly record struct Location(int Pack, long Offset);
 

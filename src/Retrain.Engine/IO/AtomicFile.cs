@@ -47,7 +47,7 @@ public static class AtomicFile
             TryDelete(temp);
             throw new RetrainException(
                 ExitCode.IoError,
-                $"Cannot write '{full}': {WithoutTempPath(e.Message, temp)} Check that the folder exists, is writable and the disk is not full.",
+                $"Cannot write '{full}': {IoErrorMessage.WithoutPath(e, temp)} Check that the folder exists, is writable and the disk is not full.",
                 e);
         }
         catch
@@ -55,14 +55,6 @@ public static class AtomicFile
             TryDelete(temp);
             throw;
         }
-    }
-
-    /// <summary>.NET appends " : 'PATH'" of the temporary file to I/O messages; the user knows the file by its real name.</summary>
-    private static string WithoutTempPath(string message, string temp)
-    {
-        var suffix = $" : '{temp}'";
-        var text = message.EndsWith(suffix, StringComparison.Ordinal) ? message[..^suffix.Length] : message;
-        return text.EndsWith('.') ? text : text + ".";
     }
 
     private static void TryDelete(string path)
