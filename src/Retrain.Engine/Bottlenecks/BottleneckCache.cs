@@ -25,16 +25,32 @@ namespace Retrain.Bottlenecks;
 /// </remarks>
 public sealed class BottleneckCache : IDisposable
 {
+    /// <summary>
+    /// Packs kept open for reading. Every run that computed something left a pack, so a folder retrained hundreds of
+    /// times holds hundreds: beyond this many, a pack is opened for each read instead, so a long-lived cache can never
+    /// run the process out of file descriptors.
+    /// </summary>
+    internal const int DefaultMaxOpenPacks = 64;
+
     private readonly object gate = new();
     private readonly List<Pack> packs = [];
+    private readonly int maxOpenPacks;
+    private int openPacks;
     private ConcurrentDictionary<string, Location>? index;
     private Pack? own;
     private long ownLength;
     private bool disposed;
 
     public BottleneckCache(string bottleneckDir, string modelKey, int vectorLength)
+        : this(bottleneckDir, modelKey, vectorLength, DefaultMaxOpenPacks)
+    {
+    }
+
+    internal BottleneckCache(string bottleneckDir, string modelKey, int vectorLength, int maxOpenPacks)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vectorLength);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxOpenPacks);
+        this.maxOpenPacks = maxOpenPacks;
         Root = Path.Combine(Path.GetFullPath(bottleneckDir), modelKey);
         VectorLength = vectorLength;
         RecordSize = VectorPack.RecordSize(vectorLength);
@@ -72,7 +88,7 @@ public sealed class BottleneckCache : IDisposable
             var span = record.AsSpan(0, RecordSize);
             Span<byte> key = stackalloc byte[VectorPack.KeySize];
             return Convert.FromHexString(contentKey, key, out _, out _) == System.Buffers.OperationStatus.Done
-                && RandomAccess.Read(HandleOf(at.Pack), span, at.Offset) == RecordSize
+                && ReadRecord(at, span) == RecordSize
                 && VectorPack.TryReadRecord(span, key, vector);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -170,7 +186,7 @@ public sealed class BottleneckCache : IDisposable
         var record = new byte[RecordSize];
         foreach (var path in PackPaths())
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var handle = OpenForReading(path);
             var offsets = new List<(string Key, long Offset)>();
             var unread = VectorPack.Scan(handle, VectorLength, (key, offset) => offsets.Add((Convert.ToHexStringLower(key), offset)));
             contents.Packs.Add(path);
@@ -215,7 +231,7 @@ public sealed class BottleneckCache : IDisposable
                 {
                     try
                     {
-                        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                        using var handle = OpenForReading(path);
                         var number = packs.Count;
                         VectorPack.Scan(handle, VectorLength, (key, offset) => found[Convert.ToHexStringLower(key)] = new Location(number, offset));
                         packs.Add(new Pack(path, number));
@@ -232,16 +248,38 @@ public sealed class BottleneckCache : IDisposable
         }
     }
 
-    /// <summary>The open read handle of pack <paramref name="number"/>; packs are opened on first read and kept open.</summary>
-    private SafeFileHandle HandleOf(int number)
+    /// <summary>
+    /// Reads one record through the pack's kept handle, opening and keeping it on first use while fewer than
+    /// <see cref="maxOpenPacks"/> are open, and through a handle of its own otherwise.
+    /// </summary>
+    private int ReadRecord(Location at, Span<byte> record)
     {
+        Pack pack;
+        SafeFileHandle? kept;
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            var pack = packs[number];
-            return pack.Handle ??= File.OpenHandle(pack.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            pack = packs[at.Pack];
+            if (pack.Handle is null && openPacks < maxOpenPacks)
+            {
+                pack.Handle = OpenForReading(pack.Path);
+                openPacks++;
+            }
+
+            kept = pack.Handle;
         }
+
+        if (kept is not null)
+        {
+            return RandomAccess.Read(kept, record, at.Offset);
+        }
+
+        using var once = OpenForReading(pack.Path);
+        return RandomAccess.Read(once, record, at.Offset);
     }
+
+    private static SafeFileHandle OpenForReading(string path) =>
+        File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
 
     private Pack CreateOwnPack()
     {

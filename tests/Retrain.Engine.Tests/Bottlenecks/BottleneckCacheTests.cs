@@ -190,6 +190,38 @@ public class BottleneckCacheTests
     }
 
     [Fact]
+    public void ManyPacks_AreReadWithoutKeepingMoreThanTheLimitOpen()
+    {
+        using var dir = new TempFolder();
+        for (byte run = 0; run < 6; run++)
+        {
+            using var writer = new BottleneckCache(dir.Path, "m", 4);
+            writer.Write(Key(run), Vector(4, run));
+        }
+
+        using var cache = new BottleneckCache(dir.Path, "m", 4, maxOpenPacks: 2);
+        for (var pass = 0; pass < 2; pass++)
+        {
+            for (byte run = 0; run < 6; run++)
+            {
+                var read = new float[4];
+                Assert.True(cache.TryRead(Key(run), read));
+                Assert.Equal(Vector(4, run), read);
+            }
+        }
+
+        Assert.Equal(6, cache.Inspect().Packs.Count);
+        if (OperatingSystem.IsLinux())
+        {
+            // What the process really holds open: the file descriptors that point into the cache folder.
+            var open = new DirectoryInfo("/proc/self/fd").GetFiles()
+                .Select(fd => fd.LinkTarget)
+                .Count(target => target is not null && target.StartsWith(cache.Root, StringComparison.Ordinal));
+            Assert.Equal(2, open);
+        }
+    }
+
+    [Fact]
     public void Write_WhereTheFolderCannotBeCreated_NamesThePackAndSaysWhatToCheck()
     {
         using var dir = new TempFolder();
