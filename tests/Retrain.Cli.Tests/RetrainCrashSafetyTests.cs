@@ -28,7 +28,9 @@ public sealed partial class RetrainCrashSafetyTests : IDisposable
     public void KilledRuns_LoseNoFinishedWork_AndTheResumedRunEqualsAnUninterruptedOne()
     {
         var imageDir = Path.Combine(work.Path, "images");
-        var images = TinyDataset.Create(imageDir, perClass: 20, width: 120, height: 90);
+        // Photos large enough (noisy 960x720) that decoding the 60 of them takes a good fraction of a second: the kills
+        // aimed at the bottleneck pass must land before it ends, and writing a vector costs almost nothing.
+        var images = TinyDataset.Create(imageDir, perClass: 20, width: 960, height: 720);
         var model = TinyBackbone.Write(work.Path);
         var reference = TinyRuns.Options(Path.Combine(work.Path, "reference"), imageDir, model) with
         {
