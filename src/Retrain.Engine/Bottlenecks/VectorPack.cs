@@ -110,7 +110,8 @@ internal static class VectorPack
     /// <summary>
     /// Calls <paramref name="onRecord"/> with the key and offset of every record whose header is intact, in file
     /// order, stopping at the first damaged header (what follows garbage cannot be trusted to be aligned). Returns
-    /// the number of bytes after the last whole record: a torn final record of a killed run.
+    /// the bytes after the last record it reported: a torn final record of a killed run, or the garbage it stopped at
+    /// and whatever follows (the whole file when its header is not a pack's).
     /// </summary>
     public static long Scan(SafeFileHandle pack, int vectorLength, Action<ReadOnlySpan<byte>, long> onRecord)
     {

@@ -11,6 +11,20 @@ public class BottleneckCacheTests
 
     private static string Key(params byte[] image) => BottleneckCache.ContentKey(image);
 
+    /// <summary>One run's pack holding the vectors of images 0, 1 and 2, in that order; returns its path.</summary>
+    private static string WriteThreeVectors(TempFolder dir, int length)
+    {
+        using (var cache = new BottleneckCache(dir.Path, "model-a", length))
+        {
+            for (byte i = 0; i < 3; i++)
+            {
+                cache.Write(Key(i), Vector(length, i));
+            }
+        }
+
+        return Directory.GetFiles(dir.Path, "*.bnp", SearchOption.AllDirectories).Single();
+    }
+
     [Fact]
     public void Write_ThenTryRead_ReturnsTheSameVector_InThisAndALaterRun()
     {
@@ -98,15 +112,7 @@ public class BottleneckCacheTests
     public void TornLastRecord_OfAKilledRun_LosesOnlyThatVector()
     {
         using var dir = new TempFolder();
-        using (var cache = new BottleneckCache(dir.Path, "model-a", 8))
-        {
-            for (byte i = 0; i < 3; i++)
-            {
-                cache.Write(Key(i), Vector(8, i));
-            }
-        }
-
-        var pack = Directory.GetFiles(dir.Path, "*.bnp", SearchOption.AllDirectories).Single();
+        var pack = WriteThreeVectors(dir, 8);
         var bytes = File.ReadAllBytes(pack);
         File.WriteAllBytes(pack, bytes[..^10]);
 
@@ -121,16 +127,8 @@ public class BottleneckCacheTests
     public void GarbageAfterAPowerCut_StopsTheScan_ButKeepsWhatCameBefore()
     {
         using var dir = new TempFolder();
-        using (var cache = new BottleneckCache(dir.Path, "model-a", 8))
-        {
-            for (byte i = 0; i < 3; i++)
-            {
-                cache.Write(Key(i), Vector(8, i));
-            }
-        }
-
         // A power cut can leave zeros where the last records should be.
-        var pack = Directory.GetFiles(dir.Path, "*.bnp", SearchOption.AllDirectories).Single();
+        var pack = WriteThreeVectors(dir, 8);
         var bytes = File.ReadAllBytes(pack);
         Array.Clear(bytes, VectorPack.FileHeaderSize + VectorPack.RecordSize(8), VectorPack.RecordSize(8));
         File.WriteAllBytes(pack, bytes);
@@ -154,6 +152,26 @@ public class BottleneckCacheTests
         File.WriteAllText(Path.Combine(root, "vectors-0-notes.bnp"), "not a pack at all, but long enough to hold a header and a record");
         using var later = new BottleneckCache(dir.Path, "model-a", 4);
         Assert.True(later.TryRead(Key(1), new float[4]));
+    }
+
+    [Fact]
+    public void AnUnreadablePack_IsAMissNotACrash()
+    {
+        // A dangling link named like a pack cannot be opened, even by root, like another user's 0600 pack.
+        using var dir = new TempFolder();
+        using (var cache = new BottleneckCache(dir.Path, "model-a", 4))
+        {
+            cache.Write(Key(1), Vector(4, 1));
+        }
+
+        var unreadable = Path.Combine(dir.Path, "model-a", "vectors-0-unreadable.bnp");
+        File.CreateSymbolicLink(unreadable, Path.Combine(dir.Path, "gone"));
+        Assert.Contains(unreadable, Directory.GetFiles(Path.GetDirectoryName(unreadable)!, "*.bnp")); // the scan does meet it
+        using var later = new BottleneckCache(dir.Path, "model-a", 4);
+        Assert.True(later.TryRead(Key(1), new float[4]));
+        Assert.False(later.TryRead(Key(2), new float[4]));
+        later.Write(Key(2), Vector(4, 2));
+        Assert.True(later.TryRead(Key(2), new float[4]));
     }
 
     [Fact]
