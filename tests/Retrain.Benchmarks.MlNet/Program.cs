@@ -9,9 +9,15 @@ namespace Retrain.Benchmarks.MlNet;
 /// <summary>
 /// The ML.NET way to do what `retrain` does, for the speed benchmark: LoadImages, ResizeImages, ExtractPixels
 /// (interleaved NHWC, (x - mean) / std), ApplyOnnxModel on the ONNX that retrain's importer wrote, then
-/// LbfgsMaximumEntropy on the features. Featurisation is timed over every image `--runs` times; training and test
-/// accuracy use the benchmark's own split (the image list says which part each image is in). Prints one line:
-/// <c>mlnet images=N load_s=… featurize_img_per_s=… featurize_runs=… train_s=… test_accuracy=… peak_rss_mb=…</c>.
+/// LbfgsMaximumEntropy on the features, with the benchmark's own split (the image list says which part each image is in).
+/// It serves the benchmark over stdin/stdout so that its featurisation passes can be taken between retrain's measurements
+/// (the machine's speed drifts over minutes), in one process whose pipeline is warm after the first: after creating the
+/// ONNX Runtime session it
+/// prints <c>ready load_s=…</c>, then answers one line per command:
+/// <c>featurize START COUNT</c> -> <c>chunk images=N seconds=… cpu_ms=…</c> (one Transform over rows START..START+COUNT-1
+/// of the list; the benchmark asks for all of them, a user's single pass over the dataset);
+/// <c>train</c> -> <c>mlnet train_s=… test_accuracy=… test_images=… peak_rss_mb=…</c> (on each image's latest features).
+/// It exits at the end of its input.
 /// </summary>
 internal static class Program
 {
@@ -29,40 +35,47 @@ internal static class Program
         var width = a.Int("width");
         var mean = a.Float("mean");
         var std = a.Float("std");
-        var runs = a.Int("runs");
 
         var ml = new MLContext(seed: 0);
-        var images = ml.Data.LoadFromEnumerable(rows);
         var featurize = ml.Transforms.LoadImages("image", imageFolder: null, inputColumnName: nameof(ImageRow.ImagePath))
             .Append(ml.Transforms.ResizeImages("image", width, height, "image", ImageResizingEstimator.ResizingKind.Fill))
             .Append(ml.Transforms.ExtractPixels(input, "image", interleavePixelColors: true, offsetImage: mean, scaleImage: 1f / std))
             .Append(ml.Transforms.ApplyOnnxModel([output], [input], a.Get("model")));
 
+        var c = CultureInfo.InvariantCulture;
         var clock = Stopwatch.StartNew();
-        var featurizer = featurize.Fit(images); // creates the ONNX Runtime session: not part of the per-image rate
-        var loadSeconds = clock.Elapsed.TotalSeconds;
+        var featurizer = featurize.Fit(ml.Data.LoadFromEnumerable(rows)); // creates the ONNX Runtime session: not part of the per-image rate
+        Console.WriteLine(string.Create(c, $"ready load_s={clock.Elapsed.TotalSeconds:0.00}"));
 
-        float[][] features = [];
-        var rates = new List<double>();
-        var cpuMs = new List<double>();
-        for (var run = 0; run < runs; run++)
+        var features = new float[rows.Count][];
+        while (Console.ReadLine() is { } command)
         {
-            var cpuAtStart = CpuTime();
-            clock.Restart();
-            features = featurizer.Transform(images).GetColumn<float[]>(output).ToArray();
-            rates.Add(features.Length / clock.Elapsed.TotalSeconds);
-            cpuMs.Add((CpuTime() - cpuAtStart).TotalMilliseconds / features.Length);
+            var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            switch (words)
+            {
+                case ["featurize", var first, var count]:
+                    var start = int.Parse(first, c);
+                    var chunk = rows.GetRange(start, int.Parse(count, c));
+                    var cpuAtStart = CpuTime();
+                    clock.Restart();
+                    var computed = featurizer.Transform(ml.Data.LoadFromEnumerable(chunk)).GetColumn<float[]>(output).ToArray();
+                    var seconds = clock.Elapsed.TotalSeconds;
+                    var cpuMs = (CpuTime() - cpuAtStart).TotalMilliseconds;
+                    computed.CopyTo(features, start);
+                    Console.WriteLine(string.Create(c, $"chunk images={computed.Length} seconds={seconds:R} cpu_ms={cpuMs:R}"));
+                    break;
+                case ["train"]:
+                    clock.Restart();
+                    var (accuracy, testCount) = TrainAndTest(ml, rows, features);
+                    Console.WriteLine(string.Create(c,
+                        $"mlnet train_s={clock.Elapsed.TotalSeconds:0.00} test_accuracy={accuracy:0.0000} test_images={testCount} peak_rss_mb={PeakRssMegabytes():0}"));
+                    break;
+                default:
+                    Console.Error.WriteLine($"unknown command: {command}");
+                    return 2;
+            }
         }
 
-        clock.Restart();
-        var (accuracy, testCount) = TrainAndTest(ml, rows, features);
-        var trainSeconds = clock.Elapsed.TotalSeconds;
-
-        var c = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(c,
-            $"mlnet images={features.Length} load_s={loadSeconds:0.00} featurize_img_per_s={Median(rates):0.00} cpu_ms_per_image={Median(cpuMs):0.00} " +
-            $"featurize_runs={string.Join(',', rates.Select(r => r.ToString("0.00", c)))} train_s={trainSeconds:0.00} " +
-            $"test_accuracy={accuracy:0.0000} test_images={testCount} peak_rss_mb={PeakRssMegabytes():0}"));
         return 0;
     }
 
@@ -86,12 +99,6 @@ internal static class Program
         var model = trainer.Fit(train);
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test), nameof(FeatureRow.Label));
         return (metrics.MicroAccuracy, testRows.Length);
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static TimeSpan CpuTime()

@@ -41,12 +41,18 @@ internal sealed record BenchOptions
     /// <summary>Images given to one label-image process for the per-image figure.</summary>
     public int LabelImageMany { get; init; } = 50;
 
+    /// <summary>
+    /// About how many seconds of the pipeline each chunk of the image list holds; the stages take turns chunk by chunk
+    /// (InterleavedRun), so a shorter chunk follows the machine's drifting speed more closely.
+    /// </summary>
+    public double ChunkSeconds { get; init; } = 10;
+
     /// <summary>Also run the end-to-end pipeline under other thread splits (decoders vs ONNX Runtime, spinning).</summary>
     public bool Sweep { get; init; }
 
     private const string Usage =
         "flags: --runs N (default 3) --models inception_v3,mobilenet_v1_0.25_224 --sweep --batch-sizes 1,8,32 " +
-        "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --scale N --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
+        "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --chunk-seconds S --scale N --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
 
     public string ImageDir => Path.Combine(Shared, "datasets", "flower_photos_dev");
 
@@ -70,6 +76,7 @@ internal sealed record BenchOptions
                 "--distorted-steps" => o with { DistortedSteps = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--label-image-many" => o with { LabelImageMany = Math.Max(2, int.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--sweep" => o with { Sweep = true },
+                "--chunk-seconds" => o with { ChunkSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--scale" => o with { Scale = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--help" or "-h" => throw new ArgumentException(Usage),
                 _ => throw new ArgumentException($"unknown flag {args[i]}\n{Usage}"),

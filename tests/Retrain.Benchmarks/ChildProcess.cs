@@ -28,18 +28,8 @@ internal static class ChildProcess
     public static (double Seconds, string Stdout, string Stderr, double PeakRssMb) RunCapturingLog(
         string dll, IEnumerable<string> args, Action<string, double>? onLine = null)
     {
-        var start = new ProcessStartInfo(DotnetHost)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
+        var start = StartInfo(dll, args);
+        start.RedirectStandardError = true;
         var clock = Stopwatch.StartNew();
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
@@ -82,6 +72,30 @@ internal static class ChildProcess
         }
 
         return (seconds, stdout.ToString(), stderr.ToString(), peakKb / 1024.0);
+    }
+
+    /// <summary>
+    /// Starts `dotnet some.dll args...` with stdin and stdout redirected, for a child that answers commands line by
+    /// line; its stderr goes to ours. The caller owns the process.
+    /// </summary>
+    public static Process StartServer(string dll, IEnumerable<string> args)
+    {
+        var start = StartInfo(dll, args);
+        start.RedirectStandardInput = true;
+        return Process.Start(start) ?? throw new InvalidOperationException($"cannot start {DotnetHost} {dll}");
+    }
+
+    /// <summary>`dotnet dll args...` with stdout redirected.</summary>
+    private static ProcessStartInfo StartInfo(string dll, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(DotnetHost) { RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        return start;
     }
 
     private static long HighWaterMarkKb(int pid)

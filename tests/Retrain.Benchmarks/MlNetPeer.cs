@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Retrain.Data;
 using Retrain.Graphs;
@@ -5,51 +6,98 @@ using Retrain.Graphs;
 namespace Retrain.Benchmarks;
 
 /// <summary>
-/// The ML.NET peer (tests/Retrain.Benchmarks.MlNet), run as a child process on the same images, split and network:
-/// the ONNX it loads is what retrain's importer makes of the GraphDef (NHWC input, symbolic batch), and the image list
-/// says which part each image belongs to. Each <see cref="Run"/> featurises every image once and trains once.
+/// The ML.NET peer (tests/Retrain.Benchmarks.MlNet), a child process that stays up for one model's measurements, so
+/// that each run's featurisation pass is taken between retrain's measurements of the same images (see InterleavedRun). The ONNX it loads is what retrain's importer makes of the GraphDef (NHWC input, symbolic batch), and the
+/// image list (in <see cref="Dataset.Paths"/> order) says which part each image belongs to.
 /// </summary>
-internal sealed class MlNetPeer
+internal sealed class MlNetPeer : IDisposable
 {
-    private readonly string dll;
-    private readonly string[] args;
+    private readonly Process process;
 
-    private MlNetPeer(string dll, string[] args)
+    private MlNetPeer(Process process, double loadSeconds)
     {
-        this.dll = dll;
-        this.args = args;
+        this.process = process;
+        LoadSeconds = loadSeconds;
     }
 
-    /// <summary>Writes the ONNX model and the image list the peer reads into <paramref name="workDir"/>.</summary>
-    public static MlNetPeer Prepare(string dll, LoadedModel model, ImageLists lists, string workDir)
+    /// <summary>Seconds the peer took to create its ONNX Runtime session (Fit), not part of any rate.</summary>
+    public double LoadSeconds { get; }
+
+    /// <summary>Writes the ONNX model and the image list into <paramref name="workDir"/> and starts the peer on them.</summary>
+    public static MlNetPeer Start(string dll, LoadedModel model, Dataset data, string workDir)
     {
         var d = model.Description;
         var imported = GraphImporter.Import(model.Graph!, d.InputNode, d.OutputNode);
         var onnx = Path.Combine(workDir, "backbone.onnx");
         File.WriteAllBytes(onnx, imported.OnnxModel);
 
+        var partOf = new[] { DatasetPart.Training, DatasetPart.Validation, DatasetPart.Testing }
+            .SelectMany(part => data.Lists.Images(part).Select(image => (image.Path, Part: part, image.ClassIndex)))
+            .ToDictionary(x => x.Path, StringComparer.Ordinal);
         var list = Path.Combine(workDir, "images.tsv");
-        File.WriteAllLines(list,
-            from part in new[] { DatasetPart.Training, DatasetPart.Validation, DatasetPart.Testing }
-            from image in lists.Images(part)
-            select $"{part.ToString().ToLowerInvariant()}\t{lists.Labels[image.ClassIndex]}\t{image.Path}");
+        File.WriteAllLines(list, data.Paths.Select(path =>
+        {
+            var image = partOf[path];
+            return $"{image.Part.ToString().ToLowerInvariant()}\t{data.Lists.Labels[image.ClassIndex]}\t{path}";
+        }));
 
         var c = CultureInfo.InvariantCulture;
-        return new MlNetPeer(dll,
+        var process = ChildProcess.StartServer(dll,
         [
             "--model", onnx, "--input", imported.InputName, "--output", imported.OutputName,
             "--height", d.InputHeight.ToString(c), "--width", d.InputWidth.ToString(c),
             "--mean", d.InputMean.ToString("R", c), "--std", d.InputStd.ToString("R", c),
-            "--images", list, "--runs", "1",
+            "--images", list,
         ]);
+        try
+        {
+            var ready = Values(ReadReply(process, "ready"));
+            return new MlNetPeer(process, double.Parse(ready["load_s"], c));
+        }
+        catch
+        {
+            Stop(process);
+            throw;
+        }
     }
 
-    /// <summary>One featurisation pass and one training; returns the key=value pairs of the peer's report line.</summary>
-    public IReadOnlyDictionary<string, string> Run()
+    /// <summary>Featurises images [start, start + count) of the list; the peer times itself.</summary>
+    public Rate Featurize(int start, int count)
     {
-        var (_, stdout, _) = ChildProcess.Run(dll, args);
-        var line = stdout.Split('\n').LastOrDefault(l => l.StartsWith("mlnet ", StringComparison.Ordinal))
-            ?? throw new InvalidOperationException("the ML.NET peer printed no report line: " + stdout);
-        return line.Trim().Split(' ').Skip(1).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1], StringComparer.Ordinal);
+        var c = CultureInfo.InvariantCulture;
+        process.StandardInput.WriteLine(string.Create(c, $"featurize {start} {count}"));
+        var reply = Values(ReadReply(process, "chunk"));
+        return new Rate(count / double.Parse(reply["seconds"], c), double.Parse(reply["cpu_ms"], c) / count);
+    }
+
+    /// <summary>LbfgsMaximumEntropy on the latest features; the key=value pairs of the peer's report line.</summary>
+    public IReadOnlyDictionary<string, string> Train()
+    {
+        process.StandardInput.WriteLine("train");
+        return Values(ReadReply(process, "mlnet"));
+    }
+
+    public void Dispose() => Stop(process);
+
+    private static string ReadReply(Process process, string expected)
+    {
+        var line = process.StandardOutput.ReadLine();
+        return line is not null && line.StartsWith(expected + " ", StringComparison.Ordinal)
+            ? line
+            : throw new InvalidOperationException($"the ML.NET peer answered '{line}' instead of '{expected} ...' (its messages are above)");
+    }
+
+    private static Dictionary<string, string> Values(string line) =>
+        line.Trim().Split(' ').Skip(1).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1], StringComparer.Ordinal);
+
+    private static void Stop(Process process)
+    {
+        process.StandardInput.Close(); // the peer exits at the end of its input
+        if (!process.WaitForExit(30_000))
+        {
+            process.Kill();
+        }
+
+        process.Dispose();
     }
 }

@@ -36,29 +36,38 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
         LargeJpegDecode(prep);
 
         using var work = new WorkFolder();
-        var mlnet = o.MlNet is null ? null : MlNetPeer.Prepare(o.MlNet, pipeline, data.Lists, work.Path);
         var sizes = o.BatchSizes.Where(b => b <= alone.Runner.MaxBatchSize).ToList();
         var decoded = DecodedBatch(prep, sizes.Max());
 
-        // Every run measures every stage, ML.NET included, one after the other: a change in the machine's load between
-        // runs then weighs on both sides of each ratio, which are taken per run.
+        // A first look at each stage (which also warms them up) sizes the chunks the runs take turns on.
+        var firstDecode = Stages.Decode(data.Encoded, data.Paths, prep, Cores, ImageDecodeOptions.Default);
+        _ = Probe(alone, decoded, sizes); // warms up every batch size, so that the first to be measured is not at a loss
+        var firstProbe = Probe(alone, decoded, sizes);
+        var bestBatch = firstProbe.MaxBy(p => p.Value.ImagesPerSecond).Key;
+        var schedule = InterleavedRun.Plan(data.Paths.Count, firstDecode.ImagesPerSecond, firstProbe[bestBatch].ImagesPerSecond,
+            Math.Max(bestBatch, o.PipelineBatch), o.ChunkSeconds);
+        Print($"chunks={schedule.Chunks.Count} chunk_images={schedule.Chunks[0].Count} passes={schedule.Passes} inference_batch={bestBatch} " +
+              "(our stages take turns on each chunk in ABBA order; ML.NET passes over every image once per run, in the middle)");
+
+        using var mlnet = o.MlNet is null ? null : MlNetPeer.Start(o.MlNet, pipeline, data, work.Path);
+        _ = mlnet?.Featurize(0, Math.Min(32, data.Paths.Count)); // warms up the peer as the first looks warmed up ours
+        var interleaved = new InterleavedRun(alone, pipeline, data, bestBatch, o.PipelineBatch, mlnet);
         var runs = new List<RunFigures>();
         BottleneckSet? set = null;
         for (var run = 0; run < o.Runs; run++)
         {
             var peak = CpuPeak.MeasureGflops(Cores, 0.5);
-            var decode = Stages.Decode(data.Encoded, data.Paths, prep, Cores, ImageDecodeOptions.Default);
-            var inference = sizes.ToDictionary(b => b, b => Stages.Inference(alone.Runner, decoded, b, 2.0));
-            (var endToEnd, set) = Stages.EndToEnd(pipeline, data.Paths, o.PipelineBatch, PipelineThreads.DecodeWorkers, ImageDecodeOptions.Default);
-            var peer = mlnet?.Run();
-            runs.Add(new RunFigures(peak, decode, inference, endToEnd, peer));
+            var probe = Probe(alone, decoded, sizes);
+            (var decode, var inference, var endToEnd, var peer, set) = interleaved.Measure(schedule, reverse: run % 2 == 1);
+            runs.Add(new RunFigures(peak, decode, probe, inference, endToEnd, peer));
         }
 
         var r = new RunSummary(runs, gflopPerImage);
         Print($"peak_gflops={F(r.PeakGflops)} peak_gflops_per_cpu_second={F(r.PeakPerCpuSecond)} isa={CpuPeak.Isa} threads={Cores}");
         Print($"decode_img_per_s={F(r.Decode)} cpu_ms_per_image={F(r.DecodeCpu)} workers={Cores} images={data.Paths.Count} runs={List(runs.Select(x => x.Decode.ImagesPerSecond))}");
-        Print($"inference_img_per_s={F(r.Inference)} cpu_ms_per_image={F(r.InferenceCpu)} best_batch={r.BestBatch} " +
-              string.Join(" ", sizes.Select(b => $"batch{b}={F(Median([.. runs.Select(x => x.Inference[b].ImagesPerSecond)]))}")));
+        Print($"inference_img_per_s={F(r.Inference)} cpu_ms_per_image={F(r.InferenceCpu)} batch={bestBatch} runs={List(runs.Select(x => x.Inference.ImagesPerSecond))} " +
+              "probe_" + string.Join(" probe_", sizes.Select(b => $"batch{b}={F(Median([.. runs.Select(x => x.Probe[b].ImagesPerSecond)]))}")) +
+              " (every image once at the best batch; probes: one batch for 2 x 1 s)");
         Print($"efficiency={F(r.Efficiency)} cpu_efficiency={F(r.CpuEfficiency)} (gflop_per_image x inference img/s / peak_gflops; " +
               "the same per CPU-second of this process)");
         Print($"end_to_end_img_per_s={F(r.EndToEnd)} cpu_ms_per_image={F(r.EndToEndCpu)} batch={o.PipelineBatch} decode_workers={PipelineThreads.DecodeWorkers} " +
@@ -67,9 +76,9 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
               "(ideal = 1/(1/decode + 1/inference); cpu_ratio = CPU per image of the stages alone / end to end, below 1 = CPU lost to the overlap)");
         if (mlnet is not null)
         {
-            var last = runs[^1].MlNet!;
-            Print($"mlnet featurize_img_per_s={F(r.MlNet)} cpu_ms_per_image={F(r.MlNetCpu)} runs={List(runs.Select(x => x.MlNetRate))} " +
-                  $"test_accuracy={last["test_accuracy"]} train_s={last["train_s"]} load_s={last["load_s"]} peak_rss_mb={last["peak_rss_mb"]}");
+            var trained = mlnet.Train();
+            Print($"mlnet featurize_img_per_s={F(r.MlNet)} cpu_ms_per_image={F(r.MlNetCpu)} runs={List(runs.Select(x => x.MlNet!.Value.ImagesPerSecond))} " +
+                  $"test_accuracy={trained["test_accuracy"]} train_s={trained["train_s"]} load_s={F(mlnet.LoadSeconds)} peak_rss_mb={trained["peak_rss_mb"]}");
             Print($"speedup_vs_mlnet={F(r.Speedup)} per_run={List(r.PerRunSpeedups)} cpu_ms_per_image ours={F(r.EndToEndCpu)} mlnet={F(r.MlNetCpu)}");
         }
 
@@ -101,6 +110,20 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
         }
 
         return decoded;
+    }
+
+    /// <summary>
+    /// Each batch size on one batch of real images, 1 s at a time in ABBA order (sizes up, then down), so that a drift
+    /// in the machine's speed does not pick the batch size.
+    /// </summary>
+    private static Dictionary<int, Rate> Probe(LoadedModel model, float[] decoded, List<int> sizes)
+    {
+        var rates = sizes.Concat(Enumerable.Reverse(sizes)).Select(b => (b, Stages.Inference(model.Runner, decoded, b, 1.0))).ToList();
+        return sizes.ToDictionary(b => b, b =>
+        {
+            var pair = rates.Where(r => r.b == b).Select(r => r.Item2).ToList();
+            return new Rate(2 / pair.Sum(r => 1 / r.ImagesPerSecond), pair.Average(r => r.CpuMsPerImage));
+        });
     }
 
     private List<Rate> Repeat(Func<Rate> measure) => [.. Enumerable.Range(0, o.Runs).Select(_ => measure())];

@@ -1,27 +1,26 @@
-using System.Globalization;
 using static Retrain.Benchmarks.Stats;
 
 namespace Retrain.Benchmarks;
 
 /// <summary>One run's measurements of every stage for one model, taken one after the other.</summary>
+/// <summary>
+/// One run's measurements for one model. <see cref="Decode"/>, <see cref="Inference"/>, <see cref="EndToEnd"/> and
+/// <see cref="MlNet"/> cover every image once, taking turns chunk by chunk (<see cref="InterleavedRun"/>);
+/// <see cref="Probe"/> is each batch size on one batch for two seconds.
+/// </summary>
 internal sealed record RunFigures(
     (double Gflops, double GflopsPerCpuSecond) Peak,
     Rate Decode,
-    IReadOnlyDictionary<int, Rate> Inference,
+    IReadOnlyDictionary<int, Rate> Probe,
+    Rate Inference,
     Rate EndToEnd,
-    IReadOnlyDictionary<string, string>? MlNet)
+    Rate? MlNet)
 {
-    /// <summary>The fastest batch size of this run.</summary>
-    public Rate BestInference => Inference.Values.MaxBy(r => r.ImagesPerSecond);
+    public double Ideal => 1 / ((1 / Decode.ImagesPerSecond) + (1 / Inference.ImagesPerSecond));
 
-    public double Ideal => 1 / ((1 / Decode.ImagesPerSecond) + (1 / BestInference.ImagesPerSecond));
+    public double MlNetRate => MlNet?.ImagesPerSecond ?? double.NaN;
 
-    public double MlNetRate => MlNet is null ? double.NaN : Number(MlNet, "featurize_img_per_s");
-
-    public double MlNetCpu => MlNet is null ? double.NaN : Number(MlNet, "cpu_ms_per_image");
-
-    private static double Number(IReadOnlyDictionary<string, string> values, string key) =>
-        double.Parse(values[key], CultureInfo.InvariantCulture);
+    public double MlNetCpu => MlNet?.CpuMsPerImage ?? double.NaN;
 }
 
 /// <summary>
@@ -38,12 +37,9 @@ internal sealed class RunSummary(IReadOnlyList<RunFigures> runs, double gflopPer
 
     public double DecodeCpu => Median([.. runs.Select(r => r.Decode.CpuMsPerImage)]);
 
-    /// <summary>The batch size with the best median rate.</summary>
-    public int BestBatch => runs[0].Inference.Keys.MaxBy(b => Median([.. runs.Select(r => r.Inference[b].ImagesPerSecond)]));
+    public double Inference => Median([.. runs.Select(r => r.Inference.ImagesPerSecond)]);
 
-    public double Inference => Median([.. runs.Select(r => r.Inference[BestBatch].ImagesPerSecond)]);
-
-    public double InferenceCpu => Median([.. runs.Select(r => r.Inference[BestBatch].CpuMsPerImage)]);
+    public double InferenceCpu => Median([.. runs.Select(r => r.Inference.CpuMsPerImage)]);
 
     public double EndToEnd => Median([.. runs.Select(r => r.EndToEnd.ImagesPerSecond)]);
 
@@ -56,11 +52,11 @@ internal sealed class RunSummary(IReadOnlyList<RunFigures> runs, double gflopPer
     public double PipelineRatio => Median(PerRunRatios);
 
     /// <summary>CPU per image of decode and inference alone over that of the end-to-end pipeline.</summary>
-    public double CpuRatio => Median([.. runs.Select(r => (r.Decode.CpuMsPerImage + r.BestInference.CpuMsPerImage) / r.EndToEnd.CpuMsPerImage)]);
+    public double CpuRatio => Median([.. runs.Select(r => (r.Decode.CpuMsPerImage + r.Inference.CpuMsPerImage) / r.EndToEnd.CpuMsPerImage)]);
 
-    public double Efficiency => Median([.. runs.Select(r => gflopPerImage * r.BestInference.ImagesPerSecond / r.Peak.Gflops)]);
+    public double Efficiency => Median([.. runs.Select(r => gflopPerImage * r.Inference.ImagesPerSecond / r.Peak.Gflops)]);
 
-    public double CpuEfficiency => Median([.. runs.Select(r => gflopPerImage / (r.BestInference.CpuMsPerImage / 1000) / r.Peak.GflopsPerCpuSecond)]);
+    public double CpuEfficiency => Median([.. runs.Select(r => gflopPerImage / (r.Inference.CpuMsPerImage / 1000) / r.Peak.GflopsPerCpuSecond)]);
 
     public double MlNet => Median([.. runs.Select(r => r.MlNetRate)]);
 
