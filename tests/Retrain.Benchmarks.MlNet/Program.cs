@@ -12,8 +12,7 @@ namespace Retrain.Benchmarks.MlNet;
 /// LbfgsMaximumEntropy on the features, with the benchmark's own split (the image list says which part each image is in).
 /// It serves the benchmark over stdin/stdout so that its featurisation passes can be taken between retrain's measurements
 /// (the machine's speed drifts over minutes), in one process whose pipeline is warm after the first: after creating the
-/// ONNX Runtime session it
-/// prints <c>ready load_s=…</c>, then answers one line per command:
+/// ONNX Runtime session it prints <c>ready load_s=…</c>, then answers one line per command:
 /// <c>featurize START COUNT</c> -> <c>chunk images=N seconds=… cpu_ms=…</c> (one Transform over rows START..START+COUNT-1
 /// of the list; the benchmark asks for all of them, a user's single pass over the dataset);
 /// <c>train</c> -> <c>mlnet train_s=… test_accuracy=… test_images=… peak_rss_mb=…</c> (on each image's latest features).

@@ -19,6 +19,7 @@ internal sealed class InterleavedRun(
     LoadedModel alone, LoadedModel pipeline, Dataset data, int inferenceBatch, int pipelineBatch, MlNetPeer? mlnet)
 {
     private float[] decoded = [];
+    private (int Start, int Count) decodedChunk = (-1, 0);
 
     private enum Stage
     {
@@ -90,16 +91,24 @@ internal sealed class InterleavedRun(
         return (sums[Stage.Decode].Total, sums[Stage.Inference].Total, sums[Stage.EndToEnd].Total, peer, Concatenate(sets));
     }
 
-    /// <summary>The model alone on the chunk's real images, decoded beforehand (not timed), in batches of the best size.</summary>
+    /// <summary>
+    /// The model alone on the chunk's real images, decoded beforehand (not timed; once for all passes when the whole list
+    /// is one chunk), in batches of the best size.
+    /// </summary>
     private Rate Inference(int start, int count)
     {
         var prep = alone.Preprocessing;
-        if (decoded.Length < count * prep.TensorLength)
+        if (decodedChunk != (start, count))
         {
-            decoded = new float[count * prep.TensorLength];
+            if (decoded.Length < count * prep.TensorLength)
+            {
+                decoded = new float[count * prep.TensorLength];
+            }
+
+            Parallel.For(0, count, i => ImageLoader.LoadInto(data.Encoded[start + i], data.Paths[start + i], prep, decoded.AsSpan(i * prep.TensorLength, prep.TensorLength)));
+            decodedChunk = (start, count);
         }
 
-        Parallel.For(0, count, i => ImageLoader.LoadInto(data.Encoded[start + i], data.Paths[start + i], prep, decoded.AsSpan(i * prep.TensorLength, prep.TensorLength)));
         var runner = alone.Runner;
         var clock = Rate.Start();
         for (var first = 0; first < count; first += inferenceBatch)
@@ -113,9 +122,10 @@ internal sealed class InterleavedRun(
     }
 
     /// <summary>
-    /// Collects the garbage the previous stage left, before the next is timed: a background collection of the hundreds
-    /// of MB of decoded images would otherwise run on the cores while the pipeline is measured (the real `retrain` has
-    /// no such garbage), and cost Inception-v3's end-to-end figure about 6%.
+    /// Collects the garbage the previous stage left before the next is timed, so that no stage pays for another's: a
+    /// background collection of the arrays earlier stages left (the ML.NET peer's replies, each chunk's vectors and
+    /// paths, a larger decode buffer) could otherwise run on the cores while the pipeline is measured, and the real `retrain` has no such garbage. (Added when the end-to-end
+    /// figure ran 6% more CPU per image than the stages alone; its own effect was not measured separately.)
     /// </summary>
     private static void Quiesce()
     {

@@ -7,8 +7,9 @@ namespace Retrain.Benchmarks;
 
 /// <summary>
 /// The ML.NET peer (tests/Retrain.Benchmarks.MlNet), a child process that stays up for one model's measurements, so
-/// that each run's featurisation pass is taken between retrain's measurements of the same images (see InterleavedRun). The ONNX it loads is what retrain's importer makes of the GraphDef (NHWC input, symbolic batch), and the
-/// image list (in <see cref="Dataset.Paths"/> order) says which part each image belongs to.
+/// that each run's featurisation pass is taken between retrain's measurements of the same images (see InterleavedRun).
+/// The ONNX it loads is what retrain's importer makes of the GraphDef (NHWC input, symbolic batch), and the image list
+/// (in <see cref="Dataset.Paths"/> order) says which part each image belongs to.
 /// </summary>
 internal sealed class MlNetPeer : IDisposable
 {

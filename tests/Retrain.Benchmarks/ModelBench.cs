@@ -118,10 +118,10 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
     /// </summary>
     private static Dictionary<int, Rate> Probe(LoadedModel model, float[] decoded, List<int> sizes)
     {
-        var rates = sizes.Concat(Enumerable.Reverse(sizes)).Select(b => (b, Stages.Inference(model.Runner, decoded, b, 1.0))).ToList();
+        var rates = sizes.Concat(Enumerable.Reverse(sizes)).Select(b => (Batch: b, Rate: Stages.Inference(model.Runner, decoded, b, 1.0))).ToList();
         return sizes.ToDictionary(b => b, b =>
         {
-            var pair = rates.Where(r => r.b == b).Select(r => r.Item2).ToList();
+            var pair = rates.Where(r => r.Batch == b).Select(r => r.Rate).ToList();
             return new Rate(2 / pair.Sum(r => 1 / r.ImagesPerSecond), pair.Average(r => r.CpuMsPerImage));
         });
     }

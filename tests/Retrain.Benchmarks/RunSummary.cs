@@ -2,11 +2,10 @@ using static Retrain.Benchmarks.Stats;
 
 namespace Retrain.Benchmarks;
 
-/// <summary>One run's measurements of every stage for one model, taken one after the other.</summary>
 /// <summary>
-/// One run's measurements for one model. <see cref="Decode"/>, <see cref="Inference"/>, <see cref="EndToEnd"/> and
-/// <see cref="MlNet"/> cover every image once, taking turns chunk by chunk (<see cref="InterleavedRun"/>);
-/// <see cref="Probe"/> is each batch size on one batch for two seconds.
+/// One run's measurements for one model (<see cref="InterleavedRun"/>): <see cref="Decode"/>, <see cref="Inference"/>
+/// and <see cref="EndToEnd"/> over every image of every pass, taking turns chunk by chunk; <see cref="MlNet"/> one pass
+/// over every image; <see cref="Probe"/> each batch size on one batch for 2 x 1 s.
 /// </summary>
 internal sealed record RunFigures(
     (double Gflops, double GflopsPerCpuSecond) Peak,
