@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using LabelImage.Cli;
 using Retrain.Tests.TestSupport;
 using Xunit;
 
@@ -17,7 +18,7 @@ public class RetrainFlowersCommandTests
         ["--flip_left_right", "--random_crop", "10", "--random_scale", "10", "--random_brightness", "10"];
 
     [Fact]
-    public void Flowers_FromACheckoutLayout_ReachAtLeast70PercentTestAccuracy()
+    public void Flowers_FromACheckoutLayout_ReachAtLeast70PercentTestAccuracy_AsTheWalkthroughShows()
     {
         using var dir = new TempFolder();
         var (code, log, project) = RetrainFromCheckoutLayout(dir);
@@ -30,6 +31,30 @@ public class RetrainFlowersCommandTests
         Assert.True(new FileInfo(Path.Combine(project, "out", "output_graph.pb")).Length > 100_000);
         Assert.Equal("daisy\ndandelion\nroses\nsunflowers\ntulips\n", File.ReadAllText(Path.Combine(project, "out", "output_labels.txt")));
         TestContext.Current.SendDiagnosticMessage($"test accuracy {accuracy}%");
+        AssertTheWalkthroughShows(project, log);
+    }
+
+    /// <summary>
+    /// samples/flowers promises the same step figures and accuracy on every run (seed 0), and shows what label-image
+    /// prints for one photo: the run above is its step 1, so both must be exactly what the walkthrough shows.
+    /// </summary>
+    private static void AssertTheWalkthroughShows(string project, string log)
+    {
+        var walkthrough = Walkthrough.Load("flowers");
+        foreach (var line in walkthrough.ReproducibleLogLines("1. Train", block: 1))
+        {
+            Assert.True(log.Contains(line, StringComparison.Ordinal), $"samples/flowers shows '{line}', the run logged:\n{log}");
+        }
+
+        var image = walkthrough.FlagValue("3. Label a photo", block: 0, "--image");
+        var (code, output, err) = CliRunner.Run(
+            LabelImageCommand.Create(),
+            LabelImageCommand.Execute,
+            "--graph", Path.Combine(project, "out", "output_graph.pb"),
+            "--labels", Path.Combine(project, "out", "output_labels.txt"),
+            "--image", Path.GetFullPath(Path.Combine(project, image)));
+        Assert.True(code == 0, err);
+        Assert.Equal(walkthrough.Blocks("3. Label a photo")[1], output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     /// <summary>
@@ -54,6 +79,17 @@ public class RetrainFlowersCommandTests
         Assert.True(Math.Abs(distorted - plain) <= 5, $"distorted {distorted}% vs undistorted {plain}%");
         Assert.True(new FileInfo(Path.Combine(project, "out", "output_graph.pb")).Length > 100_000);
         TestContext.Current.SendDiagnosticMessage($"distorted {distorted}% vs undistorted {plain}%");
+
+        // samples/flowers step 5 runs exactly this and shows its figures, and the undistorted figure in its prose.
+        var walkthrough = Walkthrough.Load("flowers");
+        foreach (var line in walkthrough.ReproducibleLogLines("5. With distortions", block: 1))
+        {
+            Assert.True(log.Contains(line, StringComparison.Ordinal), $"samples/flowers shows '{line}', the run logged:\n{log}");
+        }
+
+        var shownPlain = Regex.Match(walkthrough.Section("5. With distortions"), @"without the four flags give ([0-9.]+)%");
+        Assert.True(shownPlain.Success, "samples/flowers step 5 no longer states the undistorted accuracy");
+        Assert.Equal(shownPlain.Groups[1].Value, plain.ToString("0.0", CultureInfo.InvariantCulture));
     }
 
     /// <summary>

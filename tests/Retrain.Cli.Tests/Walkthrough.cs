@@ -1,0 +1,71 @@
+using System.Text.RegularExpressions;
+using Retrain.Tests.TestSupport;
+using Xunit;
+
+namespace Retrain.Cli.Tests;
+
+/// <summary>
+/// Reads a walkthrough under samples/ so that tests can hold the commands and expected output it shows to what the
+/// tools really do: a walkthrough whose figures drift from the code fails a test instead of misleading a newcomer.
+/// </summary>
+internal sealed partial class Walkthrough
+{
+    private readonly string text;
+    private readonly string source;
+
+    private Walkthrough(string text, string source)
+    {
+        this.text = text;
+        this.source = source;
+    }
+
+    /// <summary>Loads samples/&lt;name&gt;/README.md from the repository being tested.</summary>
+    public static Walkthrough Load(string name)
+    {
+        var path = Path.Combine(SharedData.RepositoryRoot, "samples", name, "README.md");
+        return new Walkthrough(File.ReadAllText(path), path);
+    }
+
+    /// <summary>The prose and code blocks of the `## ` section whose heading starts with <paramref name="heading"/>.</summary>
+    public string Section(string heading)
+    {
+        var start = text.IndexOf("\n## " + heading, StringComparison.Ordinal);
+        Assert.True(start >= 0, $"{source} has no section '## {heading}'");
+        var end = text.IndexOf("\n## ", start + 4, StringComparison.Ordinal);
+        return end < 0 ? text[start..] : text[start..end];
+    }
+
+    /// <summary>The fenced code blocks of a section, in order, each as its lines.</summary>
+    public IReadOnlyList<string[]> Blocks(string heading) =>
+        CodeBlock().Matches(Section(heading))
+            .Select(m => m.Groups[1].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            .ToList();
+
+    /// <summary>
+    /// The log lines a section's expected output shows that do not depend on time or machine speed (step figures,
+    /// the split, the final accuracy), without their level prefix, e.g. "Final test accuracy = 85.1% (N=74)".
+    /// </summary>
+    public IReadOnlyList<string> ReproducibleLogLines(string heading, int block)
+    {
+        var lines = Blocks(heading)[block]
+            .Where(l => l.StartsWith("INF Step ", StringComparison.Ordinal)
+                || l.StartsWith("INF Final test accuracy", StringComparison.Ordinal)
+                || l.StartsWith("INF Usable images", StringComparison.Ordinal))
+            .Select(l => l["INF ".Length..])
+            .ToList();
+        Assert.True(lines.Count > 0, $"{source}, section '{heading}', block {block} shows no reproducible log line");
+        return lines;
+    }
+
+    /// <summary>The value of <paramref name="flag"/> in a section's command block.</summary>
+    public string FlagValue(string heading, int block, string flag)
+    {
+        var words = string.Join(' ', Blocks(heading)[block]).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var at = Array.IndexOf(words, flag);
+        Assert.True(at >= 0 && at + 1 < words.Length, $"{source}, section '{heading}': no {flag} in block {block}");
+        return words[at + 1];
+    }
+
+    [GeneratedRegex("```\\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex CodeBlock();
+}
