@@ -47,6 +47,8 @@ internal static class RetrainCommand
     private static readonly Option<string?> OutputOnnx = Value<string?>("--output_onnx", null, "Where to export the whole classifier (backbone + new layer) as one ONNX model.");
     private static readonly Option<int> InferenceBatchSize = Value("--inference_batch_size", Defaults.InferenceBatchSize, "Images per backbone call while computing bottlenecks.");
     private static readonly ModelFlags ModelDescription = new("--bottleneck_layer", "Name of the backbone node whose output is the bottleneck.", "backbone");
+    private static readonly Option<string?> RetrainPyBottleneckDir = Value<string?>("--retrain_py_bottleneck_dir", null, "A --bottleneck_dir retrain.py filled: images not in this cache take their vector from its .txt files instead of being computed.");
+    private static readonly Option<string?> RetrainPyBottleneckSuffix = Value<string?>("--retrain_py_bottleneck_suffix", null, "What follows the image name in those files' names, before .txt (e.g. _inception_v3); found from the files when left out.");
     private static readonly Option<bool> ReducedScaleJpeg = new("--reduced_scale_jpeg") { Description = "Decode JPEGs at least twice the input size at 1/2..1/8 scale: much faster on camera photos, vectors differ slightly from retrain.py's." };
 
     public static RootCommand Create()
@@ -59,7 +61,7 @@ internal static class RetrainCommand
                      FinalTensorName, FlipLeftRight, RandomCrop, RandomScale, RandomBrightness, TfhubModule, SavedModelDir,
                      IntermediateStoreFrequency, IntermediateOutputGraphsDir, LoggingVerbosity, CheckpointPath, Architecture, ModelDir,
                      RandomSeed, InferenceBatchSize, OutputOnnx,
-                     ReducedScaleJpeg,
+                     ReducedScaleJpeg, RetrainPyBottleneckDir, RetrainPyBottleneckSuffix,
                  }.Concat(ModelDescription.All))
         {
             command.Options.Add(option);
@@ -118,6 +120,8 @@ internal static class RetrainCommand
         RandomSeed = p.GetValue(RandomSeed),
         InferenceBatchSize = p.GetValue(InferenceBatchSize),
         ReducedScaleJpeg = p.GetValue(ReducedScaleJpeg),
+        RetrainPyBottleneckDir = p.GetValue(RetrainPyBottleneckDir),
+        RetrainPyBottleneckSuffix = p.GetValue(RetrainPyBottleneckSuffix),
     };
 
     private static Option<T> Value<T>(string name, T defaultValue, string description) =>

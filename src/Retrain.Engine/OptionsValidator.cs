@@ -25,6 +25,14 @@ internal static class OptionsValidator
             "--testing_percentage/--validation_percentage",
             $"add up to {o.TestingPercentage + o.ValidationPercentage}, leaving no images for training; they must add up to less than 100");
         Require(!string.IsNullOrWhiteSpace(o.FinalTensorName), "--final_tensor_name", "must not be empty");
+        Require(
+            o.RetrainPyBottleneckSuffix is null || o.RetrainPyBottleneckDir is not null,
+            "--retrain_py_bottleneck_suffix",
+            "needs --retrain_py_bottleneck_dir (the folder whose files it names)");
+        Require(
+            o.RetrainPyBottleneckSuffix is null || (!o.RetrainPyBottleneckSuffix.Contains('/') && !o.RetrainPyBottleneckSuffix.EndsWith(".txt", StringComparison.Ordinal)),
+            "--retrain_py_bottleneck_suffix",
+            "is the part of the file name between the image's name and \".txt\" (e.g. _inception_v3), with no '/' and without .txt");
         Require(o.InferenceBatchSize > 0, "--inference_batch_size", "must be at least 1");
         Require(o.IntermediateStoreFrequency >= 0, "--intermediate_store_frequency", "must be 0 (never) or a number of steps");
         Require(

@@ -92,7 +92,10 @@ public static class RetrainEngine
         using (var cache = new BottleneckCache(options.BottleneckDir, model.CacheKeyFor(decode), model.OutputLength))
         {
             log.Information("Bottleneck cache: {CacheRoot}", cache.Root);
-            var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode);
+            var retrainPy = options.RetrainPyBottleneckDir is { } legacyDir
+                ? RetrainPyBottlenecks.Open(legacyDir, options.RetrainPyBottleneckSuffix, parts.AllPaths, model.OutputLength, log)
+                : null;
+            var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode, retrainPy: retrainPy);
             bottlenecks = builder.Build(parts.AllPaths, ct);
         }
 
@@ -158,7 +161,8 @@ public static class RetrainEngine
             result,
             testing.Paths,
             options.OutputGraph,
-            options.OutputLabels);
+            options.OutputLabels,
+            bottlenecks.Imported);
     }
 
     /// <summary>

@@ -39,6 +39,15 @@ public sealed record RetrainOptions
 
     public string BottleneckDir { get; init; } = DefaultPaths.InTemp("bottleneck");
 
+    /// <summary>
+    /// A --bottleneck_dir retrain.py filled: images the cache lacks take their vector from its text files
+    /// (<see cref="Bottlenecks.RetrainPyBottlenecks"/>) instead of being computed. Null = compute them.
+    /// </summary>
+    public string? RetrainPyBottleneckDir { get; init; }
+
+    /// <summary>The file name suffix of <see cref="RetrainPyBottleneckDir"/>'s files (e.g. "_inception_v3"); null = find it.</summary>
+    public string? RetrainPyBottleneckSuffix { get; init; }
+
     public string FinalTensorName { get; init; } = "final_result";
 
     public bool FlipLeftRight { get; init; }

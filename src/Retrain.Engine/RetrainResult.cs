@@ -18,4 +18,5 @@ public sealed record RetrainResult(
     TrainingResult Training,
     IReadOnlyList<string> TestImages,
     string OutputGraph,
-    string OutputLabels);
+    string OutputLabels,
+    int BottlenecksImported = 0);

@@ -39,6 +39,18 @@ public class RetrainCommandTests
     }
 
     [Fact]
+    public void RetrainPyBottleneckFlags_BindToTheirOptions()
+    {
+        var none = RetrainCommand.Bind(RetrainCommand.Create().Parse(["--image_dir", "i"]));
+        Assert.Null(none.RetrainPyBottleneckDir);
+        Assert.Null(none.RetrainPyBottleneckSuffix);
+        var o = RetrainCommand.Bind(RetrainCommand.Create().Parse(
+            ["--image_dir", "i", "--retrain_py_bottleneck_dir", "/tmp/bottleneck", "--retrain_py_bottleneck_suffix", "_inception_v3"]));
+        Assert.Equal("/tmp/bottleneck", o.RetrainPyBottleneckDir);
+        Assert.Equal("_inception_v3", o.RetrainPyBottleneckSuffix);
+    }
+
+    [Fact]
     public void EqualsSyntaxAndBooleanFlags_BindLikeArgparse()
     {
         var o = RetrainCommand.Bind(RetrainCommand.Create().Parse(

@@ -24,16 +24,19 @@ public sealed class BottleneckBuilder
     private readonly int batchSize;
     private readonly int decodeWorkers;
     private readonly ImageDecodeOptions decodeOptions;
+    private readonly RetrainPyBottlenecks? retrainPy;
 
     /// <param name="decodeWorkers">Threads decoding images; 0 = one per core (see <see cref="PipelineThreads"/>).</param>
     /// <param name="decodeOptions">How images are decoded; null = <see cref="ImageDecodeOptions.Default"/>.</param>
+    /// <param name="retrainPy">Vectors retrain.py computed, used for images the cache does not have (then cached).</param>
     public BottleneckBuilder(
         LoadedModel model,
         BottleneckCache? cache,
         ILogger log,
         int batchSize = 16,
         int decodeWorkers = 0,
-        ImageDecodeOptions? decodeOptions = null)
+        ImageDecodeOptions? decodeOptions = null,
+        RetrainPyBottlenecks? retrainPy = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         this.model = model;
@@ -42,6 +45,7 @@ public sealed class BottleneckBuilder
         this.batchSize = Math.Max(1, Math.Min(batchSize, model.Runner.MaxBatchSize));
         this.decodeWorkers = decodeWorkers > 0 ? decodeWorkers : PipelineThreads.DecodeWorkers;
         this.decodeOptions = decodeOptions ?? ImageDecodeOptions.Default;
+        this.retrainPy = retrainPy;
     }
 
     /// <summary>
@@ -73,7 +77,7 @@ public sealed class BottleneckBuilder
         var writer = cache is null ? null : new CacheWriter(cache, state.Vectors, length, linked);
         var progress = new ProgressReporter(log, paths.Count);
         var pool = new InputTensorPool(inputLength);
-        var producer = Task.Run(() => ProduceAsync(paths, prep, pool, state, channel.Writer, linked.Token), linked.Token);
+        var producer = Task.Run(() => ProduceAsync(paths, prep, pool, state, writer, channel.Writer, linked.Token), linked.Token);
         try
         {
             Consume(channel.Reader, inputLength, pool, state, writer, progress, linked.Token);
@@ -107,7 +111,7 @@ public sealed class BottleneckBuilder
 
         progress.Finish(state);
         var failures = state.Failures.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
-        return new BottleneckSet(length, state.Vectors, state.Available, state.Computed, state.Reused, failures);
+        return new BottleneckSet(length, state.Vectors, state.Available, state.Computed, state.Reused, failures, state.Imported);
     }
 
     private async Task ProduceAsync(
@@ -115,6 +119,7 @@ public sealed class BottleneckBuilder
         ImagePreprocessing prep,
         InputTensorPool pool,
         BuildState state,
+        CacheWriter? cacheWriter,
         ChannelWriter<Decoded> writer,
         CancellationToken ct)
     {
@@ -124,7 +129,7 @@ public sealed class BottleneckBuilder
             await Parallel.ForEachAsync(Enumerable.Range(0, paths.Count), options, async (index, token) =>
             {
                 var path = paths[index];
-                var buffer = Decode(path, index, prep, pool, state, out var key);
+                var buffer = Decode(path, index, prep, pool, state, cacheWriter, out var key);
                 if (buffer is null)
                 {
                     return;
@@ -145,8 +150,9 @@ public sealed class BottleneckBuilder
     /// Reads one photo into a pooled buffer (photos are ~100 KB: a fresh array each would churn the large-object heap
     /// at hundreds of images a second), keys it by content, and either loads its cached vector (null returned) or
     /// decodes it into an input tensor from the pool. A photo that cannot be read or decoded is recorded as skipped.
+    /// A vector taken from retrain.py's files is written to the cache like a computed one, so it is read only once.
     /// </summary>
-    private float[]? Decode(string path, int index, ImagePreprocessing prep, InputTensorPool pool, BuildState state, out string key)
+    private float[]? Decode(string path, int index, ImagePreprocessing prep, InputTensorPool pool, BuildState state, CacheWriter? cacheWriter, out string key)
     {
         key = string.Empty;
         PooledBytes bytes;
@@ -166,6 +172,13 @@ public sealed class BottleneckBuilder
             if (cache is not null && cache.TryRead(key, state.Slot(index)))
             {
                 state.MarkReused(index);
+                return null;
+            }
+
+            if (retrainPy is not null && retrainPy.TryRead(path, state.Slot(index)))
+            {
+                state.MarkImported(index);
+                cacheWriter?.Enqueue(index, key);
                 return null;
             }
 
@@ -250,6 +263,7 @@ public sealed class BottleneckBuilder
     {
         private int computed;
         private int reused;
+        private int imported;
         private int inFlight;
         private int peakInFlight;
 
@@ -265,7 +279,9 @@ public sealed class BottleneckBuilder
 
         public int Reused => Volatile.Read(ref reused);
 
-        public int Done => Computed + Reused + Failures.Count;
+        public int Imported => Volatile.Read(ref imported);
+
+        public int Done => Computed + Reused + Imported + Failures.Count;
 
         public Span<float> Slot(int index) => Vectors.AsSpan(index * VectorLength, VectorLength);
 
@@ -293,6 +309,12 @@ public sealed class BottleneckBuilder
         {
             Available[index] = true;
             Interlocked.Increment(ref reused);
+        }
+
+        public void MarkImported(int index)
+        {
+            Available[index] = true;
+            Interlocked.Increment(ref imported);
         }
 
         public void MarkComputed(int index)
@@ -329,7 +351,7 @@ public sealed class BottleneckBuilder
                 "Bottlenecks: {Done}/{Total} ({Reused} from cache, {Rate:0.0} images/s, about {Eta:hh\\:mm\\:ss} left)",
                 state.Done,
                 total,
-                state.Reused,
+                state.Reused + state.Imported,
                 rate,
                 eta);
         }
@@ -337,6 +359,19 @@ public sealed class BottleneckBuilder
         public void Finish(BuildState state)
         {
             var seconds = clock.Elapsed.TotalSeconds;
+            if (state.Imported > 0)
+            {
+                log.Information(
+                    "Bottlenecks ready: {Computed} computed, {Reused} reused from cache, {Imported} taken from retrain.py's files, {Failed} skipped, in {Seconds:0.0} s ({Rate:0.0} images/s computed)",
+                    state.Computed,
+                    state.Reused,
+                    state.Imported,
+                    state.Failures.Count,
+                    seconds,
+                    state.Computed / Math.Max(seconds, 1e-3));
+                return;
+            }
+
             log.Information(
                 "Bottlenecks ready: {Computed} computed, {Reused} reused from cache, {Failed} skipped, in {Seconds:0.0} s ({Rate:0.0} images/s computed)",
                 state.Computed,

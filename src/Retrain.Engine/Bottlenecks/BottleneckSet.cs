@@ -5,7 +5,8 @@ public sealed record ImageFailure(string Path, string Reason);
 
 /// <summary>
 /// Bottleneck vectors for a list of images, in the list's order. <see cref="Available"/> is false for images that
-/// could not be read or decoded; their slots are zero and must not be trained on.
+/// could not be read or decoded; their slots are zero and must not be trained on. <see cref="Imported"/> counts the
+/// vectors taken from retrain.py's own cache files (<see cref="RetrainPyBottlenecks"/>).
 /// </summary>
 public sealed record BottleneckSet(
     int VectorLength,
@@ -13,7 +14,8 @@ public sealed record BottleneckSet(
     bool[] Available,
     int Computed,
     int Reused,
-    IReadOnlyList<ImageFailure> Failures)
+    IReadOnlyList<ImageFailure> Failures,
+    int Imported = 0)
 {
     public ReadOnlySpan<float> Vector(int index) => Vectors.AsSpan(index * VectorLength, VectorLength);
 }

@@ -7,12 +7,13 @@ namespace Retrain.Bottlenecks;
 /// waits on the file system. The queue holds only (image index, content key) pairs; the vectors themselves are read
 /// from the build's result array, which already holds them. The queue is unbounded because its entries are tiny and
 /// blocking the inference thread on a slow disk would stall the whole pipeline; a write failure (disk full) cancels
-/// the build through <c>onFailure</c> and is rethrown by <see cref="Finish"/>.
+/// the build through <c>onFailure</c> and is rethrown by <see cref="Finish"/>. The model's thread queues computed vectors
+/// and the decoders queue vectors taken from retrain.py's files, so the queue has several writers.
 /// </summary>
 internal sealed class CacheWriter
 {
     private readonly Channel<(int Index, string Key)> queue =
-        Channel.CreateUnbounded<(int Index, string Key)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        Channel.CreateUnbounded<(int Index, string Key)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
     private readonly BottleneckCache cache;
     private readonly Task writing;

@@ -1,0 +1,266 @@
+using System.Globalization;
+using Retrain.Errors;
+using Serilog;
+
+namespace Retrain.Bottlenecks;
+
+/// <summary>
+/// Bottleneck vectors that retrain.py already computed, read from the text files its `get_or_create_bottleneck` and
+/// `create_bottleneck_file` left in its --bottleneck_dir: one file per image at
+/// <c>&lt;dir&gt;/&lt;class folder&gt;/&lt;image file name&gt;&lt;suffix&gt;.txt</c>, the floats joined by commas. The suffix
+/// depends on retrain.py's version: none (the 2016 Inception-only script), <c>_&lt;architecture&gt;</c> (the
+/// --architecture versions, e.g. <c>_inception_v3</c>) or <c>_&lt;module URL with ':' and '/' as '~'&gt;</c> (the TF Hub
+/// version). It is found from the files themselves unless given.
+/// <para>
+/// Those files are keyed by file name only, so nothing proves they match the photos or the model: they are used only
+/// when asked for, a file of the wrong length stops the run before any work (another model wrote it), and a file
+/// that cannot be parsed (retrain.py writes in place, so a killed run leaves a cut-off file) is ignored with a
+/// warning and its vector computed.
+/// </para>
+/// </summary>
+public sealed class RetrainPyBottlenecks
+{
+    private readonly string root;
+    private readonly string suffix;
+    private readonly int vectorLength;
+    private readonly ILogger log;
+    private int imported;
+
+    private RetrainPyBottlenecks(string root, string suffix, int vectorLength, ILogger log)
+    {
+        this.root = root;
+        this.suffix = suffix;
+        this.vectorLength = vectorLength;
+        this.log = log;
+    }
+
+    /// <summary>Vectors read so far.</summary>
+    public int Imported => Volatile.Read(ref imported);
+
+    /// <summary>The file name suffix in use, without ".txt" (empty for the oldest retrain.py).</summary>
+    public string Suffix => suffix;
+
+    /// <summary>
+    /// Opens retrain.py's cache for <paramref name="imagePaths"/> (paths ending in class folder and file name).
+    /// <paramref name="suffix"/> null finds it from the files. Throws <see cref="RetrainException"/> when the folder is
+    /// missing, holds files of several suffixes and none was chosen, or holds vectors of another length than the
+    /// model's bottleneck.
+    /// </summary>
+    public static RetrainPyBottlenecks Open(string dir, string? suffix, IReadOnlyList<string> imagePaths, int vectorLength, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        if (!Directory.Exists(dir))
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"--retrain_py_bottleneck_dir '{dir}' is not a folder. Point it at the --bottleneck_dir retrain.py used (its default was /tmp/bottleneck).");
+        }
+
+        var found = FindSuffixes(dir, imagePaths);
+        var chosen = suffix ?? ChooseSuffix(dir, found);
+        var cache = new RetrainPyBottlenecks(dir, chosen ?? string.Empty, vectorLength, log);
+        if (chosen is null)
+        {
+            log.Warning(
+                "No retrain.py bottleneck file for any of the {Count} images in {Dir} (looked for <class folder>/<file name>[_<model>].txt); computing them all",
+                imagePaths.Count,
+                dir);
+            return cache;
+        }
+
+        cache.CheckLength(imagePaths);
+        log.Information(
+            "Reusing retrain.py's bottleneck files in {Dir} ('<file name>{Suffix}.txt', {Count} of the {Total} images have one)",
+            dir,
+            chosen,
+            found.GetValueOrDefault(chosen),
+            imagePaths.Count);
+        return cache;
+    }
+
+    /// <summary>
+    /// Reads the vector of <paramref name="imagePath"/> into <paramref name="destination"/>. False when retrain.py left
+    /// no file for it, or a file that does not parse into one finite vector of the model's length (warned about).
+    /// </summary>
+    public bool TryRead(string imagePath, Span<float> destination)
+    {
+        var file = FileFor(imagePath);
+        string text;
+        try
+        {
+            text = File.ReadAllText(file);
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Warning("Ignoring retrain.py bottleneck file {File}: {Reason}; computing the vector", file, e.Message);
+            return false;
+        }
+
+        if (Parse(text, destination) is { } problem)
+        {
+            log.Warning("Ignoring retrain.py bottleneck file {File}: {Reason}; computing the vector", file, problem);
+            return false;
+        }
+
+        Interlocked.Increment(ref imported);
+        return true;
+    }
+
+    private string FileFor(string imagePath)
+    {
+        var classFolder = Path.GetFileName(Path.GetDirectoryName(imagePath)) ?? string.Empty;
+        return Path.Combine(root, classFolder, Path.GetFileName(imagePath) + suffix + ".txt");
+    }
+
+    /// <summary>Parses retrain.py's `','.join(str(x) for x in values)`; returns what is wrong, or null.</summary>
+    private string? Parse(string text, Span<float> destination)
+    {
+        var values = text.AsSpan().Trim();
+        var count = 0;
+        foreach (var range in values.Split(','))
+        {
+            var field = values[range].Trim();
+            if (count >= vectorLength)
+            {
+                count++;
+                continue;
+            }
+
+            if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !float.IsFinite(value))
+            {
+                return $"value {count + 1} ('{field.ToString()}') is not a finite number";
+            }
+
+            destination[count++] = value;
+        }
+
+        return count == vectorLength ? null : $"it holds {count} values, the bottleneck has {vectorLength}";
+    }
+
+    /// <summary>
+    /// A folder written for another backbone would train the new layer on meaningless vectors, so it stops the run
+    /// before any work. The first files that parse decide: one cut off by a killed retrain.py also parses (into fewer
+    /// values), so the folder is refused only when none of them has the model's length.
+    /// </summary>
+    private void CheckLength(IReadOnlyList<string> imagePaths)
+    {
+        const int Sample = 16;
+        (string File, int Length)? first = null;
+        var seen = 0;
+        foreach (var path in imagePaths)
+        {
+            if (seen == Sample)
+            {
+                break;
+            }
+
+            var file = FileFor(path);
+            if (!File.Exists(file))
+            {
+                continue;
+            }
+
+            string[] fields;
+            try
+            {
+                fields = File.ReadAllText(file).Split(',');
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            if (!fields.All(f => float.TryParse(f.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+            {
+                continue;
+            }
+
+            if (fields.Length == vectorLength)
+            {
+                return;
+            }
+
+            first ??= (file, fields.Length);
+            seen++;
+        }
+
+        if (first is { } wrong)
+        {
+            throw new RetrainException(
+                ExitCode.BadModel,
+                $"retrain.py bottleneck file '{wrong.File}' holds {wrong.Length} values, but this model's bottleneck has {vectorLength}" +
+                (seen > 1 ? $" (and so does none of the first {seen} files that parse)" : string.Empty) +
+                ": the files were computed with another model. Pass the model retrain.py used " +
+                "(--tfhub_module or --architecture), choose another suffix with --retrain_py_bottleneck_suffix, or leave out --retrain_py_bottleneck_dir.");
+        }
+    }
+
+    /// <summary>How many images have a file for each suffix found in the folder.</summary>
+    private static Dictionary<string, int> FindSuffixes(string dir, IReadOnlyList<string> imagePaths)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var group in imagePaths.GroupBy(p => Path.GetFileName(Path.GetDirectoryName(p)) ?? string.Empty, StringComparer.Ordinal))
+        {
+            var folder = Path.Combine(dir, group.Key);
+            if (!Directory.Exists(folder))
+            {
+                continue;
+            }
+
+            var names = group.Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            foreach (var file in Directory.EnumerateFiles(folder, "*.txt"))
+            {
+                var name = Path.GetFileName(file);
+                foreach (var suffix in SuffixesOf(name, names))
+                {
+                    counts[suffix] = counts.GetValueOrDefault(suffix) + 1;
+                }
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>
+    /// The suffixes under which <paramref name="fileName"/> is the file of one of <paramref name="images"/>: it must be
+    /// an image's name, then nothing or '_' and a model name, then ".txt".
+    /// </summary>
+    private static IEnumerable<string> SuffixesOf(string fileName, HashSet<string> images)
+    {
+        var stem = fileName[..^".txt".Length];
+        if (images.Contains(stem))
+        {
+            yield return string.Empty;
+        }
+
+        for (var at = stem.IndexOf('_', StringComparison.Ordinal); at > 0; at = stem.IndexOf('_', at + 1))
+        {
+            if (images.Contains(stem[..at]))
+            {
+                yield return stem[at..];
+            }
+        }
+    }
+
+    private static string? ChooseSuffix(string dir, Dictionary<string, int> found)
+    {
+        if (found.Count <= 1)
+        {
+            return found.Keys.SingleOrDefault();
+        }
+
+        var listed = string.Join(", ", found.OrderByDescending(f => f.Value).Select(f => $"'{f.Key}' ({f.Value} images)"));
+        throw new RetrainException(
+            ExitCode.Usage,
+            $"--retrain_py_bottleneck_dir '{dir}' holds retrain.py bottleneck files of several models (file name suffixes {listed}). " +
+            "Choose the one computed with this run's model with --retrain_py_bottleneck_suffix (e.g. --retrain_py_bottleneck_suffix _inception_v3).");
+    }
+}
