@@ -7,21 +7,19 @@ using Xunit;
 namespace Retrain.Cli.Tests;
 
 /// <summary>
-/// The flowers acceptance runs (issues #2 and #6), typed as the README types them: from a project folder with shared/
-/// beside it, `retrain --image_dir ../shared/datasets/flower_photos_dev` with the MobileNet 0.25_224 graph.
-/// retrain.py's split hashes the image path as given, so running from a folder laid out like a checkout gives every
-/// machine the same 74 test images, wherever its shared/ really lives.
+/// The flowers acceptance runs (issues #2 and #6), with the commands samples/flowers shows (MobileNet 0.25_224 on
+/// ../shared/datasets/flower_photos_dev), run from a checkout layout (<see cref="CheckoutLayout"/>) so the split is
+/// the walkthrough's; what the walkthrough says they print is checked against what they print.
 /// </summary>
 public class RetrainFlowersCommandTests
 {
-    private static readonly string[] AllDistortions =
-        ["--flip_left_right", "--random_crop", "10", "--random_scale", "10", "--random_brightness", "10"];
+    private static readonly Walkthrough Flowers = Walkthrough.Load("flowers");
 
     [Fact]
     public void Flowers_FromACheckoutLayout_ReachAtLeast70PercentTestAccuracy_AsTheWalkthroughShows()
     {
         using var dir = new TempFolder();
-        var (code, log, project) = RetrainFromCheckoutLayout(dir);
+        var (code, log, project) = CheckoutLayout.Retrain(dir, Flowers.Arguments("1. Train", 0, "scripts/train.sh"));
 
         Assert.True(code == 0, log);
         var (accuracy, count) = FinalTestAccuracy(log);
@@ -40,7 +38,7 @@ public class RetrainFlowersCommandTests
     /// </summary>
     private static void AssertTheWalkthroughShows(string project, string log)
     {
-        var walkthrough = Walkthrough.Load("flowers");
+        var walkthrough = Flowers;
         foreach (var line in walkthrough.ReproducibleLogLines("1. Train", block: 1))
         {
             Assert.True(log.Contains(line, StringComparison.Ordinal), $"samples/flowers shows '{line}', the run logged:\n{log}");
@@ -65,8 +63,8 @@ public class RetrainFlowersCommandTests
     public void Flowers_WithAllFourDistortions_TrainWithin5PointsOfTheUndistortedRun()
     {
         using var dir = new TempFolder();
-        var (plainCode, plainLog, _) = RetrainFromCheckoutLayout(dir, "--how_many_training_steps", "100");
-        var (code, log, project) = RetrainFromCheckoutLayout(dir, ["--how_many_training_steps", "100", .. AllDistortions]);
+        var (plainCode, plainLog, _) = CheckoutLayout.Retrain(dir, [.. Flowers.Arguments("1. Train", 0, "scripts/train.sh"), "--how_many_training_steps", "100"]);
+        var (code, log, project) = CheckoutLayout.Retrain(dir, Flowers.Arguments("5. With distortions", 0, "scripts/train.sh"));
 
         Assert.True(plainCode == 0, plainLog);
         Assert.True(code == 0, log);
@@ -77,11 +75,11 @@ public class RetrainFlowersCommandTests
         var (distorted, count) = FinalTestAccuracy(log);
         Assert.Equal(plainCount, count);
         Assert.True(Math.Abs(distorted - plain) <= 5, $"distorted {distorted}% vs undistorted {plain}%");
-        Assert.True(new FileInfo(Path.Combine(project, "out", "output_graph.pb")).Length > 100_000);
+        Assert.True(new FileInfo(Path.Combine(project, "out", "distorted", "output_graph.pb")).Length > 100_000);
         TestContext.Current.SendDiagnosticMessage($"distorted {distorted}% vs undistorted {plain}%");
 
         // samples/flowers step 5 runs exactly this and shows its figures, and the undistorted figure in its prose.
-        var walkthrough = Walkthrough.Load("flowers");
+        var walkthrough = Flowers;
         foreach (var line in walkthrough.ReproducibleLogLines("5. With distortions", block: 1))
         {
             Assert.True(log.Contains(line, StringComparison.Ordinal), $"samples/flowers shows '{line}', the run logged:\n{log}");
@@ -90,34 +88,6 @@ public class RetrainFlowersCommandTests
         var shownPlain = Regex.Match(walkthrough.Section("5. With distortions"), @"without the four flags give ([0-9.]+)%");
         Assert.True(shownPlain.Success, "samples/flowers step 5 no longer states the undistorted accuracy");
         Assert.Equal(shownPlain.Groups[1].Value, plain.ToString("0.0", CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>
-    /// Runs `retrain` from &lt;dir&gt;/project with &lt;dir&gt;/shared linked to the shared data, the README's paths
-    /// relative to it, outputs in project/out and the bottleneck cache in project/bottlenecks.
-    /// </summary>
-    private static (int Code, string Log, string Project) RetrainFromCheckoutLayout(TempFolder dir, params string[] extra)
-    {
-        Assert.True(Directory.Exists(SharedData.Path("datasets/flower_photos_dev")));
-        var project = Path.Combine(dir.Path, "project");
-        if (!Directory.Exists(project))
-        {
-            Directory.CreateDirectory(project);
-            Directory.CreateSymbolicLink(Path.Combine(dir.Path, "shared"), SharedData.Root!);
-        }
-
-        using var run = RetrainProcess.Start(
-            [
-                "--image_dir", "../shared/datasets/flower_photos_dev",
-                "--tfhub_module", "../shared/models/mobilenet_v1_0.25_224/frozen_graph.pb",
-                "--output_graph", "out/output_graph.pb",
-                "--output_labels", "out/output_labels.txt",
-                "--bottleneck_dir", "bottlenecks",
-                .. extra,
-            ],
-            workingDirectory: project);
-        var code = run.WaitForExit();
-        return (code, run.Log, project);
     }
 
     private static (double Accuracy, int Count) FinalTestAccuracy(string log)

@@ -5,32 +5,30 @@ using Xunit;
 namespace Retrain.Cli.Tests;
 
 /// <summary>
-/// retrain.py's default backbone on real photos: the shared Inception-v3 folder passed as --tfhub_module, the flower
-/// photos as --image_dir, through the real command line. The slowest test of the suite (about a minute on 2 cores:
-/// Inception-v3 computes ~17 bottlenecks a second).
+/// retrain.py's default backbone on real photos: the command samples/flowers step 4 shows (the shared Inception-v3
+/// folder as --tfhub_module, the flower photos as --image_dir), through the real command line from a checkout layout.
+/// The slowest test of the suite (750 Inception-v3 bottlenecks: over a minute on 2 cores).
 /// </summary>
 public class RetrainInceptionTests
 {
     [Fact]
-    public void Retrain_WithTheSharedInceptionV3Folder_TrainsAndReportsTestAccuracy()
+    public void Retrain_WithTheSharedInceptionV3Folder_TrainsAndPrintsWhatTheWalkthroughShows()
     {
+        const string Step = "4. With Inception-v3";
+        var walkthrough = Walkthrough.Load("flowers");
         using var dir = new TempFolder();
-        var (code, _, err) = CliRunner.Run(
-            RetrainCommand.Create(),
-            RetrainCommand.Execute,
-            "--image_dir", SharedData.Path("datasets/flower_photos_dev"),
-            "--tfhub_module", SharedData.Path("models/inception_v3"),
-            "--bottleneck_dir", Path.Combine(dir.Path, "bottlenecks"),
-            "--output_graph", Path.Combine(dir.Path, "output_graph.pb"),
-            "--output_labels", Path.Combine(dir.Path, "output_labels.txt"),
-            "--how_many_training_steps", "500");
 
-        Assert.True(code == 0, err);
-        Assert.Contains("(inception_v3): input input 299x299", err, StringComparison.Ordinal);
-        Assert.Contains("pool_3/_reshape (2048 values)", err, StringComparison.Ordinal);
-        var accuracy = Regex.Match(err, @"Final test accuracy = ([0-9.]+)% \(N=(\d+)\)");
-        Assert.True(accuracy.Success, err);
-        Assert.True(File.Exists(Path.Combine(dir.Path, "output_graph.pb")));
-        TestContext.Current.SendDiagnosticMessage(accuracy.Value);
+        var (code, log, project) = CheckoutLayout.Retrain(dir, walkthrough.Arguments(Step, 0, "scripts/train.sh"));
+
+        Assert.True(code == 0, log);
+        Assert.Contains("(inception_v3): input input 299x299", log, StringComparison.Ordinal);
+        Assert.Contains("pool_3/_reshape (2048 values)", log, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(project, walkthrough.FlagValue(Step, 0, "--output_graph"))));
+        foreach (var line in walkthrough.ReproducibleLogLines(Step, block: 1))
+        {
+            Assert.True(log.Contains(line, StringComparison.Ordinal), $"samples/flowers shows '{line}', the run logged:\n{log}");
+        }
+
+        TestContext.Current.SendDiagnosticMessage(Regex.Match(log, @"Final test accuracy = .*").Value);
     }
 }

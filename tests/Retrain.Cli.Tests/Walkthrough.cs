@@ -57,6 +57,15 @@ internal sealed partial class Walkthrough
         return lines;
     }
 
+    /// <summary>The arguments a section's command block passes to <paramref name="script"/> (e.g. "scripts/train.sh").</summary>
+    public string[] Arguments(string heading, int block, string script)
+    {
+        var words = string.Join(' ', Blocks(heading)[block]).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(words.Length > 0 && words[0] == script, $"{source}, section '{heading}': block {block} is not a {script} command");
+        Assert.DoesNotContain(words, w => w.Contains('"', StringComparison.Ordinal) || w.Contains('\'', StringComparison.Ordinal));
+        return words[1..];
+    }
+
     /// <summary>The value of <paramref name="flag"/> in a section's command block.</summary>
     public string FlagValue(string heading, int block, string flag)
     {
