@@ -32,7 +32,12 @@ internal static class OptionsValidator
         Require(
             o.RetrainPyBottleneckSuffix is null || (!o.RetrainPyBottleneckSuffix.Contains('/') && !o.RetrainPyBottleneckSuffix.EndsWith(".txt", StringComparison.Ordinal)),
             "--retrain_py_bottleneck_suffix",
-            "is the part of the file name between the image's name and \".txt\" (e.g. _inception_v3), with no '/' and without .txt");
+            "is the part of the file name between the image's name and \".txt\" (e.g. _inception_v3), with no '/' and without .txt " +
+            "(retrain.py wrote a TF Hub module's URL with '~' for \"://\", '/' and ':')");
+        Require(
+            o.RetrainPyBottleneckDir is null || !o.ReducedScaleJpeg,
+            "--retrain_py_bottleneck_dir",
+            "cannot be combined with --reduced_scale_jpeg: retrain.py computed its vectors from full-size decoding, which that cache does not hold");
         Require(o.InferenceBatchSize > 0, "--inference_batch_size", "must be at least 1");
         Require(o.IntermediateStoreFrequency >= 0, "--intermediate_store_frequency", "must be 0 (never) or a number of steps");
         Require(

@@ -48,6 +48,10 @@ public class RetrainCommandTests
             ["--image_dir", "i", "--retrain_py_bottleneck_dir", "/tmp/bottleneck", "--retrain_py_bottleneck_suffix", "_inception_v3"]));
         Assert.Equal("/tmp/bottleneck", o.RetrainPyBottleneckDir);
         Assert.Equal("_inception_v3", o.RetrainPyBottleneckSuffix);
+
+        // The 2016 retrain.py's files have no suffix: an empty value must reach the engine as empty, not as "find it".
+        var empty = RetrainCommand.Bind(RetrainCommand.Create().Parse(["--image_dir", "i", "--retrain_py_bottleneck_dir", "b", "--retrain_py_bottleneck_suffix", ""]));
+        Assert.Equal(string.Empty, empty.RetrainPyBottleneckSuffix);
     }
 
     [Fact]

@@ -85,6 +85,18 @@ public sealed class RetrainEngineRetrainPyBottleneckTests : IDisposable
         Assert.Equal(ExitCode.BadModel, e.Code);
         Assert.Contains(Path.GetFileName(images[3]) + Suffix + ".txt", e.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(options.OutputGraph));
+        Assert.Empty(Directory.EnumerateFiles(options.BottleneckDir, "*", SearchOption.AllDirectories)); // stopped before any vector
+    }
+
+    [Fact]
+    public void Run_RetrainPyFilesWithReducedScaleJpeg_IsAUsageError()
+    {
+        var options = TinyRuns.Options(Path.Combine(work.Path, "run"), imageDir, model) with { RetrainPyBottleneckDir = work.Path, ReducedScaleJpeg = true };
+
+        var e = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None));
+
+        Assert.Equal(ExitCode.Usage, e.Code);
+        Assert.Contains("--reduced_scale_jpeg", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

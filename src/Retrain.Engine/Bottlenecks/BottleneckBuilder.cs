@@ -77,7 +77,7 @@ public sealed class BottleneckBuilder
         var writer = cache is null ? null : new CacheWriter(cache, state.Vectors, length, linked);
         var progress = new ProgressReporter(log, paths.Count);
         var pool = new InputTensorPool(inputLength);
-        var producer = Task.Run(() => ProduceAsync(paths, prep, pool, state, writer, channel.Writer, linked.Token), linked.Token);
+        var producer = Task.Run(() => ProduceAsync(paths, prep, pool, state, writer, progress, channel.Writer, linked.Token), linked.Token);
         try
         {
             Consume(channel.Reader, inputLength, pool, state, writer, progress, linked.Token);
@@ -120,6 +120,7 @@ public sealed class BottleneckBuilder
         InputTensorPool pool,
         BuildState state,
         CacheWriter? cacheWriter,
+        ProgressReporter progress,
         ChannelWriter<Decoded> writer,
         CancellationToken ct)
     {
@@ -132,6 +133,7 @@ public sealed class BottleneckBuilder
                 var buffer = Decode(path, index, prep, pool, state, cacheWriter, out var key);
                 if (buffer is null)
                 {
+                    progress.Report(state);
                     return;
                 }
 
@@ -334,19 +336,34 @@ public sealed class BottleneckBuilder
     private sealed class ProgressReporter(ILogger log, int total)
     {
         private readonly Stopwatch clock = Stopwatch.StartNew();
+        private readonly Lock gate = new();
         private TimeSpan lastReport = TimeSpan.Zero;
 
+        /// <summary>
+        /// Called by the model's thread after each batch and by the decoders after each vector they found without the
+        /// model (cache, retrain.py's files), so a run that computes nothing still shows progress.
+        /// </summary>
         public void Report(BuildState state)
         {
-            if (clock.Elapsed - lastReport < TimeSpan.FromSeconds(2))
+            var now = clock.Elapsed;
+            lock (gate)
             {
-                return;
+                if (now - lastReport < TimeSpan.FromSeconds(2))
+                {
+                    return;
+                }
+
+                lastReport = now;
             }
 
-            lastReport = clock.Elapsed;
-            var rate = state.Computed / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
+            var seconds = Math.Max(now.TotalSeconds, 1e-3);
+            var rate = state.Computed / seconds;
             var remaining = total - state.Done;
-            var eta = rate > 0 ? TimeSpan.FromSeconds(remaining / rate) : TimeSpan.Zero;
+
+            // Once the model runs, time left assumes the rest needs it too (a resumed run finds its cached vectors
+            // fast, then computes); before, the pace of the vectors found so far (cache, retrain.py's files).
+            var pace = state.Computed > 0 ? rate : state.Done / seconds;
+            var eta = pace > 0 ? TimeSpan.FromSeconds(remaining / pace) : TimeSpan.Zero;
             log.Information(
                 "Bottlenecks: {Done}/{Total} ({Reused} from cache, {Rate:0.0} images/s, about {Eta:hh\\:mm\\:ss} left)",
                 state.Done,

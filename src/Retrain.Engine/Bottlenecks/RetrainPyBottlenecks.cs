@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Retrain.Errors;
 using Serilog;
 
@@ -9,8 +11,9 @@ namespace Retrain.Bottlenecks;
 /// `create_bottleneck_file` left in its --bottleneck_dir: one file per image at
 /// <c>&lt;dir&gt;/&lt;class folder&gt;/&lt;image file name&gt;&lt;suffix&gt;.txt</c>, the floats joined by commas. The suffix
 /// depends on retrain.py's version: none (the 2016 Inception-only script), <c>_&lt;architecture&gt;</c> (the
-/// --architecture versions, e.g. <c>_inception_v3</c>) or <c>_&lt;module URL with ':' and '/' as '~'&gt;</c> (the TF Hub
-/// version). It is found from the files themselves unless given.
+/// --architecture versions, e.g. <c>_inception_v3</c>) or <c>_&lt;module URL&gt;</c> with "://", "/", ":" and "\" each
+/// turned into '~' (the TF Hub version, e.g. <c>_https~tfhub.dev~google~imagenet~inception_v3~feature_vector~1</c>).
+/// It is found from the files themselves unless given.
 /// <para>
 /// Those files are keyed by file name only, so nothing proves they match the photos or the model: they are used only
 /// when asked for, a file of the wrong length stops the run before any work (another model wrote it), and a file
@@ -18,7 +21,7 @@ namespace Retrain.Bottlenecks;
 /// warning and its vector computed.
 /// </para>
 /// </summary>
-public sealed class RetrainPyBottlenecks
+public sealed partial class RetrainPyBottlenecks
 {
     private readonly string root;
     private readonly string suffix;
@@ -42,11 +45,20 @@ public sealed class RetrainPyBottlenecks
 
     /// <summary>
     /// Opens retrain.py's cache for <paramref name="imagePaths"/> (paths ending in class folder and file name).
-    /// <paramref name="suffix"/> null finds it from the files. Throws <see cref="RetrainException"/> when the folder is
-    /// missing, holds files of several suffixes and none was chosen, or holds vectors of another length than the
-    /// model's bottleneck.
+    /// <paramref name="suffix"/> null finds it from the files, preferring the one named for
+    /// <paramref name="architecture"/> (the run's --architecture, if any). Throws <see cref="RetrainException"/> when
+    /// the folder is missing, holds files of several suffixes and none can be chosen, names its files for another model
+    /// than <paramref name="architecture"/> or <paramref name="inputSize"/> (retrain.py's MobileNet names carry the
+    /// size), or holds vectors of another length than the model's bottleneck.
     /// </summary>
-    public static RetrainPyBottlenecks Open(string dir, string? suffix, IReadOnlyList<string> imagePaths, int vectorLength, ILogger log)
+    public static RetrainPyBottlenecks Open(
+        string dir,
+        string? suffix,
+        IReadOnlyList<string> imagePaths,
+        int vectorLength,
+        ILogger log,
+        string? architecture = null,
+        int inputSize = 0)
     {
         ArgumentNullException.ThrowIfNull(imagePaths);
         if (!Directory.Exists(dir))
@@ -57,15 +69,32 @@ public sealed class RetrainPyBottlenecks
         }
 
         var found = FindSuffixes(dir, imagePaths);
-        var chosen = suffix ?? ChooseSuffix(dir, found);
+        var chosen = suffix;
+        if (chosen is null && ChooseSuffix(dir, found, architecture) is { } auto)
+        {
+            CheckNamedModel(dir, auto, architecture, inputSize);
+            chosen = auto;
+        }
+
         var cache = new RetrainPyBottlenecks(dir, chosen ?? string.Empty, vectorLength, log);
         if (chosen is null)
         {
             log.Warning(
-                "No retrain.py bottleneck file for any of the {Count} images in {Dir} (looked for <class folder>/<file name>[_<model>].txt); computing them all",
+                "No retrain.py bottleneck file for any of the {Count} images in {Dir} (for the first image, looked for {File} and {Stem}_<model>.txt); computing them all",
                 imagePaths.Count,
-                dir);
+                dir,
+                imagePaths.Count > 0 ? cache.FileFor(imagePaths[0]) : "<class folder>/<file name>.txt",
+                imagePaths.Count > 0 ? cache.FileFor(imagePaths[0])[..^".txt".Length] : "<class folder>/<file name>");
             return cache;
+        }
+
+        if (!found.ContainsKey(chosen))
+        {
+            log.Warning(
+                "No file in {Dir} is named '<file name>{Suffix}.txt' for these images; the suffixes there are: {Found}. Check --retrain_py_bottleneck_suffix",
+                dir,
+                chosen,
+                found.Count == 0 ? "none" : string.Join(", ", found.Keys.Select(k => $"'{k}'")));
         }
 
         cache.CheckLength(imagePaths);
@@ -104,10 +133,21 @@ public sealed class RetrainPyBottlenecks
             return false;
         }
 
-        if (Parse(text, destination) is { } problem)
+        // Parsed aside: a rejected file must leave nothing in the slot of a photo that may then fail to decode.
+        var values = ArrayPool<float>.Shared.Rent(vectorLength);
+        try
         {
-            log.Warning("Ignoring retrain.py bottleneck file {File}: {Reason}; computing the vector", file, problem);
-            return false;
+            if (Parse(text, values.AsSpan(0, vectorLength)) is { } problem)
+            {
+                log.Warning("Ignoring retrain.py bottleneck file {File}: {Reason}; computing the vector", file, problem);
+                return false;
+            }
+
+            values.AsSpan(0, vectorLength).CopyTo(destination);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(values);
         }
 
         Interlocked.Increment(ref imported);
@@ -197,7 +237,7 @@ public sealed class RetrainPyBottlenecks
             throw new RetrainException(
                 ExitCode.BadModel,
                 $"retrain.py bottleneck file '{wrong.File}' holds {wrong.Length} values, but this model's bottleneck has {vectorLength}" +
-                (seen > 1 ? $" (and so does none of the first {seen} files that parse)" : string.Empty) +
+                (seen > 1 ? $" (none of the first {seen} files that parse has {vectorLength})" : string.Empty) +
                 ": the files were computed with another model. Pass the model retrain.py used " +
                 "(--tfhub_module or --architecture), choose another suffix with --retrain_py_bottleneck_suffix, or leave out --retrain_py_bottleneck_dir.");
         }
@@ -250,17 +290,58 @@ public sealed class RetrainPyBottlenecks
         }
     }
 
-    private static string? ChooseSuffix(string dir, Dictionary<string, int> found)
+    private static string? ChooseSuffix(string dir, Dictionary<string, int> found, string? architecture)
     {
+        if (architecture is not null && found.Keys.FirstOrDefault(k => k.Equals("_" + architecture, StringComparison.OrdinalIgnoreCase)) is { } named)
+        {
+            return named;
+        }
+
         if (found.Count <= 1)
         {
             return found.Keys.SingleOrDefault();
         }
 
-        var listed = string.Join(", ", found.OrderByDescending(f => f.Value).Select(f => $"'{f.Key}' ({f.Value} images)"));
+        var ranked = found.OrderByDescending(f => f.Value).ToList();
+        var listed = string.Join(", ", ranked.Select(f => $"'{f.Key}' ({f.Value} images)"));
         throw new RetrainException(
             ExitCode.Usage,
-            $"--retrain_py_bottleneck_dir '{dir}' holds retrain.py bottleneck files of several models (file name suffixes {listed}). " +
-            "Choose the one computed with this run's model with --retrain_py_bottleneck_suffix (e.g. --retrain_py_bottleneck_suffix _inception_v3).");
+            $"--retrain_py_bottleneck_dir '{dir}' holds retrain.py bottleneck files of several models (file name suffixes {listed}; '' is the 2016 " +
+            $"retrain.py's files, which have none). Choose the one computed with this run's model, e.g. --retrain_py_bottleneck_suffix '{ranked[0].Key}'.");
     }
+
+    /// <summary>
+    /// retrain.py's --architecture versions named files for the model (`_inception_v3`, `_mobilenet_0.25_128`): a name
+    /// that contradicts this run's --architecture, or a MobileNet name of another input size, is another model's
+    /// vectors even when the lengths agree (every MobileNet v1 has 1001).
+    /// </summary>
+    private static void CheckNamedModel(string dir, string suffix, string? architecture, int inputSize)
+    {
+        var name = ArchitectureSuffix().Match(suffix);
+        if (!name.Success)
+        {
+            return;
+        }
+
+        string? conflict = null;
+        if (architecture is not null && !suffix.Equals("_" + architecture, StringComparison.OrdinalIgnoreCase))
+        {
+            conflict = $"this run's --architecture is {architecture}";
+        }
+        else if (name.Groups["size"].Success && inputSize > 0 && int.Parse(name.Groups["size"].Value, CultureInfo.InvariantCulture) != inputSize)
+        {
+            conflict = $"this run's model takes {inputSize}x{inputSize} images";
+        }
+
+        if (conflict is not null)
+        {
+            throw new RetrainException(
+                ExitCode.BadModel,
+                $"The retrain.py bottleneck files in '{dir}' are named for {name.Groups["model"].Value} ('<file name>{suffix}.txt'), but {conflict}. " +
+                "Pass the model retrain.py used, or choose other files with --retrain_py_bottleneck_suffix.");
+        }
+    }
+
+    [GeneratedRegex(@"^_(?<model>inception_v3|mobilenet_[0-9.]+_(?<size>[0-9]+)(_quantized)?)$", RegexOptions.IgnoreCase)]
+    private static partial Regex ArchitectureSuffix();
 }

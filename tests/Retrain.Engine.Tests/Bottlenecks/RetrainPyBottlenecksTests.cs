@@ -15,8 +15,9 @@ public class RetrainPyBottlenecksTests
     private const int Length = 4;
 
     // Image names with underscores and dots, as flower_photos has: the suffix must still be told from the name.
+    // The class folder as it is on disk, not retrain.py's label ("sun flowers"): its files went under the folder's name.
     private static readonly string[] Images =
-        ["/data/flowers/daisy/100080576_f52e8ee070_n.jpg", "/data/flowers/daisy/a.b_c.jpg", "/data/flowers/roses/x_nohash_1.png"];
+        ["/data/flowers/daisy/100080576_f52e8ee070_n.jpg", "/data/flowers/daisy/a.b_c.jpg", "/data/flowers/Sun_Flowers/x_nohash_1.png"];
 
     [Theory]
     [InlineData("")]
@@ -135,13 +136,63 @@ public class RetrainPyBottlenecksTests
         var e = Assert.Throws<RetrainException>(() => RetrainPyBottlenecks.Open(dir.Path, null, Images, Length, new LogCapture().Logger));
         Assert.Equal(ExitCode.Usage, e.Code);
         Assert.Contains("'_mobilenet_0.25_224' (2 images), '_inception_v3' (1 images)", e.Message, StringComparison.Ordinal);
-        Assert.Contains("--retrain_py_bottleneck_suffix", e.Message, StringComparison.Ordinal);
+        Assert.Contains("--retrain_py_bottleneck_suffix '_mobilenet_0.25_224'", e.Message, StringComparison.Ordinal);
+
+        // The run's --architecture picks the files named for it.
+        var named = RetrainPyBottlenecks.Open(dir.Path, null, Images, Length, new LogCapture().Logger, architecture: "inception_v3");
+        Assert.Equal("_inception_v3", named.Suffix);
 
         var files = RetrainPyBottlenecks.Open(dir.Path, "_inception_v3", Images, Length, new LogCapture().Logger);
         var read = new float[Length];
         Assert.True(files.TryRead(Images[0], read));
         Assert.Equal(Vector(1), read);
         Assert.False(files.TryRead(Images[1], read));
+    }
+
+    [Theory]
+    [InlineData("mobilenet_1.0_224", 224, "this run's --architecture is mobilenet_1.0_224")]
+    [InlineData(null, 224, "this run's model takes 224x224 images")]
+    public void Open_FilesNamedForAnotherModelOfTheSameLength_IsABadModelError(string? architecture, int inputSize, string reason)
+    {
+        using var dir = new TempFolder();
+        RetrainPyFiles.Write(dir.Path, Images[0], "_mobilenet_0.25_128", Vector(0));
+
+        var e = Assert.Throws<RetrainException>(
+            () => RetrainPyBottlenecks.Open(dir.Path, null, Images, Length, new LogCapture().Logger, architecture, inputSize));
+
+        Assert.Equal(ExitCode.BadModel, e.Code);
+        Assert.Contains("named for mobilenet_0.25_128", e.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+        Assert.Equal("_mobilenet_0.25_128", RetrainPyBottlenecks.Open(dir.Path, null, Images, Length, new LogCapture().Logger, inputSize: 128).Suffix);
+    }
+
+    [Fact]
+    public void Open_SuffixGivenThatNoFileHas_WarnsListingTheSuffixesThere()
+    {
+        using var dir = new TempFolder();
+        RetrainPyFiles.Write(dir.Path, Images[0], "_inception_v3", Vector(0));
+        var log = new LogCapture();
+
+        var files = RetrainPyBottlenecks.Open(dir.Path, "inception_v3", Images, Length, log.Logger);
+
+        Assert.False(files.TryRead(Images[0], new float[Length]));
+        var warning = Assert.Single(log.Messages(LogEventLevel.Warning));
+        Assert.Contains("'<file name>\"inception_v3\".txt'", warning, StringComparison.Ordinal);
+        Assert.Contains("'_inception_v3'", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryRead_RejectedFile_LeavesTheDestinationUntouched()
+    {
+        using var dir = new TempFolder();
+        RetrainPyFiles.Write(dir.Path, Images[0], string.Empty, Vector(0));
+        File.WriteAllText(Path.Combine(dir.Path, "daisy", "a.b_c.jpg.txt"), "7,8,9,x");
+        var files = RetrainPyBottlenecks.Open(dir.Path, null, Images, Length, new LogCapture().Logger);
+
+        var slot = new float[Length];
+        Assert.False(files.TryRead(Images[1], slot));
+
+        Assert.All(slot, v => Assert.Equal(0f, v));
     }
 
     [Fact]
@@ -155,7 +206,9 @@ public class RetrainPyBottlenecksTests
         var files = RetrainPyBottlenecks.Open(dir.Path, null, Images, Length, log.Logger);
 
         Assert.False(files.TryRead(Images[0], new float[Length]));
-        Assert.Contains("No retrain.py bottleneck file for any of the 3 images", Assert.Single(log.Messages(LogEventLevel.Warning)), StringComparison.Ordinal);
+        var warning = Assert.Single(log.Messages(LogEventLevel.Warning));
+        Assert.Contains("No retrain.py bottleneck file for any of the 3 images", warning, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(dir.Path, "daisy", "100080576_f52e8ee070_n.jpg.txt"), warning, StringComparison.Ordinal);
     }
 
     [Fact]
