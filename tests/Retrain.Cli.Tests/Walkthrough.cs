@@ -42,6 +42,17 @@ internal sealed partial class Walkthrough
             .ToList();
 
     /// <summary>
+    /// Asserts that <paramref name="log"/> holds every line of <see cref="ReproducibleLogLines"/> of a section's block.
+    /// </summary>
+    public void AssertLogShows(string heading, int block, string log)
+    {
+        foreach (var line in ReproducibleLogLines(heading, block))
+        {
+            Assert.True(log.Contains(line, StringComparison.Ordinal), $"{source}, section '{heading}', shows '{line}'; the run logged:\n{log}");
+        }
+    }
+
+    /// <summary>
     /// The log lines a section's expected output shows that do not depend on time or machine speed (step figures,
     /// the split, the final accuracy), without their level prefix, e.g. "Final test accuracy = 85.1% (N=74)".
     /// </summary>
@@ -60,7 +71,7 @@ internal sealed partial class Walkthrough
     /// <summary>The arguments a section's command block passes to <paramref name="script"/> (e.g. "scripts/train.sh").</summary>
     public string[] Arguments(string heading, int block, string script)
     {
-        var words = string.Join(' ', Blocks(heading)[block]).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var words = Words(heading, block);
         Assert.True(words.Length > 0 && words[0] == script, $"{source}, section '{heading}': block {block} is not a {script} command");
         Assert.DoesNotContain(words, w => w.Contains('"', StringComparison.Ordinal) || w.Contains('\'', StringComparison.Ordinal));
         return words[1..];
@@ -69,11 +80,14 @@ internal sealed partial class Walkthrough
     /// <summary>The value of <paramref name="flag"/> in a section's command block.</summary>
     public string FlagValue(string heading, int block, string flag)
     {
-        var words = string.Join(' ', Blocks(heading)[block]).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var words = Words(heading, block);
         var at = Array.IndexOf(words, flag);
         Assert.True(at >= 0 && at + 1 < words.Length, $"{source}, section '{heading}': no {flag} in block {block}");
         return words[at + 1];
     }
+
+    private string[] Words(string heading, int block) =>
+        string.Join(' ', Blocks(heading)[block]).Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     [GeneratedRegex("```\\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex CodeBlock();

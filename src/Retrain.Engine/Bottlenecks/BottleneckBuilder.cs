@@ -376,23 +376,14 @@ public sealed class BottleneckBuilder
         public void Finish(BuildState state)
         {
             var seconds = clock.Elapsed.TotalSeconds;
-            if (state.Imported > 0)
-            {
-                log.Information(
-                    "Bottlenecks ready: {Computed} computed, {Reused} reused from cache, {Imported} taken from retrain.py's files, {Failed} skipped, in {Seconds:0.0} s ({Rate:0.0} images/s computed)",
-                    state.Computed,
-                    state.Reused,
-                    state.Imported,
-                    state.Failures.Count,
-                    seconds,
-                    state.Computed / Math.Max(seconds, 1e-3));
-                return;
-            }
 
+            // Named only when used, so the line of every other run stays as it always was.
+            var imported = state.Imported > 0 ? $", {state.Imported} taken from retrain.py's files" : string.Empty;
             log.Information(
-                "Bottlenecks ready: {Computed} computed, {Reused} reused from cache, {Failed} skipped, in {Seconds:0.0} s ({Rate:0.0} images/s computed)",
+                "Bottlenecks ready: {Computed} computed, {Reused} reused from cache{Imported:l}, {Failed} skipped, in {Seconds:0.0} s ({Rate:0.0} images/s computed)",
                 state.Computed,
                 state.Reused,
+                imported,
                 state.Failures.Count,
                 seconds,
                 state.Computed / Math.Max(seconds, 1e-3));

@@ -80,11 +80,10 @@ public sealed partial class RetrainPyBottlenecks
         if (chosen is null)
         {
             log.Warning(
-                "No retrain.py bottleneck file for any of the {Count} images in {Dir} (for the first image, looked for {File} and {Stem}_<model>.txt); computing them all",
+                "No retrain.py bottleneck file for any of the {Count} images in {Dir} (for the first image, looked for {File}, also with a _<model> suffix before .txt); computing them all",
                 imagePaths.Count,
                 dir,
-                imagePaths.Count > 0 ? cache.FileFor(imagePaths[0]) : "<class folder>/<file name>.txt",
-                imagePaths.Count > 0 ? cache.FileFor(imagePaths[0])[..^".txt".Length] : "<class folder>/<file name>");
+                imagePaths.Count > 0 ? cache.FileFor(imagePaths[0]) : "<class folder>/<file name>.txt");
             return cache;
         }
 
@@ -119,11 +118,7 @@ public sealed partial class RetrainPyBottlenecks
         {
             text = File.ReadAllText(file);
         }
-        catch (FileNotFoundException)
-        {
-            return false;
-        }
-        catch (DirectoryNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return false;
         }
@@ -137,8 +132,10 @@ public sealed partial class RetrainPyBottlenecks
         var values = ArrayPool<float>.Shared.Rent(vectorLength);
         try
         {
-            if (Parse(text, values.AsSpan(0, vectorLength)) is { } problem)
+            var count = Parse(text, values.AsSpan(0, vectorLength), out var problem);
+            if (count != vectorLength)
             {
+                problem ??= $"it holds {count} values, the bottleneck has {vectorLength}";
                 log.Warning("Ignoring retrain.py bottleneck file {File}: {Reason}; computing the vector", file, problem);
                 return false;
             }
@@ -160,29 +157,34 @@ public sealed partial class RetrainPyBottlenecks
         return Path.Combine(root, classFolder, Path.GetFileName(imagePath) + suffix + ".txt");
     }
 
-    /// <summary>Parses retrain.py's `','.join(str(x) for x in values)`; returns what is wrong, or null.</summary>
-    private string? Parse(string text, Span<float> destination)
+    /// <summary>
+    /// Parses retrain.py's `','.join(str(x) for x in values)` into <paramref name="destination"/> (values beyond its
+    /// length are counted, not stored). Returns how many values the text holds, or -1 with <paramref name="problem"/>
+    /// set when a field is not a finite number.
+    /// </summary>
+    private static int Parse(string text, Span<float> destination, out string? problem)
     {
+        problem = null;
         var values = text.AsSpan().Trim();
         var count = 0;
         foreach (var range in values.Split(','))
         {
             var field = values[range].Trim();
-            if (count >= vectorLength)
-            {
-                count++;
-                continue;
-            }
-
             if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !float.IsFinite(value))
             {
-                return $"value {count + 1} ('{field.ToString()}') is not a finite number";
+                problem = $"value {count + 1} ('{field.ToString()}') is not a finite number";
+                return -1;
             }
 
-            destination[count++] = value;
+            if (count < destination.Length)
+            {
+                destination[count] = value;
+            }
+
+            count++;
         }
 
-        return count == vectorLength ? null : $"it holds {count} values, the bottleneck has {vectorLength}";
+        return count;
     }
 
     /// <summary>
@@ -195,6 +197,7 @@ public sealed partial class RetrainPyBottlenecks
         const int Sample = 16;
         (string File, int Length)? first = null;
         var seen = 0;
+        var scratch = new float[vectorLength];
         foreach (var path in imagePaths)
         {
             if (seen == Sample)
@@ -208,28 +211,26 @@ public sealed partial class RetrainPyBottlenecks
                 continue;
             }
 
-            string[] fields;
+            int count;
             try
             {
-                fields = File.ReadAllText(file).Split(',');
+                count = Parse(File.ReadAllText(file), scratch, out _);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 continue;
             }
 
-            if (!fields.All(f => float.TryParse(f.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
-            {
-                continue;
-            }
-
-            if (fields.Length == vectorLength)
+            if (count == vectorLength)
             {
                 return;
             }
 
-            first ??= (file, fields.Length);
-            seen++;
+            if (count > 0)
+            {
+                first ??= (file, count);
+                seen++;
+            }
         }
 
         if (first is { } wrong)
