@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Retrain.Errors;
@@ -57,6 +58,9 @@ public sealed class BottleneckBuilder
     /// <summary>The bound on <see cref="PeakImagesInFlight"/>: queued + one batch being run + one per decoder.</summary>
     internal int MaxImagesInFlight => ChannelCapacity + batchSize + decodeWorkers;
 
+    /// <summary>Least time between two progress lines; tests shorten it to see the lines of a run of a few images.</summary>
+    internal TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     // Two batches queued: the model never waits for a batch the decoders could have finished while it ran the last.
     private int ChannelCapacity => batchSize * 2;
 
@@ -75,7 +79,7 @@ public sealed class BottleneckBuilder
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var writer = cache is null ? null : new CacheWriter(cache, state.Vectors, length, linked);
-        var progress = new ProgressReporter(log, paths.Count);
+        var progress = new ProgressReporter(log, paths.Count, ProgressInterval);
         var pool = new InputTensorPool(inputLength);
         var producer = Task.Run(() => ProduceAsync(paths, prep, pool, state, writer, progress, channel.Writer, linked.Token), linked.Token);
         try
@@ -332,8 +336,8 @@ public sealed class BottleneckBuilder
         }
     }
 
-    /// <summary>Logs progress at most every two seconds, so 100k images give a readable log with a rate and an ETA.</summary>
-    private sealed class ProgressReporter(ILogger log, int total)
+    /// <summary>Logs progress at most every <c>interval</c>, so 100k images give a readable log with a rate and an ETA.</summary>
+    private sealed class ProgressReporter(ILogger log, int total, TimeSpan interval)
     {
         private readonly Stopwatch clock = Stopwatch.StartNew();
         private readonly Lock gate = new();
@@ -348,7 +352,7 @@ public sealed class BottleneckBuilder
             var now = clock.Elapsed;
             lock (gate)
             {
-                if (now - lastReport < TimeSpan.FromSeconds(2))
+                if (now - lastReport < interval)
                 {
                     return;
                 }
@@ -365,25 +369,28 @@ public sealed class BottleneckBuilder
             var pace = state.Computed > 0 ? rate : state.Done / seconds;
             var eta = pace > 0 ? TimeSpan.FromSeconds(remaining / pace) : TimeSpan.Zero;
             log.Information(
-                "Bottlenecks: {Done}/{Total} ({Reused} from cache, {Rate:0.0} images/s, about {Eta:hh\\:mm\\:ss} left)",
+                "Bottlenecks: {Done}/{Total} ({Reused} from cache{Imported:l}, {Rate:0.0} images/s, about {Eta:hh\\:mm\\:ss} left)",
                 state.Done,
                 total,
-                state.Reused + state.Imported,
+                state.Reused,
+                ImportedPart(state, "from retrain.py's files"),
                 rate,
                 eta);
         }
+
+        // Named only when used, so the lines of every other run stay as they always were.
+        private static string ImportedPart(BuildState state, string what) =>
+            state.Imported > 0 ? string.Create(CultureInfo.InvariantCulture, $", {state.Imported} {what}") : string.Empty;
 
         public void Finish(BuildState state)
         {
             var seconds = clock.Elapsed.TotalSeconds;
 
-            // Named only when used, so the line of every other run stays as it always was.
-            var imported = state.Imported > 0 ? $", {state.Imported} taken from retrain.py's files" : string.Empty;
             log.Information(
                 "Bottlenecks ready: {Computed} computed, {Reused} reused from cache{Imported:l}, {Failed} skipped, in {Seconds:0.0} s ({Rate:0.0} images/s computed)",
                 state.Computed,
                 state.Reused,
-                imported,
+                ImportedPart(state, "taken from retrain.py's files"),
                 state.Failures.Count,
                 seconds,
                 state.Computed / Math.Max(seconds, 1e-3));

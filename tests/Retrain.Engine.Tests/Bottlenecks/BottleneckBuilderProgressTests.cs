@@ -1,0 +1,77 @@
+using Retrain.Bottlenecks;
+using Retrain.Graphs;
+using Retrain.Inference;
+using Retrain.Tests.TestSupport;
+using Serilog.Events;
+using Xunit;
+
+namespace Retrain.Tests.Bottlenecks;
+
+/// <summary>
+/// The progress lines a long bottleneck run logs say where each vector came from: computed, found in the cache, or
+/// taken from retrain.py's files. The interval between lines is shortened so a run of a few images shows them.
+/// </summary>
+public sealed class BottleneckBuilderProgressTests : IDisposable
+{
+    private readonly TempFolder work = new();
+    private readonly IReadOnlyList<string> images;
+    private readonly LoadedModel model;
+
+    public BottleneckBuilderProgressTests()
+    {
+        images = TinyDataset.Create(Path.Combine(work.Path, "images"), perClass: 6);
+        model = LoadedModel.OpenBackbone(TinyBackbone.Write(work.Path), TinyBackbone.Overrides, new InferenceSettings(IntraOpThreads: 1));
+    }
+
+    public void Dispose()
+    {
+        model.Dispose();
+        work.Dispose();
+    }
+
+    [Fact]
+    public void ProgressLines_CountCachedVectors_AndNameNoImportWhenThereIsNone()
+    {
+        using var cache = new BottleneckCache(Path.Combine(work.Path, "cache"), model.CacheKey, model.OutputLength);
+        Build(cache, retrainPy: null);
+        var log = Build(cache, retrainPy: null);
+
+        // Threads report concurrently, so the line of the last vector found need not be the last line logged.
+        var lines = ProgressLines(log);
+        Assert.Contains(lines, l => l.StartsWith($"Bottlenecks: {images.Count}/{images.Count} ({images.Count} from cache, ", StringComparison.Ordinal));
+        Assert.All(lines, l => Assert.DoesNotContain("retrain.py", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ProgressLines_CountVectorsFromRetrainPyFiles_ApartFromTheCache()
+    {
+        var legacy = Path.Combine(work.Path, "retrain-py");
+        foreach (var image in images)
+        {
+            RetrainPyFiles.Write(legacy, image, string.Empty, new float[TinyBackbone.BottleneckLength]);
+        }
+
+        using var cache = new BottleneckCache(Path.Combine(work.Path, "cache"), model.CacheKey, model.OutputLength);
+        var retrainPy = RetrainPyBottlenecks.Open(legacy, null, images, model.OutputLength, new LogCapture().Logger);
+        var log = Build(cache, retrainPy);
+
+        Assert.Contains(
+            ProgressLines(log),
+            l => l.StartsWith($"Bottlenecks: {images.Count}/{images.Count} (0 from cache, {images.Count} from retrain.py's files, ", StringComparison.Ordinal));
+    }
+
+    private LogCapture Build(BottleneckCache cache, RetrainPyBottlenecks? retrainPy)
+    {
+        var log = new LogCapture();
+        var builder = new BottleneckBuilder(model, cache, log.Logger, batchSize: 4, retrainPy: retrainPy) { ProgressInterval = TimeSpan.Zero };
+        builder.Build(images, CancellationToken.None);
+        return log;
+    }
+
+    private static List<string> ProgressLines(LogCapture log)
+    {
+        var lines = log.Messages(LogEventLevel.Information).Where(m => m.StartsWith("Bottlenecks: ", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(lines);
+        return lines;
+    }
+}
