@@ -7,6 +7,8 @@ stamp="$out/.built"
 if [ -f "$stamp" ] && [ -z "$(find "$root/src" "$root/Directory.Build.props" "$root/Directory.Packages.props" -newer "$stamp" -type f -print -quit)" ]; then
   exit 0
 fi
+# The first build restores packages and compiles for about a minute: say so, or the wrapper looks hung.
+echo "Building retrain and label-image into .artifacts/bin (first run or sources changed; about a minute)..." >&2
 for project in Retrain.Cli LabelImage.Cli; do
   dotnet publish "$root/src/$project/$project.csproj" -c Release -o "$out" --nologo -v quiet >&2
 done

@@ -17,7 +17,7 @@ internal static class LabelImageCommand
 {
     private static readonly Option<string> Graph = new("--graph") { Description = "Graph to run: a frozen GraphDef (.pb), an ONNX model, or a SavedModel folder retrain wrote.", Required = true };
     private static readonly Option<string?> Labels = new("--labels") { Description = "Labels file: one label per line (output_labels.txt) or 'index:name' lines. Default: the labels an ONNX file from retrain carries." };
-    private static readonly Option<string[]> Image = new("--image") { Description = "Image to label; repeat for several.", Required = true, AllowMultipleArgumentsPerToken = true };
+    private static readonly Option<string[]> Image = ImageOption();
     private static readonly ModelFlags ModelDescription = new("--output_layer", $"Name of the output node (default: {LabelImageEngine.DefaultOutputLayer}).", "graph");
     private static readonly Option<int> TopK = new("--top_k") { Description = "How many labels to print.", DefaultValueFactory = _ => 5 };
 
@@ -30,6 +30,25 @@ internal static class LabelImageCommand
         }
 
         return command;
+    }
+
+    /// <summary>
+    /// --image takes several names after one flag, so a mistyped flag after it (--topk) would otherwise be taken for an
+    /// image and reported as a missing file instead of a usage error.
+    /// </summary>
+    private static Option<string[]> ImageOption()
+    {
+        var option = new Option<string[]>("--image") { Description = "Image to label; repeat for several.", Required = true, AllowMultipleArgumentsPerToken = true };
+        option.Validators.Add(result =>
+        {
+            foreach (var name in result.Tokens.Select(t => t.Value).Where(v => v.Length > 1 && v[0] == '-'))
+            {
+                result.AddError(
+                    $"'{name}' is not a flag of label-image; after --image it would be taken for an image name. " +
+                    $"Check the spelling against 'label-image --help', or write an image named like a flag as ./{name}.");
+            }
+        });
+        return option;
     }
 
     public static ExitCode Execute(ParseResult p, ILogger log, TextWriter stdout, CancellationToken ct)

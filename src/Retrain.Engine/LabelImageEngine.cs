@@ -30,6 +30,13 @@ public static class LabelImageEngine
         var labels = options.Labels is null && model.Labels is { } embedded && embedded.Count == model.OutputLength
             ? embedded.ToArray()
             : LabelFile.Read(options.Labels, model.OutputLength);
+        if (options.Labels is null && model.Labels is null)
+        {
+            log.Warning(
+                "No --labels given, and {Graph} carries none: classes are shown by their index, 0 to {Last}. Pass --labels with the labels file written beside the graph (output_labels.txt) to see their names.",
+                options.Graph,
+                model.OutputLength - 1);
+        }
         var d = model.Description;
         log.Debug("Running {Graph}: {Input} -> {Output}, {Height}x{Width}, mean {Mean}, std {Std}", d.Path, d.InputNode, d.OutputNode, d.InputHeight, d.InputWidth, d.InputMean, d.InputStd);
 

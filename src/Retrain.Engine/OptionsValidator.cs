@@ -20,10 +20,14 @@ internal static class OptionsValidator
         Require(o.TestBatchSize == -1 || o.TestBatchSize > 0, "--test_batch_size", "must be -1 (whole set) or at least 1");
         Require(o.TestingPercentage is >= 0 and <= 100, "--testing_percentage", "must be between 0 and 100");
         Require(o.ValidationPercentage is >= 0 and <= 100, "--validation_percentage", "must be between 0 and 100");
-        Require(
-            o.TestingPercentage + o.ValidationPercentage < 100,
-            "--testing_percentage/--validation_percentage",
-            $"add up to {o.TestingPercentage + o.ValidationPercentage}, leaving no images for training; they must add up to less than 100");
+        if (o.TestingPercentage + o.ValidationPercentage >= 100)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"Invalid values for --testing_percentage and --validation_percentage: they add up to {o.TestingPercentage + o.ValidationPercentage}, " +
+                "leaving no images for training; they must add up to less than 100.");
+        }
+
         Require(!string.IsNullOrWhiteSpace(o.FinalTensorName), "--final_tensor_name", "must not be empty");
         Require(
             o.RetrainPyBottleneckSuffix is null || o.RetrainPyBottleneckDir is not null,

@@ -53,6 +53,21 @@ public class LabelImageCommandTests
     }
 
     [Fact]
+    public void NoLabelsFile_PrintsClassIndices_AndSaysSo()
+    {
+        var graph = SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb");
+        var (code, output, err) = Run(
+            "--graph", graph,
+            "--output_layer", "MobilenetV1/Predictions/Reshape_1",
+            "--image", SharedData.Path("images/imagenet/grace_hopper.bmp"),
+            "--top_k", "2");
+
+        Assert.True(code == 0, err);
+        Assert.All(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.Matches(@"^\d+ 0\.\d{5}$", l));
+        Assert.Contains($"No --labels given, and {graph} carries none: classes are shown by their index, 0 to 1000.", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MissingImage_IsABadImageErrorNamingTheFile()
     {
         var missing = Path.Combine(Path.GetTempPath(), "no-such-burger-" + Guid.NewGuid().ToString("N") + ".jpg");
@@ -63,6 +78,29 @@ public class LabelImageCommandTests
 
         Assert.Equal((int)ExitCode.BadImage, code);
         Assert.Contains(missing, err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--topk")]
+    [InlineData("-k")]
+    public void MistypedFlagAfterImage_IsAUsageErrorNamingIt_NotAMissingImage(string typo)
+    {
+        var (code, _, err) = Run(
+            "--graph", SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb"),
+            "--image", SharedData.Path("images/imagenet/cat.bmp"), typo, "3");
+
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains($"'{typo}' is not a flag of label-image", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingGraph_IsABadModelErrorNamingTheFileAndTheFlag()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "no-such-graph-" + Guid.NewGuid().ToString("N") + ".pb");
+        var (code, _, err) = Run("--graph", missing, "--image", SharedData.Path("images/imagenet/cat.bmp"));
+
+        Assert.Equal((int)ExitCode.BadModel, code);
+        Assert.Contains($"Model file '{missing}' not found. Check the path given with --graph", err, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -141,7 +141,7 @@ public class RetrainCommandTests
     {
         var (code, _, err) = Run("--image_dir", "x", "--testing_percentage", "60", "--validation_percentage", "40");
         Assert.Equal((int)ExitCode.Usage, code);
-        Assert.Contains("--testing_percentage/--validation_percentage", err, StringComparison.Ordinal);
+        Assert.Contains("--testing_percentage and --validation_percentage: they add up to 100,", err, StringComparison.Ordinal);
     }
 
     [Fact]

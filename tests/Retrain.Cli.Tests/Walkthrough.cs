@@ -54,15 +54,18 @@ internal sealed partial class Walkthrough
 
     /// <summary>
     /// The log lines a section's expected output shows that do not depend on time or machine speed (step figures,
-    /// the split, the final accuracy), without their level prefix, e.g. "Final test accuracy = 85.1% (N=74)".
+    /// the split, the final accuracy, and the bottleneck counts without their timing), without their level prefix,
+    /// e.g. "Final test accuracy = 85.1% (N=74)" or "Bottlenecks ready: 750 computed, 0 reused from cache, 0 skipped".
     /// </summary>
     public IReadOnlyList<string> ReproducibleLogLines(string heading, int block)
     {
         var lines = Blocks(heading)[block]
             .Where(l => l.StartsWith("INF Step ", StringComparison.Ordinal)
                 || l.StartsWith("INF Final test accuracy", StringComparison.Ordinal)
-                || l.StartsWith("INF Usable images", StringComparison.Ordinal))
+                || l.StartsWith("INF Usable images", StringComparison.Ordinal)
+                || l.StartsWith("INF Bottlenecks ready: ", StringComparison.Ordinal))
             .Select(l => l["INF ".Length..])
+            .Select(l => l.StartsWith("Bottlenecks ready: ", StringComparison.Ordinal) ? l[..l.IndexOf(" skipped, in ", StringComparison.Ordinal)] + " skipped" : l)
             .ToList();
         Assert.True(lines.Count > 0, $"{source}, section '{heading}', block {block} shows no reproducible log line");
         return lines;

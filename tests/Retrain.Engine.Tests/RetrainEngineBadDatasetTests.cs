@@ -68,7 +68,7 @@ public sealed class RetrainEngineBadDatasetTests : IDisposable
 
         var error = Fails(Options with { TestingPercentage = testing, ValidationPercentage = validation }, ExitCode.Usage);
 
-        Assert.Contains("--testing_percentage/--validation_percentage", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--testing_percentage and --validation_percentage: they add up to 100,", error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Options.BottleneckDir));
     }
 

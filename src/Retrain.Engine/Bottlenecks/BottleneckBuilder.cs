@@ -113,6 +113,7 @@ public sealed class BottleneckBuilder
             PeakImagesInFlight = state.PeakInFlight;
         }
 
+        state.ResolveCopies(paths, log);
         progress.Finish(state);
         var failures = state.Failures.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
         return new BottleneckSet(length, state.Vectors, state.Available, state.Computed, state.Reused, failures, state.Imported);
@@ -175,6 +176,14 @@ public sealed class BottleneckBuilder
         using (bytes)
         {
             key = BottleneckCache.ContentKey(bytes.Span);
+            if (!state.Claim(key, index))
+            {
+                // A byte-identical photo (datasets have them: flower_photos has two pairs) gets its twin's vector
+                // once the pass is over. Deciding by content before the cache lookup keeps the counts the same on
+                // every run, and the model runs once per distinct photo.
+                return null;
+            }
+
             if (cache is not null && cache.TryRead(key, state.Slot(index)))
             {
                 state.MarkReused(index);
@@ -264,136 +273,4 @@ public sealed class BottleneckBuilder
     }
 
     private readonly record struct Decoded(int Index, string Key, float[] Input);
-
-    private sealed class BuildState(int count, int vectorLength)
-    {
-        private int computed;
-        private int reused;
-        private int imported;
-        private int inFlight;
-        private int peakInFlight;
-
-        public int VectorLength { get; } = vectorLength;
-
-        public float[] Vectors { get; } = new float[(long)count * vectorLength];
-
-        public bool[] Available { get; } = new bool[count];
-
-        public ConcurrentBag<ImageFailure> Failures { get; } = [];
-
-        public int Computed => Volatile.Read(ref computed);
-
-        public int Reused => Volatile.Read(ref reused);
-
-        public int Imported => Volatile.Read(ref imported);
-
-        public int Done => Computed + Reused + Imported + Failures.Count;
-
-        public Span<float> Slot(int index) => Vectors.AsSpan(index * VectorLength, VectorLength);
-
-        public int PeakInFlight => Volatile.Read(ref peakInFlight);
-
-        public void EnterFlight()
-        {
-            var now = Interlocked.Increment(ref inFlight);
-            var peak = Volatile.Read(ref peakInFlight);
-            while (now > peak)
-            {
-                var seen = Interlocked.CompareExchange(ref peakInFlight, now, peak);
-                if (seen == peak)
-                {
-                    break;
-                }
-
-                peak = seen;
-            }
-        }
-
-        public void LeaveFlight() => Interlocked.Decrement(ref inFlight);
-
-        public void MarkReused(int index)
-        {
-            Available[index] = true;
-            Interlocked.Increment(ref reused);
-        }
-
-        public void MarkImported(int index)
-        {
-            Available[index] = true;
-            Interlocked.Increment(ref imported);
-        }
-
-        public void MarkComputed(int index)
-        {
-            Available[index] = true;
-            Interlocked.Increment(ref computed);
-        }
-
-        public void Fail(string path, string reason, ILogger log)
-        {
-            Failures.Add(new ImageFailure(path, reason));
-            log.Warning("Skipping {Path}: {Reason}", path, reason);
-        }
-    }
-
-    /// <summary>Logs progress at most every <c>interval</c>, so 100k images give a readable log with a rate and an ETA.</summary>
-    private sealed class ProgressReporter(ILogger log, int total, TimeSpan interval)
-    {
-        private readonly Stopwatch clock = Stopwatch.StartNew();
-        private readonly Lock gate = new();
-        private TimeSpan lastReport = TimeSpan.Zero;
-
-        /// <summary>
-        /// Called by the model's thread after each batch and by the decoders after each vector they found without the
-        /// model (cache, retrain.py's files), so a run that computes nothing still shows progress.
-        /// </summary>
-        public void Report(BuildState state)
-        {
-            var now = clock.Elapsed;
-            lock (gate)
-            {
-                if (now - lastReport < interval)
-                {
-                    return;
-                }
-
-                lastReport = now;
-            }
-
-            var seconds = Math.Max(now.TotalSeconds, 1e-3);
-            var rate = state.Computed / seconds;
-            var remaining = total - state.Done;
-
-            // Once the model runs, time left assumes the rest needs it too (a resumed run finds its cached vectors
-            // fast, then computes); before, the pace of the vectors found so far (cache, retrain.py's files).
-            var pace = state.Computed > 0 ? rate : state.Done / seconds;
-            var eta = pace > 0 ? TimeSpan.FromSeconds(remaining / pace) : TimeSpan.Zero;
-            log.Information(
-                "Bottlenecks: {Done}/{Total} ({Reused} from cache{Imported:l}, {Rate:0.0} images/s, about {Eta:hh\\:mm\\:ss} left)",
-                state.Done,
-                total,
-                state.Reused,
-                ImportedPart(state, "from retrain.py's files"),
-                rate,
-                eta);
-        }
-
-        // Named only when used, so the lines of every other run stay as they always were.
-        private static string ImportedPart(BuildState state, string what) =>
-            state.Imported > 0 ? string.Create(CultureInfo.InvariantCulture, $", {state.Imported} {what}") : string.Empty;
-
-        public void Finish(BuildState state)
-        {
-            var seconds = clock.Elapsed.TotalSeconds;
-
-            log.Information(
-                "Bottlenecks ready: {Computed} computed, {Reused} reused from cache{Imported:l}, {Failed} skipped, in {Seconds:0.0} s ({Rate:0.0} images/s computed)",
-                state.Computed,
-                state.Reused,
-                ImportedPart(state, "taken from retrain.py's files"),
-                state.Failures.Count,
-                seconds,
-                state.Computed / Math.Max(seconds, 1e-3));
-        }
-    }
 }

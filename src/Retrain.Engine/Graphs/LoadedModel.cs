@@ -98,9 +98,13 @@ public sealed class LoadedModel : IDisposable
         {
             bytes = File.ReadAllBytes(path);
         }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new RetrainException(ExitCode.BadModel, $"Model file '{path}' not found. Check the path given with --graph (label-image) or --tfhub_module (retrain).", e);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RetrainException(ExitCode.BadModel, $"Cannot read model file '{path}': {e.Message}", e);
+            throw new RetrainException(ExitCode.BadModel, $"Cannot read model file '{path}': {e.Message} Check that the file is readable.", e);
         }
 
         var fileHash = Convert.ToHexStringLower(SHA256.HashData(bytes));

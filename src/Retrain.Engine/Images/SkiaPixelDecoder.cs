@@ -151,7 +151,7 @@ internal static class SkiaPixelDecoder
             ? ImageErrors.Create(path,
                 $"the content is not a {ImageErrors.SupportedFormats} image (first bytes: {ImageFormatSniffer.Describe(encoded)}; " +
                 "the format is detected from the content, not the file extension)",
-                "convert the file to a supported format or remove it from the image folder")
+                "convert the file to a supported format, or remove it")
             : ImageErrors.Create(path, $"it starts like a {claimed} file but its header is corrupt or cut short ({encoded.Length} bytes)",
                 "re-download or re-export the image, or delete it");
     }

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using Serilog;
+
+namespace Retrain.Bottlenecks;
+
+/// <summary>Where an image's vector came from; a copy of another photo's content counts as its original did.</summary>
+internal enum VectorSource : byte
+{
+    None,
+    Computed,
+    Reused,
+    Imported,
+}
+
+/// <summary>
+/// One <see cref="BottleneckBuilder.Build"/> pass so far, shared by the decoders and the model's thread: every image's
+/// vector slot, where it came from, the images skipped, and the photos whose content another image of the pass has.
+/// </summary>
+internal sealed class BuildState(int count, int vectorLength)
+{
+    private readonly ConcurrentDictionary<string, int> firstWithContent = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(int Copy, int Original)> copies = new();
+    private readonly VectorSource[] sources = new VectorSource[count];
+    private readonly int[] counts = new int[4];
+    private int pendingCopies;
+    private int inFlight;
+    private int peakInFlight;
+
+    public int VectorLength { get; } = vectorLength;
+
+    public float[] Vectors { get; } = new float[(long)count * vectorLength];
+
+    public bool[] Available { get; } = new bool[count];
+
+    public ConcurrentBag<ImageFailure> Failures { get; } = [];
+
+    public int Computed => Volatile.Read(ref counts[(int)VectorSource.Computed]);
+
+    public int Reused => Volatile.Read(ref counts[(int)VectorSource.Reused]);
+
+    public int Imported => Volatile.Read(ref counts[(int)VectorSource.Imported]);
+
+    public int Done => Computed + Reused + Imported + Failures.Count + Volatile.Read(ref pendingCopies);
+
+    public Span<float> Slot(int index) => Vectors.AsSpan(index * VectorLength, VectorLength);
+
+    public int PeakInFlight => Volatile.Read(ref peakInFlight);
+
+    public void EnterFlight()
+    {
+        var now = Interlocked.Increment(ref inFlight);
+        var peak = Volatile.Read(ref peakInFlight);
+        while (now > peak)
+        {
+            var seen = Interlocked.CompareExchange(ref peakInFlight, now, peak);
+            if (seen == peak)
+            {
+                break;
+            }
+
+            peak = seen;
+        }
+    }
+
+    public void LeaveFlight() => Interlocked.Decrement(ref inFlight);
+
+    /// <summary>
+    /// True when <paramref name="index"/> is the first image of this pass with this content; otherwise it is
+    /// recorded as a copy of that image, to be filled in by <see cref="ResolveCopies"/>.
+    /// </summary>
+    public bool Claim(string contentKey, int index)
+    {
+        var first = firstWithContent.GetOrAdd(contentKey, index);
+        if (first == index)
+        {
+            return true;
+        }
+
+        copies.Enqueue((index, first));
+        Interlocked.Increment(ref pendingCopies);
+        return false;
+    }
+
+    /// <summary>Once every original is done: a copy takes its original's vector, or is skipped with it.</summary>
+    public void ResolveCopies(IReadOnlyList<string> paths, ILogger log)
+    {
+        foreach (var (copy, original) in copies.OrderBy(c => c.Copy))
+        {
+            Interlocked.Decrement(ref pendingCopies);
+            if (!Available[original])
+            {
+                Fail(paths[copy], $"it is byte for byte the same file as {paths[original]}, which was skipped", log);
+                continue;
+            }
+
+            Slot(original).CopyTo(Slot(copy));
+            Mark(copy, sources[original]);
+        }
+    }
+
+    public void MarkReused(int index) => Mark(index, VectorSource.Reused);
+
+    public void MarkImported(int index) => Mark(index, VectorSource.Imported);
+
+    public void MarkComputed(int index) => Mark(index, VectorSource.Computed);
+
+    private void Mark(int index, VectorSource source)
+    {
+        sources[index] = source;
+        Available[index] = true;
+        Interlocked.Increment(ref counts[(int)source]);
+    }
+
+    public void Fail(string path, string reason, ILogger log)
+    {
+        Failures.Add(new ImageFailure(path, reason));
+        log.Warning("Skipping {Path}: {Reason}", path, reason);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Globalization;
+using Serilog;
+
+namespace Retrain.Bottlenecks;
+
+/// <summary>Logs progress at most every <c>interval</c>, so 100k images give a readable log with a rate and an ETA.</summary>
+internal sealed class ProgressReporter(ILogger log, int total, TimeSpan interval)
+{
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private readonly Lock gate = new();
+    private TimeSpan lastReport = TimeSpan.Zero;
+
+    /// <summary>
+    /// Called by the model's thread after each batch and by the decoders after each vector they found without the
+    /// model (cache, retrain.py's files), so a run that computes nothing still shows progress.
+    /// </summary>
+    public void Report(BuildState state)
+    {
+        var now = clock.Elapsed;
+        lock (gate)
+        {
+            if (now - lastReport < interval)
+            {
+                return;
+            }
+
+            lastReport = now;
+        }
+
+        var seconds = Math.Max(now.TotalSeconds, 1e-3);
+        var rate = state.Computed / seconds;
+        var remaining = total - state.Done;
+
+        // Once the model runs, time left assumes the rest needs it too (a resumed run finds its cached vectors
+        // fast, then computes); before, the pace of the vectors found so far (cache, retrain.py's files).
+        var pace = state.Computed > 0 ? rate : state.Done / seconds;
+        var eta = pace > 0 ? TimeSpan.FromSeconds(remaining / pace) : TimeSpan.Zero;
+        log.Information(
+            "Bottlenecks: {Done}/{Total} ({Reused} from cache{Imported:l}, {Rate:0.0} images/s, about {Eta:hh\\:mm\\:ss} left)",
+            state.Done,
+            total,
+            state.Reused,
+            ImportedPart(state, "from retrain.py's files"),
+            rate,
+            eta);
+    }
+
+    // Named only when used, so the lines of every other run stay as they always were.
+    private static string ImportedPart(BuildState state, string what) =>
+        state.Imported > 0 ? string.Create(CultureInfo.InvariantCulture, $", {state.Imported} {what}") : string.Empty;
+
+    public void Finish(BuildState state)
+    {
+        var seconds = clock.Elapsed.TotalSeconds;
+
+        log.Information(
+            "Bottlenecks ready: {Computed} computed, {Reused} reused from cache{Imported:l}, {Failed} skipped, in {Seconds:0.0} s ({Rate:0.0} images/s computed)",
+            state.Computed,
+            state.Reused,
+            ImportedPart(state, "taken from retrain.py's files"),
+            state.Failures.Count,
+            seconds,
+            state.Computed / Math.Max(seconds, 1e-3));
+    }
+}
