@@ -53,18 +53,26 @@ internal static class LabelImageCommand
 
     public static ExitCode Execute(ParseResult p, ILogger log, TextWriter stdout, CancellationToken ct)
     {
-        var result = LabelImageEngine.Run(Bind(p), log, ct);
-        foreach (var image in result.Images)
+        var options = Bind(p);
+        var result = LabelImageEngine.Run(options, log, ct, labels =>
         {
-            if (result.Images.Count > 1)
+            if (options.Images.Count > 1)
             {
-                stdout.WriteLine(image.Image + ":");
+                stdout.WriteLine(labels.Image + ":");
             }
 
-            foreach (var score in image.Top)
+            foreach (var score in labels.Top)
             {
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{score.Label} {score.Score:0.00000}"));
             }
+
+            stdout.Flush();
+        });
+
+        if (result.Failures.Count > 0)
+        {
+            log.Error("{Failed} of {Count} images could not be labelled (see the warnings above).", result.Failures.Count, options.Images.Count);
+            return ExitCode.BadImage;
         }
 
         return ExitCode.Success;

@@ -17,7 +17,15 @@ public static class CommandHost
 {
     public delegate ExitCode Body(ParseResult parsed, ILogger log, TextWriter stdout, CancellationToken ct);
 
-    public static int Run(RootCommand command, string[] args, Body body, Func<ParseResult, LogEventLevel>? level = null, TextWriter? stdout = null, TextWriter? stderr = null)
+    /// <param name="cancelled">What Ctrl+C or SIGTERM leaves behind, logged on cancellation (retrain: the cache).</param>
+    public static int Run(
+        RootCommand command,
+        string[] args,
+        Body body,
+        Func<ParseResult, LogEventLevel>? level = null,
+        TextWriter? stdout = null,
+        TextWriter? stderr = null,
+        string cancelled = "Cancelled.")
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
@@ -68,12 +76,12 @@ public static class CommandHost
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            logger.Warning("Cancelled. Bottlenecks computed so far are kept in the cache and will be reused by the next run.");
+            logger.Warning("{Cancelled}", cancelled);
             return (int)ExitCode.Cancelled;
         }
         catch (Exception e)
         {
-            logger.Fatal(e, "retrain failed unexpectedly; this is a bug, please report it with the stack trace below.");
+            logger.Fatal(e, "{Command} failed unexpectedly; this is a bug, please report it with the stack trace below.", command.Name);
             return (int)ExitCode.InternalError;
         }
         finally

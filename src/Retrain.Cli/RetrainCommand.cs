@@ -51,6 +51,9 @@ internal static class RetrainCommand
     private static readonly Option<string?> RetrainPyBottleneckSuffix = Value<string?>("--retrain_py_bottleneck_suffix", null, "What follows the image name in those files' names, before .txt (e.g. _inception_v3); found from the files when left out.");
     private static readonly Option<bool> ReducedScaleJpeg = new("--reduced_scale_jpeg") { Description = "Decode JPEGs at least twice the input size at 1/2..1/8 scale: much faster on camera photos, vectors differ slightly from retrain.py's." };
 
+    /// <summary>Logged on Ctrl+C or SIGTERM: the work a cancelled run keeps.</summary>
+    public const string Cancelled = "Cancelled. Bottlenecks computed so far are kept in the cache and will be reused by the next run.";
+
     public static RootCommand Create()
     {
         var command = new RootCommand("Retrains the final layer of a frozen ImageNet network on a folder of labeled photos (TensorFlow retrain.py, in .NET).");

@@ -1,3 +1,4 @@
+using Retrain.Bottlenecks;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Images;
@@ -13,7 +14,9 @@ public static class LabelImageEngine
 {
     public const string DefaultOutputLayer = "final_result";
 
-    public static LabelImageResult Run(LabelImageOptions options, ILogger log, CancellationToken ct)
+    /// <param name="labelled">Called with each image's labels as soon as they are known, so a long list shows its
+    /// answers as it goes and an interrupted run keeps the ones already given.</param>
+    public static LabelImageResult Run(LabelImageOptions options, ILogger log, CancellationToken ct, Action<ImageLabels>? labelled = null)
     {
         if (options.TopK < 1)
         {
@@ -24,6 +27,19 @@ public static class LabelImageEngine
         {
             throw new RetrainException(ExitCode.Usage, "No image given. Pass --image FILE (several times for several images).");
         }
+
+        OptionsValidator.RequirePath(options.Graph, "--graph");
+        if (options.Labels is not null)
+        {
+            OptionsValidator.RequirePath(options.Labels, "--labels");
+        }
+
+        foreach (var image in options.Images)
+        {
+            OptionsValidator.RequirePath(image, "--image");
+        }
+
+        OptionsValidator.ValidateModel(options.Model);
 
         using var model = LoadedModel.OpenClassifier(options.Graph, options.Model, options.Inference, DefaultOutputLayer);
         // An ONNX file retrain exported carries its labels; an explicit --labels file still wins.
@@ -43,10 +59,22 @@ public static class LabelImageEngine
         var prep = model.Preprocessing;
         var input = new float[prep.Height * prep.Width * 3];
         var results = new List<ImageLabels>(options.Images.Count);
+        var failures = new List<ImageFailure>();
         foreach (var image in options.Images)
         {
             ct.ThrowIfCancellationRequested();
-            ImageLoader.LoadInto(image, prep, input);
+            try
+            {
+                ImageLoader.LoadInto(image, prep, input);
+            }
+            catch (RetrainException e) when (e.Code == ExitCode.BadImage && options.Images.Count > 1)
+            {
+                // One bad file in a list of many: say which and label the rest (the exit code still reports it).
+                log.Warning("{Message}", e.Message);
+                failures.Add(new ImageFailure(image, e.Message));
+                continue;
+            }
+
             var probabilities = new float[model.OutputLength];
             model.Runner.Run(input, 1, probabilities);
             var top = probabilities
@@ -55,9 +83,11 @@ public static class LabelImageEngine
                 .ThenBy(s => s.Index)
                 .Take(options.TopK)
                 .ToList();
-            results.Add(new ImageLabels(image, probabilities, top));
+            var answer = new ImageLabels(image, probabilities, top);
+            results.Add(answer);
+            labelled?.Invoke(answer);
         }
 
-        return new LabelImageResult(d, results);
+        return new LabelImageResult(d, results, failures);
     }
 }

@@ -1,3 +1,4 @@
+using Retrain.Bottlenecks;
 using Retrain.Graphs;
 using Retrain.Inference;
 
@@ -26,4 +27,8 @@ public sealed record LabelScore(int Index, string Label, float Score);
 /// <summary>The full distribution for one image, and its best <c>TopK</c> entries (best first).</summary>
 public sealed record ImageLabels(string Image, float[] Probabilities, IReadOnlyList<LabelScore> Top);
 
-public sealed record LabelImageResult(ModelDescription Model, IReadOnlyList<ImageLabels> Images);
+/// <summary>
+/// What label-image found: the images it labelled, in the order given, and those it could not read (only when several
+/// were given: a single image that cannot be read is an error).
+/// </summary>
+public sealed record LabelImageResult(ModelDescription Model, IReadOnlyList<ImageLabels> Images, IReadOnlyList<ImageFailure> Failures);

@@ -1,14 +1,24 @@
+using System.Text.RegularExpressions;
 using Retrain.Errors;
+using Retrain.Export;
+using Retrain.Graphs;
 
 namespace Retrain;
 
 /// <summary>
 /// Rejects option values retrain.py would have crashed on much later (or silently misused), before any work starts.
 /// </summary>
-internal static class OptionsValidator
+internal static partial class OptionsValidator
 {
     public static void Validate(RetrainOptions o)
     {
+        // An empty path is usually an unset shell variable ("--output_graph $OUT/g.pb" without OUT is fine; "$OUT" is not).
+        RequirePath(o.ImageDir, "--image_dir");
+        RequirePath(o.OutputGraph, "--output_graph");
+        RequirePath(o.OutputLabels, "--output_labels");
+        RequirePath(o.BottleneckDir, "--bottleneck_dir");
+        Require(o.TfhubModule is null || o.TfhubModule.Trim().Length > 0, "--tfhub_module", "must name a model: a .pb or .onnx file, a folder holding one, or a name such as inception_v3");
+        ValidateModel(o.Model);
         Require(o.RandomCrop is >= 0 and <= 1000, "--random_crop", "must be a percentage from 0 to 1000");
         Require(o.RandomScale is >= 0 and <= 1000, "--random_scale", "must be a percentage from 0 to 1000");
         Require(o.RandomBrightness is >= 0 and <= 100, "--random_brightness", "must be a percentage from 0 to 100 (100 lets a pixel go to black or double)");
@@ -30,6 +40,14 @@ internal static class OptionsValidator
 
         Require(!string.IsNullOrWhiteSpace(o.FinalTensorName), "--final_tensor_name", "must not be empty");
         Require(
+            NodeName().IsMatch(o.FinalTensorName),
+            "--final_tensor_name",
+            "must be a TensorFlow node name: letters, digits and . _ - / (no ':0', which names a tensor, not a node), e.g. final_result");
+        Require(
+            !RetrainedGraphWriter.AddedNodes.Contains(o.FinalTensorName, StringComparer.Ordinal),
+            "--final_tensor_name",
+            $"must not be the name of another node retrain adds ({string.Join(", ", RetrainedGraphWriter.AddedNodes)})");
+        Require(
             o.RetrainPyBottleneckSuffix is null || o.RetrainPyBottleneckDir is not null,
             "--retrain_py_bottleneck_suffix",
             "needs --retrain_py_bottleneck_dir (the folder whose files it names)");
@@ -49,6 +67,32 @@ internal static class OptionsValidator
             "--intermediate_output_graphs_dir",
             "must name a folder when --intermediate_store_frequency is given");
     }
+
+    /// <summary>The flags that describe a backbone or classifier, shared by retrain and label-image.</summary>
+    public static void ValidateModel(ModelOverrides? m)
+    {
+        if (m is null)
+        {
+            return;
+        }
+
+        Require(m.InputNode is null || m.InputNode.Trim().Length > 0, "--input_layer", "must not be empty");
+        Require(m.OutputNode is null || m.OutputNode.Trim().Length > 0, "--bottleneck_layer/--output_layer", "must not be empty");
+        Require(m.InputHeight is null or > 0, "--input_height", "must be at least 1 pixel");
+        Require(m.InputWidth is null or > 0, "--input_width", "must be at least 1 pixel");
+        Require(m.InputMean is null || float.IsFinite(m.InputMean.Value), "--input_mean", "must be a number");
+        Require(
+            m.InputStd is null || (float.IsFinite(m.InputStd.Value) && m.InputStd.Value != 0),
+            "--input_std",
+            "must be a number other than 0 (pixels are fed as (value - mean) / std)");
+    }
+
+    public static void RequirePath(string? path, string flag) =>
+        Require(!string.IsNullOrWhiteSpace(path), flag, "must not be empty (an unset shell variable?)");
+
+    // TensorFlow's own rule for node names (graph_constructor's IsValidNodeName).
+    [GeneratedRegex(@"^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$")]
+    private static partial Regex NodeName();
 
     private static void Require(bool ok, string flag, string rule)
     {

@@ -1,4 +1,5 @@
 using Retrain.Errors;
+using Retrain.IO;
 
 namespace Retrain;
 
@@ -27,6 +28,68 @@ internal static class OutputLocations
         }
     }
 
-    public static void EnsureWritableFile(string file, string flag) =>
-        EnsureWritableFolder(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", flag);
+    /// <summary>
+    /// Checks that <paramref name="file"/> can be written: refuses a folder, accepts a device or pipe as it is
+    /// (/dev/null: written into, see <see cref="AtomicFile"/>), and otherwise checks the folder it goes into (the
+    /// target's, for a symbolic link).
+    /// </summary>
+    public static void EnsureWritableFile(string file, string flag)
+    {
+        var target = PathInspector.WriteTarget(file);
+        switch (PathInspector.Of(target))
+        {
+            case PathKind.Directory:
+                throw new RetrainException(
+                    ExitCode.IoError,
+                    $"{flag} '{file}' is a folder. Give the path of a file, e.g. {Path.Combine(file, Path.GetFileName(DefaultName(flag)))}.");
+            case PathKind.Special:
+                return;
+        }
+
+        EnsureWritableParent(target, flag);
+    }
+
+    /// <summary>Checks that the folder <paramref name="path"/> would be created in can be written.</summary>
+    public static void EnsureWritableParent(string path, string flag) =>
+        EnsureWritableFolder(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", flag);
+
+    /// <summary>
+    /// Refuses two outputs at one path before any work: the second write would silently replace the first (the
+    /// labels over the graph, an export over the checkpoint). Devices such as /dev/null may be named by several.
+    /// </summary>
+    public static void EnsureDistinct(IEnumerable<(string Flag, string? Path)> outputs)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (flag, path) in outputs)
+        {
+            if (string.IsNullOrEmpty(path))
+            {
+                continue;
+            }
+
+            var target = Path.TrimEndingDirectorySeparator(PathInspector.WriteTarget(path));
+            if (PathInspector.Of(target) == PathKind.Special)
+            {
+                continue;
+            }
+
+            if (seen.TryGetValue(target, out var other))
+            {
+                throw new RetrainException(
+                    ExitCode.Usage,
+                    $"{other} and {flag} both name '{target}': each output needs a path of its own, or one would overwrite the other.");
+            }
+
+            seen[target] = flag;
+        }
+    }
+
+    private static string DefaultName(string flag) => flag switch
+    {
+        "--output_graph" => "output_graph.pb",
+        "--output_labels" => "output_labels.txt",
+        "--output_onnx" => "model.onnx",
+        "--checkpoint_path" => "checkpoint",
+        _ => "file",
+    };
 }

@@ -29,6 +29,17 @@ public static class RetrainEngine
             DefaultPaths.EnsurePrivate(DefaultPaths.UserTempRoot);
         }
 
+        OutputLocations.EnsureDistinct(
+        [
+            ("--output_graph", options.OutputGraph),
+            ("--output_labels", options.OutputLabels),
+            ("--bottleneck_dir", options.BottleneckDir),
+            ("--output_onnx", options.OutputOnnx),
+            ("--checkpoint_path", options.CheckpointPath),
+            ("--saved_model_dir", options.SavedModelDir),
+            ("--summaries_dir", options.SummariesDir),
+            ("--intermediate_output_graphs_dir", options.IntermediateStoreFrequency > 0 ? options.IntermediateOutputGraphsDir : null),
+        ]);
         OutputLocations.EnsureWritableFile(options.OutputGraph, "--output_graph");
         OutputLocations.EnsureWritableFile(options.OutputLabels, "--output_labels");
         OutputLocations.EnsureWritableFolder(options.BottleneckDir, "--bottleneck_dir");
@@ -54,6 +65,10 @@ public static class RetrainEngine
         if (model.Graph is null)
         {
             RequireOnnxOutputs(options, modelPath);
+        }
+        else
+        {
+            RetrainedGraphWriter.CheckNames(model.Graph, d, options.FinalTensorName);
         }
 
         log.Information(

@@ -50,7 +50,7 @@ internal sealed class TrainingOutputs : ITrainingObserver, IDisposable
         if (Given(o.SavedModelDir))
         {
             SavedModelWriter.EnsureUsable(o.SavedModelDir!);
-            OutputLocations.EnsureWritableFile(o.SavedModelDir!, "--saved_model_dir");
+            OutputLocations.EnsureWritableParent(o.SavedModelDir!, "--saved_model_dir");
         }
 
         if (Given(o.OutputOnnx))

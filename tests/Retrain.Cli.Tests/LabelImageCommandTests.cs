@@ -104,6 +104,38 @@ public class LabelImageCommandTests
     }
 
     [Fact]
+    public void OneBadImageAmongSeveral_IsNamed_TheOthersAreStillLabelled_AndTheExitCodeSaysSo()
+    {
+        using var dir = new TempFolder();
+        var bad = dir.File("truncated.jpg", "\xff\xd8 not much of a JPEG");
+        var cat = SharedData.Path("images/imagenet/cat.bmp");
+        var hopper = SharedData.Path("images/imagenet/grace_hopper.bmp");
+        var (code, output, err) = Run(
+            "--graph", SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb"),
+            "--labels", SharedData.Path("models/mobilenet_v1_0.25_224/labels.txt"),
+            "--output_layer", "MobilenetV1/Predictions/Reshape_1",
+            "--top_k", "1",
+            "--image", cat, bad, hopper);
+
+        Assert.Equal((int)ExitCode.BadImage, code);
+        Assert.Contains(bad, err, StringComparison.Ordinal);
+        Assert.Contains("1 of 3 images could not be labelled", err, StringComparison.Ordinal);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([cat + ":", hopper + ":"], lines.Where(l => l.EndsWith(':')));
+        Assert.StartsWith("bow tie", lines[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFolderThatIsNotASavedModel_IsABadModelErrorSayingSo()
+    {
+        using var dir = new TempFolder();
+        var (code, _, err) = Run("--graph", dir.Path, "--image", SharedData.Path("images/imagenet/cat.bmp"));
+
+        Assert.Equal((int)ExitCode.BadModel, code);
+        Assert.Contains($"Model path '{dir.Path}' is a folder but not a SavedModel", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WrongOutputLayer_IsABadModelErrorNamingTheNode()
     {
         var (code, _, err) = Run(

@@ -172,7 +172,7 @@ public sealed partial class RetrainPyBottlenecks
             var field = values[range].Trim();
             if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !float.IsFinite(value))
             {
-                problem = $"value {count + 1} ('{field.ToString()}') is not a finite number";
+                problem = $"value {count + 1} ('{Printable(field)}') is not a finite number";
                 return -1;
             }
 
@@ -185,6 +185,14 @@ public sealed partial class RetrainPyBottlenecks
         }
 
         return count;
+    }
+
+    /// <summary>A field as the log can show it: a binary file's bytes would fill the terminal with control codes.</summary>
+    private static string Printable(ReadOnlySpan<char> field)
+    {
+        const int Shown = 24;
+        var shown = new string(field[..Math.Min(field.Length, Shown)]).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c);
+        return string.Concat(shown) + (field.Length > Shown ? $"... ({field.Length} characters)" : string.Empty);
     }
 
     /// <summary>

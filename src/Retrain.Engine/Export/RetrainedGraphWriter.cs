@@ -25,20 +25,33 @@ public static class RetrainedGraphWriter
     public const string MatMul = "final_retrain_ops/Wx_plus_b/MatMul";
     public const string Add = "final_retrain_ops/Wx_plus_b/add";
 
-    public static GraphDef Build(GraphDef backbone, ModelDescription model, FinalLayer layer, string finalTensorName)
+    /// <summary>The names of the nodes retrain adds after the bottleneck, besides --final_tensor_name.</summary>
+    public static IReadOnlyList<string> AddedNodes { get; } = [BottleneckInput, Weights, Biases, MatMul, Add, ModelRecognizer.ModelInfoNode];
+
+    /// <summary>
+    /// Throws <see cref="RetrainException"/> (BadModel) when a node retrain adds would take the name of a backbone node
+    /// it keeps: checked right after the backbone loads, so the run fails before its bottlenecks, not after.
+    /// </summary>
+    public static void CheckNames(GraphDef backbone, ModelDescription model, string finalTensorName)
     {
-        var graph = new GraphDef { Versions = backbone.Versions?.Clone() };
-        graph.Node.AddRange(BackboneNodes(backbone, model).Select(n => n.Clone()));
-        foreach (var reserved in new[] { BottleneckInput, Weights, Biases, MatMul, Add, finalTensorName, ModelRecognizer.ModelInfoNode })
+        var kept = BackboneNodes(backbone, model).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var added in AddedNodes.Append(finalTensorName))
         {
-            if (graph.Node.Any(n => n.Name == reserved))
+            if (kept.Contains(added))
             {
                 throw new RetrainException(
                     ExitCode.BadModel,
-                    $"The backbone graph '{model.Path}' already has a node named '{reserved}' between its input and bottleneck. " +
-                    (reserved == finalTensorName ? "Pass another --final_tensor_name." : "It cannot be retrained again by cutting at this bottleneck."));
+                    $"The backbone graph '{model.Path}' already has a node named '{added}' between its input and bottleneck. " +
+                    (added == finalTensorName ? "Pass another --final_tensor_name." : "It cannot be retrained again by cutting at this bottleneck."));
             }
         }
+    }
+
+    public static GraphDef Build(GraphDef backbone, ModelDescription model, FinalLayer layer, string finalTensorName)
+    {
+        CheckNames(backbone, model, finalTensorName);
+        var graph = new GraphDef { Versions = backbone.Versions?.Clone() };
+        graph.Node.AddRange(BackboneNodes(backbone, model).Select(n => n.Clone()));
 
         var floatType = new AttrValue { Type = DataType.DtFloat };
         var placeholder = new NodeDef { Name = BottleneckInput, Op = "PlaceholderWithDefault", Input = { model.OutputNode } };

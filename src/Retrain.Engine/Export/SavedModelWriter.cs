@@ -35,7 +35,15 @@ public static class SavedModelWriter
             throw new RetrainException(ExitCode.IoError, $"Cannot read --saved_model_dir '{folder}': {e.Message}", e);
         }
 
-        if (hasEntries || File.Exists(folder))
+        if (File.Exists(folder))
+        {
+            throw new RetrainException(
+                ExitCode.IoError,
+                $"--saved_model_dir '{folder}' is a file. A SavedModel is a folder: give the path of a new folder (TensorFlow Serving " +
+                "expects one per model version, e.g. models/flowers/2).");
+        }
+
+        if (hasEntries)
         {
             throw new RetrainException(
                 ExitCode.IoError,

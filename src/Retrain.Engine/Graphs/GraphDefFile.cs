@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using Google.Protobuf;
 using Retrain.Errors;
+using Retrain.IO;
 using Retrain.Protos.TensorFlow;
 
 namespace Retrain.Graphs;
@@ -65,25 +65,7 @@ public static class GraphDefFile
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(path);
-        var temporary = path + ".tmp-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                graph.WriteTo(stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            TryDelete(temporary);
-            throw new RetrainException(
-                ExitCode.IoError,
-                $"Cannot write graph file '{path}': {e.Message} Check that the folder exists, is writable and has free space.",
-                e);
-        }
+        AtomicFile.Write(path, graph, static (stream, g) => g.WriteTo(stream));
     }
 
     private static RetrainException NotAGraph(string path, string why, Exception? inner)
@@ -94,17 +76,5 @@ public static class GraphDefFile
         return inner is null
             ? new RetrainException(ExitCode.BadModel, message)
             : new RetrainException(ExitCode.BadModel, message, inner);
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The original failure is what the user needs to see; a leftover temporary file is harmless.
-        }
     }
 }

@@ -93,6 +93,14 @@ public sealed class LoadedModel : IDisposable
             return OpenGraphDef(path, serveGraph, overrides, settings, describe, Convert.ToHexStringLower(SHA256.HashData(savedModelBytes)), vectorOutput);
         }
 
+        if (Directory.Exists(path))
+        {
+            throw new RetrainException(
+                ExitCode.BadModel,
+                $"Model path '{path}' is a folder but not a SavedModel (it holds no {SavedModelFile.FileName}). Give a frozen graph (.pb) " +
+                "or ONNX file, or a folder retrain wrote with --saved_model_dir.");
+        }
+
         byte[] bytes;
         try
         {

@@ -5,7 +5,9 @@ namespace Retrain.IO;
 /// <summary>
 /// Writes a file so that readers see either the old content or the complete new one, never a torn file: the bytes go
 /// to a temporary file in the same folder (same filesystem, so the rename is atomic), are flushed to disk, and only
-/// then renamed over the destination. A process killed mid-write leaves at most a stray "*.tmp-*" file.
+/// then renamed over the destination. A process killed mid-write leaves at most a stray hidden ".*.tmp-*" file.
+/// A symbolic link is kept and its target replaced; a device or pipe (/dev/null, a FIFO) is written into, since
+/// renaming over it would replace the device itself; a folder is refused.
 /// </summary>
 public static class AtomicFile
 {
@@ -28,7 +30,16 @@ public static class AtomicFile
     public static void Write<TState>(string path, TState state, ContentWriter<TState> writeContent, bool flushToDisk = true)
         where TState : allows ref struct
     {
-        var full = Path.GetFullPath(path);
+        var full = PathInspector.WriteTarget(path);
+        switch (PathInspector.Of(full))
+        {
+            case PathKind.Directory:
+                throw new RetrainException(ExitCode.IoError, $"Cannot write '{full}': it is a folder. Give the path of a file in it instead.");
+            case PathKind.Special:
+                WriteInto(full, state, writeContent);
+                return;
+        }
+
         var dir = Path.GetDirectoryName(full)!;
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
@@ -54,6 +65,20 @@ public static class AtomicFile
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    private static void WriteInto<TState>(string full, TState state, ContentWriter<TState> writeContent)
+        where TState : allows ref struct
+    {
+        try
+        {
+            using var stream = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            writeContent(stream, state);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RetrainException(ExitCode.IoError, $"Cannot write '{full}': {IoErrorMessage.WithoutPath(e, full)}", e);
         }
     }
 

@@ -109,6 +109,16 @@ public static class Trainer
             var batchVectors = batches.Next(step, rng, trainRows, out var batchLength, ct);
             var batch = trainRows.AsSpan(0, batchLength);
             var crossEntropyBefore = trainable.ComputeGradient(batchVectors, batch, probabilities, out var correctBefore);
+            if (!double.IsFinite(crossEntropyBefore))
+            {
+                // retrain.py trains on and writes a graph that answers NaN for every photo; stop while the user can
+                // still act on it, before a NaN step reaches the checkpoint or any output.
+                throw new RetrainException(
+                    ExitCode.Usage,
+                    $"Training diverged at step {step}: the cross entropy became {crossEntropyBefore} (the weights overflowed). " +
+                    $"Lower --learning_rate (it is {settings.LearningRate}; retrain.py's default is 0.01). No output was written.");
+            }
+
             trainable.Descend(settings.LearningRate);
 
             BatchScore? evaluation = null;
@@ -147,6 +157,14 @@ public static class Trainer
         }
 
         trainable.CopyTo(layer);
+        if (!layer.Weights.All(float.IsFinite) || !layer.Biases.All(float.IsFinite))
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"Training diverged at the last step: the weights overflowed. Lower --learning_rate (it is {settings.LearningRate}; " +
+                "retrain.py's default is 0.01). No output was written.");
+        }
+
         ct.ThrowIfCancellationRequested();
         var test = Evaluate(trainable, testing, labels, settings.TestBatchSize, rng, log);
         return new TrainingResult(layer, test, lastTrainAccuracy, lastCrossEntropy, lastValidationAccuracy);

@@ -85,6 +85,7 @@ public class RetrainPyBottlenecksTests
     [InlineData("1,2,x,4", "value 3 ('x')")]
     [InlineData("", "value 1")]
     [InlineData("1,2,3,4,5", "holds 5 values")]
+    [InlineData("1,\u0007\u001b[2J\u0000binary garbage that goes on and on and on", "value 2 ('??[2J?binary garbage tha... (47 characters)')")]
     public void TryRead_FileThatIsNotOneFiniteVector_IsNotUsed(string text, string reason)
     {
         using var dir = new TempFolder();

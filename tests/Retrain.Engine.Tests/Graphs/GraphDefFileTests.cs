@@ -77,13 +77,27 @@ public sealed class GraphDefFileTests : IDisposable
     }
 
     [Fact]
-    public void Save_IntoMissingFolder_IsIoError()
+    public void Save_WhereAFileStandsForTheFolder_IsIoError()
     {
         var g = new TfGraphBuilder();
         g.Placeholder("x", 1);
-        var path = Path.Combine(_folder, "no", "such", "graph.pb");
+        var blocker = Path.Combine(_folder, "not-a-folder");
+        File.WriteAllText(blocker, "x");
+        var path = Path.Combine(blocker, "graph.pb");
         var error = Assert.Throws<RetrainException>(() => GraphDefFile.Save(g.Graph, path));
         Assert.Equal(ExitCode.IoError, error.Code);
         Assert.Contains(path, error.Message);
+    }
+
+    [Fact]
+    public void Save_IntoMissingFolders_CreatesThem()
+    {
+        var g = new TfGraphBuilder();
+        g.Placeholder("x", 1);
+        var path = Path.Combine(_folder, "new", "folder", "graph.pb");
+
+        GraphDefFile.Save(g.Graph, path);
+
+        Assert.Equal("x", GraphDefFile.Load(path).Node.Single().Name);
     }
 }

@@ -1,0 +1,144 @@
+using Retrain.Errors;
+using Retrain.Graphs;
+using Retrain.Tests.TestSupport;
+using Xunit;
+
+namespace Retrain.Tests;
+
+/// <summary>
+/// Flag values that would crash, write a broken file or silently lose an output stop <see cref="RetrainEngine.Run"/>
+/// before any work, naming the flag: empty paths (an unset shell variable), two outputs at one path, a folder where a
+/// file goes, normalisation that divides by zero, a --final_tensor_name TensorFlow would refuse or that another node has.
+/// </summary>
+public sealed class RetrainEngineBadOptionsTests : IDisposable
+{
+    private readonly TempFolder work = new();
+    private readonly string imageDir;
+    private readonly string model;
+
+    public RetrainEngineBadOptionsTests()
+    {
+        imageDir = Path.Combine(work.Path, "images");
+        TinyDataset.Create(imageDir, perClass: 6, classes: ["red", "blue"]);
+        model = TinyBackbone.Write(work.Path);
+    }
+
+    public void Dispose() => work.Dispose();
+
+    private RetrainOptions Options => TinyRuns.Options(work.Path, imageDir, model);
+
+    [Theory]
+    [InlineData("--output_graph")]
+    [InlineData("--output_labels")]
+    [InlineData("--bottleneck_dir")]
+    [InlineData("--image_dir")]
+    public void EmptyPath_IsAUsageErrorNamingTheFlag(string flag)
+    {
+        var options = flag switch
+        {
+            "--output_graph" => Options with { OutputGraph = "" },
+            "--output_labels" => Options with { OutputLabels = "" },
+            "--bottleneck_dir" => Options with { BottleneckDir = "" },
+            _ => Options with { ImageDir = "" },
+        };
+
+        var error = Fails(options, ExitCode.Usage);
+        Assert.Contains($"Invalid value for {flag}: it must not be empty", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TwoOutputsAtOnePath_AreAUsageErrorNamingBothFlags()
+    {
+        var error = Fails(Options with { OutputLabels = Options.OutputGraph }, ExitCode.Usage);
+        Assert.Contains("--output_graph and --output_labels both name", error.Message, StringComparison.Ordinal);
+
+        var checkpoint = Path.Combine(work.Path, "out", "state");
+        error = Fails(Options with { CheckpointPath = checkpoint, OutputOnnx = checkpoint + "/../state" }, ExitCode.Usage);
+        Assert.Contains("--output_onnx and --checkpoint_path both name", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnOutputReachedThroughALink_CountsAsItsTarget()
+    {
+        var target = Path.Combine(work.Path, "out", "output_graph.pb");
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var link = Path.Combine(work.Path, "labels-link");
+        File.CreateSymbolicLink(link, target);
+
+        var error = Fails(Options with { OutputGraph = target, OutputLabels = link }, ExitCode.Usage);
+        Assert.Contains("--output_graph and --output_labels both name", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFolderWhereAFileGoes_IsAnIoErrorBeforeAnyWork()
+    {
+        var folder = Path.Combine(work.Path, "graphs");
+        Directory.CreateDirectory(folder);
+
+        var error = Fails(Options with { OutputGraph = folder }, ExitCode.IoError);
+        Assert.Contains($"--output_graph '{folder}' is a folder. Give the path of a file, e.g. {Path.Combine(folder, "output_graph.pb")}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--input_std", 0f)]
+    [InlineData("--input_std", float.NaN)]
+    [InlineData("--input_mean", float.PositiveInfinity)]
+    public void NormalisationThatIsNotANumber_IsAUsageError(string flag, float value)
+    {
+        var m = flag == "--input_std" ? TinyBackbone.Overrides with { InputStd = value } : TinyBackbone.Overrides with { InputMean = value };
+        var error = Fails(Options with { Model = m }, ExitCode.Usage);
+        Assert.StartsWith($"Invalid value for {flag}:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InputSizeOfZero_IsAUsageError()
+    {
+        var error = Fails(Options with { Model = TinyBackbone.Overrides with { InputHeight = 0 } }, ExitCode.Usage);
+        Assert.Contains("--input_height: it must be at least 1 pixel", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("final_result:0")]
+    [InlineData("_final")]
+    [InlineData("final result")]
+    [InlineData("final_retrain_ops/weights/final_weights")]
+    [InlineData("retrain/model_info")]
+    public void FinalTensorNameTensorFlowWouldRefuse_IsAUsageError(string name)
+    {
+        var error = Fails(Options with { FinalTensorName = name }, ExitCode.Usage);
+        Assert.StartsWith("Invalid value for --final_tensor_name:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FinalTensorNameOfABackboneNode_IsABadModelErrorBeforeAnyBottleneck()
+    {
+        var error = Fails(Options with { FinalTensorName = "relu" }, ExitCode.BadModel);
+        Assert.Contains("already has a node named 'relu'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TrainingThatDiverges_StopsNamingTheLearningRate_AndWritesNothing()
+    {
+        var options = Options with { LearningRate = float.MaxValue };
+        var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Contains("Training diverged", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Lower --learning_rate", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(options.OutputGraph));
+        Assert.False(File.Exists(options.OutputLabels));
+    }
+
+    private static RetrainException Fails(RetrainOptions options, ExitCode code)
+    {
+        var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None));
+        Assert.True(code == error.Code, error.Message);
+        if (!string.IsNullOrEmpty(options.BottleneckDir))
+        {
+            // Before any work: not one vector computed.
+            Assert.False(Directory.Exists(options.BottleneckDir) && Directory.EnumerateFiles(options.BottleneckDir, "*.bnp", SearchOption.AllDirectories).Any());
+        }
+
+        return error;
+    }
+}
