@@ -50,4 +50,32 @@ public sealed class UnreadablePhotoTests : IDisposable
         Assert.Contains($"Cannot load image '{secret}': permission denied. Fix: make the file readable by this user (chmod/chown).", label.Log, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", label.Log, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void UnreadableClassFolder_IsABadDatasetErrorNamingIt()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("POSIX permissions only.");
+            return;
+        }
+
+        var imageDir = Path.Combine(work.Path, "images");
+        TinyDataset.Create(imageDir, perClass: 5, classes: ["blue", "red"]);
+        var locked = Path.Combine(imageDir, "red");
+        var options = TinyRuns.Options(work.Path, imageDir, TinyBackbone.Write(work.Path));
+        File.SetUnixFileMode(locked, UnixFileMode.None);
+        try
+        {
+            using var retrain = RetrainProcess.Start(RetrainProcess.RetrainDll, TinyRuns.Arguments(options), null, asUserWithoutOverride: true);
+
+            Assert.Equal((int)ExitCode.BadDataset, retrain.WaitForExit());
+            Assert.Contains($"Cannot list folder '{locked}'", retrain.Log, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", retrain.Log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
 }

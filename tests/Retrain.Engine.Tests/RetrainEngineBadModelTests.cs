@@ -64,6 +64,27 @@ public sealed class RetrainEngineBadModelTests : IDisposable
     }
 
     [Fact]
+    public void InputAndBottleneckOfOneNode_SaysSo()
+    {
+        var model = TinyBackbone.Write(work.Path);
+
+        var error = Fails(model, TinyBackbone.Overrides with { InputNode = TinyBackbone.BottleneckNode, InputHeight = TinyBackbone.Size, InputWidth = TinyBackbone.Size });
+
+        Assert.Contains($"The input and the output node of '{model}' are both 'bottleneck'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OnnxFileOnnxRuntimeCannotLoad_NamesTheFile()
+    {
+        var model = Path.Combine(work.Path, "broken.onnx");
+        File.WriteAllBytes(model, [0x08, 0x07, 0x12, 0xff, 0xff, 0x01, 0x02]);
+
+        var error = Fails(model);
+
+        Assert.Contains($"ONNX Runtime cannot load the model '{model}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MisspelledInputNode_NamesTheFlagAndTheClosestNodes()
     {
         var model = TinyBackbone.Write(work.Path);

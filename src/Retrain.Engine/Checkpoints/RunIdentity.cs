@@ -60,7 +60,7 @@ public sealed record RunIdentity(IReadOnlyList<string> Labels, string DatasetFin
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"The checkpoint '{path}' was written for another set of training or validation images (same classes, but images were added, removed or moved). {Advice}");
+                $"The checkpoint '{path}' was written for another set of training or validation images (same classes, but images were added, removed or moved, or --image_dir is spelled differently: the split hashes the path as typed). {Advice}");
         }
     }
 }

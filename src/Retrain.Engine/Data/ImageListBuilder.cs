@@ -19,8 +19,8 @@ public static class ImageListBuilder
     /// relative directory gives the same split on every machine, as it did in retrain.py.
     /// </summary>
     /// <exception cref="RetrainException">
-    /// BadDataset when the folder is missing, has fewer than two classes, or two folders map to one label; Usage for
-    /// impossible percentages; IoError when a folder cannot be listed.
+    /// BadDataset when the folder is missing or cannot be listed, has fewer than two classes, or two folders map to one
+    /// label; Usage for impossible percentages.
     /// </exception>
     public static ImageLists Create(string imageDir, double testingPercentage, double validationPercentage, ILogger log)
     {
@@ -182,7 +182,7 @@ public static class ImageListBuilder
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
             throw new RetrainException(
-                ExitCode.IoError,
+                ExitCode.BadDataset,
                 $"Cannot list folder '{folder}': {ex.Message} Check that it exists and is readable.",
                 ex);
         }

@@ -137,6 +137,14 @@ public sealed class LoadedModel : IDisposable
         long[]? inputShape = inputNode is { Op: "Placeholder" or "PlaceholderWithDefault" }
             ? null
             : [-1, description.InputHeight, description.InputWidth, 3];
+        if (description.InputNode == description.OutputNode)
+        {
+            throw new RetrainException(
+                ExitCode.BadModel,
+                $"The input and the output node of '{path}' are both '{description.InputNode}': the output (--bottleneck_layer for " +
+                "retrain, --output_layer for label-image) must be a node the input flows into. Check --input_layer.");
+        }
+
         var imported = GraphImporter.Import(graph, description.InputNode, description.OutputNode, inputShape, path);
         if (vectorOutput)
         {
@@ -158,7 +166,7 @@ public sealed class LoadedModel : IDisposable
 
     private static LoadedModel OpenOnnx(string path, byte[] bytes, ModelOverrides overrides, InferenceSettings settings, string fileHash)
     {
-        var runner = ModelRunner.Create(bytes, settings);
+        var runner = ModelRunner.Create(bytes, settings, path);
         try
         {
             CheckNames(runner, overrides, path);

@@ -59,9 +59,10 @@ public sealed class ModelRunner : IDisposable
     /// <see cref="ExitCode.DeviceUnavailable"/> when the device cannot be used and <see cref="ExitCode.BadModel"/>
     /// when the model is not a single float input -> single float output model with known per-item shapes.
     /// </summary>
-    public static ModelRunner Create(byte[] onnxModel, InferenceSettings settings)
+    /// <param name="modelPath">The model's file, named in a load failure; null for one made in memory.</param>
+    public static ModelRunner Create(byte[] onnxModel, InferenceSettings settings, string? modelPath = null)
     {
-        var session = SessionFactory.Create(onnxModel, settings);
+        var session = SessionFactory.Create(onnxModel, settings, modelPath);
         RunOptions? runOptions = null;
         try
         {

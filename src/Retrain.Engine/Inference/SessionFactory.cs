@@ -8,7 +8,7 @@ internal static class SessionFactory
 {
     public const string CudaProvider = "CUDAExecutionProvider";
 
-    public static InferenceSession Create(byte[] onnxModel, InferenceSettings settings)
+    public static InferenceSession Create(byte[] onnxModel, InferenceSettings settings, string? modelPath = null)
     {
         ArgumentNullException.ThrowIfNull(onnxModel);
         ArgumentNullException.ThrowIfNull(settings);
@@ -42,7 +42,7 @@ internal static class SessionFactory
         catch (OnnxRuntimeException e)
         {
             throw new RetrainException(ExitCode.BadModel,
-                $"ONNX Runtime cannot load the model: {e.Message} The model may be corrupt or use operators this ONNX Runtime lacks.",
+                $"ONNX Runtime cannot load the model{(modelPath is null ? string.Empty : $" '{modelPath}'")}: {e.Message} The model may be corrupt or use operators this ONNX Runtime lacks.",
                 e);
         }
     }

@@ -54,7 +54,7 @@ internal sealed class GraphPath
                     if (!done)
                     {
                         throw new RetrainException(ExitCode.BadModel,
-                            $"The graph {source} has a cycle through node '{name}' (TF control flow such as while loops is not supported).");
+                            $"There is a cycle in {source} through node '{name}' (TF control flow such as while loops is not supported).");
                     }
 
                     continue;
