@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Serilog;
 
@@ -18,7 +19,8 @@ internal enum VectorSource : byte
 /// </summary>
 internal sealed class BuildState(int count, int vectorLength)
 {
-    private readonly ConcurrentDictionary<string, int> firstWithContent = new(StringComparer.Ordinal);
+    // Keyed by the hash's bytes, not its 64-character hex: a 100,000-image pass keeps one entry per image.
+    private readonly ConcurrentDictionary<(UInt128, UInt128), int> firstWithContent = new();
     private readonly ConcurrentQueue<(int Copy, int Original)> copies = new();
     private readonly VectorSource[] sources = new VectorSource[count];
     private readonly int[] counts = new int[4];
@@ -70,7 +72,10 @@ internal sealed class BuildState(int count, int vectorLength)
     /// </summary>
     public bool Claim(string contentKey, int index)
     {
-        var first = firstWithContent.GetOrAdd(contentKey, index);
+        Span<byte> hash = stackalloc byte[32];
+        Convert.FromHexString(contentKey, hash, out _, out _);
+        var key = (BinaryPrimitives.ReadUInt128LittleEndian(hash), BinaryPrimitives.ReadUInt128LittleEndian(hash[16..]));
+        var first = firstWithContent.GetOrAdd(key, index);
         if (first == index)
         {
             return true;

@@ -66,6 +66,24 @@ public class SavedModelWriterTests
     }
 
     [Fact]
+    public void Run_IntoAFile_SaysASavedModelIsAFolder_BeforeAnyWork()
+    {
+        using var tiny = new TinyRetrain(perClass: 1);
+        var file = tiny.PathOf("run", "model.pb");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, "a graph");
+        var log = new LogCapture();
+
+        var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(
+            tiny.Options() with { SavedModelDir = file }, log.Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.IoError, error.Code);
+        Assert.Contains($"--saved_model_dir '{file}' is a file. A SavedModel is a folder", error.Message, StringComparison.Ordinal);
+        Assert.Empty(log.Events);
+        Assert.Equal("a graph", File.ReadAllText(file));
+    }
+
+    [Fact]
     public void Run_IntoAnEmptyExistingFolderGivenWithATrailingSlash_Exports()
     {
         using var tiny = new TinyRetrain();
