@@ -91,7 +91,7 @@ internal static partial class OptionsValidator
         Require(!string.IsNullOrWhiteSpace(path), flag, "must not be empty (an unset shell variable?)");
 
     // TensorFlow's own rule for node names (graph_constructor's IsValidNodeName).
-    [GeneratedRegex(@"^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9.][A-Za-z0-9_.\-/>]*\z")]
     private static partial Regex NodeName();
 
     private static void Require(bool ok, string flag, string rule)

@@ -35,8 +35,7 @@ internal static class OutputLocations
     /// </summary>
     public static void EnsureWritableFile(string file, string flag)
     {
-        var target = PathInspector.WriteTarget(file);
-        switch (PathInspector.Of(target))
+        switch (PathInspector.Of(Path.GetFullPath(file)))
         {
             case PathKind.Directory:
                 throw new RetrainException(
@@ -46,7 +45,7 @@ internal static class OutputLocations
                 return;
         }
 
-        EnsureWritableParent(target, flag);
+        EnsureWritableParent(PathInspector.WriteTarget(file), flag);
     }
 
     /// <summary>Checks that the folder <paramref name="path"/> would be created in can be written.</summary>
@@ -67,12 +66,12 @@ internal static class OutputLocations
                 continue;
             }
 
-            var target = Path.TrimEndingDirectorySeparator(PathInspector.WriteTarget(path));
-            if (PathInspector.Of(target) == PathKind.Special)
+            if (PathInspector.Of(Path.GetFullPath(path)) == PathKind.Special)
             {
                 continue;
             }
 
+            var target = Path.TrimEndingDirectorySeparator(PathInspector.WriteTarget(path));
             if (seen.TryGetValue(target, out var other))
             {
                 throw new RetrainException(
@@ -81,6 +80,18 @@ internal static class OutputLocations
             }
 
             seen[target] = flag;
+        }
+
+        // A SavedModel folder must be new or empty when it is written, after the other outputs.
+        if (seen.FirstOrDefault(p => p.Value == "--saved_model_dir").Key is { } savedModel)
+        {
+            var inside = seen.FirstOrDefault(p => p.Key.StartsWith(savedModel + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+            if (inside.Key is not null)
+            {
+                throw new RetrainException(
+                    ExitCode.Usage,
+                    $"{inside.Value} '{inside.Key}' is inside --saved_model_dir '{savedModel}', which must be a new or empty folder when the SavedModel is written. Put it elsewhere.");
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using Retrain.Checkpoints;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Tests.TestSupport;
@@ -117,16 +118,53 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
     }
 
     [Fact]
-    public void TrainingThatDiverges_StopsNamingTheLearningRate_AndWritesNothing()
+    public void TrainingThatDiverges_StopsNamingTheLearningRate_WritesNoNaN_AndALowerRateThenTrains()
     {
-        var options = Options with { LearningRate = float.MaxValue };
+        var checkpoint = Path.Combine(work.Path, "state", "checkpoint");
+        var options = Options with { LearningRate = float.MaxValue, CheckpointPath = checkpoint, EvalStepInterval = 1 };
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None));
 
         Assert.Equal(ExitCode.Usage, error.Code);
-        Assert.Contains("Training diverged", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Training diverged at step ", error.Message, StringComparison.Ordinal);
         Assert.Contains("Lower --learning_rate", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(options.OutputGraph));
         Assert.False(File.Exists(options.OutputLabels));
+        if (CheckpointFile.Read(checkpoint) is { } saved)
+        {
+            Assert.All(saved.Weights, w => Assert.True(float.IsFinite(w)));
+        }
+
+        // As the message says: delete the checkpoint of the diverging run, and retrain at a lower rate.
+        Assert.Contains("delete the checkpoint", error.Message, StringComparison.Ordinal);
+        File.Delete(checkpoint);
+        var rerun = RetrainEngine.Run(options with { LearningRate = 0.01f }, new LogCapture().Logger, CancellationToken.None);
+        Assert.All(rerun.Training.Layer.Weights, w => Assert.True(float.IsFinite(w)));
+        Assert.True(File.Exists(options.OutputGraph));
+    }
+
+    [Fact]
+    public void CheckpointOfDivergedWeights_IsRefusedSayingWhy()
+    {
+        var checkpoint = Path.Combine(work.Path, "state", "checkpoint");
+        var options = Options with { CheckpointPath = checkpoint, HowManyTrainingSteps = 20 };
+        RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None);
+        var saved = CheckpointFile.Read(checkpoint)!;
+        saved.Weights[3] = float.NaN;
+        CheckpointFile.Write(checkpoint, saved);
+
+        var error = Assert.Throws<RetrainException>(() =>
+            RetrainEngine.Run(options with { HowManyTrainingSteps = 40 }, new LogCapture().Logger, CancellationToken.None));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Contains("holds weights that are not numbers", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnOutputInsideTheSavedModelFolder_IsAUsageError()
+    {
+        var savedModel = Path.Combine(work.Path, "export");
+        var error = Fails(Options with { SavedModelDir = savedModel, OutputGraph = Path.Combine(savedModel, "output_graph.pb") }, ExitCode.Usage);
+        Assert.Contains("is inside --saved_model_dir", error.Message, StringComparison.Ordinal);
     }
 
     private static RetrainException Fails(RetrainOptions options, ExitCode code)

@@ -31,6 +31,15 @@ public static class CheckpointResume
                 "Raise --how_many_training_steps to continue it, or delete it to start over.");
         }
 
+        // Written before divergence was caught at the step it happens: resuming would only diverge again.
+        if (!checkpoint.Weights.All(float.IsFinite) || !checkpoint.Biases.All(float.IsFinite))
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"The checkpoint '{path}' holds weights that are not numbers: the training it saved had diverged. Delete it and " +
+                "start over with a lower --learning_rate.");
+        }
+
         // These decide the random batches: with other values the run still continues the layer, but no longer ends
         // where an uninterrupted run would have.
         var differences = new List<string>();

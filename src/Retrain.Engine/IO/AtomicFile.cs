@@ -30,16 +30,17 @@ public static class AtomicFile
     public static void Write<TState>(string path, TState state, ContentWriter<TState> writeContent, bool flushToDisk = true)
         where TState : allows ref struct
     {
-        var full = PathInspector.WriteTarget(path);
-        switch (PathInspector.Of(full))
+        var given = Path.GetFullPath(path);
+        switch (PathInspector.Of(given))
         {
             case PathKind.Directory:
-                throw new RetrainException(ExitCode.IoError, $"Cannot write '{full}': it is a folder. Give the path of a file in it instead.");
+                throw new RetrainException(ExitCode.IoError, $"Cannot write '{given}': it is a folder. Give the path of a file in it instead.");
             case PathKind.Special:
-                WriteInto(full, state, writeContent);
+                WriteInto(given, state, writeContent);
                 return;
         }
 
+        var full = PathInspector.WriteTarget(given);
         var dir = Path.GetDirectoryName(full)!;
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
@@ -73,7 +74,7 @@ public static class AtomicFile
     {
         try
         {
-            using var stream = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            using var stream = PathInspector.OpenSpecialForWriting(full);
             writeContent(stream, state);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using Retrain.Errors;
 
 namespace Retrain.IO;
 
@@ -9,29 +11,42 @@ internal enum PathKind
     RegularFile,
     Directory,
 
-    /// <summary>A character or block device, a FIFO or a socket (/dev/null, a named pipe): written into, never replaced.</summary>
+    /// <summary>A character or block device, a FIFO or a socket (/dev/null, /dev/stdout, a named pipe): written into, never replaced.</summary>
     Special,
 }
 
 /// <summary>
-/// Tells regular files from devices and pipes, which .NET does not: FileInfo calls /dev/null a "Normal" file, and
-/// renaming a temporary file over it (as root) replaces the machine's /dev/null with a regular file. On Linux the type
-/// comes from statx, whose layout is the same on every architecture; elsewhere every existing non-folder counts as a
-/// regular file, the behaviour before this check.
+/// What the kernel says about an output path, which .NET does not tell: FileInfo calls /dev/null a "Normal" file (and
+/// renaming a temporary file over it, as root, replaces the machine's /dev/null), and it resolves a relative link
+/// against the link's path as written rather than the folder it really is in. On Linux this asks statx (whose layout
+/// is the same on every architecture), realpath and open directly; elsewhere every existing non-folder is a regular
+/// file and links are replaced, the behaviour before these checks.
 /// </summary>
 internal static partial class PathInspector
 {
     private const int AtFdCwd = -100;
+    private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxType = 0x1;
+    private const uint StatxUid = 0x8;
     private const int TypeMask = 0xF000;
     private const int Regular = 0x8000;
     private const int Folder = 0x4000;
+    private const int Link = 0xA000;
 
-    // statx's buffer is 256 bytes; the mode is the 16-bit field at offset 28.
+    // statx's buffer is 256 bytes: stx_uid is the 32-bit field at offset 20, stx_mode the 16-bit one at 28.
     private const int StatxSize = 256;
+    private const int UidOffset = 20;
     private const int ModeOffset = 28;
 
-    /// <summary>The kind of <paramref name="path"/>, following symbolic links.</summary>
+    // open(2) flags, the same on x86-64 and arm64 (asm-generic).
+    private const int OWriteOnly = 0x1;
+    private const int ONonBlock = 0x800;
+    private const int OCloseOnExec = 0x80000;
+    private const int FGetFlags = 3;
+    private const int FSetFlags = 4;
+    private const int NoReader = 6; // ENXIO: a FIFO opened without blocking has no reader
+
+    /// <summary>The kind of <paramref name="path"/>, following symbolic links as the kernel does.</summary>
     public static PathKind Of(string path)
     {
         if (Directory.Exists(path))
@@ -39,35 +54,17 @@ internal static partial class PathInspector
             return PathKind.Directory;
         }
 
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !IsLinkTo(path))
         {
             return PathKind.Missing;
         }
 
-        if (!OperatingSystem.IsLinux())
+        if (!OperatingSystem.IsLinux() || Stat(path, follow: true) is not { } stat)
         {
-            return PathKind.RegularFile;
+            return File.Exists(path) ? PathKind.RegularFile : PathKind.Missing;
         }
 
-        Span<byte> buffer = stackalloc byte[StatxSize];
-        int result;
-        try
-        {
-            result = Statx(AtFdCwd, path, 0, StatxType, ref MemoryMarshal.GetReference(buffer));
-        }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
-        {
-            // A C library without statx (glibc before 2.28, musl before 1.2.5).
-            return PathKind.RegularFile;
-        }
-
-        if (result != 0)
-        {
-            return PathKind.RegularFile;
-        }
-
-        var mode = BitConverter.ToUInt16(buffer.Slice(ModeOffset, 2)) & TypeMask;
-        return mode switch
+        return (stat.Mode & TypeMask) switch
         {
             Regular => PathKind.RegularFile,
             Folder => PathKind.Directory,
@@ -76,23 +73,140 @@ internal static partial class PathInspector
     }
 
     /// <summary>
-    /// Where writing <paramref name="path"/> lands: the final target when it is a symbolic link (so the link is kept
-    /// and what it points to is updated, as any editor does), else the full path itself.
+    /// Where writing a regular-file output at <paramref name="path"/> should land. A symbolic link of the user's own
+    /// is kept and the file it points to is replaced, as an editor does. A link someone else owns is not followed: in a
+    /// shared, sticky /tmp that would let another user aim retrain's output at any file of this user's; renaming over
+    /// such a link fails there instead, and is harmless elsewhere. A link to a file not written yet creates it, as
+    /// open(2) would; one to a missing folder, to another dangling link or in a loop is replaced by the file.
     /// </summary>
     public static string WriteTarget(string path)
     {
         var full = Path.GetFullPath(path);
+        if (!OperatingSystem.IsLinux() || Stat(full, follow: false) is not { } link || (link.Mode & TypeMask) != Link)
+        {
+            return full;
+        }
+
+        if (link.Uid != GetEffectiveUserId())
+        {
+            return full;
+        }
+
+        if (RealPath(full) is { } real)
+        {
+            return real;
+        }
+
+        // A link to a file not written yet: create it where the link points, in a folder that exists.
+        var pointsTo = new FileInfo(full).LinkTarget;
+        var linkFolder = RealPath(Path.GetDirectoryName(full)!);
+        if (pointsTo is null || linkFolder is null)
+        {
+            return full;
+        }
+
+        var target = Path.GetFullPath(pointsTo, linkFolder);
+        var targetFolder = RealPath(Path.GetDirectoryName(target)!);
+        return targetFolder is null || new FileInfo(target).LinkTarget is not null
+            ? full
+            : Path.Combine(targetFolder, Path.GetFileName(target));
+    }
+
+    /// <summary>
+    /// Opens a device or pipe for writing. A named pipe nobody reads would block the open for ever (after the whole
+    /// training run), so it is opened without blocking and refused when it has no reader.
+    /// </summary>
+    public static FileStream OpenSpecialForWriting(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+        }
+
+        var fd = Open(path, OWriteOnly | ONonBlock | OCloseOnExec);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new RetrainException(
+                ExitCode.IoError,
+                errno == NoReader
+                    ? $"Cannot write '{path}': it is a named pipe and nothing is reading it. Start the reader first, or give a file path."
+                    : $"Cannot write '{path}': {Marshal.GetPInvokeErrorMessage(errno)}.");
+        }
+
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
         try
         {
-            return File.ResolveLinkTarget(full, returnFinalTarget: true)?.FullName ?? full;
+            // Back to blocking writes: a reader slower than us must slow us down, not fail the write.
+            var flags = Fcntl(fd, FGetFlags, 0);
+            if (flags < 0 || Fcntl(fd, FSetFlags, flags & ~ONonBlock) < 0)
+            {
+                throw new RetrainException(ExitCode.IoError, $"Cannot write '{path}': {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}.");
+            }
+
+            return new FileStream(handle, FileAccess.Write, bufferSize: 0);
         }
-        catch (IOException)
+        catch
         {
-            // A link loop: writing fails later with a message naming the path.
-            return full;
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    private static bool IsLinkTo(string path) => new FileInfo(path).LinkTarget is not null;
+
+    private static (int Mode, uint Uid)? Stat(string path, bool follow)
+    {
+        Span<byte> buffer = stackalloc byte[StatxSize];
+        try
+        {
+            if (Statx(AtFdCwd, path, follow ? 0 : AtSymlinkNoFollow, StatxType | StatxUid, ref MemoryMarshal.GetReference(buffer)) != 0)
+            {
+                return null;
+            }
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            // A C library without statx (glibc before 2.28, musl before 1.2.5).
+            return null;
+        }
+
+        return (BitConverter.ToUInt16(buffer.Slice(ModeOffset, 2)), BitConverter.ToUInt32(buffer.Slice(UidOffset, 4)));
+    }
+
+    private static string? RealPath(string path)
+    {
+        var resolved = RealPathNative(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved);
+        }
+        finally
+        {
+            Free(resolved);
         }
     }
 
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Statx(int dirFd, string path, int flags, uint mask, ref byte buffer);
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEffectiveUserId();
+
+    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial IntPtr RealPathNative(string path, IntPtr resolved);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    private static partial void Free(IntPtr pointer);
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
 }

@@ -98,6 +98,12 @@ internal sealed class TrainableLayer
         TensorPrimitives.MultiplyAdd(_gradientBiases, -learningRate, Biases, Biases);
     }
 
+    /// <summary>
+    /// False once a step has overflowed a weight (a --learning_rate far too large). A sum is finite only when every term
+    /// is, and is one vectorised pass: cheap enough to check after every step.
+    /// </summary>
+    public bool IsFinite => float.IsFinite(TensorPrimitives.Sum(WeightsByClass)) && float.IsFinite(TensorPrimitives.Sum(Biases));
+
     /// <summary>Writes the current values into <paramref name="layer"/> in its [BottleneckSize, ClassCount] layout.</summary>
     public void CopyTo(FinalLayer layer)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Retrain.Errors;
 using Serilog;
 
@@ -109,17 +110,17 @@ public static class Trainer
             var batchVectors = batches.Next(step, rng, trainRows, out var batchLength, ct);
             var batch = trainRows.AsSpan(0, batchLength);
             var crossEntropyBefore = trainable.ComputeGradient(batchVectors, batch, probabilities, out var correctBefore);
-            if (!double.IsFinite(crossEntropyBefore))
+            trainable.Descend(settings.LearningRate);
+            if (!double.IsFinite(crossEntropyBefore) || !trainable.IsFinite)
             {
                 // retrain.py trains on and writes a graph that answers NaN for every photo; stop while the user can
-                // still act on it, before a NaN step reaches the checkpoint or any output.
+                // still act on it, before the step reaches the checkpoint, the summaries or any graph.
                 throw new RetrainException(
                     ExitCode.Usage,
-                    $"Training diverged at step {step}: the cross entropy became {crossEntropyBefore} (the weights overflowed). " +
-                    $"Lower --learning_rate (it is {settings.LearningRate}; retrain.py's default is 0.01). No output was written.");
+                    $"Training diverged at step {step}: the weights overflowed. Lower --learning_rate (it is " +
+                    $"{settings.LearningRate.ToString(CultureInfo.InvariantCulture)}; retrain.py's default is 0.01). The output graph was not written. With --checkpoint_path, delete the checkpoint " +
+                    "too: it holds steps run at the same rate, and resuming from them diverges again.");
             }
-
-            trainable.Descend(settings.LearningRate);
 
             BatchScore? evaluation = null;
             BatchScore? validationScore = null;
@@ -157,14 +158,6 @@ public static class Trainer
         }
 
         trainable.CopyTo(layer);
-        if (!layer.Weights.All(float.IsFinite) || !layer.Biases.All(float.IsFinite))
-        {
-            throw new RetrainException(
-                ExitCode.Usage,
-                $"Training diverged at the last step: the weights overflowed. Lower --learning_rate (it is {settings.LearningRate}; " +
-                "retrain.py's default is 0.01). No output was written.");
-        }
-
         ct.ThrowIfCancellationRequested();
         var test = Evaluate(trainable, testing, labels, settings.TestBatchSize, rng, log);
         return new TrainingResult(layer, test, lastTrainAccuracy, lastCrossEntropy, lastValidationAccuracy);

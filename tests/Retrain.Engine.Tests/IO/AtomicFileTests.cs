@@ -69,23 +69,117 @@ public class AtomicFileTests
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "mkfifo and statx are Linux's");
         using var dir = new TempFolder();
-        var fifo = Path.Combine(dir.Path, "graph.fifo");
-        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
-        {
-            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
-            Assert.Equal(0, mkfifo.ExitCode);
-        }
+        var fifo = await MakeFifo(dir);
 
         Assert.Equal(PathKind.Special, PathInspector.Of(fifo));
         var reader = Task.Run(() => File.ReadAllText(fifo), TestContext.Current.CancellationToken);
 
-        AtomicFile.WriteAllText(fifo, "through the pipe");
+        // The reader's thread may not have reached open() yet; until it has, the pipe has no reader.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                AtomicFile.WriteAllText(fifo, "through the pipe");
+                break;
+            }
+            catch (RetrainException e) when (e.Message.Contains("nothing is reading it", StringComparison.Ordinal) && attempt < 100)
+            {
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+        }
 
         // Renaming a temporary file over it (what a regular file gets) would leave the reader waiting for ever.
         var first = await Task.WhenAny(reader, Task.Delay(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
         Assert.True(first == reader, "the reader never got the bytes");
         Assert.Equal("through the pipe", await reader);
         Assert.Equal(PathKind.Special, PathInspector.Of(fifo));
+    }
+
+    [Fact]
+    public async Task Write_IntoAPipeNobodyReads_FailsAtOnceInsteadOfWaitingForEver()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "mkfifo and statx are Linux's");
+        using var dir = new TempFolder();
+        var fifo = await MakeFifo(dir);
+
+        var write = Task.Run(() => Assert.Throws<RetrainException>(() => AtomicFile.WriteAllText(fifo, "lost")), TestContext.Current.CancellationToken);
+        var first = await Task.WhenAny(write, Task.Delay(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
+
+        Assert.True(first == write, "the write waited for a reader");
+        var e = await write;
+        Assert.Equal(ExitCode.IoError, e.Code);
+        Assert.Contains("it is a named pipe and nothing is reading it", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Write_ToAnAnonymousPipeNamedUnderProc_WritesIntoIt()
+    {
+        // What --output_labels /dev/stdout names when the output is piped: a link to "pipe:[N]", not a file.
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "/proc/self/fd is Linux's");
+        using var server = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.In);
+        var path = $"/proc/self/fd/{server.ClientSafePipeHandle.DangerousGetHandle()}";
+        Assert.Equal(PathKind.Special, PathInspector.Of(path));
+
+        AtomicFile.WriteAllText(path, "daisy\n");
+        server.DisposeLocalCopyOfClientHandle();
+
+        using var reader = new StreamReader(server);
+        Assert.Equal("daisy\n", await reader.ReadToEndAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public void Write_ThroughAnotherUsersLink_ReplacesTheLinkNotItsTarget()
+    {
+        // In a shared, sticky /tmp, following a link someone else planted would let them aim our output at our files.
+        Assert.SkipUnless(OperatingSystem.IsLinux() && Environment.UserName == "root", "giving a link to another user needs root");
+        using var dir = new TempFolder();
+        var victim = dir.File("precious.txt", "keep me");
+        var link = Path.Combine(dir.Path, "output_labels.txt");
+        File.CreateSymbolicLink(link, victim);
+        using (var chown = System.Diagnostics.Process.Start("chown", ["-h", "65534", link]))
+        {
+            chown.WaitForExit();
+            Assert.Equal(0, chown.ExitCode);
+        }
+
+        AtomicFile.WriteAllText(link, "daisy\n");
+
+        Assert.Equal("keep me", File.ReadAllText(victim));
+        Assert.Null(new FileInfo(link).LinkTarget);
+        Assert.Equal("daisy\n", File.ReadAllText(link));
+    }
+
+    [Fact]
+    public void Write_ThroughARelativeLinkInALinkedFolder_LandsWhereTheKernelResolvesIt()
+    {
+        using var dir = new TempFolder();
+        var real = Path.Combine(dir.Path, "real", "sub");
+        Directory.CreateDirectory(real);
+        File.WriteAllText(Path.Combine(dir.Path, "real", "x"), "old");
+        File.CreateSymbolicLink(Path.Combine(real, "rel"), Path.Combine("..", "x"));
+        var linkedFolder = Path.Combine(dir.Path, "linkdir");
+        Directory.CreateSymbolicLink(linkedFolder, real);
+
+        AtomicFile.WriteAllText(Path.Combine(linkedFolder, "rel"), "new");
+
+        // ../x from real/sub is real/x, not dir/x (what the link's path as written would suggest).
+        Assert.Equal("new", File.ReadAllText(Path.Combine(dir.Path, "real", "x")));
+        Assert.False(File.Exists(Path.Combine(dir.Path, "x")));
+    }
+
+    [Fact]
+    public void Write_ThroughALinkToAFileNotWrittenYet_CreatesIt()
+    {
+        using var dir = new TempFolder();
+        var target = Path.Combine(dir.Path, "releases", "v3.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var link = Path.Combine(dir.Path, "current.txt");
+        File.CreateSymbolicLink(link, target);
+
+        AtomicFile.WriteAllText(link, "v3");
+
+        Assert.Equal("v3", File.ReadAllText(target));
+        Assert.NotNull(new FileInfo(link).LinkTarget);
     }
 
     [Fact]
@@ -99,6 +193,15 @@ public class AtomicFileTests
         Assert.Equal(ExitCode.IoError, e.Code);
         Assert.Contains("it is a folder", e.Message, StringComparison.Ordinal);
         Assert.True(Directory.Exists(folder));
+    }
+
+    private static async Task<string> MakeFifo(TempFolder dir)
+    {
+        var fifo = Path.Combine(dir.Path, "graph.fifo");
+        using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]);
+        await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(0, mkfifo.ExitCode);
+        return fifo;
     }
 
     [Fact]
