@@ -65,6 +65,7 @@ public static class RetrainEngine
         if (model.Graph is null)
         {
             RequireOnnxOutputs(options, modelPath);
+            OnnxClassifierComposer.CheckNames(model, options.FinalTensorName);
         }
         else
         {

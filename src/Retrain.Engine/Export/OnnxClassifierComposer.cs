@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.IO;
 using Retrain.Protos.Onnx;
@@ -15,6 +16,36 @@ namespace Retrain.Export;
 public static class OnnxClassifierComposer
 {
     private const string Scope = "final_retrain_ops/";
+
+    // What Write adds under Scope.
+    private static readonly string[] AddedNames =
+        ["weights/final_weights", "biases/final_biases", "bottleneck_shape", "bottleneck_flat", "Wx_plus_b/MatMul", "Wx_plus_b/add"];
+
+    /// <summary>
+    /// Throws <see cref="RetrainException"/> (BadModel) when a name the new layer adds is already a value or node of
+    /// the backbone (an ONNX classifier retrain exported, given back as a backbone): checked before the bottlenecks,
+    /// since the duplicate would make the written model invalid only at the end.
+    /// </summary>
+    public static void CheckNames(LoadedModel backbone, string finalTensorName)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        var bytes = backbone.OnnxModel ?? throw new ArgumentException("The backbone is not an ONNX model.", nameof(backbone));
+        var graph = ModelProto.Parser.ParseFrom(bytes).Graph;
+        var used = graph.Node.SelectMany(n => n.Output.Append(n.Name))
+            .Concat(graph.Initializer.Select(i => i.Name))
+            .Concat(graph.Input.Select(i => i.Name))
+            .ToHashSet(StringComparer.Ordinal);
+        var added = AddedNames.Select(n => Scope + n).Prepend(finalTensorName);
+        if (added.FirstOrDefault(used.Contains) is { } taken)
+        {
+            throw new RetrainException(
+                ExitCode.BadModel,
+                $"The backbone model '{backbone.Description.Path}' already has a value named '{taken}', which the new layer would add. " +
+                (taken == finalTensorName
+                    ? "Pass another --final_tensor_name."
+                    : "It looks like a classifier retrain wrote: retrain its original backbone instead."));
+        }
+    }
 
     public static void Write(LoadedModel backbone, FinalLayer layer, string finalTensorName, IReadOnlyList<string> labels, string path)
     {

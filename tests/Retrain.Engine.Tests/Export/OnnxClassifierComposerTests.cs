@@ -61,4 +61,30 @@ public class OnnxClassifierComposerTests
         Assert.Contains("--output_onnx", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(log.Events, ev => ev.RenderMessage().StartsWith("Bottlenecks ready", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Retrain_OnAClassifierRetrainWrote_RefusesNamesItWouldDuplicate_BeforeAnyBottleneck()
+    {
+        using var tiny = new TinyRetrain(perClass: 4);
+        var first = tiny.Options("first") with
+        {
+            TfhubModule = OnnxBackbone(tiny),
+            Model = new ModelOverrides(InputMean: 0f, InputStd: 255f),
+            OutputOnnx = tiny.PathOf("first", "classifier.onnx"),
+        };
+        RetrainEngine.Run(first, new LogCapture().Logger, CancellationToken.None);
+
+        var again = tiny.Options("again") with { TfhubModule = first.OutputOnnx, Model = first.Model, OutputOnnx = tiny.PathOf("again", "classifier.onnx") };
+        var log = new LogCapture();
+        var sameName = Assert.Throws<RetrainException>(() => RetrainEngine.Run(again, log.Logger, CancellationToken.None));
+        var otherName = Assert.Throws<RetrainException>(() =>
+            RetrainEngine.Run(again with { FinalTensorName = "final_result_2" }, log.Logger, CancellationToken.None));
+
+        Assert.Equal(ExitCode.BadModel, sameName.Code);
+        Assert.Contains("already has a value named 'final_result'", sameName.Message, StringComparison.Ordinal);
+        Assert.Contains("Pass another --final_tensor_name", sameName.Message, StringComparison.Ordinal);
+        Assert.Equal(ExitCode.BadModel, otherName.Code);
+        Assert.Contains("already has a value named 'final_retrain_ops/", otherName.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(log.Events, ev => ev.RenderMessage().StartsWith("Bottlenecks ready", StringComparison.Ordinal));
+    }
 }
