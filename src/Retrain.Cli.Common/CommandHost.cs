@@ -48,7 +48,12 @@ public static class CommandHost
         }
 
         const string template = "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}";
-        var configuration = new LoggerConfiguration().MinimumLevel.Is(level?.Invoke(parsed) ?? LogEventLevel.Information);
+        var minimum = level?.Invoke(parsed) ?? LogEventLevel.Information;
+        var configuration = new LoggerConfiguration().MinimumLevel.Is(minimum);
+
+        // The error that ends a run is printed whatever the verbosity: --logging_verbosity FATAL hides warnings and
+        // errors the run survives, not the reason it failed.
+        var ending = minimum > LogEventLevel.Error ? LogEventLevel.Fatal : LogEventLevel.Error;
         using var logger = (ReferenceEquals(stderr, Console.Error)
                 ? configuration.WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: CultureInfo.InvariantCulture)
                 : configuration.WriteTo.Sink(new TextWriterSink(stderr, template)))
@@ -71,7 +76,7 @@ public static class CommandHost
         }
         catch (RetrainException e)
         {
-            logger.Error("{Message}", e.Message);
+            logger.Write(ending, "{Message}", e.Message);
             return (int)e.Code;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)

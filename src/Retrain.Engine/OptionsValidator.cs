@@ -10,6 +10,8 @@ namespace Retrain;
 /// </summary>
 internal static partial class OptionsValidator
 {
+    private const int MaxBatch = 100_000;
+
     public static void Validate(RetrainOptions o)
     {
         // An empty path is usually an unset shell variable ("--output_graph $OUT/g.pb" without OUT is fine; "$OUT" is not).
@@ -25,9 +27,11 @@ internal static partial class OptionsValidator
         Require(o.HowManyTrainingSteps > 0, "--how_many_training_steps", "must be at least 1");
         Require(o.LearningRate > 0 && float.IsFinite(o.LearningRate), "--learning_rate", "must be a positive number");
         Require(o.EvalStepInterval > 0, "--eval_step_interval", "must be at least 1");
-        Require(o.TrainBatchSize > 0, "--train_batch_size", "must be at least 1");
-        Require(o.ValidationBatchSize == -1 || o.ValidationBatchSize > 0, "--validation_batch_size", "must be -1 (whole set) or at least 1");
-        Require(o.TestBatchSize == -1 || o.TestBatchSize > 0, "--test_batch_size", "must be -1 (whole set) or at least 1");
+        // Batches are drawn with replacement, so a size beyond the set is legal, but each one is held in memory as
+        // rows of vectors and class scores: past this bound it would not fit (and its size would overflow).
+        Require(o.TrainBatchSize is > 0 and <= MaxBatch, "--train_batch_size", $"must be from 1 to {MaxBatch:N0}");
+        Require(o.ValidationBatchSize == -1 || o.ValidationBatchSize is > 0 and <= MaxBatch, "--validation_batch_size", $"must be -1 (whole set) or from 1 to {MaxBatch:N0}");
+        Require(o.TestBatchSize == -1 || o.TestBatchSize is > 0 and <= MaxBatch, "--test_batch_size", $"must be -1 (whole set) or from 1 to {MaxBatch:N0}");
         Require(o.TestingPercentage is >= 0 and <= 100, "--testing_percentage", "must be between 0 and 100");
         Require(o.ValidationPercentage is >= 0 and <= 100, "--validation_percentage", "must be between 0 and 100");
         if (o.TestingPercentage + o.ValidationPercentage >= 100)

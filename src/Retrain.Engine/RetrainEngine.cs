@@ -109,7 +109,7 @@ public static class RetrainEngine
         {
             log.Information("Bottleneck cache: {CacheRoot}", cache.Root);
             var retrainPy = options.RetrainPyBottleneckDir is { } legacyDir
-                ? RetrainPyBottlenecks.Open(legacyDir, options.RetrainPyBottleneckSuffix, parts.AllPaths, model.OutputLength, log, options.Architecture, d.InputHeight)
+                ? RetrainPyBottlenecks.Open(legacyDir, options.RetrainPyBottleneckSuffix, parts.AllPaths, model.OutputLength, log, options.Architecture ?? resolved.CatalogName, d.InputHeight)
                 : null;
             var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode, retrainPy: retrainPy);
             bottlenecks = builder.Build(parts.AllPaths, ct);

@@ -126,6 +126,32 @@ public class RetrainCommandTests
     }
 
     [Theory]
+    [InlineData("FATAL", "FTL")]
+    [InlineData("ERROR", "ERR")]
+    public void TheErrorThatEndsARun_IsPrintedAtAnyVerbosity(string verbosity, string prefix)
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "no-such-images-" + Guid.NewGuid().ToString("N"));
+        var (code, _, err) = CliRunner.Run(
+            RetrainCommand.Create(), RetrainCommand.Execute, RetrainCommand.Verbosity, "--image_dir", missing, "--logging_verbosity", verbosity);
+
+        Assert.Equal((int)ExitCode.BadDataset, code);
+        Assert.Contains($"{prefix} Image directory '{missing}' not found.", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--train_batch_size", "800000000")]
+    [InlineData("--validation_batch_size", "800000000")]
+    [InlineData("--test_batch_size", "800000000")]
+    [InlineData("--train_batch_size", "0")]
+    public void BatchSizesThatCannotFitInMemory_AreUsageErrorsNamingTheFlag_NotACrash(string flag, string value)
+    {
+        var (code, _, err) = Run("--image_dir", "x", flag, value);
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains($"Invalid value for {flag}: it must be ", err, StringComparison.Ordinal);
+        Assert.Contains("100,000", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("--random_crop", "-5")]
     [InlineData("--random_scale", "-1")]
     [InlineData("--random_brightness", "101")]

@@ -45,11 +45,12 @@ public sealed partial class RetrainPyBottlenecks
 
     /// <summary>
     /// Opens retrain.py's cache for <paramref name="imagePaths"/> (paths ending in class folder and file name).
-    /// <paramref name="suffix"/> null finds it from the files, preferring the one named for
-    /// <paramref name="architecture"/> (the run's --architecture, if any). Throws <see cref="RetrainException"/> when
-    /// the folder is missing, holds files of several suffixes and none can be chosen, names its files for another model
-    /// than <paramref name="architecture"/> or <paramref name="inputSize"/> (retrain.py's MobileNet names carry the
-    /// size), or holds vectors of another length than the model's bottleneck.
+    /// <paramref name="suffix"/> null finds it from the files, preferring the one named for <paramref name="architecture"/>
+    /// (the run's --architecture, or the catalogue name its model was recognised as). Throws
+    /// <see cref="RetrainException"/> when the folder is missing, holds files of several suffixes and none can be chosen,
+    /// uses files (found or given) named for another model than <paramref name="architecture"/> or
+    /// <paramref name="inputSize"/> (retrain.py's MobileNet names carry the size), or holds vectors of another length
+    /// than the model's bottleneck.
     /// </summary>
     public static RetrainPyBottlenecks Open(
         string dir,
@@ -69,11 +70,11 @@ public sealed partial class RetrainPyBottlenecks
         }
 
         var found = FindSuffixes(dir, imagePaths);
-        var chosen = suffix;
-        if (chosen is null && ChooseSuffix(dir, found, architecture) is { } auto)
+        var chosen = suffix ?? ChooseSuffix(dir, found, architecture);
+        if (chosen is not null)
         {
-            CheckNamedModel(dir, auto, architecture, inputSize);
-            chosen = auto;
+            // Also for a suffix given by hand: vectors of another model are wrong whoever chose the files.
+            CheckNamedModel(dir, chosen, architecture, inputSize);
         }
 
         var cache = new RetrainPyBottlenecks(dir, chosen ?? string.Empty, vectorLength, log);
@@ -335,7 +336,7 @@ public sealed partial class RetrainPyBottlenecks
         string? conflict = null;
         if (architecture is not null && !suffix.Equals("_" + architecture, StringComparison.OrdinalIgnoreCase))
         {
-            conflict = $"this run's --architecture is {architecture}";
+            conflict = $"this run's model is {architecture}";
         }
         else if (name.Groups["size"].Success && inputSize > 0 && int.Parse(name.Groups["size"].Value, CultureInfo.InvariantCulture) != inputSize)
         {

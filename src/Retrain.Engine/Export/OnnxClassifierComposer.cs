@@ -35,7 +35,8 @@ public static class OnnxClassifierComposer
             .Concat(graph.Initializer.Select(i => i.Name))
             .Concat(graph.Input.Select(i => i.Name))
             .ToHashSet(StringComparer.Ordinal);
-        var added = AddedNames.Select(n => Scope + n).Prepend(finalTensorName);
+        // A classifier retrain wrote has all of them: say so rather than suggest another --final_tensor_name.
+        var added = AddedNames.Select(n => Scope + n).Append(finalTensorName);
         if (added.FirstOrDefault(used.Contains) is { } taken)
         {
             throw new RetrainException(

@@ -95,7 +95,9 @@ public static class ModelLocator
         }
 
         // A MobileNet folder holds both float and quantized graphs: the float one is the model, as in the archives.
-        var preferred = candidates.FirstOrDefault(f => Path.GetFileName(f) is "frozen_graph.pb" or "classify_image_graph_def.pb");
+        // Graphs in different subfolders are different models (a --model_dir retrain.py filled): never pick one.
+        var oneFolder = candidates.Select(Path.GetDirectoryName).Distinct(StringComparer.Ordinal).Count() == 1;
+        var preferred = oneFolder ? candidates.FirstOrDefault(f => Path.GetFileName(f) is "frozen_graph.pb" or "classify_image_graph_def.pb") : null;
         if (preferred is not null || candidates.Count == 1)
         {
             return preferred ?? candidates[0];
@@ -104,8 +106,8 @@ public static class ModelLocator
         throw new RetrainException(
             ExitCode.BadModel,
             candidates.Count == 0
-                ? $"Folder '{dir}' (for '{requested}') holds no .pb or .onnx model file."
-                : $"Folder '{dir}' (for '{requested}') holds several model files ({string.Join(", ", candidates.Select(Path.GetFileName))}); pass the one to use.");
+                ? $"Folder '{dir}' (for '{requested}') holds no .pb or .onnx model file. Pass the path of a frozen graph (.pb) or ONNX model, or a model name such as inception_v3."
+                : $"Folder '{dir}' (for '{requested}') holds several models ({string.Join(", ", candidates.Select(f => Path.GetRelativePath(dir, f)).Order(StringComparer.Ordinal))}); pass the path of the one to use.");
     }
 
     private static bool LooksLikePath(string value) =>

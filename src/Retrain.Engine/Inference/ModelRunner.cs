@@ -66,7 +66,7 @@ public sealed class ModelRunner : IDisposable
         RunOptions? runOptions = null;
         try
         {
-            var signature = ModelSignature.Read(session);
+            var signature = ModelSignature.Read(session, modelPath);
             runOptions = new RunOptions();
             return new ModelRunner(session, runOptions, signature);
         }
@@ -190,11 +190,15 @@ public sealed class ModelRunner : IDisposable
     /// <summary>The model's single input and output as ONNX Runtime reports them, checked for what Run supports.</summary>
     private sealed record ModelSignature(string InputName, string OutputName, bool BatchIsDynamic, long[] InputShapePerItem, long[] OutputShapePerItem)
     {
-        public static ModelSignature Read(InferenceSession session)
+        public static ModelSignature Read(InferenceSession session, string? modelPath)
         {
             if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count != 1)
             {
-                throw Bad($"it has {session.InputMetadata.Count} inputs and {session.OutputMetadata.Count} outputs; exactly one of each is supported");
+                throw Bad(
+                    modelPath,
+                    $"it has {session.InputMetadata.Count} input(s) ({string.Join(", ", session.InputMetadata.Keys)}) and " +
+                    $"{session.OutputMetadata.Count} output(s) ({string.Join(", ", session.OutputMetadata.Keys)}); exactly one of each is supported. " +
+                    "Export the model with only the input and the output to use");
             }
 
             var (inputName, input) = session.InputMetadata.First();
@@ -202,20 +206,20 @@ public sealed class ModelRunner : IDisposable
             if (!input.IsTensor || input.ElementDataType != TensorElementType.Float ||
                 !output.IsTensor || output.ElementDataType != TensorElementType.Float)
             {
-                throw Bad("its input and output must be float32 tensors");
+                throw Bad(modelPath, "its input and output must be float32 tensors");
             }
 
             var inputDims = input.Dimensions;
             var outputDims = output.Dimensions;
             if (inputDims.Length == 0 || inputDims.Skip(1).Any(static d => d <= 0))
             {
-                throw Bad($"input '{inputName}' has shape [{string.Join(",", inputDims)}]; only the batch dimension may be unknown");
+                throw Bad(modelPath, $"input '{inputName}' has shape [{string.Join(",", inputDims)}]; only the batch dimension may be unknown");
             }
 
             var dynamic = inputDims[0] < 0;
             if (!dynamic && inputDims[0] != 1)
             {
-                throw Bad($"input '{inputName}' has a fixed batch of {inputDims[0]}; only a batch of 1 or a dynamic batch is supported");
+                throw Bad(modelPath, $"input '{inputName}' has a fixed batch of {inputDims[0]}; only a batch of 1 or a dynamic batch is supported");
             }
 
             long[] outputPerItem;
@@ -223,7 +227,7 @@ public sealed class ModelRunner : IDisposable
             {
                 if (outputDims.Length == 0 || outputDims[0] >= 0 || outputDims.Skip(1).Any(static d => d <= 0))
                 {
-                    throw Bad($"output '{outputName}' has shape [{string.Join(",", outputDims)}]; with a dynamic batch it must be [batch, known sizes...]");
+                    throw Bad(modelPath, $"output '{outputName}' has shape [{string.Join(",", outputDims)}]; with a dynamic batch it must be [batch, known sizes...]");
                 }
 
                 outputPerItem = outputDims.Skip(1).Select(static d => (long)d).ToArray();
@@ -232,7 +236,7 @@ public sealed class ModelRunner : IDisposable
             {
                 if (outputDims.Any(static d => d <= 0))
                 {
-                    throw Bad($"output '{outputName}' has shape [{string.Join(",", outputDims)}] with unknown dimensions");
+                    throw Bad(modelPath, $"output '{outputName}' has shape [{string.Join(",", outputDims)}] with unknown dimensions");
                 }
 
                 outputPerItem = outputDims.Select(static d => (long)d).ToArray();
@@ -241,7 +245,7 @@ public sealed class ModelRunner : IDisposable
             return new ModelSignature(inputName, outputName, dynamic, inputDims.Skip(1).Select(static d => (long)d).ToArray(), outputPerItem);
         }
 
-        private static RetrainException Bad(string why) =>
-            new(ExitCode.BadModel, $"The ONNX model cannot be run by retrain: {why}.");
+        private static RetrainException Bad(string? modelPath, string why) =>
+            new(ExitCode.BadModel, $"The ONNX model{(modelPath is null ? string.Empty : $" '{modelPath}'")} cannot be run by retrain or label-image: {why}.");
     }
 }

@@ -54,7 +54,7 @@ public sealed record ModelDownloadSettings
             {
                 throw new RetrainException(
                     ExitCode.Usage,
-                    $"${TimeoutVariable} is '{timeout}'; it must be a number of seconds between 0 and 86400 " +
+                    $"${TimeoutVariable} is '{timeout}'; it must be a number of seconds above 0 and at most 86400 " +
                     $"(default {DefaultStallTimeout.TotalSeconds:0}). Fix or unset it.");
             }
 

@@ -151,15 +151,17 @@ public class RetrainPyBottlenecksTests
     }
 
     [Theory]
-    [InlineData("mobilenet_1.0_224", 224, "this run's --architecture is mobilenet_1.0_224")]
-    [InlineData(null, 224, "this run's model takes 224x224 images")]
-    public void Open_FilesNamedForAnotherModelOfTheSameLength_IsABadModelError(string? architecture, int inputSize, string reason)
+    [InlineData("mobilenet_1.0_224", 224, false, "this run's model is mobilenet_1.0_224")]
+    [InlineData(null, 224, false, "this run's model takes 224x224 images")]
+    [InlineData("mobilenet_0.25_224", 224, true, "this run's model is mobilenet_0.25_224")]
+    [InlineData(null, 224, true, "this run's model takes 224x224 images")]
+    public void Open_FilesNamedForAnotherModelOfTheSameLength_IsABadModelError(string? architecture, int inputSize, bool suffixGiven, string reason)
     {
         using var dir = new TempFolder();
         RetrainPyFiles.Write(dir.Path, Images[0], "_mobilenet_0.25_128", Vector(0));
 
         var e = Assert.Throws<RetrainException>(
-            () => RetrainPyBottlenecks.Open(dir.Path, null, Images, Length, new LogCapture().Logger, architecture, inputSize));
+            () => RetrainPyBottlenecks.Open(dir.Path, suffixGiven ? "_mobilenet_0.25_128" : null, Images, Length, new LogCapture().Logger, architecture, inputSize));
 
         Assert.Equal(ExitCode.BadModel, e.Code);
         Assert.Contains("named for mobilenet_0.25_128", e.Message, StringComparison.Ordinal);

@@ -76,15 +76,18 @@ public class OnnxClassifierComposerTests
 
         var again = tiny.Options("again") with { TfhubModule = first.OutputOnnx, Model = first.Model, OutputOnnx = tiny.PathOf("again", "classifier.onnx") };
         var log = new LogCapture();
-        var sameName = Assert.Throws<RetrainException>(() => RetrainEngine.Run(again, log.Logger, CancellationToken.None));
-        var otherName = Assert.Throws<RetrainException>(() =>
-            RetrainEngine.Run(again with { FinalTensorName = "final_result_2" }, log.Logger, CancellationToken.None));
+        var classifier = Assert.Throws<RetrainException>(() => RetrainEngine.Run(again, log.Logger, CancellationToken.None));
 
-        Assert.Equal(ExitCode.BadModel, sameName.Code);
-        Assert.Contains("already has a value named 'final_result'", sameName.Message, StringComparison.Ordinal);
-        Assert.Contains("Pass another --final_tensor_name", sameName.Message, StringComparison.Ordinal);
-        Assert.Equal(ExitCode.BadModel, otherName.Code);
-        Assert.Contains("already has a value named 'final_retrain_ops/", otherName.Message, StringComparison.Ordinal);
+        // A backbone of its own whose values include the --final_tensor_name asked for.
+        var backbone = first with { OutputOnnx = tiny.PathOf("third", "classifier.onnx"), FinalTensorName = TinyRetrain.BottleneckNode };
+        var taken = Assert.Throws<RetrainException>(() => RetrainEngine.Run(backbone, log.Logger, CancellationToken.None));
+
+        Assert.Equal(ExitCode.BadModel, classifier.Code);
+        Assert.Contains("already has a value named 'final_retrain_ops/", classifier.Message, StringComparison.Ordinal);
+        Assert.Contains("retrain its original backbone instead", classifier.Message, StringComparison.Ordinal);
+        Assert.Equal(ExitCode.BadModel, taken.Code);
+        Assert.Contains($"already has a value named '{TinyRetrain.BottleneckNode}'", taken.Message, StringComparison.Ordinal);
+        Assert.Contains("Pass another --final_tensor_name", taken.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(log.Events, ev => ev.RenderMessage().StartsWith("Bottlenecks ready", StringComparison.Ordinal));
     }
 }

@@ -57,6 +57,19 @@ public sealed class ModelLocatorTests : IDisposable
     }
 
     [Fact]
+    public void FolderHoldingSeveralModelsInSubfolders_IsRefused_NamingThem()
+    {
+        _temp.File("models/mobilenet_v1_0.25_224/frozen_graph.pb");
+        _temp.File("models/mobilenet_v1_0.25_128/frozen_graph.pb");
+        var folder = Path.Combine(_temp.Path, "models");
+
+        var e = Assert.Throws<RetrainException>(() => Resolve(tfhubModule: folder));
+
+        Assert.Equal(ExitCode.BadModel, e.Code);
+        Assert.Contains("holds several models (mobilenet_v1_0.25_128/frozen_graph.pb, mobilenet_v1_0.25_224/frozen_graph.pb); pass the path of the one to use", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MissingPath_IsABadModelError()
     {
         var e = Assert.Throws<RetrainException>(() => Resolve(tfhubModule: Path.Combine(_temp.Path, "nope.pb")));

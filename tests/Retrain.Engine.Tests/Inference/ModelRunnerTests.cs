@@ -105,6 +105,26 @@ public class ModelRunnerTests
     public void Create_NegativeThreadCount_IsRejected() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => ModelRunner.Create(Doubler(), new InferenceSettings(IntraOpThreads: -1)));
 
+    [Fact]
+    public void Create_ModelWithTwoOutputs_NamesTheFileAndTheOutputs()
+    {
+        var b = new Retrain.Graphs.Import.OnnxGraphBuilder();
+        b.Reserve("x");
+        b.AddInput("x", 1, [-1, 3]);
+        var two = b.AddFloatInitializer("two", [2f], [1]);
+        var doubled = b.Add("Mul", "features", ["x", two]);
+        var shifted = b.Add("Add", "logits", ["x", two]);
+        b.AddOutput(doubled, 1, [-1, 3]);
+        b.AddOutput(shifted, 1, [-1, 3]);
+        var bytes = Google.Protobuf.MessageExtensions.ToByteArray(b.Build("two outputs"));
+
+        var error = Assert.Throws<RetrainException>(() => ModelRunner.Create(bytes, new InferenceSettings(IntraOpThreads: 1), "/models/two.onnx"));
+
+        Assert.Equal(ExitCode.BadModel, error.Code);
+        Assert.Contains("The ONNX model '/models/two.onnx' cannot be run by retrain or label-image", error.Message, StringComparison.Ordinal);
+        Assert.Contains("2 output(s) (features, logits)", error.Message, StringComparison.Ordinal);
+    }
+
     private static ImportedGraph Doubler()
     {
         var g = new TfGraphBuilder();
