@@ -78,7 +78,7 @@ internal static class ModelFetcher
 
     private static RetrainException DownloadFailed(CatalogEntry entry, ModelCache cache, Uri url, string reason, Exception? cause)
     {
-        var message = $"Cannot download model '{entry.Name}' from {url}: {reason}. Nothing was kept in the model cache; " +
+        var message = $"Cannot download model '{entry.Name}' from {url}: {reason}. No partial download was kept in the model cache; " +
                       $"running again retries the download. {ManualInstructions(entry, cache, url)}";
         return cause is null
             ? new RetrainException(ExitCode.DownloadFailed, message)
