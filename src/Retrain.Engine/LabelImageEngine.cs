@@ -53,6 +53,7 @@ public static class LabelImageEngine
                 options.Graph,
                 model.OutputLength - 1);
         }
+
         var d = model.Description;
         log.Debug("Running {Graph}: {Input} -> {Output}, {Height}x{Width}, mean {Mean}, std {Std}", d.Path, d.InputNode, d.OutputNode, d.InputHeight, d.InputWidth, d.InputMean, d.InputStd);
 

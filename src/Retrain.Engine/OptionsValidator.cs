@@ -19,7 +19,7 @@ internal static partial class OptionsValidator
         RequirePath(o.OutputGraph, "--output_graph");
         RequirePath(o.OutputLabels, "--output_labels");
         RequirePath(o.BottleneckDir, "--bottleneck_dir");
-        Require(o.TfhubModule is null || o.TfhubModule.Trim().Length > 0, "--tfhub_module", "must name a model: a .pb or .onnx file, a folder holding one, or a name such as inception_v3");
+        Require(o.TfhubModule is null || !string.IsNullOrWhiteSpace(o.TfhubModule), "--tfhub_module", "must name a model: a .pb or .onnx file, a folder holding one, or a name such as inception_v3");
         ValidateModel(o.Model);
         Require(o.RandomCrop is >= 0 and <= 1000, "--random_crop", "must be a percentage from 0 to 1000");
         Require(o.RandomScale is >= 0 and <= 1000, "--random_scale", "must be a percentage from 0 to 1000");
@@ -80,8 +80,8 @@ internal static partial class OptionsValidator
             return;
         }
 
-        Require(m.InputNode is null || m.InputNode.Trim().Length > 0, "--input_layer", "must not be empty");
-        Require(m.OutputNode is null || m.OutputNode.Trim().Length > 0, "--bottleneck_layer/--output_layer", "must not be empty");
+        Require(m.InputNode is null || !string.IsNullOrWhiteSpace(m.InputNode), "--input_layer", "must not be empty");
+        Require(m.OutputNode is null || !string.IsNullOrWhiteSpace(m.OutputNode), "--bottleneck_layer/--output_layer", "must not be empty");
         Require(m.InputHeight is null or > 0, "--input_height", "must be at least 1 pixel");
         Require(m.InputWidth is null or > 0, "--input_width", "must be at least 1 pixel");
         Require(m.InputMean is null || float.IsFinite(m.InputMean.Value), "--input_mean", "must be a number");

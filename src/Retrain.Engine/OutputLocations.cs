@@ -40,7 +40,7 @@ internal static class OutputLocations
             case PathKind.Directory:
                 throw new RetrainException(
                     ExitCode.IoError,
-                    $"{flag} '{file}' is a folder. Give the path of a file, e.g. {Path.Combine(file, Path.GetFileName(DefaultName(flag)))}.");
+                    $"{flag} '{file}' is a folder. Give the path of a file, e.g. {Path.Combine(file, DefaultName(flag))}.");
             case PathKind.Special:
                 return;
         }

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Globalization;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Retrain.Errors;

@@ -109,16 +109,16 @@ internal sealed class BuildState(int count, int vectorLength)
 
     public void MarkComputed(int index) => Mark(index, VectorSource.Computed);
 
+    public void Fail(string path, string reason, ILogger log)
+    {
+        Failures.Add(new ImageFailure(path, reason));
+        log.Warning("Skipping {Path}: {Reason}", path, reason);
+    }
+
     private void Mark(int index, VectorSource source)
     {
         sources[index] = source;
         Available[index] = true;
         Interlocked.Increment(ref counts[(int)source]);
-    }
-
-    public void Fail(string path, string reason, ILogger log)
-    {
-        Failures.Add(new ImageFailure(path, reason));
-        log.Warning("Skipping {Path}: {Reason}", path, reason);
     }
 }

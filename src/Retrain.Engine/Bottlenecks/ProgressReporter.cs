@@ -46,10 +46,6 @@ internal sealed class ProgressReporter(ILogger log, int total, TimeSpan interval
             eta);
     }
 
-    // Named only when used, so the lines of every other run stay as they always were.
-    private static string ImportedPart(BuildState state, string what) =>
-        state.Imported > 0 ? string.Create(CultureInfo.InvariantCulture, $", {state.Imported} {what}") : string.Empty;
-
     public void Finish(BuildState state)
     {
         var seconds = clock.Elapsed.TotalSeconds;
@@ -63,4 +59,8 @@ internal sealed class ProgressReporter(ILogger log, int total, TimeSpan interval
             seconds,
             state.Computed / Math.Max(seconds, 1e-3));
     }
+
+    // Named only when used, so the lines of every other run stay as they always were.
+    private static string ImportedPart(BuildState state, string what) =>
+        state.Imported > 0 ? string.Create(CultureInfo.InvariantCulture, $", {state.Imported} {what}") : string.Empty;
 }

@@ -32,12 +32,15 @@ public static class RetrainedGraphWriter
     /// Throws <see cref="RetrainException"/> (BadModel) when a node retrain adds would take the name of a backbone node
     /// it keeps: checked right after the backbone loads, so the run fails before its bottlenecks, not after.
     /// </summary>
-    public static void CheckNames(GraphDef backbone, ModelDescription model, string finalTensorName)
+    public static void CheckNames(GraphDef backbone, ModelDescription model, string finalTensorName) =>
+        CheckNames(BackboneNodes(backbone, model).ToList(), model, finalTensorName);
+
+    private static void CheckNames(List<NodeDef> kept, ModelDescription model, string finalTensorName)
     {
-        var kept = BackboneNodes(backbone, model).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var names = kept.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var added in AddedNodes.Append(finalTensorName))
         {
-            if (kept.Contains(added))
+            if (names.Contains(added))
             {
                 throw new RetrainException(
                     ExitCode.BadModel,
@@ -49,9 +52,10 @@ public static class RetrainedGraphWriter
 
     public static GraphDef Build(GraphDef backbone, ModelDescription model, FinalLayer layer, string finalTensorName)
     {
-        CheckNames(backbone, model, finalTensorName);
+        var kept = BackboneNodes(backbone, model).ToList();
+        CheckNames(kept, model, finalTensorName);
         var graph = new GraphDef { Versions = backbone.Versions?.Clone() };
-        graph.Node.AddRange(BackboneNodes(backbone, model).Select(n => n.Clone()));
+        graph.Node.AddRange(kept.Select(n => n.Clone()));
 
         var floatType = new AttrValue { Type = DataType.DtFloat };
         var placeholder = new NodeDef { Name = BottleneckInput, Op = "PlaceholderWithDefault", Input = { model.OutputNode } };

@@ -70,6 +70,18 @@ public sealed class ModelLocatorTests : IDisposable
     }
 
     [Fact]
+    public void FolderHoldingNoModel_IsRefused_SayingWhatToPass()
+    {
+        var folder = Path.Combine(_temp.Path, "empty");
+        Directory.CreateDirectory(folder);
+
+        var e = Assert.Throws<RetrainException>(() => Resolve(tfhubModule: folder));
+
+        Assert.Equal(ExitCode.BadModel, e.Code);
+        Assert.Contains($"Folder '{folder}' (for '{folder}') holds no .pb or .onnx model file. Pass the path of a frozen graph", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MissingPath_IsABadModelError()
     {
         var e = Assert.Throws<RetrainException>(() => Resolve(tfhubModule: Path.Combine(_temp.Path, "nope.pb")));
