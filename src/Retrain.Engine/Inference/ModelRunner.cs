@@ -1,7 +1,11 @@
+using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Retrain.Errors;
 using Retrain.Graphs;
+using Retrain.Inference.Kernels;
+using Retrain.Inference.Segments;
+using Retrain.Protos.Onnx;
 
 namespace Retrain.Inference;
 
@@ -12,10 +16,7 @@ namespace Retrain.Inference;
 /// </summary>
 public sealed class ModelRunner : IDisposable
 {
-    private readonly InferenceSession _session;
-    private readonly RunOptions _runOptions;
-    private readonly string[] _inputNames;
-    private readonly string[] _outputNames;
+    private readonly ModelExecution _execution;
     private readonly long[] _outputShapePerItem;
     private readonly int _inputSizePerItem;
     private readonly bool _batchIsDynamic;
@@ -25,14 +26,11 @@ public sealed class ModelRunner : IDisposable
     private RunBuffers? _older;
     private bool _disposed;
 
-    private ModelRunner(InferenceSession session, RunOptions runOptions, ModelSignature signature)
+    private ModelRunner(ModelExecution execution, ModelSignature signature)
     {
-        _session = session;
-        _runOptions = runOptions;
+        _execution = execution;
         InputName = signature.InputName;
         OutputName = signature.OutputName;
-        _inputNames = [InputName];
-        _outputNames = [OutputName];
         _batchIsDynamic = signature.BatchIsDynamic;
         MaxBatchSize = signature.BatchIsDynamic ? int.MaxValue : 1;
         InputShapePerItem = signature.InputShapePerItem;
@@ -54,6 +52,9 @@ public sealed class ModelRunner : IDisposable
     /// <summary>Number of output values per item, e.g. 1001.</summary>
     public int OutputSizePerItem { get; }
 
+    /// <summary>How many of the model's convolutions retrain's own kernel computes (see <see cref="InferenceSettings.WinogradConvolutions"/>).</summary>
+    public int OwnConvolutions => _execution.OwnConvolutions;
+
     /// <summary>
     /// Creates a runner for a serialized ONNX model. Throws <see cref="RetrainException"/> with
     /// <see cref="ExitCode.DeviceUnavailable"/> when the device cannot be used and <see cref="ExitCode.BadModel"/>
@@ -62,18 +63,14 @@ public sealed class ModelRunner : IDisposable
     /// <param name="modelPath">The model's file, named in a load failure; null for one made in memory.</param>
     public static ModelRunner Create(byte[] onnxModel, InferenceSettings settings, string? modelPath = null)
     {
-        var session = SessionFactory.Create(onnxModel, settings, modelPath);
-        RunOptions? runOptions = null;
+        var execution = CreateExecution(onnxModel, settings, modelPath);
         try
         {
-            var signature = ModelSignature.Read(session, modelPath);
-            runOptions = new RunOptions();
-            return new ModelRunner(session, runOptions, signature);
+            return new ModelRunner(execution, ModelSignature.Read(execution, modelPath));
         }
         catch
         {
-            runOptions?.Dispose();
-            session.Dispose();
+            execution.Dispose();
             throw;
         }
     }
@@ -109,7 +106,7 @@ public sealed class ModelRunner : IDisposable
 
         var buffers = BuffersFor(batchSize);
         input.CopyTo(buffers.Input);
-        _session.Run(_runOptions, _inputNames, [buffers.InputValue], _outputNames, [buffers.OutputValue]);
+        _execution.Run(buffers);
         buffers.Output.AsSpan(0, (int)outputCount).CopyTo(output);
     }
 
@@ -136,7 +133,7 @@ public sealed class ModelRunner : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(batchSize, MaxBatchSize);
         var buffers = BuffersFor(batchSize);
-        _session.Run(_runOptions, _inputNames, [buffers.InputValue], _outputNames, [buffers.OutputValue]);
+        _execution.Run(buffers);
         return buffers.Output.AsSpan(0, batchSize * OutputSizePerItem);
     }
 
@@ -150,8 +147,37 @@ public sealed class ModelRunner : IDisposable
         _disposed = true;
         _recent?.Dispose();
         _older?.Dispose();
-        _runOptions.Dispose();
-        _session.Dispose();
+        _execution.Dispose();
+    }
+
+    private static ModelExecution CreateExecution(byte[] onnxModel, InferenceSettings settings, string? modelPath)
+    {
+        if (settings.Device == ExecutionDevice.Cpu && settings.WinogradConvolutions && WinogradConv3x3.IsHardwareSupported)
+        {
+            SegmentPlan? plan = null;
+            try
+            {
+                plan = SegmentPlan.TryCreate(ModelProto.Parser.ParseFrom(onnxModel));
+            }
+            catch (InvalidProtocolBufferException)
+            {
+                // Not a model: the session below says so, naming the file.
+            }
+
+            if (plan is not null)
+            {
+                try
+                {
+                    return SegmentedModel.Create(plan, settings);
+                }
+                catch (Exception e) when (e is InvalidOperationException or RetrainException)
+                {
+                    // A stage ONNX Runtime will not load or shape: the whole model still runs, only without the kernel.
+                }
+            }
+        }
+
+        return new WholeModel(SessionFactory.Create(onnxModel, settings, modelPath));
     }
 
     private RunBuffers BuffersFor(int batchSize)
@@ -190,7 +216,7 @@ public sealed class ModelRunner : IDisposable
     /// <summary>The model's single input and output as ONNX Runtime reports them, checked for what Run supports.</summary>
     private sealed record ModelSignature(string InputName, string OutputName, bool BatchIsDynamic, long[] InputShapePerItem, long[] OutputShapePerItem)
     {
-        public static ModelSignature Read(InferenceSession session, string? modelPath)
+        public static ModelSignature Read(ModelExecution session, string? modelPath)
         {
             if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count != 1)
             {

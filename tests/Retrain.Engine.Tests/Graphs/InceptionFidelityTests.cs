@@ -3,6 +3,7 @@ using System.Text.Json;
 using Retrain.Graphs;
 using Retrain.Images;
 using Retrain.Inference;
+using Retrain.Inference.Kernels;
 using Retrain.Tests.TestSupport;
 using Xunit;
 
@@ -31,6 +32,9 @@ public class InceptionFidelityTests
         Assert.Equal([-1, 2048], imported.OutputShape);
 
         using var runner = ModelRunner.Create(imported, new InferenceSettings());
+
+        // The stem's three 3x3 stride-1 convolutions run on retrain's Winograd kernel: the oracle checks them too.
+        Assert.Equal(WinogradConv3x3.IsHardwareSupported ? 3 : 0, runner.OwnConvolutions);
         var perItem = Side * Side * 3;
         var input = new float[images.Count * perItem];
         for (var i = 0; i < images.Count; i++)
@@ -87,6 +91,27 @@ public class InceptionFidelityTests
             TestContext.Current.SendDiagnosticMessage($"{image.Name}: cosine similarity to the oracle {cosine:F6}");
             Assert.True(cosine >= bound, $"{image.Name}: cosine {cosine:F6} < {bound}");
         }
+    }
+
+    [Fact]
+    public void WinogradStem_AgreesWithOnnxRuntimesOwnConvolutions()
+    {
+        var imported = GraphImporter.ImportFile(SharedData.Path("models/inception_v3/inception_v3.pb"), "input", "pool_3/_reshape");
+        using var own = ModelRunner.Create(imported, new InferenceSettings { AllowSpinning = false });
+        using var plain = ModelRunner.Create(imported, new InferenceSettings { WinogradConvolutions = false });
+        Assert.Equal(0, plain.OwnConvolutions);
+        const int batch = 2;
+        var input = ReferenceOps.Values(batch * Side * Side * 3, seed: 299);
+        var expected = new float[batch * 2048];
+        var actual = new float[batch * 2048];
+
+        plain.Run(input, batch, expected);
+        own.Run(input, batch, actual);
+
+        var scale = expected.Max(static v => Math.Abs(v));
+        var worst = expected.Zip(actual, static (e, a) => Math.Abs(e - a)).Max();
+        TestContext.Current.SendDiagnosticMessage($"Inception-v3 Winograd stem vs ONNX Runtime: max abs difference {worst:E2} (largest feature {scale:F3})");
+        Assert.True(worst <= 1e-5 * scale, $"max difference {worst:E2} for features up to {scale:F3}");
     }
 
     private static double Cosine(float[] a, double[] b)

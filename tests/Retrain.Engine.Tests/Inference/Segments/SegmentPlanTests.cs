@@ -1,0 +1,156 @@
+using Retrain.Graphs;
+using Retrain.Inference;
+using Retrain.Inference.Kernels;
+using Retrain.Inference.Segments;
+using Retrain.Protos.Onnx;
+using Retrain.Tests.TestSupport;
+using Xunit;
+using static Retrain.Tests.TestSupport.TfGraphBuilder;
+
+namespace Retrain.Tests.Inference.Segments;
+
+public class SegmentPlanTests
+{
+    private const int Side = 14;
+
+    [Fact]
+    public void TryCreate_StemOfThreeByThreeConvolutions_CutsOutEveryOneOnThePath()
+    {
+        var plan = SegmentPlan.TryCreate(Onnx(Stem()));
+
+        Assert.NotNull(plan);
+        Assert.Equal(["conv2", "conv3", "conv4"], plan.Convolutions.Select(c => ConvName(plan, c)));
+        Assert.Equal([true, false, true], plan.Convolutions.Select(static c => c.Relu));
+        Assert.Equal(4, plan.Stages.Count);
+        Assert.Empty(plan.Stages[1]); // conv2 feeds conv3 directly
+        Assert.Contains(plan.Stages[2], n => plan.Node(n).OpType == "MaxPool");
+    }
+
+    [Fact]
+    public void Run_WithOwnConvolutions_GivesWhatOnnxRuntimeGives()
+    {
+        var imported = GraphImporter.Import(Stem(), "input", "features");
+        using var own = ModelRunner.Create(imported, new InferenceSettings(IntraOpThreads: 2) { AllowSpinning = false });
+        using var plain = ModelRunner.Create(imported, new InferenceSettings(IntraOpThreads: 2) { WinogradConvolutions = false });
+        Assert.Equal(0, plain.OwnConvolutions);
+        Assert.Equal(WinogradConv3x3.IsHardwareSupported ? 3 : 0, own.OwnConvolutions);
+        Assert.Equal(plain.OutputSizePerItem, own.OutputSizePerItem);
+
+        // Alternating batch sizes: each keeps its own buffers in both runners.
+        foreach (var batch in new[] { 3, 1, 3, 2 })
+        {
+            var input = ReferenceOps.Values(batch * Side * Side * 3, seed: batch);
+            var expected = new float[batch * plain.OutputSizePerItem];
+            var actual = new float[expected.Length];
+            plain.Run(input, batch, expected);
+            own.Run(input, batch, actual);
+            var scale = expected.Max(static v => Math.Abs(v));
+            Assert.True(scale > 0.1, "the test graph should not collapse to zeros");
+            for (var i = 0; i < expected.Length; i++)
+            {
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * scale, $"batch {batch}, value {i}: {actual[i]} against {expected[i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void TryCreate_ConvolutionInsideAResidualBranch_IsLeftToOnnxRuntime()
+    {
+        // conv2's input also feeds the Add around it: cutting there would need two values between stages.
+        var g = new TfGraphBuilder();
+        g.Placeholder("input", -1, Side, Side, 3);
+        Conv(g, "conv1", "input", 3, 8, stride: 2, "SAME");
+        g.Op("Relu", "relu1", ["conv1/bias"]);
+        Conv(g, "conv2", "relu1", 8, 8, stride: 1, "SAME");
+        g.Op("AddV2", "residual", ["conv2/bias", "relu1"]);
+        Head(g, "residual");
+
+        Assert.Null(SegmentPlan.TryCreate(Onnx(g.Graph)));
+    }
+
+    [Fact]
+    public void TryCreate_ModelEndingInTheConvolution_RunsItInOnnxRuntime()
+    {
+        // x -> Relu -> Conv -> output: nothing after the convolution for a last stage to run.
+        var b = new Retrain.Graphs.Import.OnnxGraphBuilder();
+        b.Reserve("x");
+        b.AddInput("x", 1, [-1, 8, 6, 6]);
+        var relu = b.Add("Relu", "relu", ["x"]);
+        var w = b.AddFloatInitializer("w", ReferenceOps.Values(16 * 8 * 9, seed: 5), [16, 8, 3, 3]);
+        var conv = b.Add("Conv", "conv", [relu, w], Retrain.Graphs.Import.OnnxGraphBuilder.Ints("kernel_shape", [3, 3]));
+        b.AddOutput(conv, 1, [-1, 16, 4, 4]);
+
+        Assert.Null(SegmentPlan.TryCreate(b.Build("ends in a conv")));
+
+        // The same model with a ReLU after the convolution has a last stage and gets a plan.
+        b = new Retrain.Graphs.Import.OnnxGraphBuilder();
+        b.Reserve("x");
+        b.AddInput("x", 1, [-1, 8, 6, 6]);
+        relu = b.Add("Relu", "relu", ["x"]);
+        w = b.AddFloatInitializer("w", ReferenceOps.Values(16 * 8 * 9, seed: 5), [16, 8, 3, 3]);
+        conv = b.Add("Conv", "conv", [relu, w], Retrain.Graphs.Import.OnnxGraphBuilder.Ints("kernel_shape", [3, 3]));
+        var flat = b.Add("Flatten", "flat", [conv]);
+        b.AddOutput(flat, 1, [-1, 256]);
+        Assert.NotNull(SegmentPlan.TryCreate(b.Build("conv, then flatten")));
+    }
+
+    [Fact]
+    public void TryCreate_ChannelCountsTheKernelCannotBlock_AreLeftToOnnxRuntime()
+    {
+        var g = new TfGraphBuilder();
+        g.Placeholder("input", -1, Side, Side, 3);
+        Conv(g, "conv1", "input", 3, 8, stride: 2, "SAME");
+        Conv(g, "conv2", "conv1/bias", 8, 12, stride: 1, "SAME");
+        Head(g, "conv2/bias");
+
+        Assert.Null(SegmentPlan.TryCreate(Onnx(g.Graph)));
+    }
+
+    /// <summary>
+    /// input -> conv1 (stride 2) -> relu -> conv2 + batch norm + relu -> conv3 + bias -> max pool -> conv4 + relu -> mean.
+    /// conv2..conv4 are 3x3 stride 1 on the only path, so all three can be cut out.
+    /// </summary>
+    private static Retrain.Protos.TensorFlow.GraphDef Stem()
+    {
+        var g = new TfGraphBuilder();
+        g.Placeholder("input", -1, Side, Side, 3);
+        Conv(g, "conv1", "input", 3, 8, stride: 2, "SAME");
+        g.Op("Relu", "relu1", ["conv1/bias"]);
+        Conv(g, "conv2", "relu1", 8, 16, stride: 1, "SAME", bias: false);
+        g.Const("bn/scale", ReferenceOps.Values(16, seed: 20).Select(static v => 1 + (v / 2)).ToArray(), 16);
+        g.Const("bn/offset", ReferenceOps.Values(16, seed: 21), 16);
+        g.Const("bn/mean", ReferenceOps.Values(16, seed: 22), 16);
+        g.Const("bn/variance", ReferenceOps.Values(16, seed: 23).Select(static v => 1.5f + v).ToArray(), 16);
+        g.Op("FusedBatchNormV3", "bn", ["conv2", "bn/scale", "bn/offset", "bn/mean", "bn/variance"], Float("epsilon", 0.001f), Bool("is_training", false));
+        g.Op("Relu", "relu2", ["bn"]);
+        Conv(g, "conv3", "relu2", 16, 16, stride: 1, "VALID");
+        g.Op("MaxPool", "pool", ["conv3/bias"], Ints("ksize", 1, 2, 2, 1), Ints("strides", 1, 1, 1, 1), Str("padding", "VALID"));
+        Conv(g, "conv4", "pool", 16, 32, stride: 1, "SAME");
+        g.Op("Relu", "relu4", ["conv4/bias"]);
+        Head(g, "relu4");
+        return g.Graph;
+    }
+
+    private static void Conv(TfGraphBuilder g, string name, string input, int inChannels, int outChannels, int stride, string padding, bool bias = true)
+    {
+        var scale = 1 / MathF.Sqrt(inChannels * 9);
+        g.Const(name + "/weights", ReferenceOps.Values(9 * inChannels * outChannels, seed: name.GetHashCode(StringComparison.Ordinal) & 0xFFFF).Select(v => v * 2 * scale).ToArray(), 3, 3, inChannels, outChannels);
+        g.Op("Conv2D", name, [input, name + "/weights"], Ints("strides", 1, stride, stride, 1), Str("padding", padding));
+        if (bias)
+        {
+            g.Const(name + "/b", ReferenceOps.Values(outChannels, seed: outChannels), outChannels);
+            g.Op("BiasAdd", name + "/bias", [name, name + "/b"]);
+        }
+    }
+
+    private static void Head(TfGraphBuilder g, string input)
+    {
+        g.IntConst("axes", [1, 2], 2);
+        g.Op("Mean", "features", [input, "axes"], Bool("keep_dims", false));
+    }
+
+    private static ModelProto Onnx(Retrain.Protos.TensorFlow.GraphDef graph, string output = "features") =>
+        ModelProto.Parser.ParseFrom(GraphImporter.Import(graph, "input", output).OnnxModel);
+
+    private static string ConvName(SegmentPlan plan, FoldedConvolution conv) => plan.Node(conv.Nodes[0]).Output[0];
+}
