@@ -83,6 +83,10 @@ public static class RetrainEngine
             d.InputStd,
             d.OutputNode,
             model.OutputLength);
+        if (model.Runner.OwnConvolutions > 0)
+        {
+            log.Debug("{Count} 3x3 convolutions of the backbone run on retrain's Winograd kernel, the rest in ONNX Runtime", model.Runner.OwnConvolutions);
+        }
 
         var settings = new TrainingSettings(
             options.HowManyTrainingSteps,

@@ -25,7 +25,8 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
         // "alone" runs with ONNX Runtime's own defaults (the engine's speed when it has the cores to itself);
         // "pipeline" with the product's settings for running beside the decoders.
         using var alone = LoadedModel.OpenBackbone(path, spec.Overrides, new InferenceSettings());
-        Print($"model_load_s={F(clock.Elapsed.TotalSeconds)} input={alone.Description.InputHeight}x{alone.Description.InputWidth} bottleneck={alone.OutputLength}");
+        Print($"model_load_s={F(clock.Elapsed.TotalSeconds)} input={alone.Description.InputHeight}x{alone.Description.InputWidth} bottleneck={alone.OutputLength} " +
+              $"winograd_convolutions={alone.Runner.OwnConvolutions} (3x3 stride-1 convolutions on retrain's own kernel; the rest in ONNX Runtime)");
         var product = PipelineThreads.ForPipeline(new InferenceSettings());
         using var pipeline = LoadedModel.OpenBackbone(path, spec.Overrides, product);
         var prep = alone.Preprocessing;

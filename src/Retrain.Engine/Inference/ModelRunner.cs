@@ -168,7 +168,9 @@ public sealed class ModelRunner : IDisposable
             {
                 try
                 {
-                    return SegmentedModel.Create(plan, settings);
+                    // ONNX Runtime's threads must sleep between its stages: spinning, they would hold the cores the
+                    // kernel's own threads need (the benchmark's batch-1 probe ran at half speed with them spinning).
+                    return SegmentedModel.Create(plan, settings with { AllowSpinning = false });
                 }
                 catch (Exception e) when (e is InvalidOperationException or RetrainException)
                 {

@@ -53,7 +53,7 @@ internal sealed unsafe class WinogradConv3x3
         {
             for (var ci = 0; ci < inChannels; ci++)
             {
-                TransformFilter(weights.Slice(((co * inChannels) + ci) * 9, 9), u);
+                WinogradTransforms.TransformFilter(weights.Slice(((co * inChannels) + ci) * 9, 9), u);
                 for (var p = 0; p < Points; p++)
                 {
                     _u[(((((co / CoBlock * Points) + p) * inChannels) + ci) * CoBlock) + (co % CoBlock)] = u[p];
@@ -161,7 +161,7 @@ internal sealed unsafe class WinogradConv3x3
 
                 for (var ci = 0; ci < InChannels; ci += 8)
                 {
-                    TransformInput(patch + ci, rowStride, InChannels, v + (k * tileStride) + ci, pointStride);
+                    WinogradTransforms.TransformInput(patch + ci, rowStride, InChannels, v + (k * tileStride) + ci, pointStride);
                 }
             }
 
@@ -249,56 +249,6 @@ internal sealed unsafe class WinogradConv3x3
         Avx.Store(m + 88, c51);
     }
 
-    /// <summary>B^T d B for eight input channels of one tile whose 6x6 patch starts at <paramref name="patch"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformInput(float* patch, int rowStride, int colStride, float* v, int pointStride)
-    {
-        // Along each patch row first: rows[r][j] = sum over c of d[r][c] * B[c][j].
-        var rows = stackalloc Vector256<float>[36];
-        for (var r = 0; r < 6; r++)
-        {
-            var row = patch + (r * rowStride);
-            BT(
-                Avx.LoadVector256(row),
-                Avx.LoadVector256(row + colStride),
-                Avx.LoadVector256(row + (2 * colStride)),
-                Avx.LoadVector256(row + (3 * colStride)),
-                Avx.LoadVector256(row + (4 * colStride)),
-                Avx.LoadVector256(row + (5 * colStride)),
-                rows + (r * 6),
-                1);
-        }
-
-        // Then down each column: point (i, j) = sum over r of B^T[i][r] * rows[r][j].
-        var column = stackalloc Vector256<float>[6];
-        for (var j = 0; j < 6; j++)
-        {
-            BT(rows[j], rows[6 + j], rows[12 + j], rows[18 + j], rows[24 + j], rows[30 + j], column, 1);
-            for (var i = 0; i < 6; i++)
-            {
-                Avx.Store(v + (((i * 6) + j) * pointStride), column[i]);
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void BT(Vector256<float> d0, Vector256<float> d1, Vector256<float> d2, Vector256<float> d3, Vector256<float> d4, Vector256<float> d5, Vector256<float>* o, int step)
-    {
-        var four = Vector256.Create(4f);
-        var five = Vector256.Create(5f);
-        var two = Vector256.Create(2f);
-        var a = Fma.MultiplyAddNegated(four, d2, d4);
-        var b = Fma.MultiplyAddNegated(four, d1, d3);
-        var c = Avx.Subtract(d4, d2);
-        var e = Avx.Multiply(two, Avx.Subtract(d3, d1));
-        o[0] = Fma.MultiplyAddNegated(five, d2, Fma.MultiplyAdd(four, d0, d4));
-        o[1 * step] = Avx.Add(a, b);
-        o[2 * step] = Avx.Subtract(a, b);
-        o[3 * step] = Avx.Add(c, e);
-        o[4 * step] = Avx.Subtract(c, e);
-        o[5 * step] = Fma.MultiplyAddNegated(five, d3, Fma.MultiplyAdd(four, d1, d5));
-    }
-
     /// <summary>A^T M A for up to six tiles x sixteen output channels, plus bias and ReLU, written into the output.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Output(float* m, int block, int firstTile, int tiles, float* outImage, in Shape s)
@@ -321,7 +271,7 @@ internal sealed unsafe class WinogradConv3x3
                 const int point = TileRows * CoBlock;
                 for (var j = 0; j < 6; j++)
                 {
-                    AT(
+                    WinogradTransforms.AT(
                         Avx.LoadVector256(src + (((0 * 6) + j) * point)),
                         Avx.LoadVector256(src + (((1 * 6) + j) * point)),
                         Avx.LoadVector256(src + (((2 * 6) + j) * point)),
@@ -334,7 +284,7 @@ internal sealed unsafe class WinogradConv3x3
 
                 for (var r = 0; r < rows; r++)
                 {
-                    AT(t[(r * 6) + 0], t[(r * 6) + 1], t[(r * 6) + 2], t[(r * 6) + 3], t[(r * 6) + 4], t[(r * 6) + 5], q, 1);
+                    WinogradTransforms.AT(t[(r * 6) + 0], t[(r * 6) + 1], t[(r * 6) + 2], t[(r * 6) + 3], t[(r * 6) + 4], t[(r * 6) + 5], q, 1);
                     var dst = outImage + ((((long)(y0 + r) * s.OutW) + x0) * OutChannels) + co;
                     for (var c = 0; c < cols; c++)
                     {
@@ -347,64 +297,6 @@ internal sealed unsafe class WinogradConv3x3
                         Avx.Store(dst + (c * OutChannels), value);
                     }
                 }
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AT(Vector256<float> m0, Vector256<float> m1, Vector256<float> m2, Vector256<float> m3, Vector256<float> m4, Vector256<float> m5, Vector256<float>* o, int step)
-    {
-        var two = Vector256.Create(2f);
-        var four = Vector256.Create(4f);
-        var eight = Vector256.Create(8f);
-        var sp = Avx.Add(m1, m2);
-        var sm = Avx.Subtract(m1, m2);
-        var tp = Avx.Add(m3, m4);
-        var tm = Avx.Subtract(m3, m4);
-        o[0] = Avx.Add(Avx.Add(m0, sp), tp);
-        o[1 * step] = Fma.MultiplyAdd(two, tm, sm);
-        o[2 * step] = Fma.MultiplyAdd(four, tp, sp);
-        o[3 * step] = Avx.Add(Fma.MultiplyAdd(eight, tm, sm), m5);
-    }
-
-    private static void TransformFilter(ReadOnlySpan<float> g, Span<float> u)
-    {
-        // G is 6x3; U = G g G^T, in double so the transformed weights carry no extra rounding.
-        ReadOnlySpan<double> gm =
-        [
-            1.0 / 4, 0, 0,
-            -1.0 / 6, -1.0 / 6, -1.0 / 6,
-            -1.0 / 6, 1.0 / 6, -1.0 / 6,
-            1.0 / 24, 1.0 / 12, 1.0 / 6,
-            1.0 / 24, -1.0 / 12, 1.0 / 6,
-            0, 0, 1,
-        ];
-        Span<double> tmp = stackalloc double[18];
-        for (var i = 0; i < 6; i++)
-        {
-            for (var j = 0; j < 3; j++)
-            {
-                double sum = 0;
-                for (var k = 0; k < 3; k++)
-                {
-                    sum += gm[(i * 3) + k] * g[(k * 3) + j];
-                }
-
-                tmp[(i * 3) + j] = sum;
-            }
-        }
-
-        for (var i = 0; i < 6; i++)
-        {
-            for (var j = 0; j < 6; j++)
-            {
-                double sum = 0;
-                for (var k = 0; k < 3; k++)
-                {
-                    sum += tmp[(i * 3) + k] * gm[(j * 3) + k];
-                }
-
-                u[(i * 6) + j] = (float)sum;
             }
         }
     }
