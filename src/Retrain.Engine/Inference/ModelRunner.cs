@@ -21,9 +21,7 @@ public sealed class ModelRunner : IDisposable
     private readonly int _inputSizePerItem;
     private readonly bool _batchIsDynamic;
 
-    // The two most recent batch sizes: a pass over a dataset alternates between full batches and one last partial one.
-    private RunBuffers? _recent;
-    private RunBuffers? _older;
+    private readonly RecentTwo<RunBuffers> _buffers = new();
     private bool _disposed;
 
     private ModelRunner(ModelExecution execution, ModelSignature signature)
@@ -145,8 +143,7 @@ public sealed class ModelRunner : IDisposable
         }
 
         _disposed = true;
-        _recent?.Dispose();
-        _older?.Dispose();
+        _buffers.Dispose();
         _execution.Dispose();
     }
 
@@ -182,27 +179,13 @@ public sealed class ModelRunner : IDisposable
         return new WholeModel(SessionFactory.Create(onnxModel, settings, modelPath));
     }
 
-    private RunBuffers BuffersFor(int batchSize)
-    {
-        if (_recent?.BatchSize == batchSize)
-        {
-            return _recent;
-        }
-
-        if (_older?.BatchSize == batchSize)
-        {
-            (_recent, _older) = (_older, _recent);
-            return _recent!;
-        }
-
-        long[] inputShape = [batchSize, .. InputShapePerItem];
-        long[] outputShape = _batchIsDynamic ? [batchSize, .. _outputShapePerItem] : _outputShapePerItem;
-        var created = RunBuffers.Create(batchSize, inputShape, outputShape);
-        _older?.Dispose();
-        _older = _recent;
-        _recent = created;
-        return created;
-    }
+    private RunBuffers BuffersFor(int batchSize) =>
+        _buffers.Get(
+            b => b.BatchSize == batchSize,
+            () => RunBuffers.Create(
+                batchSize,
+                [batchSize, .. InputShapePerItem],
+                _batchIsDynamic ? [batchSize, .. _outputShapePerItem] : _outputShapePerItem));
 
     private static long Product(long[] shape)
     {

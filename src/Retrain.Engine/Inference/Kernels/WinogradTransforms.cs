@@ -28,15 +28,14 @@ internal static unsafe class WinogradTransforms
                 Avx.LoadVector256(row + (3 * colStride)),
                 Avx.LoadVector256(row + (4 * colStride)),
                 Avx.LoadVector256(row + (5 * colStride)),
-                rows + (r * 6),
-                1);
+                rows + (r * 6));
         }
 
         // Then down each column: point (i, j) = sum over r of B^T[i][r] * rows[r][j].
         var column = stackalloc Vector256<float>[6];
         for (var j = 0; j < 6; j++)
         {
-            BT(rows[j], rows[6 + j], rows[12 + j], rows[18 + j], rows[24 + j], rows[30 + j], column, 1);
+            BT(rows[j], rows[6 + j], rows[12 + j], rows[18 + j], rows[24 + j], rows[30 + j], column);
             for (var i = 0; i < 6; i++)
             {
                 Avx.Store(v + (((i * 6) + j) * pointStride), column[i]);
@@ -45,7 +44,7 @@ internal static unsafe class WinogradTransforms
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void BT(Vector256<float> d0, Vector256<float> d1, Vector256<float> d2, Vector256<float> d3, Vector256<float> d4, Vector256<float> d5, Vector256<float>* o, int step)
+    private static void BT(Vector256<float> d0, Vector256<float> d1, Vector256<float> d2, Vector256<float> d3, Vector256<float> d4, Vector256<float> d5, Vector256<float>* o)
     {
         var four = Vector256.Create(4f);
         var five = Vector256.Create(5f);
@@ -55,11 +54,11 @@ internal static unsafe class WinogradTransforms
         var c = Avx.Subtract(d4, d2);
         var e = Avx.Multiply(two, Avx.Subtract(d3, d1));
         o[0] = Fma.MultiplyAddNegated(five, d2, Fma.MultiplyAdd(four, d0, d4));
-        o[1 * step] = Avx.Add(a, b);
-        o[2 * step] = Avx.Subtract(a, b);
-        o[3 * step] = Avx.Add(c, e);
-        o[4 * step] = Avx.Subtract(c, e);
-        o[5 * step] = Fma.MultiplyAddNegated(five, d3, Fma.MultiplyAdd(four, d1, d5));
+        o[1] = Avx.Add(a, b);
+        o[2] = Avx.Subtract(a, b);
+        o[3] = Avx.Add(c, e);
+        o[4] = Avx.Subtract(c, e);
+        o[5] = Fma.MultiplyAddNegated(five, d3, Fma.MultiplyAdd(four, d1, d5));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -6,8 +6,8 @@ namespace Retrain.Inference.Segments;
 
 /// <summary>
 /// A <see cref="SegmentPlan"/> made runnable: one ONNX Runtime session per non-empty stage and a
-/// <see cref="WinogradConv3x3"/> per cut-out convolution, passing channels-last batches between them through two
-/// reused buffers. Owns its sessions.
+/// <see cref="WinogradConv3x3"/> per cut-out convolution, passing channels-last values between them through
+/// buffers reused from batch to batch. Owns its sessions.
 /// </summary>
 internal sealed class SegmentedModel : ModelExecution
 {
@@ -16,9 +16,8 @@ internal sealed class SegmentedModel : ModelExecution
     private readonly int _threads;
     private readonly int _convolutions;
 
-    // The two most recent batch sizes, as ModelRunner keeps its own buffers.
-    private Intermediates? _recent;
-    private Intermediates? _older;
+    // One per RunBuffers the runner keeps, i.e. for its two most recent batch sizes.
+    private readonly RecentTwo<Intermediates> _intermediates = new();
 
     private SegmentedModel(List<Step> steps, int threads, int convolutions)
     {
@@ -32,7 +31,6 @@ internal sealed class SegmentedModel : ModelExecution
     public override IReadOnlyDictionary<string, NodeMetadata> OutputMetadata => _steps[^1].Session!.OutputMetadata;
 
     public override int OwnConvolutions => _convolutions;
-
 
     /// <summary>
     /// Builds the stages' sessions. Throws <see cref="InvalidOperationException"/> when ONNX Runtime cannot tell a
@@ -127,31 +125,13 @@ internal sealed class SegmentedModel : ModelExecution
 
     public override void Dispose()
     {
-        _recent?.Dispose();
-        _older?.Dispose();
+        _intermediates.Dispose();
         _runOptions.Dispose();
         _steps.ForEach(static s => s.Session?.Dispose());
     }
 
-    private Intermediates IntermediatesFor(RunBuffers buffers)
-    {
-        if (_recent?.Buffers == buffers)
-        {
-            return _recent;
-        }
-
-        if (_older?.Buffers == buffers)
-        {
-            (_recent, _older) = (_older, _recent);
-            return _recent!;
-        }
-
-        var created = new Intermediates(buffers, _steps);
-        _older?.Dispose();
-        _older = _recent;
-        _recent = created;
-        return created;
-    }
+    private Intermediates IntermediatesFor(RunBuffers buffers) =>
+        _intermediates.Get(i => i.Buffers == buffers, () => new Intermediates(buffers, _steps));
 
     /// <param name="OutputPerItem">[H, W, C] of what the step writes; empty for the last.</param>
     private sealed record Step(InferenceSession? Session, WinogradConv3x3? Kernel, long[] InputPerItem, long[] OutputPerItem)

@@ -134,7 +134,7 @@ public class SegmentPlanTests
     private static void Conv(TfGraphBuilder g, string name, string input, int inChannels, int outChannels, int stride, string padding, bool bias = true)
     {
         var scale = 1 / MathF.Sqrt(inChannels * 9);
-        g.Const(name + "/weights", ReferenceOps.Values(9 * inChannels * outChannels, seed: name.GetHashCode(StringComparison.Ordinal) & 0xFFFF).Select(v => v * 2 * scale).ToArray(), 3, 3, inChannels, outChannels);
+        g.Const(name + "/weights", ReferenceOps.Values(9 * inChannels * outChannels, seed: name.Sum(static c => c)).Select(v => v * 2 * scale).ToArray(), 3, 3, inChannels, outChannels);
         g.Op("Conv2D", name, [input, name + "/weights"], Ints("strides", 1, stride, stride, 1), Str("padding", padding));
         if (bias)
         {
