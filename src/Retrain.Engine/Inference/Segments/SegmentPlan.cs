@@ -3,24 +3,43 @@ using Retrain.Protos.Onnx;
 namespace Retrain.Inference.Segments;
 
 /// <summary>
-/// An ONNX model cut at the convolutions retrain computes itself: ONNX Runtime runs the stages in between. Each
-/// convolution reads a value every path from the model's input passes through, so the stages form a chain
-/// (stage 0, conv 0, stage 1, conv 1, ..., last stage); a stage between two adjacent convolutions is empty.
+/// An ONNX model cut at the convolutions retrain computes itself, into steps that run one after the other: stages
+/// of graph nodes for ONNX Runtime and single convolutions for the kernel. A stage takes every node that can run
+/// before the next convolution is needed, so a model cuts into as few stages as its convolutions allow; values that
+/// a later step needs but the next one does not (an Inception block's other branches) are carried past it.
 /// </summary>
 internal sealed class SegmentPlan
 {
-    private SegmentPlan(GraphIndex graph, ModelProto model, IReadOnlyList<FoldedConvolution> convolutions, IReadOnlyList<IReadOnlyList<int>> stages)
+    private readonly HashSet<string> _channelsLast;
+    private readonly Dictionary<string, int> _lastReader;
+
+    private SegmentPlan(GraphIndex graph, ModelProto model, List<SegmentStep> steps, HashSet<string> channelsLast, Dictionary<string, int> lastReader, int perImageSteps)
     {
         Graph = graph;
         Model = model;
-        Convolutions = convolutions;
-        Stages = stages;
+        Steps = steps;
+        _channelsLast = channelsLast;
+        _lastReader = lastReader;
+        PerImageSteps = perImageSteps;
+        Convolutions = [.. steps.Select(static s => s.Convolution).OfType<FoldedConvolution>()];
     }
 
+    public IReadOnlyList<SegmentStep> Steps { get; }
+
+    /// <summary>The convolutions the kernel runs, in the order they run.</summary>
     public IReadOnlyList<FoldedConvolution> Convolutions { get; }
 
-    /// <summary>Node indices of each stage, one more stage than convolutions.</summary>
-    public IReadOnlyList<IReadOnlyList<int>> Stages { get; }
+    /// <summary>
+    /// How many leading steps form a chain (each reads only what the one before wrote, and writes one value only the
+    /// next reads). They run one image at a time, so the large early activations stay in the caches between steps.
+    /// </summary>
+    public int PerImageSteps { get; }
+
+    /// <summary>The model's single input value.</summary>
+    public ValueInfoProto Input => Graph.Inputs[0];
+
+    /// <summary>The model's single output value.</summary>
+    public string Output => Model.Graph.Output[0].Name;
 
     private GraphIndex Graph { get; }
 
@@ -29,13 +48,15 @@ internal sealed class SegmentPlan
     /// <summary>Node <paramref name="index"/> of the model the plan cuts.</summary>
     public NodeProto Node(int index) => Graph.Node(index);
 
-    /// <summary>The model's single input value.</summary>
-    public ValueInfoProto Input => Graph.Inputs[0];
+    /// <summary>Whether steps exchange <paramref name="value"/> channels last (NHWC): the kernel's layout, for what it reads or writes.</summary>
+    public bool IsChannelsLast(string value) => _channelsLast.Contains(value);
+
+    /// <summary>The index of the last step that reads <paramref name="value"/>.</summary>
+    public int LastReader(string value) => _lastReader[value];
 
     /// <summary>
     /// The plan for <paramref name="model"/>, or null when no convolution of it can be cut out: only 3x3 stride-1
-    /// convolutions the kernel supports, each at a point the whole model passes through, between non-empty first and
-    /// last stages.
+    /// convolutions the kernel supports, neither reading the model's input nor writing its output.
     /// </summary>
     public static SegmentPlan? TryCreate(ModelProto model)
     {
@@ -46,84 +67,107 @@ internal sealed class SegmentPlan
             return null;
         }
 
+        var input = graph.Inputs[0].Name;
+        var output = model.Graph.Output[0].Name;
         var convolutions = new List<FoldedConvolution>();
-        var stages = new List<IReadOnlyList<int>>();
-        var assigned = new HashSet<int>();
+        var folded = new HashSet<int>();
         for (var i = 0; i < model.Graph.Node.Count; i++)
         {
-            if (assigned.Contains(i) || FoldedConvolution.TryMatch(graph, i) is not { } conv)
+            if (!folded.Contains(i) && FoldedConvolution.TryMatch(graph, i) is { } conv && conv.Input != input && conv.Output != output &&
+                !conv.Nodes.Any(folded.Contains))
             {
-                continue;
+                convolutions.Add(conv);
+                folded.UnionWith(conv.Nodes);
             }
-
-            var before = graph.Ancestors(conv.Input);
-            var stage = before.Where(n => !assigned.Contains(n)).Order().ToList();
-            var previousOutput = convolutions.Count == 0 ? graph.Inputs[0].Name : convolutions[^1].Output;
-            if (!IsCut(graph, conv, before) || before.Count == 0 || !assigned.IsSubsetOf(before) ||
-                (stage.Count == 0 && conv.Input != previousOutput) || !IsClosed(graph, stage, previousOutput))
-            {
-                continue;
-            }
-
-            stages.Add(stage);
-            convolutions.Add(conv);
-            assigned.UnionWith(stage);
-            assigned.UnionWith(conv.Nodes);
         }
 
-        var last = Enumerable.Range(0, model.Graph.Node.Count).Where(n => !assigned.Contains(n)).ToList();
-        while (convolutions.Count > 0 && (last.Count == 0 || !IsClosed(graph, last, convolutions[^1].Output)))
-        {
-            // The graph ends in the last convolution (or needs values from before it): run that one in ONNX Runtime.
-            last = [.. stages[^1], .. convolutions[^1].Nodes, .. last];
-            last.Sort();
-            stages.RemoveAt(stages.Count - 1);
-            convolutions.RemoveAt(convolutions.Count - 1);
-        }
-
-        if (convolutions.Count == 0)
+        if (convolutions.Count == 0 || Schedule(graph, convolutions, folded, input) is not { } order)
         {
             return null;
         }
 
-        stages.Add(last);
-        return new SegmentPlan(graph, model, convolutions, stages);
+        var steps = Connect(graph, order, output, out var readers);
+        if (!steps[^1].IsStage || !steps[^1].Outputs.Contains(output))
+        {
+            return null;
+        }
+
+        var channelsLast = steps.Where(static s => !s.IsStage).SelectMany(static s => s.Inputs.Concat(s.Outputs)).ToHashSet(StringComparer.Ordinal);
+        var lastReader = readers.ToDictionary(static r => r.Key, static r => r.Value.Max(), StringComparer.Ordinal);
+        var perImage = 0;
+        var previous = input;
+        while (perImage < steps.Count - 1 && steps[perImage].Inputs is [var read] && read == previous &&
+               steps[perImage].Outputs is [var written] && readers[written] is [var reader] && reader == perImage + 1)
+        {
+            previous = written;
+            perImage++;
+        }
+
+        return new SegmentPlan(graph, model, steps, channelsLast, lastReader, perImage);
     }
 
     /// <summary>
-    /// Stage <paramref name="index"/> as a model of its own. Values cross between stages channels last (NHWC), the
-    /// kernel's layout: a Transpose at each end, which ONNX Runtime merges into the layout reorders it does anyway.
+    /// Stage <paramref name="index"/> as a model of its own, with the names its session gives the step's inputs and
+    /// outputs. Channels-last values cross with a Transpose at each end, which ONNX Runtime merges into the layout
+    /// reorders it does anyway.
     /// </summary>
-    /// <param name="inputPerItem">The stage's input without the batch dimension: [H, W, C] for every stage but the first.</param>
-    public ModelProto StageModel(int index, long[] inputPerItem)
+    /// <param name="perItem">The shape without the batch dimension of each value the step reads, as exchanged.</param>
+    public (ModelProto Model, string[] InputNames, string[] OutputNames) StageModel(int index, Func<string, long[]> perItem)
     {
-        var first = index == 0;
-        var final = index == Stages.Count - 1;
-        var graph = new GraphProto { Name = $"{Model.Graph.Name}_stage{index}" };
-        var used = new HashSet<string>(Graph.Graph.Node.SelectMany(static n => n.Input.Concat(n.Output)), StringComparer.Ordinal);
-        if (first)
+        ArgumentNullException.ThrowIfNull(perItem);
+        var step = Steps[index];
+        if (!step.IsStage)
         {
-            graph.Input.Add(Input.Clone());
-        }
-        else
-        {
-            var value = Convolutions[index - 1].Output;
-            var channelsLast = Fresh(used, value + "_nhwc");
-            graph.Input.Add(TensorInfo(channelsLast, [Input.Type.TensorType.Shape.Dim[0].Clone(), .. inputPerItem.Select(static d => new TensorShapeProto.Types.Dimension { DimValue = d })]));
-            graph.Node.Add(Transpose(channelsLast, value, [0, 3, 1, 2]));
+            throw new ArgumentException($"step {index} is a convolution, not a stage", nameof(index));
         }
 
-        graph.Node.Add(Stages[index].Select(n => Graph.Node(n).Clone()));
-        if (final)
+        var graph = new GraphProto { Name = $"{Model.Graph.Name}_step{index}" };
+        var used = new HashSet<string>(Graph.Graph.Node.SelectMany(static n => n.Input.Concat(n.Output)), StringComparer.Ordinal);
+        var batch = Input.Type.TensorType.Shape.Dim[0];
+        var inputNames = new string[step.Inputs.Count];
+        for (var i = 0; i < inputNames.Length; i++)
         {
-            graph.Output.Add(Model.Graph.Output[0].Clone());
+            var value = step.Inputs[i];
+            var dims = value == Input.Name ? null : (TensorShapeProto.Types.Dimension[])[batch.Clone(), .. perItem(value).Select(static d => new TensorShapeProto.Types.Dimension { DimValue = d })];
+            if (dims is null)
+            {
+                graph.Input.Add(Input.Clone());
+                inputNames[i] = value;
+            }
+            else if (IsChannelsLast(value))
+            {
+                inputNames[i] = Fresh(used, value + "_nhwc");
+                graph.Input.Add(TensorInfo(inputNames[i], dims));
+                graph.Node.Add(Transpose(inputNames[i], value, [0, 3, 1, 2]));
+            }
+            else
+            {
+                graph.Input.Add(TensorInfo(value, dims));
+                inputNames[i] = value;
+            }
         }
-        else
+
+        graph.Node.Add(step.Nodes.Select(n => Graph.Node(n).Clone()));
+        var outputNames = new string[step.Outputs.Count];
+        for (var i = 0; i < outputNames.Length; i++)
         {
-            var value = Convolutions[index].Input;
-            var channelsLast = Fresh(used, value + "_nhwc");
-            graph.Node.Add(Transpose(value, channelsLast, [0, 2, 3, 1]));
-            graph.Output.Add(TensorInfo(channelsLast, null));
+            var value = step.Outputs[i];
+            if (value == Output)
+            {
+                graph.Output.Add(Model.Graph.Output[0].Clone());
+                outputNames[i] = value;
+            }
+            else if (IsChannelsLast(value))
+            {
+                outputNames[i] = Fresh(used, value + "_nhwc");
+                graph.Node.Add(Transpose(value, outputNames[i], [0, 2, 3, 1]));
+                graph.Output.Add(TensorInfo(outputNames[i], null));
+            }
+            else
+            {
+                graph.Output.Add(TensorInfo(value, null));
+                outputNames[i] = value;
+            }
         }
 
         var inputs = new HashSet<string>(graph.Node.SelectMany(static n => n.Input), StringComparer.Ordinal);
@@ -135,40 +179,107 @@ internal sealed class SegmentPlan
             Graph = graph,
         };
         model.OpsetImport.Add(Model.OpsetImport);
-        return model;
+        return (model, inputNames, outputNames);
     }
 
     /// <summary>
-    /// Whether every path from the model's input to its output passes through the convolution's input: nothing after
-    /// it reads a value computed before it, and the model's input and output are not used or made before it.
+    /// Orders the work: a stage of every node that can run with what is available, then every convolution that
+    /// can, and again, until all is placed. Null when something can never run (a value nothing computes).
     /// </summary>
-    private static bool IsCut(GraphIndex graph, FoldedConvolution conv, HashSet<int> before)
+    private static List<(List<int> Nodes, FoldedConvolution? Convolution)>? Schedule(GraphIndex graph, List<FoldedConvolution> convolutions, HashSet<int> folded, string input)
     {
-        if (graph.Consumers(conv.Input).Count != 1 || graph.Consumers(graph.Inputs[0].Name).Any(n => !before.Contains(n)) ||
-            before.Contains(graph.Producer(graph.Graph.Output[0].Name)))
+        var available = new HashSet<string>(graph.Initializers.Keys, StringComparer.Ordinal) { input, string.Empty };
+        var placed = new bool[graph.Graph.Node.Count];
+        var pending = new List<FoldedConvolution>(convolutions);
+        var order = new List<(List<int> Nodes, FoldedConvolution? Convolution)>();
+        var remaining = placed.Length;
+        while (remaining > 0)
         {
-            return false;
-        }
-
-        var group = conv.Nodes.ToHashSet();
-        for (var n = 0; n < graph.Graph.Node.Count; n++)
-        {
-            if (!before.Contains(n) && !group.Contains(n) &&
-                graph.Node(n).Input.Any(v => v.Length > 0 && before.Contains(graph.Producer(v))))
+            var stage = new List<int>();
+            for (var changed = true; changed;)
             {
-                return false;
+                changed = false;
+                for (var n = 0; n < placed.Length; n++)
+                {
+                    if (!placed[n] && !folded.Contains(n) && graph.Node(n).Input.All(available.Contains))
+                    {
+                        placed[n] = changed = true;
+                        stage.Add(n);
+                        available.UnionWith(graph.Node(n).Output);
+                    }
+                }
+            }
+
+            if (stage.Count > 0)
+            {
+                stage.Sort();
+                order.Add((stage, null));
+                remaining -= stage.Count;
+            }
+
+            var ran = false;
+            while (pending.FirstOrDefault(c => available.Contains(c.Input)) is { } conv)
+            {
+                pending.Remove(conv);
+                order.Add(([], conv));
+                available.Add(conv.Output);
+                remaining -= conv.Nodes.Count;
+                ran = true;
+            }
+
+            if (stage.Count == 0 && !ran)
+            {
+                return null;
             }
         }
 
-        return true;
+        return order;
     }
 
-    /// <summary>Whether the nodes read nothing but each other's outputs, constants and <paramref name="input"/>.</summary>
-    private static bool IsClosed(GraphIndex graph, IReadOnlyCollection<int> nodes, string input)
+    /// <summary>What each step reads from and writes for the others; <paramref name="readers"/>: the steps reading each exchanged value.</summary>
+    private static List<SegmentStep> Connect(GraphIndex graph, List<(List<int> Nodes, FoldedConvolution? Convolution)> order, string output, out Dictionary<string, List<int>> readers)
     {
-        var inside = nodes.ToHashSet();
-        return nodes.All(n => graph.Node(n).Input.All(v =>
-            v.Length == 0 || v == input || graph.Initializers.ContainsKey(v) || inside.Contains(graph.Producer(v))));
+        var reads = new List<List<string>>();
+        var readBy = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var s = 0; s < order.Count; s++)
+        {
+            var (nodes, conv) = order[s];
+            var read = new List<string>();
+            if (conv is not null)
+            {
+                read.Add(conv.Input);
+            }
+            else
+            {
+                var here = nodes.SelectMany(n => graph.Node(n).Output).ToHashSet(StringComparer.Ordinal);
+                read.AddRange(nodes.SelectMany(n => graph.Node(n).Input)
+                    .Where(v => v.Length > 0 && !here.Contains(v) && !graph.Initializers.ContainsKey(v))
+                    .Distinct(StringComparer.Ordinal));
+            }
+
+            reads.Add(read);
+            foreach (var value in read)
+            {
+                if (!readBy.TryGetValue(value, out var list))
+                {
+                    readBy[value] = list = [];
+                }
+
+                list.Add(s);
+            }
+        }
+
+        var steps = new List<SegmentStep>(order.Count);
+        for (var s = 0; s < order.Count; s++)
+        {
+            var (nodes, conv) = order[s];
+            IEnumerable<string> written = conv is not null ? [conv.Output] : nodes.SelectMany(n => graph.Node(n).Output);
+            var outputs = written.Where(v => v.Length > 0 && (v == output || readBy.ContainsKey(v))).Distinct(StringComparer.Ordinal).ToList();
+            steps.Add(new SegmentStep(nodes, conv, reads[s], outputs));
+        }
+
+        readers = readBy;
+        return steps;
     }
 
     private static string Fresh(HashSet<string> used, string name)

@@ -5,85 +5,87 @@ using Retrain.Inference.Kernels;
 namespace Retrain.Inference.Segments;
 
 /// <summary>
-/// A <see cref="SegmentPlan"/> made runnable: one ONNX Runtime session per non-empty stage and a
-/// <see cref="WinogradConv3x3"/> per cut-out convolution, passing channels-last values between them through
-/// buffers reused from batch to batch. Owns its sessions.
+/// A <see cref="SegmentPlan"/> made runnable: one ONNX Runtime session per stage and a <see cref="WinogradConv3x3"/>
+/// per cut-out convolution, exchanging values through buffers reused from batch to batch. Owns its sessions.
 /// </summary>
 internal sealed class SegmentedModel : ModelExecution
 {
+    private readonly SegmentPlan _plan;
     private readonly List<Step> _steps;
+    private readonly Dictionary<string, long[]> _shapes;
     private readonly RunOptions _runOptions = new();
     private readonly int _threads;
-    private readonly int _convolutions;
 
     // One per RunBuffers the runner keeps, i.e. for its two most recent batch sizes.
-    private readonly RecentTwo<Intermediates> _intermediates = new();
+    private readonly RecentTwo<StepValues> _values = new();
 
-    private SegmentedModel(List<Step> steps, int threads, int convolutions)
+    private SegmentedModel(SegmentPlan plan, List<Step> steps, Dictionary<string, long[]> shapes, int threads)
     {
+        _plan = plan;
         _steps = steps;
+        _shapes = shapes;
         _threads = threads;
-        _convolutions = convolutions;
     }
 
     public override IReadOnlyDictionary<string, NodeMetadata> InputMetadata => _steps[0].Session!.InputMetadata;
 
     public override IReadOnlyDictionary<string, NodeMetadata> OutputMetadata => _steps[^1].Session!.OutputMetadata;
 
-    public override int OwnConvolutions => _convolutions;
+    public override int OwnConvolutions => _plan.Convolutions.Count;
 
     /// <summary>
-    /// Builds the stages' sessions. Throws <see cref="InvalidOperationException"/> when ONNX Runtime cannot tell a
-    /// stage's output shape, which the buffers need; the caller then runs the model whole.
+    /// Builds the stages' sessions and the kernels. Throws <see cref="InvalidOperationException"/> when ONNX Runtime
+    /// cannot tell the shape of a value a stage hands on, which the buffers need; the caller then runs the model whole.
     /// </summary>
     public static SegmentedModel Create(SegmentPlan plan, InferenceSettings settings)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(settings);
         var steps = new List<Step>();
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
         try
         {
-            long[] perItem = [];
-            for (var stage = 0; stage < plan.Stages.Count; stage++)
+            for (var index = 0; index < plan.Steps.Count; index++)
             {
-                if (plan.Stages[stage].Count > 0)
+                var step = plan.Steps[index];
+                if (step.Convolution is not { } conv)
                 {
-                    var session = SessionFactory.Create(plan.StageModel(stage, perItem).ToByteArray(), settings);
-                    steps.Add(new Step(session, null, perItem, []));
-                    if (stage == plan.Stages.Count - 1)
+                    var (model, inputNames, outputNames) = plan.StageModel(index, v => shapes[v]);
+                    var session = SessionFactory.Create(model.ToByteArray(), settings);
+                    steps.Add(new Step(session, null, inputNames, outputNames));
+                    if (index == 0)
                     {
-                        break;
+                        shapes[plan.Input.Name] = [.. session.InputMetadata[inputNames.Single()].Dimensions.Skip(1).Select(static d => (long)d)];
                     }
 
-                    var (name, output) = session.OutputMetadata.Single();
-                    perItem = [.. output.Dimensions.Skip(1).Select(static d => (long)d)];
-                    if (output.Dimensions.Length != 4 || perItem.Any(static d => d <= 0))
+                    for (var i = 0; i < outputNames.Length; i++)
                     {
-                        throw new InvalidOperationException($"stage {stage} output '{name}' has shape [{string.Join(",", output.Dimensions)}]");
+                        if (step.Outputs[i] != plan.Output)
+                        {
+                            shapes[step.Outputs[i]] = KnownShape(session.OutputMetadata[outputNames[i]].Dimensions, index, outputNames[i]);
+                        }
                     }
 
-                    steps[^1] = steps[^1] with { OutputPerItem = perItem };
+                    continue;
                 }
 
-                var conv = plan.Convolutions[stage];
-                if (perItem[2] != conv.InChannels)
+                if (shapes[conv.Input] is not [var height, var width, var channels] || channels != conv.InChannels)
                 {
-                    throw new InvalidOperationException($"convolution after stage {stage} expects {conv.InChannels} channels, gets {perItem[2]}");
+                    throw new InvalidOperationException($"convolution at step {index} expects [H, W, {conv.InChannels}], gets [{string.Join(",", shapes[conv.Input])}]");
                 }
 
                 var kernel = new WinogradConv3x3(conv.Weights, conv.Bias, conv.OutChannels, conv.InChannels, conv.Pads, conv.Relu);
-                var (height, width) = kernel.OutputSize((int)perItem[0], (int)perItem[1]);
-                if (height < 1 || width < 1)
+                var (outHeight, outWidth) = kernel.OutputSize((int)height, (int)width);
+                if (outHeight < 1 || outWidth < 1)
                 {
-                    throw new InvalidOperationException($"convolution after stage {stage} gets a {perItem[0]}x{perItem[1]} input");
+                    throw new InvalidOperationException($"convolution at step {index} gets a {height}x{width} input");
                 }
 
-                long[] next = [height, width, conv.OutChannels];
-                steps.Add(new Step(null, kernel, perItem, next));
-                perItem = next;
+                shapes[conv.Output] = [outHeight, outWidth, conv.OutChannels];
+                steps.Add(new Step(null, kernel, [], []));
             }
 
-            return new SegmentedModel(steps, settings.IntraOpThreads > 0 ? settings.IntraOpThreads : Environment.ProcessorCount, plan.Convolutions.Count);
+            return new SegmentedModel(plan, steps, shapes, settings.IntraOpThreads > 0 ? settings.IntraOpThreads : Environment.ProcessorCount);
         }
         catch
         {
@@ -93,123 +95,61 @@ internal sealed class SegmentedModel : ModelExecution
     }
 
     /// <summary>
-    /// Runs every step but the last one image at a time, so the large early activations (a few megabytes per image)
-    /// stay in the caches between steps instead of streaming through memory a batch at a time; the last stage, where
-    /// the model spends most of its time, runs on the whole batch.
+    /// Runs the plan's leading chain of steps one image at a time, so the large early activations (a few megabytes
+    /// per image) stay in the caches between steps instead of streaming through memory a batch at a time; the rest,
+    /// where the model spends most of its time, runs on the whole batch.
     /// </summary>
     public override void Run(RunBuffers buffers)
     {
         ArgumentNullException.ThrowIfNull(buffers);
-        var values = IntermediatesFor(buffers);
-        var last = _steps.Count - 1;
+        var values = _values.Get(v => v.Buffers == buffers, () => new StepValues(_plan, _shapes, buffers));
         for (var n = 0; n < buffers.BatchSize; n++)
         {
-            for (var i = 0; i < last; i++)
+            for (var i = 0; i < _plan.PerImageSteps; i++)
             {
-                var step = _steps[i];
-                if (step.Session is { } session)
-                {
-                    var input = i == 0 ? values.Input(n) : values.Output(i - 1, n);
-                    session.Run(_runOptions, step.InputNames, [input], step.OutputNames, [values.Output(i, n)]);
-                }
-                else
-                {
-                    step.Kernel!.Run(values.Span(i - 1, n), 1, (int)step.InputPerItem[0], (int)step.InputPerItem[1], values.Span(i, n), _threads);
-                }
+                RunStep(i, values, n);
             }
         }
 
-        var final = _steps[last];
-        final.Session!.Run(_runOptions, final.InputNames, [values.Output(last - 1, -1)], final.OutputNames, [buffers.OutputValue]);
+        for (var i = _plan.PerImageSteps; i < _steps.Count; i++)
+        {
+            RunStep(i, values, -1);
+        }
     }
 
     public override void Dispose()
     {
-        _intermediates.Dispose();
+        _values.Dispose();
         _runOptions.Dispose();
         _steps.ForEach(static s => s.Session?.Dispose());
     }
 
-    private Intermediates IntermediatesFor(RunBuffers buffers) =>
-        _intermediates.Get(i => i.Buffers == buffers, () => new Intermediates(buffers, _steps));
-
-    /// <param name="OutputPerItem">[H, W, C] of what the step writes; empty for the last.</param>
-    private sealed record Step(InferenceSession? Session, WinogradConv3x3? Kernel, long[] InputPerItem, long[] OutputPerItem)
+    private static long[] KnownShape(int[] dimensions, int step, string name)
     {
-        public string[] InputNames { get; } = Session is null ? [] : [.. Session.InputMetadata.Keys];
-
-        public string[] OutputNames { get; } = Session is null ? [] : [.. Session.OutputMetadata.Keys];
-    }
-
-    /// <summary>
-    /// What the steps exchange for one <see cref="RunBuffers"/>: each step but the last two writes one image into one
-    /// of two alternating one-image arrays; the step before the last writes image n into slot n of a whole-batch
-    /// array, which the last step reads. Owns the OrtValues over these arrays and over the input's images (every
-    /// value gets one, whichever kind of step reads it).
-    /// </summary>
-    private sealed class Intermediates : IDisposable
-    {
-        private readonly float[][] _single;
-        private readonly float[] _batch;
-        private readonly int[] _lengths;
-        private readonly OrtValue[][] _values;
-        private readonly OrtValue[] _inputs;
-        private readonly OrtValue _batchValue;
-        private readonly List<OrtValue> _owned = [];
-
-        public Intermediates(RunBuffers buffers, List<Step> steps)
+        long[] perItem = [.. dimensions.Skip(1).Select(static d => (long)d)];
+        if (dimensions.Length < 2 || perItem.Any(static d => d <= 0))
         {
-            Buffers = buffers;
-            var batchSize = buffers.BatchSize;
-            var shapes = steps.Take(steps.Count - 1).Select(static s => s.OutputPerItem).ToList();
-            _lengths = [.. shapes.Select(static s => checked((int)s.Aggregate(1L, static (a, d) => a * d)))];
-            var largest = _lengths.Take(_lengths.Length - 1).DefaultIfEmpty(0).Max();
-            _single = [GC.AllocateUninitializedArray<float>(largest, pinned: true), GC.AllocateUninitializedArray<float>(largest, pinned: true)];
-            _batch = GC.AllocateUninitializedArray<float>(checked(_lengths[^1] * batchSize), pinned: true);
-            try
-            {
-                var inputLength = buffers.Input.Length / batchSize;
-                var inputShape = steps[0].Session!.InputMetadata.Values.Single().Dimensions.Skip(1).Select(static d => (long)d).ToArray();
-                _inputs = [.. Enumerable.Range(0, batchSize).Select(n => Own(buffers.Input, n * inputLength, inputLength, [1, .. inputShape]))];
-                _values = new OrtValue[shapes.Count][];
-                for (var i = 0; i < shapes.Count - 1; i++)
-                {
-                    _values[i] = [Own(_single[i % 2], 0, _lengths[i], [1, .. shapes[i]])];
-                }
-
-                var lastShape = shapes[^1];
-                _values[^1] = [.. Enumerable.Range(0, batchSize).Select(n => Own(_batch, n * _lengths[^1], _lengths[^1], [1, .. lastShape]))];
-                _batchValue = Own(_batch, 0, _batch.Length, [batchSize, .. lastShape]);
-            }
-            catch
-            {
-                Dispose();
-                throw;
-            }
+            throw new InvalidOperationException($"step {step} output '{name}' has shape [{string.Join(",", dimensions)}]");
         }
 
-        public RunBuffers Buffers { get; }
-
-        /// <summary>The OrtValue over image <paramref name="n"/> of the batch's input.</summary>
-        public OrtValue Input(int n) => _inputs[n];
-
-        /// <summary>The OrtValue over what step <paramref name="step"/> writes for image <paramref name="n"/> (-1: the whole batch).</summary>
-        public OrtValue Output(int step, int n) =>
-            step < _values.Length - 1 ? _values[step][0] : n < 0 ? _batchValue : _values[step][n];
-
-        /// <summary>What step <paramref name="step"/> writes for image <paramref name="n"/> (step -1: the input).</summary>
-        public Span<float> Span(int step, int n) =>
-            step < 0 ? Buffers.Input.AsSpan(n * (Buffers.Input.Length / Buffers.BatchSize), Buffers.Input.Length / Buffers.BatchSize)
-            : step < _lengths.Length - 1 ? _single[step % 2].AsSpan(0, _lengths[step])
-            : _batch.AsSpan(n * _lengths[step], _lengths[step]);
-
-        public void Dispose() => _owned.ForEach(static v => v.Dispose());
-
-        private OrtValue Own(float[] array, int start, int length, long[] shape)
-        {
-            var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(array, start, length), shape);
-            _owned.Add(value);
-            return value;
-        }
+        return perItem;
     }
+
+    /// <param name="n">The image of the batch, or -1 for the whole batch.</param>
+    private void RunStep(int index, StepValues values, int n)
+    {
+        var step = _steps[index];
+        if (step.Session is { } session)
+        {
+            session.Run(_runOptions, step.InputNames, values.Inputs(index, n), step.OutputNames, values.Outputs(index, n));
+            return;
+        }
+
+        var conv = _plan.Steps[index].Convolution!;
+        var input = _shapes[conv.Input];
+        var images = n < 0 ? values.Buffers.BatchSize : 1;
+        step.Kernel!.Run(values.Span(conv.Input, n), images, (int)input[0], (int)input[1], values.Span(conv.Output, n), _threads);
+    }
+
+    private sealed record Step(InferenceSession? Session, WinogradConv3x3? Kernel, string[] InputNames, string[] OutputNames);
 }

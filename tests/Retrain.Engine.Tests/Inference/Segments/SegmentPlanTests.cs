@@ -21,19 +21,23 @@ public class SegmentPlanTests
         Assert.NotNull(plan);
         Assert.Equal(["conv2", "conv3", "conv4"], plan.Convolutions.Select(c => ConvName(plan, c)));
         Assert.Equal([true, false, true], plan.Convolutions.Select(static c => c.Relu));
-        Assert.Equal(4, plan.Stages.Count);
-        Assert.Empty(plan.Stages[1]); // conv2 feeds conv3 directly
-        Assert.Contains(plan.Stages[2], n => plan.Node(n).OpType == "MaxPool");
+        Assert.Equal([true, false, false, true, false, true], plan.Steps.Select(static s => s.IsStage)); // conv2 feeds conv3 directly
+        Assert.Contains(plan.Steps[3].Nodes, n => plan.Node(n).OpType == "MaxPool");
+        Assert.Equal(5, plan.PerImageSteps); // a chain up to the last stage
+        Assert.All(plan.Convolutions, c => Assert.True(plan.IsChannelsLast(c.Input) && plan.IsChannelsLast(c.Output)));
     }
 
-    [Fact]
-    public void Run_WithOwnConvolutions_GivesWhatOnnxRuntimeGives()
+    [Theory]
+    [InlineData("stem", 3)]
+    [InlineData("residual", 1)]
+    [InlineData("branches", 2)]
+    public void Run_WithOwnConvolutions_GivesWhatOnnxRuntimeGives(string graph, int convolutions)
     {
-        var imported = GraphImporter.Import(Stem(), "input", "features");
+        var imported = GraphImporter.Import(Graph(graph), "input", "features");
         using var own = ModelRunner.Create(imported, new InferenceSettings(IntraOpThreads: 2) { AllowSpinning = false });
         using var plain = ModelRunner.Create(imported, new InferenceSettings(IntraOpThreads: 2) { WinogradConvolutions = false });
         Assert.Equal(0, plain.OwnConvolutions);
-        Assert.Equal(WinogradConv3x3.IsHardwareSupported ? 3 : 0, own.OwnConvolutions);
+        Assert.Equal(WinogradConv3x3.IsHardwareSupported ? convolutions : 0, own.OwnConvolutions);
         Assert.Equal(plain.OutputSizePerItem, own.OutputSizePerItem);
 
         // Alternating batch sizes: each keeps its own buffers in both runners.
@@ -54,18 +58,37 @@ public class SegmentPlanTests
     }
 
     [Fact]
-    public void TryCreate_ConvolutionInsideAResidualBranch_IsLeftToOnnxRuntime()
+    public void TryCreate_ConvolutionInsideAResidualBranch_CarriesTheSkippedValuePastIt()
     {
-        // conv2's input also feeds the Add around it: cutting there would need two values between stages.
-        var g = new TfGraphBuilder();
-        g.Placeholder("input", -1, Side, Side, 3);
-        Conv(g, "conv1", "input", 3, 8, stride: 2, "SAME");
-        g.Op("Relu", "relu1", ["conv1/bias"]);
-        Conv(g, "conv2", "relu1", 8, 8, stride: 1, "SAME");
-        g.Op("AddV2", "residual", ["conv2/bias", "relu1"]);
-        Head(g, "residual");
+        var plan = SegmentPlan.TryCreate(Onnx(Residual()));
 
-        Assert.Null(SegmentPlan.TryCreate(Onnx(g.Graph)));
+        Assert.NotNull(plan);
+        Assert.Equal(["conv2"], plan.Convolutions.Select(c => ConvName(plan, c)));
+        Assert.Equal(3, plan.Steps.Count);
+        var relu1 = plan.Convolutions[0].Input;
+        Assert.Equal([relu1], plan.Steps[0].Outputs);
+        Assert.Contains(relu1, plan.Steps[2].Inputs); // the Add around conv2 reads it again
+        Assert.Equal(2, plan.LastReader(relu1));
+        Assert.Equal(0, plan.PerImageSteps); // two steps read what the first writes: no chain
+    }
+
+    [Fact]
+    public void TryCreate_InceptionStyleBlock_PutsTheOtherBranchesInTheStageBeforeTheConvolutions()
+    {
+        var plan = SegmentPlan.TryCreate(Onnx(Branches()));
+
+        Assert.NotNull(plan);
+        Assert.Equal(["branch3x3/conv_a", "branch3x3/conv_b"], plan.Convolutions.Select(c => ConvName(plan, c)));
+        Assert.Equal([true, false, false, true], plan.Steps.Select(static s => s.IsStage));
+        Assert.Contains(plan.Steps[0].Nodes, n => plan.Node(n).OpType == "AveragePool");
+        Assert.DoesNotContain(plan.Steps[3].Nodes, n => plan.Node(n).OpType is "Conv" or "AveragePool");
+
+        // The 1x1 and pool branches wait in ONNX Runtime's layout; only what the kernel touches is channels last.
+        var carried = plan.Steps[0].Outputs.Where(v => v != plan.Convolutions[0].Input).ToList();
+        Assert.Equal(2, carried.Count);
+        Assert.All(carried, v => Assert.False(plan.IsChannelsLast(v)));
+        Assert.All(carried, v => Assert.Contains(v, plan.Steps[3].Inputs));
+        Assert.True(plan.IsChannelsLast(plan.Convolutions[1].Output));
     }
 
     [Fact]
@@ -131,10 +154,53 @@ public class SegmentPlanTests
         return g.Graph;
     }
 
-    private static void Conv(TfGraphBuilder g, string name, string input, int inChannels, int outChannels, int stride, string padding, bool bias = true)
+    private static Retrain.Protos.TensorFlow.GraphDef Graph(string name) => name switch
     {
-        var scale = 1 / MathF.Sqrt(inChannels * 9);
-        g.Const(name + "/weights", ReferenceOps.Values(9 * inChannels * outChannels, seed: name.Sum(static c => c)).Select(v => v * 2 * scale).ToArray(), 3, 3, inChannels, outChannels);
+        "stem" => Stem(),
+        "residual" => Residual(),
+        "branches" => Branches(),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    /// <summary>input -> conv1 (stride 2) -> relu -> conv2 -> Add(conv2, relu) -> mean: conv2's input is read twice.</summary>
+    private static Retrain.Protos.TensorFlow.GraphDef Residual()
+    {
+        var g = new TfGraphBuilder();
+        g.Placeholder("input", -1, Side, Side, 3);
+        Conv(g, "conv1", "input", 3, 16, stride: 2, "SAME");
+        g.Op("Relu", "relu1", ["conv1/bias"]);
+        Conv(g, "conv2", "relu1", 16, 16, stride: 1, "SAME");
+        g.Op("AddV2", "residual", ["conv2/bias", "relu1"]);
+        Head(g, "residual");
+        return g.Graph;
+    }
+
+    /// <summary>
+    /// An Inception-style block after a stride-2 stem: a 1x1 branch, two 3x3 convolutions in a row, an average pool,
+    /// concatenated. Only the 3x3 pair can be cut out; the other branches must wait for it.
+    /// </summary>
+    private static Retrain.Protos.TensorFlow.GraphDef Branches()
+    {
+        var g = new TfGraphBuilder();
+        g.Placeholder("input", -1, Side, Side, 3);
+        Conv(g, "stem", "input", 3, 8, stride: 2, "SAME");
+        g.Op("Relu", "stem/relu", ["stem/bias"]);
+        Conv(g, "branch1x1", "stem/relu", 8, 8, stride: 1, "SAME", size: 1);
+        Conv(g, "branch3x3/conv_a", "stem/relu", 8, 16, stride: 1, "SAME");
+        g.Op("Relu", "branch3x3/relu_a", ["branch3x3/conv_a/bias"]);
+        Conv(g, "branch3x3/conv_b", "branch3x3/relu_a", 16, 16, stride: 1, "SAME");
+        g.Op("Relu", "branch3x3/relu_b", ["branch3x3/conv_b/bias"]);
+        g.Op("AvgPool", "pool", ["stem/relu"], Ints("ksize", 1, 3, 3, 1), Ints("strides", 1, 1, 1, 1), Str("padding", "SAME"));
+        g.IntConst("axis", [3]);
+        g.Op("ConcatV2", "mixed", ["branch1x1/bias", "branch3x3/relu_b", "pool", "axis"], Ints("N", 3));
+        Head(g, "mixed");
+        return g.Graph;
+    }
+
+    private static void Conv(TfGraphBuilder g, string name, string input, int inChannels, int outChannels, int stride, string padding, bool bias = true, int size = 3)
+    {
+        var scale = 1 / MathF.Sqrt(inChannels * size * size);
+        g.Const(name + "/weights", ReferenceOps.Values(size * size * inChannels * outChannels, seed: name.Sum(static c => c)).Select(v => v * 2 * scale).ToArray(), size, size, inChannels, outChannels);
         g.Op("Conv2D", name, [input, name + "/weights"], Ints("strides", 1, stride, stride, 1), Str("padding", padding));
         if (bias)
         {
