@@ -13,9 +13,16 @@ public sealed record InferenceSettings(ExecutionDevice Device = ExecutionDevice.
     public bool AllowSpinning { get; init; } = true;
 
     /// <summary>
-    /// Whether 3x3 stride-1 convolutions that the whole model passes through (an Inception stem) run on retrain's
-    /// Winograd kernel instead of ONNX Runtime's direct convolution, on CPUs with AVX2 and FMA: a quarter of the
-    /// multiplications, results within about 1e-5 relative of ONNX Runtime's. Off means one plain ONNX Runtime session.
+    /// Whether 3x3 stride-1 convolutions (Inception-v3's stem and the branches of its 35x35 and 8x8 blocks) run on
+    /// retrain's Winograd kernel instead of ONNX Runtime's direct convolution, on CPUs with AVX2 and FMA: a quarter of
+    /// the multiplications, results within about 1e-5 relative of ONNX Runtime's. Off means one plain ONNX Runtime session.
     /// </summary>
     public bool WinogradConvolutions { get; init; } = true;
+
+    /// <summary>
+    /// Whether the session allocates its working memory from one CPU arena that every session so configured shares,
+    /// instead of an arena of its own. The stages of a cut model run one after another, so sharing lets each reuse
+    /// the memory the one before it freed; with an arena each, the process held the sum of their peaks.
+    /// </summary>
+    internal bool SharedArena { get; init; }
 }

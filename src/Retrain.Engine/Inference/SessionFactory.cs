@@ -8,6 +8,10 @@ internal static class SessionFactory
 {
     public const string CudaProvider = "CUDAExecutionProvider";
 
+    // Registered with ONNX Runtime's environment on first use and kept for the life of the process, as the
+    // environment itself is.
+    private static readonly Lazy<bool> EnvironmentArena = new(RegisterEnvironmentArena);
+
     public static InferenceSession Create(byte[] onnxModel, InferenceSettings settings, string? modelPath = null)
     {
         ArgumentNullException.ThrowIfNull(onnxModel);
@@ -33,6 +37,10 @@ internal static class SessionFactory
         {
             AddCuda(options);
         }
+        else if (settings.SharedArena && EnvironmentArena.Value)
+        {
+            options.AddSessionConfigEntry("session.use_env_allocators", "1");
+        }
 
         try
         {
@@ -44,6 +52,24 @@ internal static class SessionFactory
             throw new RetrainException(ExitCode.BadModel,
                 $"ONNX Runtime cannot load the model{(modelPath is null ? string.Empty : $" '{modelPath}'")}: {e.Message} The model may be corrupt or use operators this ONNX Runtime lacks.",
                 e);
+        }
+    }
+
+    private static bool RegisterEnvironmentArena()
+    {
+        try
+        {
+            using var memoryInfo = new OrtMemoryInfo(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.ArenaAllocator, 0, OrtMemType.Default);
+
+            // Zero and -1s: ONNX Runtime's defaults for the size limit, growth, first chunk and dead bytes per chunk.
+            using var arena = new OrtArenaCfg(0, -1, -1, -1);
+            OrtEnv.Instance().CreateAndRegisterAllocator(memoryInfo, arena);
+            return true;
+        }
+        catch (OnnxRuntimeException)
+        {
+            // Each session keeps an arena of its own: more memory, the same results.
+            return false;
         }
     }
 
