@@ -69,19 +69,20 @@ internal sealed class SegmentPlan
 
         var input = graph.Inputs[0].Name;
         var output = model.Graph.Output[0].Name;
+        var constants = ConstantNodes(graph);
         var convolutions = new List<FoldedConvolution>();
         var folded = new HashSet<int>();
         for (var i = 0; i < model.Graph.Node.Count; i++)
         {
             if (!folded.Contains(i) && FoldedConvolution.TryMatch(graph, i) is { } conv && conv.Input != input && conv.Output != output &&
-                !conv.Nodes.Any(folded.Contains))
+                !conv.Nodes.Any(folded.Contains) && !constants.Contains(graph.Producer(conv.Input)))
             {
                 convolutions.Add(conv);
                 folded.UnionWith(conv.Nodes);
             }
         }
 
-        if (convolutions.Count == 0 || Schedule(graph, convolutions, folded, input) is not { } order)
+        if (convolutions.Count == 0 || Schedule(graph, convolutions, folded, constants, input) is not { } order)
         {
             return null;
         }
@@ -184,15 +185,23 @@ internal sealed class SegmentPlan
 
     /// <summary>
     /// Orders the work: a stage of every node that can run with what is available, then every convolution that
-    /// can, and again, until all is placed. Null when something can never run (a value nothing computes).
+    /// can, and again, until all is placed. Null when something can never run (a value nothing computes). Nodes
+    /// that compute from constants alone (ONNX Constant, shape arithmetic on initializers) go into every stage that
+    /// reads them instead of being handed between stages: they may not be float tensors, which is all stages exchange.
     /// </summary>
-    private static List<(List<int> Nodes, FoldedConvolution? Convolution)>? Schedule(GraphIndex graph, List<FoldedConvolution> convolutions, HashSet<int> folded, string input)
+    private static List<(List<int> Nodes, FoldedConvolution? Convolution)>? Schedule(GraphIndex graph, List<FoldedConvolution> convolutions, HashSet<int> folded, HashSet<int> constants, string input)
     {
         var available = new HashSet<string>(graph.Initializers.Keys, StringComparer.Ordinal) { input, string.Empty };
+        available.UnionWith(constants.SelectMany(n => graph.Node(n).Output));
         var placed = new bool[graph.Graph.Node.Count];
+        foreach (var n in constants)
+        {
+            placed[n] = true;
+        }
+
         var pending = new List<FoldedConvolution>(convolutions);
         var order = new List<(List<int> Nodes, FoldedConvolution? Convolution)>();
-        var remaining = placed.Length;
+        var remaining = placed.Length - constants.Count;
         while (remaining > 0)
         {
             var stage = new List<int>();
@@ -233,7 +242,55 @@ internal sealed class SegmentPlan
             }
         }
 
+        foreach (var (nodes, _) in order.Where(static o => o.Convolution is null))
+        {
+            nodes.AddRange(ConstantClosure(graph, constants, nodes));
+            nodes.Sort();
+        }
+
         return order;
+    }
+
+    /// <summary>Nodes whose inputs are initializers or other such nodes' outputs, up to a fixed point.</summary>
+    private static HashSet<int> ConstantNodes(GraphIndex graph)
+    {
+        var constant = new HashSet<string>(graph.Initializers.Keys, StringComparer.Ordinal) { string.Empty };
+        var nodes = new HashSet<int>();
+        for (var changed = true; changed;)
+        {
+            changed = false;
+            for (var n = 0; n < graph.Graph.Node.Count; n++)
+            {
+                if (!nodes.Contains(n) && graph.Node(n).Input.All(constant.Contains))
+                {
+                    nodes.Add(n);
+                    constant.UnionWith(graph.Node(n).Output);
+                    changed = true;
+                }
+            }
+        }
+
+        return nodes;
+    }
+
+    /// <summary>The constant-only nodes <paramref name="stage"/> reads from, directly or through each other.</summary>
+    private static HashSet<int> ConstantClosure(GraphIndex graph, HashSet<int> constants, List<int> stage)
+    {
+        var found = new HashSet<int>();
+        var stack = new Stack<int>(stage.SelectMany(n => graph.Node(n).Input).Select(graph.Producer).Where(constants.Contains));
+        while (stack.Count > 0)
+        {
+            var n = stack.Pop();
+            if (found.Add(n))
+            {
+                foreach (var p in graph.Node(n).Input.Where(static v => v.Length > 0).Select(graph.Producer).Where(constants.Contains))
+                {
+                    stack.Push(p);
+                }
+            }
+        }
+
+        return found;
     }
 
     /// <summary>What each step reads from and writes for the others; <paramref name="readers"/>: the steps reading each exchanged value.</summary>

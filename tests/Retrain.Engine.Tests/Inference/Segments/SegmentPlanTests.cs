@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Retrain.Graphs;
 using Retrain.Inference;
 using Retrain.Inference.Kernels;
@@ -115,6 +116,44 @@ public class SegmentPlanTests
         var flat = b.Add("Flatten", "flat", [conv]);
         b.AddOutput(flat, 1, [-1, 256]);
         Assert.NotNull(SegmentPlan.TryCreate(b.Build("conv, then flatten")));
+    }
+
+    [Fact]
+    public void Run_ConstantNodesFeedingALaterStage_AreCopiedIntoItNotHandedOver()
+    {
+        // x -> Relu -> Conv 3x3 -> Relu -> Reshape(shape from a Constant node, an int64 tensor): the Constant has no
+        // inputs, so it could run in the first stage, but stages hand over float tensors only.
+        var b = new Retrain.Graphs.Import.OnnxGraphBuilder();
+        b.Reserve("x");
+        b.AddInput("x", 1, [-1, 8, 6, 6]);
+        var relu = b.Add("Relu", "relu", ["x"]);
+        var w = b.AddFloatInitializer("w", ReferenceOps.Values(16 * 8 * 9, seed: 5).Select(static v => v / 4).ToArray(), [16, 8, 3, 3]);
+        var conv = b.Add("Conv", "conv", [relu, w], Retrain.Graphs.Import.OnnxGraphBuilder.Ints("kernel_shape", [3, 3]), Retrain.Graphs.Import.OnnxGraphBuilder.Ints("pads", [1, 1, 1, 1]));
+        var relu2 = b.Add("Relu", "relu2", [conv]);
+        var shapeTensor = new TensorProto { Name = "shape_value", DataType = (int)TensorProto.Types.DataType.Int64 };
+        shapeTensor.Dims.Add(2);
+        shapeTensor.Int64Data.Add([-1, 16 * 36]);
+        var shape = b.Add("Constant", "shape", [], new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = shapeTensor });
+        var flat = b.Add("Reshape", "flat", [relu2, shape]);
+        b.AddOutput(flat, 1, [-1, 16 * 36]);
+        var model = b.Build("constant node");
+
+        var plan = SegmentPlan.TryCreate(model);
+        Assert.NotNull(plan);
+        Assert.Single(plan.Convolutions);
+        Assert.Contains(plan.Steps[^1].Nodes, n => plan.Node(n).OpType == "Constant");
+        Assert.DoesNotContain(plan.Steps[0].Nodes, n => plan.Node(n).OpType == "Constant");
+
+        using var own = ModelRunner.Create(model.ToByteArray(), new InferenceSettings(IntraOpThreads: 2) { AllowSpinning = false });
+        using var plain = ModelRunner.Create(model.ToByteArray(), new InferenceSettings(IntraOpThreads: 2) { WinogradConvolutions = false });
+        Assert.Equal(WinogradConv3x3.IsHardwareSupported ? 1 : 0, own.OwnConvolutions);
+        var input = ReferenceOps.Values(2 * 8 * 36, seed: 9);
+        var expected = new float[2 * plain.OutputSizePerItem];
+        var actual = new float[expected.Length];
+        plain.Run(input, 2, expected);
+        own.Run(input, 2, actual);
+        var scale = expected.Max(static v => Math.Abs(v));
+        Assert.All(expected.Zip(actual), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-4 * scale, $"{p.Second} against {p.First}"));
     }
 
     [Fact]
