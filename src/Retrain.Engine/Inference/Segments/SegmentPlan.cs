@@ -129,13 +129,15 @@ internal sealed class SegmentPlan
         for (var i = 0; i < inputNames.Length; i++)
         {
             var value = step.Inputs[i];
-            var dims = value == Input.Name ? null : (TensorShapeProto.Types.Dimension[])[batch.Clone(), .. perItem(value).Select(static d => new TensorShapeProto.Types.Dimension { DimValue = d })];
-            if (dims is null)
+            if (value == Input.Name)
             {
                 graph.Input.Add(Input.Clone());
                 inputNames[i] = value;
+                continue;
             }
-            else if (IsChannelsLast(value))
+
+            TensorShapeProto.Types.Dimension[] dims = [batch.Clone(), .. perItem(value).Select(static d => new TensorShapeProto.Types.Dimension { DimValue = d })];
+            if (IsChannelsLast(value))
             {
                 inputNames[i] = Fresh(used, value + "_nhwc");
                 graph.Input.Add(TensorInfo(inputNames[i], dims));

@@ -58,7 +58,8 @@ internal sealed class StepValues : IDisposable
                 _slots[value] = new Slot(array, length, PerBatch: true);
             }
 
-            foreach (var value in steps[s].Inputs.Where(v => v != plan.Input.Name && plan.LastReader(v) == s))
+            // Only whole-batch arrays change hands: the chain's one-image arrays and the input belong to every batch.
+            foreach (var value in steps[s].Inputs.Where(v => v != plan.Input.Name && _slots[v].PerBatch && plan.LastReader(v) == s))
             {
                 free.Add(_slots[value].Array);
             }
@@ -70,11 +71,12 @@ internal sealed class StepValues : IDisposable
         {
             for (var s = 0; s < steps.Count; s++)
             {
-                int[] images = s < chain ? [.. Enumerable.Range(0, buffers.BatchSize)] : [-1];
                 if (!steps[s].IsStage)
                 {
                     continue;
                 }
+
+                int[] images = s < chain ? [.. Enumerable.Range(0, buffers.BatchSize)] : [-1];
 
                 _inputs[s] = [.. images.Select(n => steps[s].Inputs.Select(v => Value(v, n)).ToArray())];
                 _outputs[s] = [.. images.Select(n => steps[s].Outputs.Select(v => v == plan.Output ? buffers.OutputValue : Value(v, n)).ToArray())];

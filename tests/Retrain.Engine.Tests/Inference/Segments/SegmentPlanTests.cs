@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Retrain.Graphs;
+using Retrain.Graphs.Import;
 using Retrain.Inference;
 using Retrain.Inference.Kernels;
 using Retrain.Inference.Segments;
@@ -44,17 +45,7 @@ public class SegmentPlanTests
         // Alternating batch sizes: each keeps its own buffers in both runners.
         foreach (var batch in new[] { 3, 1, 3, 2 })
         {
-            var input = ReferenceOps.Values(batch * Side * Side * 3, seed: batch);
-            var expected = new float[batch * plain.OutputSizePerItem];
-            var actual = new float[expected.Length];
-            plain.Run(input, batch, expected);
-            own.Run(input, batch, actual);
-            var scale = expected.Max(static v => Math.Abs(v));
-            Assert.True(scale > 0.1, "the test graph should not collapse to zeros");
-            for (var i = 0; i < expected.Length; i++)
-            {
-                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * scale, $"batch {batch}, value {i}: {actual[i]} against {expected[i]}");
-            }
+            AssertSameOutputs(plain, own, ReferenceOps.Values(batch * Side * Side * 3, seed: batch), batch);
         }
     }
 
@@ -96,23 +87,13 @@ public class SegmentPlanTests
     public void TryCreate_ModelEndingInTheConvolution_RunsItInOnnxRuntime()
     {
         // x -> Relu -> Conv -> output: nothing after the convolution for a last stage to run.
-        var b = new Retrain.Graphs.Import.OnnxGraphBuilder();
-        b.Reserve("x");
-        b.AddInput("x", 1, [-1, 8, 6, 6]);
-        var relu = b.Add("Relu", "relu", ["x"]);
-        var w = b.AddFloatInitializer("w", ReferenceOps.Values(16 * 8 * 9, seed: 5), [16, 8, 3, 3]);
-        var conv = b.Add("Conv", "conv", [relu, w], Retrain.Graphs.Import.OnnxGraphBuilder.Ints("kernel_shape", [3, 3]));
+        var (b, conv) = ReluThenConv(padding: 0);
         b.AddOutput(conv, 1, [-1, 16, 4, 4]);
 
         Assert.Null(SegmentPlan.TryCreate(b.Build("ends in a conv")));
 
-        // The same model with a ReLU after the convolution has a last stage and gets a plan.
-        b = new Retrain.Graphs.Import.OnnxGraphBuilder();
-        b.Reserve("x");
-        b.AddInput("x", 1, [-1, 8, 6, 6]);
-        relu = b.Add("Relu", "relu", ["x"]);
-        w = b.AddFloatInitializer("w", ReferenceOps.Values(16 * 8 * 9, seed: 5), [16, 8, 3, 3]);
-        conv = b.Add("Conv", "conv", [relu, w], Retrain.Graphs.Import.OnnxGraphBuilder.Ints("kernel_shape", [3, 3]));
+        // The same model with a Flatten after the convolution has a last stage and gets a plan.
+        (b, conv) = ReluThenConv(padding: 0);
         var flat = b.Add("Flatten", "flat", [conv]);
         b.AddOutput(flat, 1, [-1, 256]);
         Assert.NotNull(SegmentPlan.TryCreate(b.Build("conv, then flatten")));
@@ -123,12 +104,7 @@ public class SegmentPlanTests
     {
         // x -> Relu -> Conv 3x3 -> Relu -> Reshape(shape from a Constant node, an int64 tensor): the Constant has no
         // inputs, so it could run in the first stage, but stages hand over float tensors only.
-        var b = new Retrain.Graphs.Import.OnnxGraphBuilder();
-        b.Reserve("x");
-        b.AddInput("x", 1, [-1, 8, 6, 6]);
-        var relu = b.Add("Relu", "relu", ["x"]);
-        var w = b.AddFloatInitializer("w", ReferenceOps.Values(16 * 8 * 9, seed: 5).Select(static v => v / 4).ToArray(), [16, 8, 3, 3]);
-        var conv = b.Add("Conv", "conv", [relu, w], Retrain.Graphs.Import.OnnxGraphBuilder.Ints("kernel_shape", [3, 3]), Retrain.Graphs.Import.OnnxGraphBuilder.Ints("pads", [1, 1, 1, 1]));
+        var (b, conv) = ReluThenConv(padding: 1);
         var relu2 = b.Add("Relu", "relu2", [conv]);
         var shapeTensor = new TensorProto { Name = "shape_value", DataType = (int)TensorProto.Types.DataType.Int64 };
         shapeTensor.Dims.Add(2);
@@ -147,13 +123,7 @@ public class SegmentPlanTests
         using var own = ModelRunner.Create(model.ToByteArray(), new InferenceSettings(IntraOpThreads: 2) { AllowSpinning = false });
         using var plain = ModelRunner.Create(model.ToByteArray(), new InferenceSettings(IntraOpThreads: 2) { WinogradConvolutions = false });
         Assert.Equal(WinogradConv3x3.IsHardwareSupported ? 1 : 0, own.OwnConvolutions);
-        var input = ReferenceOps.Values(2 * 8 * 36, seed: 9);
-        var expected = new float[2 * plain.OutputSizePerItem];
-        var actual = new float[expected.Length];
-        plain.Run(input, 2, expected);
-        own.Run(input, 2, actual);
-        var scale = expected.Max(static v => Math.Abs(v));
-        Assert.All(expected.Zip(actual), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-4 * scale, $"{p.Second} against {p.First}"));
+        AssertSameOutputs(plain, own, ReferenceOps.Values(2 * 8 * 36, seed: 9), 2);
     }
 
     [Fact]
@@ -191,6 +161,33 @@ public class SegmentPlanTests
         g.Op("Relu", "relu4", ["conv4/bias"]);
         Head(g, "relu4");
         return g.Graph;
+    }
+
+    /// <summary>An ONNX graph x [-1, 8, 6, 6] -> Relu -> 3x3 Conv to 16 channels, for the caller to finish.</summary>
+    private static (OnnxGraphBuilder Builder, string Conv) ReluThenConv(int padding)
+    {
+        var b = new OnnxGraphBuilder();
+        b.Reserve("x");
+        b.AddInput("x", 1, [-1, 8, 6, 6]);
+        var relu = b.Add("Relu", "relu", ["x"]);
+        var w = b.AddFloatInitializer("w", ReferenceOps.Values(16 * 8 * 9, seed: 5).Select(static v => v / 4).ToArray(), [16, 8, 3, 3]);
+        var conv = b.Add("Conv", "conv", [relu, w], OnnxGraphBuilder.Ints("kernel_shape", [3, 3]), OnnxGraphBuilder.Ints("pads", [padding, padding, padding, padding]));
+        return (b, conv);
+    }
+
+    /// <summary>Runs both runners on <paramref name="input"/> and checks they agree within 1e-4 of the largest output.</summary>
+    private static void AssertSameOutputs(ModelRunner plain, ModelRunner own, float[] input, int batch)
+    {
+        var expected = new float[batch * plain.OutputSizePerItem];
+        var actual = new float[expected.Length];
+        plain.Run(input, batch, expected);
+        own.Run(input, batch, actual);
+        var scale = expected.Max(static v => Math.Abs(v));
+        Assert.True(scale > 0.1, "the test graph should not collapse to zeros");
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * scale, $"batch {batch}, value {i}: {actual[i]} against {expected[i]}");
+        }
     }
 
     private static Retrain.Protos.TensorFlow.GraphDef Graph(string name) => name switch
