@@ -5,7 +5,8 @@ namespace Retrain.Tests.TestSupport;
 
 /// <summary>
 /// Image folders generated in code for end-to-end runs: one subfolder per colour class, each image a noisy patch of
-/// its class colour, alternately PNG and JPEG, so every image has distinct bytes (its own cache entry).
+/// its class colour, alternately PNG and JPEG, so every image has distinct bytes (its own cache entry). Names come
+/// from <see cref="SpreadNames"/>, so the split is the same whatever the folder.
 /// </summary>
 public static class TinyDataset
 {
@@ -34,7 +35,7 @@ public static class TinyDataset
             for (var i = 0; i < perClass; i++)
             {
                 var png = i % 2 == 0;
-                var path = Path.Combine(folder, $"{name}_{i:000}{(png ? ".png" : ".jpg")}");
+                var path = Path.Combine(folder, SpreadNames.Pick(imageDir, name, $"{name}_{i:000}", png ? ".png" : ".jpg", i, perClass));
                 File.WriteAllBytes(path, Image(Colours[name], width, height, random, png));
                 written.Add(path);
             }
