@@ -89,9 +89,30 @@ internal static class LinearKernels
         ReadOnlySpan<int> rows,
         ReadOnlySpan<float> errors,
         int classCount,
-        Span<float> gradient)
+        Span<float> gradient) =>
+        WeightGradient(vectors, vectorLength, rows, errors, classCount, gradient, 0, vectorLength);
+
+    /// <summary>
+    /// As above for the columns [<paramref name="firstColumn"/>, <paramref name="endColumn"/>) of every class's
+    /// gradient row only; the others are left as they are. Each element is computed exactly as the whole call would
+    /// compute it, so disjoint column ranges can run on different threads and give the same bits.
+    /// </summary>
+    public static void WeightGradient(
+        ReadOnlySpan<float> vectors,
+        int vectorLength,
+        ReadOnlySpan<int> rows,
+        ReadOnlySpan<float> errors,
+        int classCount,
+        Span<float> gradient,
+        int firstColumn,
+        int endColumn)
     {
         CheckShapes(vectors, vectorLength, rows, gradient, classCount, errors.Length);
+        if (firstColumn < 0 || endColumn > vectorLength || firstColumn > endColumn)
+        {
+            throw new ArgumentOutOfRangeException(nameof(firstColumn), $"Columns [{firstColumn}, {endColumn}) are not inside 0..{vectorLength}.");
+        }
+
         var groupCount = GroupCount(classCount);
         var start = 0;
         for (var group = 0; group < groupCount; group++)
@@ -100,11 +121,11 @@ internal static class LinearKernels
             var g = gradient.Slice(start * vectorLength, size * vectorLength);
             switch (size)
             {
-                case 1: SumRows<G1>(vectors, vectorLength, rows, errors, classCount, start, g); break;
-                case 2: SumRows<G2>(vectors, vectorLength, rows, errors, classCount, start, g); break;
-                case 3: SumRows<G3>(vectors, vectorLength, rows, errors, classCount, start, g); break;
-                case 4: SumRows<G4>(vectors, vectorLength, rows, errors, classCount, start, g); break;
-                default: SumRows<G5>(vectors, vectorLength, rows, errors, classCount, start, g); break;
+                case 1: SumRows<G1>(vectors, vectorLength, rows, errors, classCount, start, g, firstColumn, endColumn); break;
+                case 2: SumRows<G2>(vectors, vectorLength, rows, errors, classCount, start, g, firstColumn, endColumn); break;
+                case 3: SumRows<G3>(vectors, vectorLength, rows, errors, classCount, start, g, firstColumn, endColumn); break;
+                case 4: SumRows<G4>(vectors, vectorLength, rows, errors, classCount, start, g, firstColumn, endColumn); break;
+                default: SumRows<G5>(vectors, vectorLength, rows, errors, classCount, start, g, firstColumn, endColumn); break;
             }
 
             start += size;
@@ -218,8 +239,8 @@ internal static class LinearKernels
     }
 
     /// <summary>
-    /// Columns per block of the gradient kernel: the group's block of the gradient (at most 5 x 512 floats, 10 KB) stays
-    /// in L1 while every batch row streams through it.
+    /// Columns per block of the gradient kernel: the group's block of the gradient (at most 5 x 640 floats, 12.5 KB)
+    /// stays in L1 while every batch row streams through it.
     /// </summary>
     private const int GradientBlock = 512;
 
@@ -231,16 +252,23 @@ internal static class LinearKernels
         ReadOnlySpan<float> errors,
         int classCount,
         int firstClass,
-        Span<float> gradient)
+        Span<float> gradient,
+        int firstColumn,
+        int endColumn)
         where TGroup : struct, IClassGroup
     {
-        gradient.Clear();
+        for (var c = 0; c < TGroup.Size; c++)
+        {
+            gradient.Slice((c * length) + firstColumn, endColumn - firstColumn).Clear();
+        }
+
         ref var x = ref MemoryMarshal.GetReference(vectors);
         ref var e = ref Unsafe.Add(ref MemoryMarshal.GetReference(errors), firstClass);
         ref var g = ref MemoryMarshal.GetReference(gradient);
-        for (var blockStart = 0; blockStart < length; blockStart += GradientBlock)
+        for (int blockStart = firstColumn, blockEnd; blockStart < endColumn; blockStart = blockEnd)
         {
-            var blockEnd = Math.Min(blockStart + GradientBlock, length);
+            // A last block of a few columns would cost a full pass over the batch: it joins the one before.
+            blockEnd = endColumn - blockStart < GradientBlock + (GradientBlock / 4) ? endColumn : blockStart + GradientBlock;
             var i = 0;
             for (; i + 1 < rows.Length; i += 2)
             {

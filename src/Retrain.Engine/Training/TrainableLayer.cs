@@ -11,9 +11,12 @@ internal sealed class TrainableLayer
 {
     private readonly float[] _gradientWeights;
     private readonly float[] _gradientBiases;
+    private readonly SplitKernels _kernels;
 
-    public TrainableLayer(FinalLayer layer)
+    /// <summary>With <paramref name="partner"/>, the kernels run on two cores (same results; see <see cref="SplitKernels"/>).</summary>
+    public TrainableLayer(FinalLayer layer, PartnerThread? partner = null)
     {
+        _kernels = new SplitKernels(partner);
         VectorLength = layer.BottleneckSize;
         ClassCount = layer.ClassCount;
         WeightsByClass = new float[layer.Weights.Length];
@@ -42,8 +45,7 @@ internal sealed class TrainableLayer
     /// </summary>
     public (double CrossEntropySum, int Correct) Forward(LabeledVectors data, ReadOnlySpan<int> rows, Span<float> probabilities)
     {
-        LinearKernels.Logits(
-            data.AllVectors, VectorLength, rows, WeightsByClass, Biases, probabilities[..(rows.Length * ClassCount)]);
+        _kernels.Logits(data.AllVectors, VectorLength, rows, WeightsByClass, Biases, probabilities[..(rows.Length * ClassCount)]);
         var crossEntropySum = 0.0;
         var correct = 0;
         for (var i = 0; i < rows.Length; i++)
@@ -87,7 +89,7 @@ internal sealed class TrainableLayer
             }
         }
 
-        LinearKernels.WeightGradient(data.AllVectors, VectorLength, rows, scratch, ClassCount, _gradientWeights);
+        _kernels.WeightGradient(data.AllVectors, VectorLength, rows, scratch, ClassCount, _gradientWeights);
         return crossEntropySum / rows.Length;
     }
 

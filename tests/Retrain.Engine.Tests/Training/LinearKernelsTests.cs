@@ -68,6 +68,42 @@ public class LinearKernelsTests
         }
     }
 
+    [Theory]
+    [InlineData(5, 2048, 1024)]
+    [InlineData(5, 2048, 1020)] // the second range's blocks start off the 512-column grid
+    [InlineData(3, 1001, 37)] // a last block of 452 columns, which joins the one before
+    [InlineData(7, 700, 699)] // one column, inside the scalar tail
+    [InlineData(2, 64, 0)] // an empty first range
+    public void WeightGradient_ColumnRangesGiveTheBitsOfTheWholeCall(int classCount, int length, int split)
+    {
+        // Training splits the gradient by columns over two threads and promises the single-threaded bits.
+        var data = SyntheticVectors.Random(length, new int[30], seed: split);
+        var rng = new Random(classCount);
+        var errors = RandomArray(rng, 11 * classCount);
+        var rows = Enumerable.Range(0, 11).Select(_ => rng.Next(data.Count)).ToArray();
+        var whole = new float[classCount * length];
+        var halves = Enumerable.Repeat(float.NaN, classCount * length).ToArray();
+
+        LinearKernels.WeightGradient(data.AllVectors, length, rows, errors, classCount, whole);
+        LinearKernels.WeightGradient(data.AllVectors, length, rows, errors, classCount, halves, 0, split);
+        Assert.Equal(float.NaN, halves[^1]); // the second range is still untouched
+        LinearKernels.WeightGradient(data.AllVectors, length, rows, errors, classCount, halves, split, length);
+
+        Assert.Equal(whole, halves);
+    }
+
+    [Theory]
+    [InlineData(-1, 8)]
+    [InlineData(4, 3)]
+    [InlineData(0, 9)]
+    public void WeightGradient_ColumnsOutsideTheVector_Throw(int first, int end)
+    {
+        var data = SyntheticVectors.Random(8, new int[2], seed: 1);
+
+        Assert.Throws<ArgumentOutOfRangeException>(
+            () => LinearKernels.WeightGradient(data.AllVectors, 8, [0, 1], new float[4], 2, new float[16], first, end));
+    }
+
     [Fact]
     public void Logits_ARowGivesTheSameBitsWhereverItSitsInTheBatch()
     {
