@@ -164,8 +164,10 @@ public sealed class LoadedModel : IDisposable
         }
     }
 
-    private static LoadedModel OpenOnnx(string path, byte[] bytes, ModelOverrides overrides, InferenceSettings settings, string fileHash)
+    private static LoadedModel OpenOnnx(string path, byte[] file, ModelOverrides overrides, InferenceSettings settings, string fileHash)
     {
+        // The cache key has the output's name beside the file's hash, so vectors of two cuts of one file never mix.
+        var bytes = OnnxOutputSelector.Select(file, overrides.OutputNode, path);
         var runner = ModelRunner.Create(bytes, settings, path);
         try
         {

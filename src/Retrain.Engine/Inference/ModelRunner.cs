@@ -211,7 +211,9 @@ public sealed class ModelRunner : IDisposable
                     modelPath,
                     $"it has {session.InputMetadata.Count} input(s) ({string.Join(", ", session.InputMetadata.Keys)}) and " +
                     $"{session.OutputMetadata.Count} output(s) ({string.Join(", ", session.OutputMetadata.Keys)}); exactly one of each is supported. " +
-                    "Export the model with only the input and the output to use");
+                    (session.OutputMetadata.Count > 1 && session.InputMetadata.Count == 1
+                        ? "Name the output to use with --bottleneck_layer (retrain) or --output_layer (label-image)"
+                        : "Export the model with only the input and the output to use"));
             }
 
             var (inputName, input) = session.InputMetadata.First();

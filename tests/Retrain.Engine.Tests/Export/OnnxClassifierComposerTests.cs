@@ -49,6 +49,38 @@ public class OnnxClassifierComposerTests
     }
 
     [Fact]
+    public void Retrain_OnAnOnnxClassifierCutAtItsFeatures_TrainsAsOnItsBackboneAndDropsTheOldHead()
+    {
+        using var tiny = new TinyRetrain(perClass: 8);
+        var head = TinyBackbone.Build();
+        head.Const("head/weights", new float[TinyRetrain.BottleneckSize * 2], TinyRetrain.BottleneckSize, 2);
+        head.Op("MatMul", "head/logits", [TinyRetrain.BottleneckNode, "head/weights"]);
+        head.Op("Softmax", "imagenet_probs", ["head/logits"]);
+        var classifier = Path.Combine(tiny.Root, "imagenet_classifier.onnx");
+        File.WriteAllBytes(classifier, GraphImporter.Import(head.Graph, "input", "imagenet_probs").OnnxModel);
+        var pixels = new ModelOverrides(InputMean: 0f, InputStd: 255f);
+        var plain = tiny.Options("plain") with { TfhubModule = OnnxBackbone(tiny), Model = pixels, OutputOnnx = tiny.PathOf("plain", "classifier.onnx") };
+        var cut = tiny.Options("cut") with
+        {
+            TfhubModule = classifier,
+            Model = pixels with { OutputNode = TinyRetrain.BottleneckNode },
+            OutputOnnx = tiny.PathOf("cut", "classifier.onnx"),
+        };
+
+        var onBackbone = RetrainEngine.Run(plain, new LogCapture().Logger, CancellationToken.None);
+        var onClassifier = RetrainEngine.Run(cut, new LogCapture().Logger, CancellationToken.None);
+
+        Assert.Equal(onBackbone.Training.Layer.Weights, onClassifier.Training.Layer.Weights);
+        var written = Retrain.Protos.Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(cut.OutputOnnx!));
+        Assert.DoesNotContain(written.Graph.Node, n => n.Output.Contains("imagenet_probs"));
+        var labelled = LabelImageEngine.Run(
+            new LabelImageOptions { Graph = cut.OutputOnnx!, Images = onClassifier.TestImages, TopK = 1 },
+            new LogCapture().Logger,
+            CancellationToken.None);
+        Assert.Equal(onClassifier.TestImages.Count, labelled.Images.Count);
+    }
+
+    [Fact]
     public void Retrain_OnAnOnnxBackboneWithoutOutputOnnx_SaysToPassIt()
     {
         using var tiny = new TinyRetrain(perClass: 4);
