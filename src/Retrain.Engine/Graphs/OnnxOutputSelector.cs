@@ -50,15 +50,17 @@ internal static class OnnxOutputSelector
                 "(label-image), or leave it out to use the model's one output.");
         }
 
-        // A value inside the graph takes its declared type when the file records one; else ONNX Runtime infers it.
-        var output = declared ?? graph.ValueInfo.FirstOrDefault(v => v.Name == outputName)?.Clone() ?? FloatValue(outputName);
+        // A value inside the graph takes its declared type when the file records one. Otherwise it is declared by name
+        // alone and ONNX Runtime infers type and shape: a type guessed here would turn an int64 value into ONNX
+        // Runtime's load error rather than the runner's "must be float32" one.
+        var output = declared ?? graph.ValueInfo.FirstOrDefault(v => v.Name == outputName)?.Clone() ?? new ValueInfoProto { Name = outputName };
         graph.Output.Clear();
         graph.Output.Add(output);
         DropWhatIsNotNeeded(graph, outputName);
         return model.ToByteArray();
     }
 
-    // Keeps the nodes the output depends on, in their order, and the initializers and inputs they read.
+    // Keeps the nodes the output depends on, in their order, and the initializers (dense or sparse) and inputs they read.
     private static void DropWhatIsNotNeeded(GraphProto graph, string outputName)
     {
         // A subgraph (If, Loop, Scan) may read outer values by name without listing them as inputs: keep everything.
@@ -94,21 +96,18 @@ internal static class OnnxOutputSelector
 
         var nodes = graph.Node.Where(kept.Contains).ToList();
         var initializers = graph.Initializer.Where(i => needed.Contains(i.Name)).ToList();
+        var sparse = graph.SparseInitializer.Where(i => needed.Contains(i.Values?.Name ?? string.Empty)).ToList();
         var inputs = graph.Input.Where(i => needed.Contains(i.Name)).ToList();
         var valueInfo = graph.ValueInfo.Where(v => needed.Contains(v.Name)).ToList();
         graph.Node.Clear();
         graph.Node.AddRange(nodes);
         graph.Initializer.Clear();
         graph.Initializer.AddRange(initializers);
+        graph.SparseInitializer.Clear();
+        graph.SparseInitializer.AddRange(sparse);
         graph.Input.Clear();
         graph.Input.AddRange(inputs);
         graph.ValueInfo.Clear();
         graph.ValueInfo.AddRange(valueInfo);
     }
-
-    private static ValueInfoProto FloatValue(string name) => new()
-    {
-        Name = name,
-        Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
-    };
 }

@@ -99,9 +99,10 @@ public static class Trainer
         var firstStep = resume is null
             ? 0
             : Resume(resume, layer, settings, batches, validationSampler, trainRows, validationRows, rng);
-        // Bottlenecks are done by now, so the second core is idle: the kernels split over it (1.3-1.5x on 2,048-d
-        // vectors on two cores) and give the same bits as one thread.
-        using var partner = PartnerThread.CreateIfUseful();
+        // On cached vectors the bottlenecks are done by now and the second core is idle: the kernels split over it
+        // (1.3x on 2,048-d vectors on two cores) and give the same bits as one thread. Distorted batches keep both
+        // cores busy with decoding and the backbone, next to which the kernels are negligible.
+        using var partner = batches is CachedBatches ? PartnerThread.CreateIfUseful() : null;
         var trainable = new TrainableLayer(layer, partner);
 
         var lastTrainAccuracy = double.NaN;

@@ -39,11 +39,20 @@ public sealed class OnnxOutputSelectorTests : IDisposable
     [Fact]
     public void Cut_DropsTheHeadItNoLongerNeeds()
     {
-        var model = ModelProto.Parser.ParseFrom(OnnxOutputSelector.Select(Classifier(), TinyBackbone.BottleneckNode, "classifier.onnx"));
+        var classifier = ModelProto.Parser.ParseFrom(Classifier());
+        classifier.Graph.SparseInitializer.Add(new SparseTensorProto
+        {
+            Values = new TensorProto { Name = "head/sparse_weights", DataType = (int)TensorProto.Types.DataType.Float, Dims = { 1 }, FloatData = { 1f } },
+            Indices = new TensorProto { Name = "head/sparse_weights_indices", DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 1 }, Int64Data = { 0 } },
+            Dims = { 3 },
+        });
+
+        var model = ModelProto.Parser.ParseFrom(OnnxOutputSelector.Select(classifier.ToByteArray(), TinyBackbone.BottleneckNode, "classifier.onnx"));
 
         Assert.Equal([TinyBackbone.BottleneckNode], model.Graph.Output.Select(o => o.Name));
         Assert.DoesNotContain(model.Graph.Node, n => n.OpType is "Softmax" or "MatMul");
         Assert.DoesNotContain(model.Graph.Initializer, i => i.Name.StartsWith("head", StringComparison.Ordinal));
+        Assert.Empty(model.Graph.SparseInitializer);
         Assert.Contains(model.Graph.Node, n => n.OpType == "Conv");
         Assert.Equal([TinyBackbone.InputNode], model.Graph.Input.Select(i => i.Name));
     }
