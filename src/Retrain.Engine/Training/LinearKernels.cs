@@ -88,7 +88,11 @@ internal static partial class LinearKernels
         return (classCount / groupCount) + (group < classCount % groupCount ? 1 : 0);
     }
 
-    private static void CheckShapes(
+    /// <summary>
+    /// Throws unless every row indexes <paramref name="vectors"/> and the class-major and per-row buffers fit the batch:
+    /// the kernels (and <see cref="SplitKernels"/>, which rebuilds spans from pointers) read with unchecked offsets.
+    /// </summary>
+    internal static void CheckShapes(
         ReadOnlySpan<float> vectors,
         int vectorLength,
         ReadOnlySpan<int> rows,

@@ -50,9 +50,6 @@ internal sealed unsafe class SplitKernels : IHalvedWork
         ReadOnlySpan<float> biases,
         Span<float> logits)
     {
-        // The partner's spans are rebuilt from pointers and these lengths, so they are checked against the real ones.
-        CheckLengths(weightsByClass.Length, biases.Length, vectorLength, logits.Length, rows.Length);
-
         // Rows go in pairs (an even split keeps every pair whole, as the single call pairs them).
         var split = rows.Length / 4 * 2;
         if (_partner is null || split == 0 || (long)rows.Length * vectorLength * biases.Length < MinimumWork)
@@ -61,6 +58,8 @@ internal sealed unsafe class SplitKernels : IHalvedWork
             return;
         }
 
+        // The partner's spans are rebuilt from pointers and these lengths, so they are checked against the real ones.
+        LinearKernels.CheckShapes(vectors, vectorLength, rows, weightsByClass, biases.Length, logits.Length);
         fixed (float* v = vectors, w = weightsByClass, b = biases, o = logits)
         fixed (int* r = rows)
         {
@@ -77,14 +76,13 @@ internal sealed unsafe class SplitKernels : IHalvedWork
         int classCount,
         Span<float> gradient)
     {
-        CheckLengths(gradient.Length, classCount, vectorLength, errors.Length, rows.Length);
-
         if (_partner is null || vectorLength < 2 * FloatsPerLine || (long)rows.Length * vectorLength * classCount < MinimumWork)
         {
             LinearKernels.WeightGradient(vectors, vectorLength, rows, errors, classCount, gradient);
             return;
         }
 
+        LinearKernels.CheckShapes(vectors, vectorLength, rows, gradient, classCount, errors.Length);
         fixed (float* v = vectors, e = errors, g = gradient)
         fixed (int* r = rows)
         {
@@ -118,14 +116,6 @@ internal sealed unsafe class SplitKernels : IHalvedWork
         {
             var (first, end) = half == 0 ? (0, _split) : (_split, _vectorLength);
             LinearKernels.WeightGradient(vectors, _vectorLength, rows, perRow, _classCount, classMajor, first, end);
-        }
-    }
-
-    private static void CheckLengths(int classMajorLength, int classCount, int vectorLength, int perRowLength, int rowCount)
-    {
-        if (classMajorLength != (long)classCount * vectorLength || perRowLength < (long)rowCount * classCount)
-        {
-            throw new ArgumentException("Kernel buffers do not match the batch and class counts.");
         }
     }
 

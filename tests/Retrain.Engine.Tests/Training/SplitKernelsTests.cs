@@ -96,7 +96,7 @@ public sealed class SplitKernelsTests : IDisposable
         var weights = RandomArray(rng, 5 * 2048);
         var logits = new float[100 * 5];
         var kernels = new SplitKernels(_partner);
-        rows[^1] = data.Count; // in the partner's half
+        rows[^1] = data.Count; // in the partner's half: refused before either half runs
 
         Assert.Throws<ArgumentOutOfRangeException>(() => kernels.Logits(data.AllVectors, 2048, rows, weights, new float[5], logits));
         rows[^1] = 0;
