@@ -12,6 +12,9 @@ public static class ImageListBuilder
     /// <summary>Folders with fewer images than this get retrain.py's "may cause issues" warning.</summary>
     public const int FewImagesWarningThreshold = 20;
 
+    /// <summary>How many entries the walk for the "ignored images" warning looks at before it stops counting.</summary>
+    internal const int MaxEntriesWalkedForWarning = 100_000;
+
     /// <summary>
     /// Lists the classes of <paramref name="imageDir"/> (its immediate subfolders that hold at least one .jpg, .jpeg or
     /// .png file, extension in any case) in code-point order of folder name, and splits each class's images.
@@ -39,14 +42,16 @@ public static class ImageListBuilder
         var classes = new List<ImageClass>();
         var folderByLabel = new Dictionary<string, string>(StringComparer.Ordinal);
         WarnAboutIgnoredImages(imageDir, imageDir, recurse: false, "they are not in a class folder", log);
-        foreach (var directoryName in ListClassFolders(imageDir))
+        foreach (var directoryName in ListClassFolders(imageDir, log))
         {
             log.Information("Looking for images in '{Folder:l}'", directoryName);
-            var fileNames = ListImageFiles(imageDir, directoryName);
+            var fileNames = ListImageFiles(imageDir, directoryName, log);
             foreach (var nested in ListClassFolders(PythonPath.Join(imageDir, directoryName)))
             {
+                // A linked folder is looked at but not walked: a link to / would otherwise walk the whole file system.
+                var nestedPath = PythonPath.Join(imageDir, directoryName, nested);
                 WarnAboutIgnoredImages(
-                    PythonPath.Join(imageDir, directoryName, nested), imageDir, recurse: true, $"only the images directly in '{directoryName}' belong to its class", log);
+                    nestedPath, imageDir, recurse: new DirectoryInfo(nestedPath).LinkTarget is null, $"only the images directly in '{directoryName}' belong to its class", log);
             }
 
             if (fileNames.Count == 0)
@@ -111,23 +116,49 @@ public static class ImageListBuilder
         return new ImageClass(label, directoryName, training, validation, testing);
     }
 
-    private static List<string> ListClassFolders(string imageDir)
+    private static List<string> ListClassFolders(string imageDir, ILogger? log = null)
     {
         var names = Enumerate(imageDir, () => Directory.EnumerateDirectories(imageDir).Select(Path.GetFileName).OfType<string>());
+        if (log is not null)
+        {
+            names.RemoveAll(name => !Nameable(imageDir, name, "folder", log));
+        }
+
         names.Sort(CodePointOrder.Instance);
         return names;
     }
 
-    private static List<string> ListImageFiles(string imageDir, string directoryName)
+    private static List<string> ListImageFiles(string imageDir, string directoryName, ILogger log)
     {
         var folder = PythonPath.Join(imageDir, directoryName);
         var names = Enumerate(
             folder,
             () => Directory.EnumerateFiles(folder).Select(Path.GetFileName).OfType<string>().Where(HasImageExtension));
+        names.RemoveAll(name => !Nameable(folder, name, "image", log));
 
         // retrain.py kept glob order, which depends on the file system; sorting makes every list reproducible.
         names.Sort(StringComparer.Ordinal);
         return names;
+    }
+
+    /// <summary>
+    /// .NET reads file names as UTF-8 and turns bytes that are not UTF-8 (a Latin-1 name from an old archive, say)
+    /// into U+FFFD, so such a file cannot be opened by the name listed; it is left out with a warning that says so,
+    /// instead of failing later as "does not exist".
+    /// </summary>
+    private static bool Nameable(string folder, string name, string what, ILogger log)
+    {
+        if (!name.Contains('\uFFFD', StringComparison.Ordinal) || Path.Exists(Path.Combine(folder, name)))
+        {
+            return true;
+        }
+
+        log.Warning(
+            "Skipping {What:l} '{Name:l}' in '{Folder:l}': its name is not valid UTF-8 (shown with \uFFFD for the bytes that are not), so it cannot be opened by name. Rename it, e.g. with convmv -f latin1 -t utf8.",
+            what,
+            name,
+            folder);
+        return false;
     }
 
     /// <summary>
@@ -144,9 +175,13 @@ public static class ImageListBuilder
             AttributesToSkip = FileAttributes.ReparsePoint,
         };
         int count;
+        bool more;
         try
         {
-            count = Directory.EnumerateFiles(folder, "*", options).Count(f => HasImageExtension(Path.GetFileName(f)));
+            // Only a warning is at stake: a walk of a huge tree (a class folder linked to /) stops after a bound.
+            var entries = Directory.EnumerateFileSystemEntries(folder, "*", options).Take(MaxEntriesWalkedForWarning + 1).ToList();
+            more = entries.Count > MaxEntriesWalkedForWarning;
+            count = entries.Take(MaxEntriesWalkedForWarning).Count(f => HasImageExtension(Path.GetFileName(f)) && File.Exists(f));
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
@@ -156,8 +191,9 @@ public static class ImageListBuilder
         if (count > 0)
         {
             log.Warning(
-                "Ignoring {Count} images in '{Folder:l}'{Below:l}: {Why:l}. Each immediate subfolder of --image_dir '{ImageDir:l}' is one class; move the images into one.",
+                "Ignoring {Count}{More:l} images in '{Folder:l}'{Below:l}: {Why:l}. Each immediate subfolder of --image_dir '{ImageDir:l}' is one class; move the images into one.",
                 count,
+                more ? " or more" : string.Empty,
                 folder,
                 recurse ? " and below" : string.Empty,
                 why,

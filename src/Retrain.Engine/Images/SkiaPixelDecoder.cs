@@ -15,7 +15,9 @@ namespace Retrain.Images;
 /// <item>Animated GIF: the first frame (TF's <c>expand_animations=False</c>); area outside it is black, as in TF;
 ///   transparent pixels are black too (TF 1.x returned the transparent index's palette colour instead).</item>
 /// <item>Truncated data is an error, as in TF's <c>decode_jpeg</c> (<c>try_recover_truncated=False</c>,
-///   <c>acceptable_fraction=1</c>) -- this includes a JPEG that only lacks its final EOI marker.</item>
+///   <c>acceptable_fraction=1</c>) -- this includes a JPEG that only lacks its final EOI marker, and (unlike TF, which
+///   only warns) a JPEG cut short that still ends in an EOI marker or whose header declares more pixels than its data
+///   holds (<see cref="JpegDataCheck"/>).</item>
 /// </list>
 /// Known difference: TF decodes JPEG with libjpeg's IFAST DCT, Skia with ISLOW, so JPEG pixels differ by a level or two.
 /// </summary>
@@ -50,11 +52,22 @@ internal static class SkiaPixelDecoder
             var origin = options.ApplyExifOrientation ? codec.EncodedOrigin : SKEncodedOrigin.TopLeft;
             var size = DecodeSize(codec, options, origin, targetHeight, targetWidth);
             CheckPixelLimit(codec, size, options, path);
+            var jpeg = codec.EncodedFormat == SKEncodedImageFormat.Jpeg;
+            if (jpeg && JpegDataCheck.ImpossiblySmall(encoded) is { } tooSmall)
+            {
+                throw ImageErrors.Create(path, tooSmall, "re-download or re-export the image, or delete it");
+            }
 
             var pixels = new DecodedRgba(size.Width, size.Height);
             try
             {
                 ReadPixels(codec, pixels, path);
+                if (jpeg && JpegDataCheck.EndsInGreyFill(pixels.Span, pixels.Width, pixels.Height) &&
+                    JpegDataCheck.CutShort(encoded) is { } cutShort)
+                {
+                    throw ImageErrors.Create(path, cutShort, "re-download or re-export the image, or delete it");
+                }
+
                 return ExifOrientation.Apply(pixels, origin);
             }
             catch
