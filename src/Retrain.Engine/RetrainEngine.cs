@@ -171,8 +171,13 @@ public static class RetrainEngine
         ct.ThrowIfCancellationRequested();
         if (model.Graph is null)
         {
-            OnnxClassifierComposer.Write(model, result.Layer, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
-            WriteLabels(lists, options);
+            using (var outputs = new OutputTransaction())
+            {
+                OnnxClassifierComposer.Write(outputs, model, result.Layer, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
+                WriteLabels(outputs, lists, options);
+                outputs.Commit();
+            }
+
             log.Information("Wrote {OutputOnnx} and {OutputLabels} (no output_graph.pb: the backbone is an ONNX model)", options.OutputOnnx, options.OutputLabels);
         }
         else
@@ -230,27 +235,44 @@ public static class RetrainEngine
             model, training, lists.ClassCount, settings, firstStep, options.InferenceBatchSize, decode, log, ct);
     }
 
+    /// <summary>
+    /// output_graph.pb, its labels and the optional SavedModel and ONNX export are committed together (issue 15): a
+    /// failure in any of them leaves every earlier output as it was, so graph and labels never disagree.
+    /// </summary>
     private static void WriteGraphOutputs(GraphDef backbone, ModelDescription d, FinalLayer layer, ImageLists lists, RetrainOptions options, ILogger log)
     {
         var graph = RetrainedGraphWriter.Build(backbone, d, layer, options.FinalTensorName);
-        GraphDefFile.Save(graph, options.OutputGraph);
-        WriteLabels(lists, options);
+        using (var outputs = new OutputTransaction())
+        {
+            outputs.Write(options.OutputGraph, graph);
+            WriteLabels(outputs, lists, options);
+            if (TrainingOutputs.Given(options.SavedModelDir))
+            {
+                SavedModelWriter.Write(outputs, graph, d, options.FinalTensorName, lists.ClassCount, options.SavedModelDir!);
+            }
+
+            if (TrainingOutputs.Given(options.OutputOnnx))
+            {
+                OnnxExporter.Write(outputs, graph, d, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
+            }
+
+            outputs.Commit();
+        }
+
         log.Information("Wrote {OutputGraph} and {OutputLabels}", options.OutputGraph, options.OutputLabels);
         if (TrainingOutputs.Given(options.SavedModelDir))
         {
-            SavedModelWriter.Write(graph, d, options.FinalTensorName, lists.ClassCount, options.SavedModelDir!);
             log.Information("Wrote SavedModel {SavedModelDir}", options.SavedModelDir);
         }
 
         if (TrainingOutputs.Given(options.OutputOnnx))
         {
-            OnnxExporter.Write(graph, d, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
             log.Information("Wrote {OutputOnnx}", options.OutputOnnx);
         }
     }
 
-    private static void WriteLabels(ImageLists lists, RetrainOptions options) =>
-        AtomicFile.WriteAllText(options.OutputLabels, string.Concat(lists.Labels.Select(l => l + "\n")));
+    private static void WriteLabels(OutputTransaction outputs, ImageLists lists, RetrainOptions options) =>
+        outputs.WriteAllText(options.OutputLabels, string.Concat(lists.Labels.Select(l => l + "\n")));
 
     /// <summary>Every path the run writes, for the checks against its inputs.</summary>
     private static Written[] WrittenPaths(RetrainOptions o) =>
