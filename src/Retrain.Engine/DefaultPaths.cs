@@ -1,4 +1,5 @@
 using Retrain.Errors;
+using Retrain.IO;
 
 namespace Retrain;
 
@@ -21,8 +22,9 @@ public static class DefaultPaths
 
     /// <summary>
     /// Creates <paramref name="root"/> readable and writable by its user only (0700), or makes an existing one so. In a
-    /// world-writable /tmp anyone can create /tmp/retrain-&lt;you&gt; first: a folder this user cannot chmod belongs to
-    /// someone else, and a symbolic link could point anywhere, so both are refused rather than written into.
+    /// world-writable /tmp anyone can create /tmp/retrain-&lt;you&gt; first: a folder another user owns (its owner can
+    /// replace anything written into it, whatever its mode) and a symbolic link (it could point anywhere) are both
+    /// refused rather than written into. Ownership decides, not whether chmod works: root can chmod any folder.
     /// </summary>
     /// <exception cref="RetrainException">IO, when the folder is a link or is not this user's.</exception>
     public static void EnsurePrivate(string root)
@@ -50,6 +52,11 @@ public static class DefaultPaths
         {
             Directory.CreateDirectory(root, Private);
             return;
+        }
+
+        if (PathInspector.OwnerOf(root) is { } owner && owner != PathInspector.EffectiveUserId)
+        {
+            throw Refused(root, $"it belongs to another user (uid {owner})");
         }
 
         try

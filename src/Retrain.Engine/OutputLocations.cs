@@ -1,4 +1,5 @@
 using Retrain.Errors;
+using Retrain.Export;
 using Retrain.IO;
 
 namespace Retrain;
@@ -9,6 +10,8 @@ namespace Retrain;
 /// </summary>
 internal static class OutputLocations
 {
+    private const string IntermediateFlag = "--intermediate_output_graphs_dir";
+
     public static void EnsureWritableFolder(string folder, string flag)
     {
         var full = Path.GetFullPath(string.IsNullOrEmpty(folder) ? "." : folder);
@@ -71,7 +74,7 @@ internal static class OutputLocations
                 continue;
             }
 
-            var target = Path.TrimEndingDirectorySeparator(PathInspector.WriteTarget(path));
+            var target = Target(path);
             if (seen.TryGetValue(target, out var other))
             {
                 throw new RetrainException(
@@ -95,6 +98,78 @@ internal static class OutputLocations
         }
     }
 
+    /// <summary>
+    /// Refuses, before any work, an output that would land on what the run reads (issue 15): an input file (the
+    /// backbone, the checkpoint resumed from), or a place at or inside an input folder (--image_dir, the bottleneck
+    /// cache, retrain.py's bottleneck folder). A folder whose old files the run deletes (<see cref="Written.Cleared"/>)
+    /// must not hold an input either. An output that is also an input of the same flag (--checkpoint_path,
+    /// --bottleneck_dir) is its own business; two outputs are <see cref="EnsureDistinct"/>'s.
+    /// </summary>
+    public static void EnsureApartFromInputs(IEnumerable<Written> outputs, IEnumerable<(string Flag, string? Path)> inputs)
+    {
+        var read = inputs
+            .Where(i => !string.IsNullOrEmpty(i.Path) && PathInspector.Of(Path.GetFullPath(i.Path)) != PathKind.Special)
+            .Select(i => (i.Flag, Path: PathInspector.Canonical(i.Path!)))
+            .ToList();
+        foreach (var output in outputs)
+        {
+            if (string.IsNullOrEmpty(output.Path) || PathInspector.Of(Path.GetFullPath(output.Path)) == PathKind.Special)
+            {
+                continue;
+            }
+
+            var target = Target(output.Path);
+            foreach (var (flag, input) in read.Where(i => i.Flag != output.Flag))
+            {
+                var why = target == input ? $"'{target}', which is the {flag} input"
+                    : IsInside(target, input) ? $"'{target}', inside the {flag} folder '{input}'"
+                    : output.Cleared && IsInside(input, target) ? $"'{target}' (deleting its old events files), which holds the {flag} input '{input}'"
+                    : null;
+                if (why is not null)
+                {
+                    throw new RetrainException(
+                        ExitCode.Usage,
+                        $"{output.Flag} would write {why}: an output must never replace what retrain reads. Give {output.Flag} a path apart from {flag}.");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Refuses an output where --intermediate_store_frequency will save an intermediate graph (retrain.py's
+    /// <c>intermediate_&lt;step&gt;.pb</c>): one of the two would silently replace the other.
+    /// </summary>
+    public static void EnsureApartFromIntermediateGraphs(IEnumerable<Written> outputs, string folder, int frequency, int steps)
+    {
+        if (frequency <= 0)
+        {
+            return;
+        }
+
+        var graphs = PathInspector.Canonical(folder);
+        foreach (var output in outputs.Where(o => !string.IsNullOrEmpty(o.Path) && o.Flag != IntermediateFlag))
+        {
+            var target = Target(output.Path!);
+            if (Path.GetDirectoryName(target) == graphs && IntermediateGraphs.StepSavedAs(Path.GetFileName(target), frequency, steps) is { } step)
+            {
+                throw new RetrainException(
+                    ExitCode.Usage,
+                    $"{output.Flag} would write '{target}', where {IntermediateFlag} saves the graph of step {step}. Give {output.Flag} another path, or choose another {IntermediateFlag}.");
+            }
+        }
+    }
+
+    // Where writing at path lands, spelled one way: the link-aware write target, in its real folder.
+    private static string Target(string path)
+    {
+        var target = Path.TrimEndingDirectorySeparator(PathInspector.WriteTarget(path));
+        var folder = Path.GetDirectoryName(target);
+        return folder is null ? target : Path.Combine(PathInspector.Canonical(folder), Path.GetFileName(target));
+    }
+
+    private static bool IsInside(string path, string folder) =>
+        path.StartsWith(Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
     private static string DefaultName(string flag) => flag switch
     {
         "--output_graph" => "output_graph.pb",
@@ -104,3 +179,9 @@ internal static class OutputLocations
         _ => "file",
     };
 }
+
+/// <summary>
+/// A path a run writes, for <see cref="OutputLocations"/>' checks against its inputs. <paramref name="Cleared"/>: a
+/// folder whose old files the run deletes first (--summaries_dir's train/ and validation/).
+/// </summary>
+internal readonly record struct Written(string Flag, string? Path, bool Cleared = false);

@@ -9,6 +9,7 @@ using Retrain.Images;
 using Retrain.IO;
 using Retrain.Models;
 using Retrain.Protos.TensorFlow;
+using Retrain.Summaries;
 using Retrain.Training;
 using Serilog;
 
@@ -40,6 +41,17 @@ public static class RetrainEngine
             ("--summaries_dir", options.SummariesDir),
             ("--intermediate_output_graphs_dir", options.IntermediateStoreFrequency > 0 ? options.IntermediateOutputGraphsDir : null),
         ]);
+        var written = WrittenPaths(options);
+        OutputLocations.EnsureApartFromInputs(
+            written,
+            [
+                ("--image_dir", options.ImageDir),
+                ("--bottleneck_dir", options.BottleneckDir),
+                ("--retrain_py_bottleneck_dir", options.RetrainPyBottleneckDir),
+                ("--checkpoint_path", options.CheckpointPath),
+            ]);
+        OutputLocations.EnsureApartFromIntermediateGraphs(
+            written, options.IntermediateOutputGraphsDir, options.IntermediateStoreFrequency, options.HowManyTrainingSteps);
         OutputLocations.EnsureWritableFile(options.OutputGraph, "--output_graph");
         OutputLocations.EnsureWritableFile(options.OutputLabels, "--output_labels");
         OutputLocations.EnsureWritableFolder(options.BottleneckDir, "--bottleneck_dir");
@@ -60,6 +72,9 @@ public static class RetrainEngine
             log,
             ct);
         var modelPath = resolved.Path;
+
+        // Known only now (a catalogue name resolves to a downloaded file), and still before any bottleneck.
+        OutputLocations.EnsureApartFromInputs(written, [(options.TfhubModule is null && options.Architecture is not null ? "--architecture" : "--tfhub_module", modelPath)]);
         using var model = LoadedModel.OpenBackbone(modelPath, resolved.Apply(options.Model), PipelineThreads.ForPipeline(options.Inference));
         var d = model.Description;
         if (model.Graph is null)
@@ -156,8 +171,13 @@ public static class RetrainEngine
         ct.ThrowIfCancellationRequested();
         if (model.Graph is null)
         {
-            OnnxClassifierComposer.Write(model, result.Layer, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
-            WriteLabels(lists, options);
+            using (var outputs = new OutputTransaction())
+            {
+                OnnxClassifierComposer.Write(outputs, model, result.Layer, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
+                WriteLabels(outputs, lists, options);
+                outputs.Commit();
+            }
+
             log.Information("Wrote {OutputOnnx} and {OutputLabels} (no output_graph.pb: the backbone is an ONNX model)", options.OutputOnnx, options.OutputLabels);
         }
         else
@@ -215,27 +235,59 @@ public static class RetrainEngine
             model, training, lists.ClassCount, settings, firstStep, options.InferenceBatchSize, decode, log, ct);
     }
 
+    /// <summary>
+    /// output_graph.pb, its labels and the optional SavedModel and ONNX export are committed together (issue 15): a
+    /// failure in any of them leaves every earlier output as it was, so graph and labels never disagree.
+    /// </summary>
     private static void WriteGraphOutputs(GraphDef backbone, ModelDescription d, FinalLayer layer, ImageLists lists, RetrainOptions options, ILogger log)
     {
         var graph = RetrainedGraphWriter.Build(backbone, d, layer, options.FinalTensorName);
-        GraphDefFile.Save(graph, options.OutputGraph);
-        WriteLabels(lists, options);
+        using (var outputs = new OutputTransaction())
+        {
+            outputs.Write(options.OutputGraph, graph);
+            WriteLabels(outputs, lists, options);
+            if (TrainingOutputs.Given(options.SavedModelDir))
+            {
+                SavedModelWriter.Write(outputs, graph, d, options.FinalTensorName, lists.ClassCount, options.SavedModelDir!);
+            }
+
+            if (TrainingOutputs.Given(options.OutputOnnx))
+            {
+                OnnxExporter.Write(outputs, graph, d, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
+            }
+
+            outputs.Commit();
+        }
+
         log.Information("Wrote {OutputGraph} and {OutputLabels}", options.OutputGraph, options.OutputLabels);
         if (TrainingOutputs.Given(options.SavedModelDir))
         {
-            SavedModelWriter.Write(graph, d, options.FinalTensorName, lists.ClassCount, options.SavedModelDir!);
             log.Information("Wrote SavedModel {SavedModelDir}", options.SavedModelDir);
         }
 
         if (TrainingOutputs.Given(options.OutputOnnx))
         {
-            OnnxExporter.Write(graph, d, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
             log.Information("Wrote {OutputOnnx}", options.OutputOnnx);
         }
     }
 
-    private static void WriteLabels(ImageLists lists, RetrainOptions options) =>
-        AtomicFile.WriteAllText(options.OutputLabels, string.Concat(lists.Labels.Select(l => l + "\n")));
+    private static void WriteLabels(OutputTransaction outputs, ImageLists lists, RetrainOptions options) =>
+        outputs.WriteAllText(options.OutputLabels, string.Concat(lists.Labels.Select(l => l + "\n")));
+
+    /// <summary>Every path the run writes, for the checks against its inputs.</summary>
+    private static Written[] WrittenPaths(RetrainOptions o) =>
+    [
+        new("--output_graph", o.OutputGraph),
+        new("--output_labels", o.OutputLabels),
+        new("--bottleneck_dir", o.BottleneckDir),
+        new("--output_onnx", o.OutputOnnx),
+        new("--checkpoint_path", o.CheckpointPath),
+        new("--saved_model_dir", o.SavedModelDir),
+        .. TrainingOutputs.Given(o.SummariesDir)
+            ? TrainingSummaries.ClearedFolders(o.SummariesDir!).Select(f => new Written("--summaries_dir", f, Cleared: true))
+            : [],
+        new("--intermediate_output_graphs_dir", o.IntermediateStoreFrequency > 0 ? o.IntermediateOutputGraphsDir : null),
+    ];
 
     /// <summary>
     /// A TensorFlow GraphDef cannot hold an ONNX backbone, so output_graph.pb, the SavedModel and intermediate graphs

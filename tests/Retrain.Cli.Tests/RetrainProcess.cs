@@ -53,9 +53,15 @@ internal sealed class RetrainProcess : IDisposable
     /// Starts <paramref name="dll"/> (<see cref="RetrainDll"/> or <see cref="LabelImageDll"/>). With
     /// <paramref name="asUserWithoutOverride"/>, a test running as root (CI does) starts it without the capabilities
     /// that let root read and write any file (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, dropped by util-linux's setpriv),
-    /// so file permissions apply to it as they do to a user.
+    /// so file permissions apply to it as they do to a user. <paramref name="environment"/> is added to this process's
+    /// environment (TMPDIR, say).
     /// </summary>
-    public static RetrainProcess Start(string dll, IEnumerable<string> arguments, string? workingDirectory, bool asUserWithoutOverride)
+    public static RetrainProcess Start(
+        string dll,
+        IEnumerable<string> arguments,
+        string? workingDirectory,
+        bool asUserWithoutOverride,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         Assert.True(File.Exists(dll), $"{Path.GetFileName(dll)} not found next to the tests in {AppContext.BaseDirectory}");
         var dropOverride = asUserWithoutOverride && Environment.IsPrivilegedProcess;
@@ -66,6 +72,11 @@ internal sealed class RetrainProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? string.Empty,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         if (dropOverride)
         {
             start.ArgumentList.Add("--bounding-set=-dac_override,-dac_read_search");

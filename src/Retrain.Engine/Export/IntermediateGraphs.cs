@@ -20,7 +20,21 @@ public sealed class IntermediateGraphs(
     int frequency,
     ILogger log) : ITrainingObserver
 {
-    public static string FileName(int step) => string.Create(CultureInfo.InvariantCulture, $"intermediate_{step}.pb");
+    private const string Prefix = "intermediate_";
+    private const string Extension = ".pb";
+
+    public static string FileName(int step) => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{step}{Extension}");
+
+    /// <summary>The step (0-based, as OnStep counts) whose graph a run of <paramref name="steps"/> steps saves as <paramref name="fileName"/>, if any.</summary>
+    public static int? StepSavedAs(string fileName, int frequency, int steps) =>
+        frequency > 0 &&
+        fileName.StartsWith(Prefix, StringComparison.Ordinal) &&
+        fileName.EndsWith(Extension, StringComparison.Ordinal) &&
+        int.TryParse(fileName.AsSpan(Prefix.Length, fileName.Length - Prefix.Length - Extension.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var step) &&
+        step > 0 && step < steps && step % frequency == 0 &&
+        fileName == FileName(step)
+            ? step
+            : null;
 
     public void OnStep(in StepReport report)
     {

@@ -48,8 +48,10 @@ public static class OnnxClassifierComposer
         }
     }
 
-    public static void Write(LoadedModel backbone, FinalLayer layer, string finalTensorName, IReadOnlyList<string> labels, string path)
+    /// <summary>Stages the composed classifier at <paramref name="path"/> in <paramref name="outputs"/>.</summary>
+    public static void Write(OutputTransaction outputs, LoadedModel backbone, FinalLayer layer, string finalTensorName, IReadOnlyList<string> labels, string path)
     {
+        ArgumentNullException.ThrowIfNull(outputs);
         ArgumentNullException.ThrowIfNull(backbone);
         ArgumentNullException.ThrowIfNull(layer);
         var bytes = backbone.OnnxModel ?? throw new ArgumentException("The backbone is not an ONNX model.", nameof(backbone));
@@ -84,7 +86,7 @@ public static class OnnxClassifierComposer
             [batchIsDynamic ? -1 : 1, layer.ClassCount],
             batchIsDynamic);
         OnnxMetadata.Describe(model, d, described, labels);
-        AtomicFile.Write(path, model, static (stream, m) => m.WriteTo(stream));
+        outputs.Write(path, model);
     }
 
     private static NodeProto Node(string op, string output, params string[] inputs) =>

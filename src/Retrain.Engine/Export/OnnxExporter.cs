@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Retrain.Graphs;
 using Retrain.IO;
 using Retrain.Protos.Onnx;
@@ -11,12 +10,13 @@ namespace Retrain.Export;
 /// softmax) as one ONNX model, for runtimes without TensorFlow. It is the output graph translated by the same
 /// <see cref="GraphImporter"/> that runs it in-process, so its scores are the ones label-image gives for
 /// output_graph.pb; metadata_props describe input, preprocessing, labels and output (see <see cref="OnnxMetadata"/>).
-/// Written atomically.
+/// Staged in an <see cref="OutputTransaction"/> with the outputs it belongs to.
 /// </summary>
 public static class OnnxExporter
 {
-    public static void Write(GraphDef outputGraph, ModelDescription model, string finalTensorName, IReadOnlyList<string> labels, string path)
+    public static void Write(OutputTransaction outputs, GraphDef outputGraph, ModelDescription model, string finalTensorName, IReadOnlyList<string> labels, string path)
     {
+        ArgumentNullException.ThrowIfNull(outputs);
         ArgumentNullException.ThrowIfNull(outputGraph);
         ArgumentNullException.ThrowIfNull(model);
         var inputNode = outputGraph.Node.FirstOrDefault(n => n.Name == model.InputNode);
@@ -28,6 +28,6 @@ public static class OnnxExporter
         var imported = GraphImporter.Import(outputGraph, model.InputNode, finalTensorName, inputShape, "the retrained graph");
         var onnx = ModelProto.Parser.ParseFrom(imported.OnnxModel);
         OnnxMetadata.Describe(onnx, model, imported, labels);
-        AtomicFile.Write(path, onnx, static (stream, m) => m.WriteTo(stream));
+        outputs.Write(path, onnx);
     }
 }

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Retrain.Errors;
 using Retrain.Graphs;
+using Retrain.IO;
 using Retrain.Protos.TensorFlow;
 
 namespace Retrain.Export;
@@ -76,36 +77,25 @@ public static class SavedModelWriter
         return new SavedModel { SavedModelSchemaVersion = 1, MetaGraphs = { metaGraph } };
     }
 
-    public static void Write(GraphDef graph, ModelDescription model, string finalTensorName, int classCount, string folder)
+    /// <summary>Stages the SavedModel in <paramref name="outputs"/>: its folder appears when they are committed.</summary>
+    public static void Write(OutputTransaction outputs, GraphDef graph, ModelDescription model, string finalTensorName, int classCount, string folder)
     {
+        ArgumentNullException.ThrowIfNull(outputs);
         EnsureUsable(folder);
         var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
-        var staging = Path.Combine(
-            Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(staging, SavedModelFile.VariablesFolder));
-            using (var stream = new FileStream(Path.Combine(staging, SavedModelFile.FileName), FileMode.CreateNew, FileAccess.Write))
+        outputs.WriteFolder(
+            target,
+            staging =>
             {
+                Directory.CreateDirectory(Path.Combine(staging, SavedModelFile.VariablesFolder));
+                using var stream = new FileStream(Path.Combine(staging, SavedModelFile.FileName), FileMode.CreateNew, FileAccess.Write);
                 Build(graph, model, finalTensorName, classCount).WriteTo(stream);
                 stream.Flush(flushToDisk: true);
-            }
-
-            if (Directory.Exists(target))
-            {
-                Directory.Delete(target); // empty (checked above); a rename cannot replace a folder
-            }
-
-            Directory.Move(staging, target);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            TryDelete(staging);
-            throw new RetrainException(
+            },
+            e => new RetrainException(
                 ExitCode.IoError,
                 $"Cannot write the SavedModel to '{target}': {e.Message} Check that the folder is writable and the disk is not full.",
-                e);
-        }
+                e));
     }
 
     private static TensorShapeProto InputShape(GraphDef graph, ModelDescription model)
@@ -125,17 +115,5 @@ public static class SavedModelWriter
         }
 
         return shape;
-    }
-
-    private static void TryDelete(string folder)
-    {
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: a stray hidden staging folder is harmless and never read as a model.
-        }
     }
 }

@@ -1,5 +1,3 @@
-using Retrain.Errors;
-
 namespace Retrain.IO;
 
 /// <summary>
@@ -27,74 +25,12 @@ public static class AtomicFile
     public delegate void ContentWriter<TState>(Stream stream, TState state)
         where TState : allows ref struct;
 
+    /// <summary>Writes one file as an <see cref="OutputTransaction"/> of its own.</summary>
     public static void Write<TState>(string path, TState state, ContentWriter<TState> writeContent, bool flushToDisk = true)
         where TState : allows ref struct
     {
-        var given = Path.GetFullPath(path);
-        switch (PathInspector.Of(given))
-        {
-            case PathKind.Directory:
-                throw new RetrainException(ExitCode.IoError, $"Cannot write '{given}': it is a folder. Give the path of a file in it instead.");
-            case PathKind.Special:
-                WriteInto(given, state, writeContent);
-                return;
-        }
-
-        var full = PathInspector.WriteTarget(given);
-        var dir = Path.GetDirectoryName(full)!;
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        try
-        {
-            Directory.CreateDirectory(dir);
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                writeContent(stream, state);
-                stream.Flush(flushToDisk);
-            }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            TryDelete(temp);
-            throw new RetrainException(
-                ExitCode.IoError,
-                $"Cannot write '{full}': {IoErrorMessage.WithoutPath(e, temp)} Check that the folder exists, is writable and the disk is not full.",
-                e);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-    }
-
-    private static void WriteInto<TState>(string full, TState state, ContentWriter<TState> writeContent)
-        where TState : allows ref struct
-    {
-        try
-        {
-            using var stream = PathInspector.OpenSpecialForWriting(full);
-            writeContent(stream, state);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new RetrainException(ExitCode.IoError, $"Cannot write '{full}': {IoErrorMessage.WithoutPath(e, full)}", e);
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // Best effort: a stray temp file is harmless and is never read as output.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        using var transaction = new OutputTransaction();
+        transaction.Write(path, state, writeContent, flushToDisk);
+        transaction.Commit();
     }
 }

@@ -113,6 +113,38 @@ internal static partial class PathInspector
     }
 
     /// <summary>
+    /// <paramref name="path"/> with every folder on the way resolved as the kernel resolves it (realpath of the
+    /// nearest part that exists, the rest appended), so two spellings of one place compare equal. The last part is
+    /// resolved too when it exists: for an input, the folder or file really read.
+    /// </summary>
+    public static string Canonical(string path)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        if (!OperatingSystem.IsLinux())
+        {
+            return full;
+        }
+
+        if (RealPath(full) is { } real)
+        {
+            return real;
+        }
+
+        var parent = Path.GetDirectoryName(full);
+        return parent is null ? full : Path.Combine(Canonical(parent), Path.GetFileName(full));
+    }
+
+    /// <summary>
+    /// The user id owning <paramref name="path"/> itself (a link is not followed); null when it does not exist or the
+    /// system cannot say (not Linux, no statx).
+    /// </summary>
+    public static uint? OwnerOf(string path) =>
+        OperatingSystem.IsLinux() && Stat(Path.GetFullPath(path), follow: false) is { } stat ? stat.Uid : null;
+
+    /// <summary>The user this process acts as for file access (geteuid).</summary>
+    public static uint EffectiveUserId => GetEffectiveUserId();
+
+    /// <summary>
     /// Opens a device or pipe for writing. A named pipe nobody reads would block the open for ever (after the whole
     /// training run), so it is opened without blocking and refused when it has no reader.
     /// </summary>

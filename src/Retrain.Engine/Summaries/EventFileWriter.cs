@@ -17,13 +17,18 @@ public sealed class EventFileWriter : IDisposable
 {
     public const string FileVersion = "brain.Event:2";
 
+    /// <summary>The names of the files this writer creates, as a file-system search pattern.</summary>
+    public const string FilePattern = FileStem + "*";
+
+    private const string FileStem = "events.out.tfevents.";
+
     private readonly TfRecordWriter _records;
     private readonly FileStream _stream;
 
     public EventFileWriter(string folder)
     {
         var now = DateTimeOffset.UtcNow;
-        var stem = string.Create(CultureInfo.InvariantCulture, $"events.out.tfevents.{now.ToUnixTimeSeconds()}.{SafeHostName()}");
+        var stem = string.Create(CultureInfo.InvariantCulture, $"{FileStem}{now.ToUnixTimeSeconds()}.{SafeHostName()}");
         try
         {
             Directory.CreateDirectory(folder);

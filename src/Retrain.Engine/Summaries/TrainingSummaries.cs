@@ -1,5 +1,6 @@
 using Retrain.Errors;
 using Retrain.Export;
+using Retrain.IO;
 using Retrain.Protos.TensorFlow;
 using Retrain.Training;
 
@@ -33,8 +34,9 @@ public sealed class TrainingSummaries : ITrainingObserver, IDisposable
 
     /// <summary>
     /// Opens the two writers. A fresh run first clears <c>train/</c> and <c>validation/</c> (retrain.py's
-    /// <c>prepare_file_system</c>; it deleted the whole folder, here only the two subfolders retrain writes are removed,
-    /// so a mistyped --summaries_dir never erases anything else). A resumed run keeps the earlier logs and starts its
+    /// <c>prepare_file_system</c>; it deleted the whole folder, here only the events files directly in the two
+    /// subfolders retrain writes are removed, so a mistyped --summaries_dir, or one whose train/ holds photos, never
+    /// loses anything else). A resumed run keeps the earlier logs and starts its
     /// files with a SessionLog START at <paramref name="resumedAtStep"/>, so TensorBoard drops what the interrupted run
     /// logged after its checkpoint instead of showing those steps twice.
     /// </summary>
@@ -142,13 +144,26 @@ public sealed class TrainingSummaries : ITrainingObserver, IDisposable
     // "final_retrain_ops/weights/final_weights" -> "final_retrain_ops/weights": the name scope the summaries sit in.
     private static string Scope(string variable) => variable[..variable.LastIndexOf('/')];
 
+    /// <summary>The folders a fresh run clears of old events files, for the checks that keep them apart from inputs.</summary>
+    public static string[] ClearedFolders(string summariesDir) =>
+        [Path.Combine(summariesDir, TrainFolder), Path.Combine(summariesDir, ValidationFolder)];
+
+    // Only regular files named as EventFileWriter names them: a link, a subfolder or any other file is someone else's.
     private static void Clear(string folder)
     {
         try
         {
-            if (Directory.Exists(folder))
+            if (!Directory.Exists(folder))
             {
-                Directory.Delete(folder, recursive: true);
+                return;
+            }
+
+            foreach (var file in new DirectoryInfo(folder).EnumerateFiles(EventFileWriter.FilePattern))
+            {
+                if (file.LinkTarget is null && PathInspector.Of(file.FullName) == PathKind.RegularFile)
+                {
+                    file.Delete();
+                }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

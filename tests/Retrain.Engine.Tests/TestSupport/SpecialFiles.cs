@@ -3,7 +3,10 @@ using Xunit;
 
 namespace Retrain.Tests.TestSupport;
 
-/// <summary>POSIX special files for the bad-input corpus: FIFOs that block a reader in open(2) until a writer comes.</summary>
+/// <summary>
+/// POSIX special files for the bad-input corpus: FIFOs that block a reader in open(2) until a writer comes, and files
+/// owned by another user (made by root).
+/// </summary>
 public static partial class SpecialFiles
 {
     /// <summary>Creates a FIFO (mode 0644) at <paramref name="path"/>, making its folder first.</summary>
@@ -33,6 +36,19 @@ public static partial class SpecialFiles
         Assert.True(finished, "blocked on a FIFO: " + string.Join(", ", fifos));
         return await run;
     }
+
+    /// <summary>The user and group "nobody" (65534), as another user's files are made for tests running as root.</summary>
+    public const uint Nobody = 65534;
+
+    /// <summary>Gives <paramref name="path"/> (not a link's target) to user and group <paramref name="uid"/>; needs root.</summary>
+    public static void GiveTo(string path, uint uid)
+    {
+        Assert.True(Environment.IsPrivilegedProcess, "Only root can give a file to another user.");
+        Assert.True(LinkChown(path, uid, uid) == 0, $"lchown {path} failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    [LibraryImport("libc", EntryPoint = "lchown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int LinkChown(string path, uint owner, uint group);
 
     [LibraryImport("libc", EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int MakeFifo(string path, uint mode);
