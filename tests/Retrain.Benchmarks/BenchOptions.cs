@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Retrain.Benchmarks;
 
-/// <summary>The benchmark's flags (`--name value`); see scripts/bench.sh and the README's "Speed" section.</summary>
+/// <summary>The benchmark's flags (`--name value`); see scripts/bench.sh and docs/performance.md.</summary>
 internal sealed record BenchOptions
 {
     /// <summary>Repetitions of every measurement; the medians are reported. 1 gives a quick run.</summary>

@@ -1,7 +1,7 @@
 using Retrain.Benchmarks;
 using static Retrain.Benchmarks.Stats;
 
-// Speed benchmark: see scripts/bench.sh and the README's "Speed" section. Every figure is the median of --runs runs.
+// Speed benchmark: see scripts/bench.sh and docs/performance.md. Every figure is the median of --runs runs.
 BenchOptions o;
 try
 {

@@ -7,7 +7,7 @@ namespace Retrain.Bottlenecks;
 /// Both get every core, and ONNX Runtime's idle threads sleep instead of spinning: a spinning thread holds a core the
 /// decoders need whenever the model waits for a batch (MobileNet), and when the model is the slow stage (Inception)
 /// the decoders need only a small share of the cores anyway. Chosen by measuring end-to-end images/s with
-/// scripts/bench.sh --sweep (see the README's "Speed" section).
+/// scripts/bench.sh --sweep (see docs/performance.md).
 /// </summary>
 public static class PipelineThreads
 {
