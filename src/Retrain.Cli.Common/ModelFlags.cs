@@ -7,7 +7,7 @@ namespace Retrain.Cli.Common;
 /// <summary>
 /// The flags both commands use to describe a model and where to run it (label_image.py's `--input_layer`,
 /// `--input_height`, `--input_width`, `--input_mean`, `--input_std`, the output node flag each command names its own
-/// way, and `--device`), bound to <see cref="ModelOverrides"/> and <see cref="InferenceSettings"/>.
+/// way, `--device` and `--gpu_id`), bound to <see cref="ModelOverrides"/> and <see cref="InferenceSettings"/>.
 /// </summary>
 public sealed class ModelFlags
 {
@@ -21,6 +21,7 @@ public sealed class ModelFlags
         InputStd = new Option<float?>("--input_std") { Description = "Divisor applied after subtracting --input_mean." };
         Device = new Option<string>("--device") { Description = "Where to run the model: cpu or cuda.", DefaultValueFactory = _ => "cpu" };
         Device.AcceptOnlyFromAmong("cpu", "cuda");
+        GpuId = new Option<int>("--gpu_id") { Description = "Which NVIDIA GPU --device cuda runs on: 0 for the first (`nvidia-smi -L` lists them).", DefaultValueFactory = _ => 0 };
     }
 
     public Option<string?> InputLayer { get; }
@@ -37,7 +38,9 @@ public sealed class ModelFlags
 
     public Option<string> Device { get; }
 
-    public IEnumerable<Option> All => [InputLayer, OutputLayer, InputHeight, InputWidth, InputMean, InputStd, Device];
+    public Option<int> GpuId { get; }
+
+    public IEnumerable<Option> All => [InputLayer, OutputLayer, InputHeight, InputWidth, InputMean, InputStd, Device, GpuId];
 
     public ModelOverrides Overrides(ParseResult p) => new(
         p.GetValue(InputLayer),
@@ -48,5 +51,5 @@ public sealed class ModelFlags
         p.GetValue(InputStd));
 
     public InferenceSettings Inference(ParseResult p) =>
-        new(p.GetValue(Device) == "cuda" ? ExecutionDevice.Cuda : ExecutionDevice.Cpu);
+        new(p.GetValue(Device) == "cuda" ? ExecutionDevice.Cuda(p.GetValue(GpuId)) : ExecutionDevice.Cpu);
 }

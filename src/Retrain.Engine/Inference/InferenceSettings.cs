@@ -1,10 +1,21 @@
 namespace Retrain.Inference;
 
 /// <summary>How a <see cref="ModelRunner"/> runs its model.</summary>
-/// <param name="Device">CPU, or CUDA where this build of ONNX Runtime supports it.</param>
-/// <param name="IntraOpThreads">Threads ONNX Runtime uses inside one op; 0 lets it choose (one per physical core).</param>
-public sealed record InferenceSettings(ExecutionDevice Device = ExecutionDevice.Cpu, int IntraOpThreads = 0)
+public sealed record InferenceSettings
 {
+    /// <param name="Device">The CPU (null, the default), or a CUDA GPU where this build of ONNX Runtime has the provider.</param>
+    /// <param name="IntraOpThreads">Threads ONNX Runtime uses inside one op; 0 lets it choose (one per physical core).</param>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1725", Justification = "Named as the properties they set, for named arguments.")]
+    public InferenceSettings(ExecutionDevice? Device = null, int IntraOpThreads = 0)
+    {
+        this.Device = Device ?? ExecutionDevice.Cpu;
+        this.IntraOpThreads = IntraOpThreads;
+    }
+
+    public ExecutionDevice Device { get; init; }
+
+    public int IntraOpThreads { get; init; }
+
     /// <summary>
     /// Whether ONNX Runtime's idle intra-op threads busy-wait for the next parallel section (its default) instead of
     /// sleeping. Spinning wins a little when the model has the cores to itself; while images are decoded on the same

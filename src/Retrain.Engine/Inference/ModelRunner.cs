@@ -149,7 +149,7 @@ public sealed class ModelRunner : IDisposable
 
     private static ModelExecution CreateExecution(byte[] onnxModel, InferenceSettings settings, string? modelPath)
     {
-        if (settings.Device == ExecutionDevice.Cpu && settings.WinogradConvolutions && WinogradConv3x3.IsHardwareSupported)
+        if (settings.Device.RunsCpuKernels && settings.WinogradConvolutions && WinogradConv3x3.IsHardwareSupported)
         {
             SegmentPlan? plan = null;
             try

@@ -6,8 +6,6 @@ namespace Retrain.Inference;
 /// <summary>Creates ONNX Runtime sessions with retrain's settings; the caller owns the returned session.</summary>
 internal static class SessionFactory
 {
-    public const string CudaProvider = "CUDAExecutionProvider";
-
     // Registered with ONNX Runtime's environment on first use and kept for the life of the process, as the
     // environment itself is.
     private static readonly Lazy<bool> EnvironmentArena = new(RegisterEnvironmentArena);
@@ -33,14 +31,7 @@ internal static class SessionFactory
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", spin);
         options.AddSessionConfigEntry("session.inter_op.allow_spinning", spin);
 
-        if (settings.Device == ExecutionDevice.Cuda)
-        {
-            AddCuda(options);
-        }
-        else if (settings.SharedArena && EnvironmentArena.Value)
-        {
-            options.AddSessionConfigEntry("session.use_env_allocators", "1");
-        }
+        settings.Device.Configure(options, settings);
 
         try
         {
@@ -54,6 +45,9 @@ internal static class SessionFactory
                 e);
         }
     }
+
+    /// <summary>Whether the shared CPU arena is registered (on first use) for sessions that ask for it.</summary>
+    public static bool EnvironmentArenaRegistered => EnvironmentArena.Value;
 
     private static bool RegisterEnvironmentArena()
     {
@@ -70,29 +64,6 @@ internal static class SessionFactory
         {
             // Each session keeps an arena of its own: more memory, the same results.
             return false;
-        }
-    }
-
-    private static void AddCuda(SessionOptions options)
-    {
-        var providers = OrtEnv.Instance().GetAvailableProviders();
-        if (!providers.Contains(CudaProvider, StringComparer.Ordinal))
-        {
-            throw new RetrainException(ExitCode.DeviceUnavailable,
-                $"--device cuda was requested, but this build of retrain has no CUDA support: its ONNX Runtime is the CPU-only " +
-                $"build (available execution providers: {string.Join(", ", providers)}). Use --device cpu.");
-        }
-
-        try
-        {
-            options.AppendExecutionProvider_CUDA(0);
-        }
-        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
-        {
-            throw new RetrainException(ExitCode.DeviceUnavailable,
-                $"--device cuda was requested, but CUDA could not be initialised ({e.Message}). Check the NVIDIA driver and " +
-                "CUDA/cuDNN libraries, or use --device cpu.",
-                e);
         }
     }
 }

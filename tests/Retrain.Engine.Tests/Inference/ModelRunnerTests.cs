@@ -14,7 +14,7 @@ public class ModelRunnerTests
     {
         var imported = Doubler();
 
-        var error = Assert.Throws<RetrainException>(() => ModelRunner.Create(imported, new InferenceSettings(ExecutionDevice.Cuda)));
+        var error = Assert.Throws<RetrainException>(() => ModelRunner.Create(imported, new InferenceSettings(ExecutionDevice.Cuda())));
 
         Assert.Equal(ExitCode.DeviceUnavailable, error.Code);
         Assert.Contains("no CUDA support", error.Message);

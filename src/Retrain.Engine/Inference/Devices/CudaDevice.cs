@@ -1,0 +1,35 @@
+using Microsoft.ML.OnnxRuntime;
+using Retrain.Errors;
+
+namespace Retrain.Inference.Devices;
+
+/// <summary>
+/// ONNX Runtime's CUDA provider on one GPU. Nothing falls back to the CPU silently: before the provider is added, the
+/// build, the driver, the device number and every library the provider links are checked, and whatever is missing
+/// stops the run with exit code 7 naming it and what to install (<see cref="CudaEnvironment"/>).
+/// </summary>
+internal sealed record CudaDevice(int gpuId) : ExecutionDevice
+{
+    public const string Provider = "CUDAExecutionProvider";
+
+    public int GpuId { get; } = gpuId >= 0
+        ? gpuId
+        : throw new RetrainException(ExitCode.Usage, $"--gpu_id {gpuId} is not a GPU number: give 0 for the first GPU, 1 for the second, ...");
+
+    internal override bool RunsCpuKernels => false;
+
+    internal override void Configure(SessionOptions options, InferenceSettings settings)
+    {
+        CudaEnvironment.Check(OrtEnv.Instance().GetAvailableProviders(), GpuId);
+        try
+        {
+            options.AppendExecutionProvider_CUDA(GpuId);
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            throw CudaEnvironment.ProviderFailed(e);
+        }
+    }
+
+    public override string ToString() => $"cuda:{GpuId}";
+}
