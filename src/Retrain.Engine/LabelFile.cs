@@ -1,4 +1,5 @@
 using Retrain.Errors;
+using Retrain.IO;
 
 namespace Retrain;
 
@@ -8,6 +9,17 @@ namespace Retrain;
 /// </summary>
 public static class LabelFile
 {
+    /// <summary>
+    /// A labels file above this is not one: a million classes of 60-character names fit. The cap keeps a huge file or
+    /// a link to a device from exhausting memory.
+    /// </summary>
+    internal const long MaxBytes = 64L << 20;
+
+    private static readonly InputRole Role = new(
+        "labels file (label-image --labels)",
+        ExitCode.BadModel,
+        "Pass the output_labels.txt written with the graph: a regular text file, one label per line.");
+
     public static string[] Read(string? path, int classCount)
     {
         if (path is null)
@@ -15,18 +27,10 @@ public static class LabelFile
             return Enumerable.Range(0, classCount).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         }
 
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new RetrainException(ExitCode.BadModel, $"Cannot read labels file '{path}': {e.Message}", e);
-        }
+        var lines = Lines(InputFile.ReadAllText(path, Role, MaxBytes));
 
         // A trailing empty line is how retrain writes the file; blank lines elsewhere would shift every label.
-        var count = lines.Length;
+        var count = lines.Count;
         while (count > 0 && lines[count - 1].Length == 0)
         {
             count--;
@@ -41,6 +45,19 @@ public static class LabelFile
         }
 
         return labels;
+    }
+
+    private static List<string> Lines(string text)
+    {
+        // As File.ReadAllLines splits: at \n, \r or \r\n, with no empty line after a final line break.
+        var lines = new List<string>();
+        using var reader = new StringReader(text);
+        for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+        {
+            lines.Add(line);
+        }
+
+        return lines;
     }
 
     private static string StripIndex(string line)

@@ -124,7 +124,7 @@ public static class RetrainEngine
         var parts = DatasetParts.From(lists);
         var decode = new ImageDecodeOptions { ReducedScaleJpeg = options.ReducedScaleJpeg };
         BottleneckSet bottlenecks;
-        using (var cache = new BottleneckCache(options.BottleneckDir, model.CacheKeyFor(decode), model.OutputLength))
+        using (var cache = new BottleneckCache(options.BottleneckDir, model.CacheKeyFor(decode), model.OutputLength, log))
         {
             log.Information("Bottleneck cache: {CacheRoot}", cache.Root);
             var retrainPy = options.RetrainPyBottleneckDir is { } legacyDir

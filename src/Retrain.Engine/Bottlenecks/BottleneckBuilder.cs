@@ -139,7 +139,7 @@ public sealed class BottleneckBuilder
                     return;
                 }
 
-                await writer.WriteAsync(new Decoded(index, key, buffer), token);
+                await writer.WriteAsync(new Decoded(index, key, buffer, path), token);
             });
             writer.Complete();
         }
@@ -234,6 +234,7 @@ public sealed class BottleneckBuilder
             }
 
             var output = model.Runner.RunInPlace(batch.Count);
+            BottleneckValues.EnsureFinite(output[..(batch.Count * length)], model, i => batch[i].Path);
             for (var i = 0; i < batch.Count; i++)
             {
                 var index = batch[i].Index;
@@ -269,5 +270,5 @@ public sealed class BottleneckBuilder
         return batch.Count > 0;
     }
 
-    private readonly record struct Decoded(int Index, string Key, float[] Input);
+    private readonly record struct Decoded(int Index, string Key, float[] Input, string Path);
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using Retrain.Errors;
 using Retrain.IO;
+using Serilog;
 
 namespace Retrain.Bottlenecks;
 
@@ -35,22 +36,25 @@ public sealed class BottleneckCache : IDisposable
     private readonly object gate = new();
     private readonly List<Pack> packs = [];
     private readonly int maxOpenPacks;
+    private readonly ILogger? log;
     private int openPacks;
     private ConcurrentDictionary<string, Location>? index;
     private Pack? own;
     private long ownLength;
     private bool disposed;
 
-    public BottleneckCache(string bottleneckDir, string modelKey, int vectorLength)
-        : this(bottleneckDir, modelKey, vectorLength, DefaultMaxOpenPacks)
+    /// <param name="log">Where a foreign entry in the cache folder (a pipe or device named like a pack) is warned about.</param>
+    public BottleneckCache(string bottleneckDir, string modelKey, int vectorLength, ILogger? log = null)
+        : this(bottleneckDir, modelKey, vectorLength, DefaultMaxOpenPacks, log)
     {
     }
 
-    internal BottleneckCache(string bottleneckDir, string modelKey, int vectorLength, int maxOpenPacks)
+    internal BottleneckCache(string bottleneckDir, string modelKey, int vectorLength, int maxOpenPacks, ILogger? log = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vectorLength);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxOpenPacks);
         this.maxOpenPacks = maxOpenPacks;
+        this.log = log;
         Root = Path.Combine(Path.GetFullPath(bottleneckDir), modelKey);
         VectorLength = vectorLength;
         RecordSize = VectorPack.RecordSize(vectorLength);
@@ -67,7 +71,8 @@ public sealed class BottleneckCache : IDisposable
     public static string ContentKey(ReadOnlySpan<byte> imageBytes) => Convert.ToHexStringLower(SHA256.HashData(imageBytes));
 
     /// <summary>
-    /// Reads a cached vector. Returns false when absent or unusable (unreadable pack, bad checksum): the caller
+    /// Reads a cached vector. Returns false when absent or unusable (unreadable pack, bad checksum, a value that is not
+    /// a finite number): the caller
     /// recomputes it, and the new record replaces the damaged one. Safe to call from several threads.
     /// </summary>
     public bool TryRead(string contentKey, Span<float> vector)
@@ -187,6 +192,11 @@ public sealed class BottleneckCache : IDisposable
         foreach (var path in PackPaths())
         {
             using var handle = OpenForReading(path);
+            if (handle is null)
+            {
+                continue;
+            }
+
             var offsets = new List<(string Key, long Offset)>();
             var unread = VectorPack.Scan(handle, VectorLength, (key, offset) => offsets.Add((Convert.ToHexStringLower(key), offset)));
             contents.Packs.Add(path);
@@ -202,8 +212,27 @@ public sealed class BottleneckCache : IDisposable
         return contents;
     }
 
-    private IEnumerable<string> PackPaths() =>
-        Directory.EnumerateFiles(Root, VectorPack.SearchPattern, SearchOption.TopDirectoryOnly).Order(StringComparer.Ordinal);
+    /// <summary>
+    /// The packs in <see cref="Root"/>, oldest first. A folder this user cannot list (another user's in a shared
+    /// --bottleneck_dir, or mode 000) stops the run: its packs could neither be read nor added to.
+    /// </summary>
+    private List<string> PackPaths()
+    {
+        try
+        {
+            return Directory.EnumerateFiles(Root, VectorPack.SearchPattern, SearchOption.TopDirectoryOnly).Order(StringComparer.Ordinal).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var why = e is UnauthorizedAccessException ? "permission denied" : IoErrorMessage.WithoutPath(e, Root).TrimEnd('.');
+            throw new RetrainException(
+                ExitCode.IoError,
+                $"Cannot read the bottleneck cache folder '{Root}': {why}. It holds this model's cached vectors under --bottleneck_dir; " +
+                "another user may own it, or its permissions may deny this user. Make it readable and writable by this user " +
+                "(chown or chmod u+rwx), delete it to recompute the vectors, or pass another --bottleneck_dir.",
+                e);
+        }
+    }
 
     /// <summary>
     /// The key -> record index of every pack already in the folder, built on first use: one small read per record
@@ -232,6 +261,11 @@ public sealed class BottleneckCache : IDisposable
                     try
                     {
                         using var handle = OpenForReading(path);
+                        if (handle is null)
+                        {
+                            continue;
+                        }
+
                         var number = packs.Count;
                         VectorPack.Scan(handle, VectorLength, (key, offset) => found[Convert.ToHexStringLower(key)] = new Location(number, offset));
                         packs.Add(new Pack(path, number));
@@ -260,9 +294,9 @@ public sealed class BottleneckCache : IDisposable
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             pack = packs[at.Pack];
-            if (pack.Handle is null && openPacks < maxOpenPacks)
+            if (pack.Handle is null && openPacks < maxOpenPacks && OpenForReading(pack.Path) is { } opened)
             {
-                pack.Handle = OpenForReading(pack.Path);
+                pack.Handle = opened;
                 openPacks++;
             }
 
@@ -275,11 +309,24 @@ public sealed class BottleneckCache : IDisposable
         }
 
         using var once = OpenForReading(pack.Path);
-        return RandomAccess.Read(once, record, at.Offset);
+        return once is null ? 0 : RandomAccess.Read(once, record, at.Offset);
     }
 
-    private static SafeFileHandle OpenForReading(string path) =>
-        File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+    /// <summary>
+    /// A pack opened for reading, or null when it cannot be (its vectors are then recomputed). One that is not a
+    /// regular file is warned about: a FIFO named like a pack would otherwise block every run for ever, and as the
+    /// cache is retrain's own, a foreign entry is skipped rather than allowed to stop the run.
+    /// </summary>
+    private SafeFileHandle? OpenForReading(string path)
+    {
+        var handle = InputFile.TryOpen(path, out var refusal);
+        if (refusal.Kind == InputRefusalKind.NotRegular)
+        {
+            log?.Warning("Skipping {Path} in the bottleneck cache: {Reason}, and retrain's packs are regular files. Delete it", path, refusal.Reason);
+        }
+
+        return handle;
+    }
 
     private Pack CreateOwnPack()
     {

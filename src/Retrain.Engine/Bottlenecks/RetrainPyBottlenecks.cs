@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Retrain.Errors;
+using Retrain.IO;
 using Serilog;
 
 namespace Retrain.Bottlenecks;
@@ -23,6 +24,12 @@ namespace Retrain.Bottlenecks;
 /// </summary>
 public sealed partial class RetrainPyBottlenecks
 {
+    /// <summary>
+    /// A retrain.py bottleneck file is one vector as text: 2,048 floats (Inception-v3) at most 16 characters each, about
+    /// 32 KiB. 16 MiB leaves room for far longer vectors and still refuses what is not such a file before reading it.
+    /// </summary>
+    internal const long MaxFileBytes = 16L << 20;
+
     private readonly string root;
     private readonly string suffix;
     private readonly int vectorLength;
@@ -114,18 +121,13 @@ public sealed partial class RetrainPyBottlenecks
     public bool TryRead(string imagePath, Span<float> destination)
     {
         var file = FileFor(imagePath);
-        string text;
-        try
+        if (Read(file, out var refusal) is not { } text)
         {
-            text = File.ReadAllText(file);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return false;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            log.Warning("Ignoring retrain.py bottleneck file {File}: {Reason}; computing the vector", file, e.Message);
+            if (refusal.Kind != InputRefusalKind.Missing)
+            {
+                log.Warning("Ignoring retrain.py bottleneck file {File}: {Reason}; computing the vector", file, refusal.Reason);
+            }
+
             return false;
         }
 
@@ -150,6 +152,26 @@ public sealed partial class RetrainPyBottlenecks
 
         Interlocked.Increment(ref imported);
         return true;
+    }
+
+    /// <summary>
+    /// The text of a retrain.py file when it is a regular file within <see cref="MaxFileBytes"/>; otherwise null, saying
+    /// why. A pipe, a device or a huge file in the folder is not a vector retrain.py wrote, and read whole it would
+    /// block the run or exhaust memory.
+    /// </summary>
+    private static string? Read(string file, out InputRefusal refusal)
+    {
+        if (InputFile.TryReadAllBytes(file, MaxFileBytes, out refusal) is not { } bytes)
+        {
+            if (refusal.Kind == InputRefusalKind.TooLarge)
+            {
+                refusal = refusal with { Reason = $"{refusal.Reason} for a retrain.py bottleneck file (one holds a few thousand numbers as text)" };
+            }
+
+            return null;
+        }
+
+        return InputFile.Decode(bytes);
     }
 
     private string FileFor(string imagePath)
@@ -215,20 +237,12 @@ public sealed partial class RetrainPyBottlenecks
             }
 
             var file = FileFor(path);
-            if (!File.Exists(file))
+            if (Read(file, out _) is not { } text)
             {
-                continue;
+                continue; // missing, or refused with a warning when its vector is read
             }
 
-            int count;
-            try
-            {
-                count = Parse(File.ReadAllText(file), scratch, out _);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
+            var count = Parse(text, scratch, out _);
 
             if (count == vectorLength)
             {

@@ -76,7 +76,11 @@ internal static class VectorPack
         return BinaryPrimitives.ReadUInt32LittleEndian(header[(KeySize + 4)..]) == Crc32C.Compute(header[..(KeySize + 4)]);
     }
 
-    /// <summary>Decodes a whole record into <paramref name="vector"/> if its header, key and payload checksum all hold.</summary>
+    /// <summary>
+    /// Decodes a whole record into <paramref name="vector"/> if its header, key and payload checksum all hold and every
+    /// value is a finite number. A record of NaNs with valid checksums was written by a version that cached what a
+    /// broken model computed, or by hand: it is as unusable as a damaged one, so it is recomputed the same way.
+    /// </summary>
     public static bool TryReadRecord(ReadOnlySpan<byte> record, ReadOnlySpan<byte> expectedKey, Span<float> vector)
     {
         if (record.Length != RecordSize(vector.Length)
@@ -102,6 +106,12 @@ internal static class VectorPack
             {
                 vector[i] = BinaryPrimitives.ReadSingleLittleEndian(payload[(i * 4)..]);
             }
+        }
+
+        if (!BottleneckValues.AreFinite(vector))
+        {
+            vector.Clear();
+            return false;
         }
 
         return true;

@@ -263,7 +263,9 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
                         ct.ThrowIfCancellationRequested();
                         var n = Math.Min(inferenceBatchSize, count - start);
                         input.Pixels.AsSpan(start * inputLength, n * inputLength).CopyTo(model.Runner.InputFor(n));
-                        model.Runner.RunInPlace(n).CopyTo(vectors.AsSpan(start * length, n * length));
+                        var output = model.Runner.RunInPlace(n)[..(n * length)];
+                        BottleneckValues.EnsureFinite(output, model, i => input.Paths[start + i]);
+                        output.CopyTo(vectors.AsSpan(start * length, n * length));
                     }
 
                     inputPool.Add(input.Pixels);

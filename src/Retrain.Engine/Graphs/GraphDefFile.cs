@@ -15,19 +15,21 @@ public static class GraphDefFile
     public static GraphDef Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new RetrainException(
-                ExitCode.BadModel,
-                $"Cannot read model file '{path}': {e.Message} Check that the path points to a frozen TensorFlow graph (.pb).",
-                e);
-        }
+        return Parse(InputFile.ReadAllBytes(path, ModelFileRole), path);
+    }
 
+    /// <summary>
+    /// Who reads a model file (the backbone, a classifier, a SavedModel's saved_model.pb), for the message when it
+    /// cannot be read.
+    /// </summary>
+    internal static InputRole ModelFileRole { get; } = new(
+        "model file",
+        ExitCode.BadModel,
+        "Check the path given with --tfhub_module (retrain) or --graph (label-image): it must name a readable frozen TensorFlow graph (.pb) or ONNX model (.onnx), not a pipe or device.");
+
+    /// <summary>Parses GraphDef bytes read from <paramref name="path"/>, refused as <see cref="Load"/> refuses them.</summary>
+    internal static GraphDef Parse(byte[] bytes, string path)
+    {
         GraphDef graph;
         try
         {

@@ -4,6 +4,7 @@ using System.Text;
 using Retrain.Errors;
 using Retrain.Images;
 using Retrain.Inference;
+using Retrain.IO;
 using Retrain.Protos.TensorFlow;
 
 namespace Retrain.Graphs;
@@ -101,24 +102,15 @@ public sealed class LoadedModel : IDisposable
                 "or ONNX file, or a folder retrain wrote with --saved_model_dir.");
         }
 
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new RetrainException(ExitCode.BadModel, $"Model file '{path}' not found. Check the path given with --graph (label-image) or --tfhub_module (retrain).", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new RetrainException(ExitCode.BadModel, $"Cannot read model file '{path}': {e.Message} Check that the file is readable.", e);
-        }
+        var bytes = InputFile.TryReadAllBytes(path, InputFile.NoCap, out var refusal) ?? throw (refusal.Kind == InputRefusalKind.Missing
+            ? new RetrainException(ExitCode.BadModel, $"Model file '{path}' not found. Check the path given with --graph (label-image) or --tfhub_module (retrain).")
+            : InputFile.Refused(path, GraphDefFile.ModelFileRole, refusal));
 
+        // The graph is parsed from the bytes hashed: a file replaced in between cannot give a graph another key.
         var fileHash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         return IsOnnx(path, bytes)
             ? OpenOnnx(path, bytes, overrides, settings, fileHash)
-            : OpenGraphDef(path, GraphDefFile.Load(path), overrides, settings, describe, fileHash, vectorOutput);
+            : OpenGraphDef(path, GraphDefFile.Parse(bytes, path), overrides, settings, describe, fileHash, vectorOutput);
     }
 
     private static LoadedModel OpenGraphDef(

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Retrain.Errors;
+using Retrain.IO;
 using Retrain.Protos.TensorFlow;
 
 namespace Retrain.Graphs;
@@ -22,15 +23,7 @@ public static class SavedModelFile
     public static (GraphDef Graph, byte[] Bytes) LoadServeGraph(string folder)
     {
         var file = Path.Combine(folder, FileName);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new RetrainException(ExitCode.BadModel, $"Cannot read '{file}': {e.Message}", e);
-        }
+        var bytes = InputFile.ReadAllBytes(file, GraphDefFile.ModelFileRole);
 
         SavedModel savedModel;
         try

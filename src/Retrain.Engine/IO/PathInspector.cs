@@ -32,6 +32,11 @@ internal static partial class PathInspector
     private const int Regular = 0x8000;
     private const int Folder = 0x4000;
     private const int Link = 0xA000;
+    private const int Fifo = 0x1000;
+    private const int CharacterDevice = 0x2000;
+    private const int BlockDevice = 0x6000;
+    private const int Socket = 0xC000;
+    private const int AtEmptyPath = 0x1000;
 
     // statx's buffer is 256 bytes: stx_uid is the 32-bit field at offset 20, stx_mode the 16-bit one at 28.
     private const int StatxSize = 256;
@@ -39,7 +44,9 @@ internal static partial class PathInspector
     private const int ModeOffset = 28;
 
     // open(2) flags, the same on x86-64 and arm64 (asm-generic).
+    private const int OReadOnly = 0x0;
     private const int OWriteOnly = 0x1;
+    private const int ONoControllingTerminal = 0x100;
     private const int ONonBlock = 0x800;
     private const int OCloseOnExec = 0x80000;
     private const int FGetFlags = 3;
@@ -64,13 +71,83 @@ internal static partial class PathInspector
             return File.Exists(path) ? PathKind.RegularFile : PathKind.Missing;
         }
 
-        return (stat.Mode & TypeMask) switch
-        {
-            Regular => PathKind.RegularFile,
-            Folder => PathKind.Directory,
-            _ => PathKind.Special,
-        };
+        return KindOf(stat.Mode);
     }
+
+    /// <summary>
+    /// The kind of what <paramref name="path"/> finally names (links followed), with a name for the message when it is
+    /// not a regular file ("a named pipe (FIFO)"); null when the kernel cannot tell (missing, no permission, a link
+    /// loop, or not Linux): opening the path then says why.
+    /// </summary>
+    public static (PathKind Kind, string Name)? KindForReading(string path) =>
+        OperatingSystem.IsLinux() && Stat(path, follow: true) is { } stat ? (KindOf(stat.Mode), NameOf(stat.Mode)) : null;
+
+    /// <summary>
+    /// The kind of the file an open handle refers to (fstat): what was opened, even if the path was replaced by a
+    /// pipe or device between the check and the open. Null when the kernel cannot tell (not Linux).
+    /// </summary>
+    public static (PathKind Kind, string Name)? KindOf(SafeFileHandle handle)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        int mode;
+
+        // The handle stays referenced while the kernel reads its number.
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            if (Stat((int)handle.DangerousGetHandle(), string.Empty, AtEmptyPath) is not { } stat)
+            {
+                return null;
+            }
+
+            mode = stat.Mode;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+
+        return (KindOf(mode), NameOf(mode));
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> read-only without blocking: open(2) on a FIFO otherwise waits for a writer for ever,
+    /// deaf to SIGINT and SIGTERM. Returns the descriptor, or -1 with <paramref name="errno"/> set. O_NONBLOCK is
+    /// ignored for the regular files a caller keeps; O_NOCTTY keeps a terminal swapped in from becoming ours.
+    /// </summary>
+    public static int OpenForReadingWithoutBlocking(string path, out int errno)
+    {
+        var fd = Open(path, OReadOnly | ONonBlock | ONoControllingTerminal | OCloseOnExec);
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return fd;
+    }
+
+    private static PathKind KindOf(int mode) => (mode & TypeMask) switch
+    {
+        Regular => PathKind.RegularFile,
+        Folder => PathKind.Directory,
+        _ => PathKind.Special,
+    };
+
+    private static string NameOf(int mode) => (mode & TypeMask) switch
+    {
+        Regular => "a regular file",
+        Folder => "a folder",
+        Fifo => "a named pipe (FIFO)",
+        CharacterDevice => "a character device",
+        BlockDevice => "a block device",
+        Socket => "a socket",
+        _ => "a special file",
+    };
 
     /// <summary>
     /// Where writing a regular-file output at <paramref name="path"/> should land. A symbolic link of the user's own
@@ -187,12 +264,14 @@ internal static partial class PathInspector
 
     private static bool IsLinkTo(string path) => new FileInfo(path).LinkTarget is not null;
 
-    private static (int Mode, uint Uid)? Stat(string path, bool follow)
+    private static (int Mode, uint Uid)? Stat(string path, bool follow) => Stat(AtFdCwd, path, follow ? 0 : AtSymlinkNoFollow);
+
+    private static (int Mode, uint Uid)? Stat(int dirFd, string path, int flags)
     {
         Span<byte> buffer = stackalloc byte[StatxSize];
         try
         {
-            if (Statx(AtFdCwd, path, follow ? 0 : AtSymlinkNoFollow, StatxType | StatxUid, ref MemoryMarshal.GetReference(buffer)) != 0)
+            if (Statx(dirFd, path, flags, StatxType | StatxUid, ref MemoryMarshal.GetReference(buffer)) != 0)
             {
                 return null;
             }
