@@ -85,22 +85,6 @@ public sealed class CudaBuildTests : IClassFixture<CudaBuildTests.CudaBuild>
         Assert.DoesNotContain("   at ", err, StringComparison.Ordinal); // a message, not a stack trace
     }
 
-    [Fact]
-    public void CpuBuild_NamesTheCudaBuildCommand()
-    {
-        var (code, _, err) = CliRunner.Run(
-            LabelImage.Cli.LabelImageCommand.Create(),
-            LabelImage.Cli.LabelImageCommand.Run,
-            "--graph", SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb"),
-            "--output_layer", "MobilenetV1/Predictions/Reshape_1",
-            "--image", SharedData.Path("images/imagenet/cat.bmp"),
-            "--device", "cuda");
-
-        Assert.Equal((int)ExitCode.DeviceUnavailable, code);
-        Assert.Contains("this build of retrain has no CUDA support", err, StringComparison.Ordinal);
-        Assert.Contains("scripts/build.sh --cuda", err, StringComparison.Ordinal);
-    }
-
     /// <summary>The CUDA build, published once per test run, and the stand-in driver and libraries.</summary>
     public sealed class CudaBuild : IDisposable
     {

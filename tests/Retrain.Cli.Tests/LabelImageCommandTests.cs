@@ -158,5 +158,7 @@ public class LabelImageCommandTests
 
         Assert.Equal((int)ExitCode.DeviceUnavailable, code);
         Assert.Contains("CUDA", err, StringComparison.Ordinal);
+        Assert.Contains("this build of retrain has no CUDA support", err, StringComparison.Ordinal);
+        Assert.Contains("scripts/build.sh --cuda", err, StringComparison.Ordinal);
     }
 }

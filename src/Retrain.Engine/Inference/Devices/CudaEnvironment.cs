@@ -57,6 +57,7 @@ internal static class CudaEnvironment
         return new RetrainException(
             ExitCode.DeviceUnavailable,
             $"--device cuda: ONNX Runtime's CUDA provider could not be started: {e.Message.Trim().TrimEnd('.')}.{string.Concat(known)} " +
+            "ONNX Runtime's own error line just above names the library or symbol it could not load. " +
             "Check that the CUDA 13 and cuDNN 9 libraries are the builds ONNX Runtime 1.32 needs, and the NVIDIA driver is 580 or newer. " + Setup,
             e);
     }
