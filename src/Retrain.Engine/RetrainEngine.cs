@@ -60,7 +60,7 @@ public static class RetrainEngine
             log,
             ct);
         var modelPath = resolved.Path;
-        using var model = LoadedModel.OpenBackbone(modelPath, resolved.Apply(options.Model), PipelineThreads.ForPipeline(options.Inference));
+        using var model = OpenBackbone(resolved, options);
         var d = model.Description;
         if (model.Graph is null)
         {
@@ -189,6 +189,19 @@ public static class RetrainEngine
     /// With any distortion flag, the training batches become distorted photos run through the backbone (retrain.py's
     /// <c>get_random_distorted_bottlenecks</c>); validation and test keep using the cached vectors, as there.
     /// </summary>
+    private static LoadedModel OpenBackbone(ResolvedModel resolved, RetrainOptions options)
+    {
+        try
+        {
+            return LoadedModel.OpenBackbone(resolved.Path, resolved.Apply(options.Model), PipelineThreads.ForPipeline(options.Inference));
+        }
+        catch (RetrainException e) when (e.Code == ExitCode.BadModel && resolved.Cached is { } cached)
+        {
+            // A downloaded model that does not load must neither pin its hash nor leave the user guessing what to delete.
+            throw cached.LoadFailed(e);
+        }
+    }
+
     private static DistortedBatches? StartDistortions(
         LoadedModel model,
         LabeledVectors training,
