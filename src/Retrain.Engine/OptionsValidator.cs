@@ -64,7 +64,10 @@ internal static partial class OptionsValidator
             o.RetrainPyBottleneckDir is null || !o.ReducedScaleJpeg,
             "--retrain_py_bottleneck_dir",
             "cannot be combined with --reduced_scale_jpeg: retrain.py computed its vectors from full-size decoding, which that cache does not hold");
-        Require(o.InferenceBatchSize > 0, "--inference_batch_size", "must be at least 1");
+        Require(
+            o.InferenceBatchSize is > 0 and <= RetrainOptions.MaxInferenceBatchSize,
+            "--inference_batch_size",
+            $"must be from 1 to {RetrainOptions.MaxInferenceBatchSize:N0}");
         Require(o.IntermediateStoreFrequency >= 0, "--intermediate_store_frequency", "must be 0 (never) or a number of steps");
         Require(
             o.IntermediateStoreFrequency == 0 || !string.IsNullOrEmpty(o.IntermediateOutputGraphsDir),

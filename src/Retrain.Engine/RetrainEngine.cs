@@ -75,7 +75,7 @@ public static class RetrainEngine
 
         // Known only now (a catalogue name resolves to a downloaded file), and still before any bottleneck.
         OutputLocations.EnsureApartFromInputs(written, [(options.TfhubModule is null && options.Architecture is not null ? "--architecture" : "--tfhub_module", modelPath)]);
-        using var model = LoadedModel.OpenBackbone(modelPath, resolved.Apply(options.Model), PipelineThreads.ForPipeline(options.Inference));
+        using var model = OpenBackbone(resolved, options);
         var d = model.Description;
         if (model.Graph is null)
         {
@@ -209,6 +209,19 @@ public static class RetrainEngine
     /// With any distortion flag, the training batches become distorted photos run through the backbone (retrain.py's
     /// <c>get_random_distorted_bottlenecks</c>); validation and test keep using the cached vectors, as there.
     /// </summary>
+    private static LoadedModel OpenBackbone(ResolvedModel resolved, RetrainOptions options)
+    {
+        try
+        {
+            return LoadedModel.OpenBackbone(resolved.Path, resolved.Apply(options.Model), PipelineThreads.ForPipeline(options.Inference));
+        }
+        catch (RetrainException e) when (e.Code == ExitCode.BadModel && resolved.Cached is { } cached)
+        {
+            // A downloaded model that does not load must neither pin its hash nor leave the user guessing what to delete.
+            throw cached.LoadFailed(e);
+        }
+    }
+
     private static DistortedBatches? StartDistortions(
         LoadedModel model,
         LabeledVectors training,

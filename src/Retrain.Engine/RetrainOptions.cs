@@ -87,6 +87,10 @@ public sealed record RetrainOptions
 
     public int RandomSeed { get; init; }
 
+    /// <summary>The largest <see cref="InferenceBatchSize"/>: 1,024 Inception images are about 1 GB of input per batch,
+    /// and the pipeline holds three batches (two queued, one running); batches past 32 run no faster.</summary>
+    public const int MaxInferenceBatchSize = 1024;
+
     /// <summary>Images per inference call while computing bottlenecks (capped at what the graph allows).</summary>
     public int InferenceBatchSize { get; init; } = 16;
 

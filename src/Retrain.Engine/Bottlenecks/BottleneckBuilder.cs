@@ -40,7 +40,7 @@ public sealed class BottleneckBuilder
         this.model = model;
         this.cache = cache;
         this.log = log;
-        this.batchSize = Math.Max(1, Math.Min(batchSize, model.Runner.MaxBatchSize));
+        this.batchSize = model.Runner.BatchSizeFor(batchSize);
         this.decodeWorkers = decodeWorkers > 0 ? decodeWorkers : PipelineThreads.DecodeWorkers;
         this.decodeOptions = decodeOptions ?? ImageDecodeOptions.Default;
         this.retrainPy = retrainPy;

@@ -78,7 +78,7 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
         this.training = training;
         sampler = new BatchSampler(training, classCount);
         batchSize = settings.TrainBatchSize;
-        this.inferenceBatchSize = Math.Max(1, Math.Min(inferenceBatchSize, model.Runner.MaxBatchSize));
+        this.inferenceBatchSize = model.Runner.BatchSizeFor(inferenceBatchSize);
         distortions = settings.Distortions;
         this.decode = decode ?? ImageDecodeOptions.Default;
         seed = settings.Seed;

@@ -45,6 +45,17 @@ public static class GraphDefFile
             throw NotAGraph(path, "it contains no nodes", null);
         }
 
+        CheckNodes(graph, path);
+        return graph;
+    }
+
+    /// <summary>
+    /// Refuses a graph whose nodes TensorFlow itself would refuse: a node without a name or op, or two nodes of one
+    /// name (every lookup by name would pick one of them, and the graph retrain writes from it would hold both).
+    /// </summary>
+    internal static void CheckNodes(GraphDef graph, string path)
+    {
+        var seen = new Dictionary<string, int>(graph.Node.Count, StringComparer.Ordinal);
         for (var i = 0; i < graph.Node.Count; i++)
         {
             // Random bytes occasionally parse as a protobuf; real nodes always have a name and an op.
@@ -53,9 +64,16 @@ public static class GraphDefFile
             {
                 throw NotAGraph(path, $"node #{i} has no name or no op", null);
             }
-        }
 
-        return graph;
+            if (!seen.TryAdd(node.Name, i))
+            {
+                throw new RetrainException(
+                    ExitCode.BadModel,
+                    $"Model file '{path}' has two nodes named '{node.Name}' (#{seen[node.Name]} and #{i}); node names must be " +
+                    "unique, and TensorFlow refuses such a graph too. The file was edited or merged by a tool that does not " +
+                    "check names: re-export the graph from TensorFlow, or remove one of the two nodes.");
+            }
+        }
     }
 
     /// <summary>

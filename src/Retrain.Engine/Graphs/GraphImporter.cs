@@ -1,5 +1,6 @@
 using Retrain.Errors;
 using Retrain.Graphs.Import;
+using Retrain.Inference;
 using Retrain.Protos.TensorFlow;
 
 namespace Retrain.Graphs;
@@ -120,6 +121,13 @@ public static class GraphImporter
         {
             throw new RetrainException(ExitCode.BadModel,
                 $"{where} has shape [{Dims(declared)}] with unknown dimensions besides the batch; pass the full input shape to the importer.");
+        }
+
+        if (!ImageInputLimit.Fits(declared.AsSpan(1)))
+        {
+            throw new RetrainException(ExitCode.BadModel,
+                $"{where} has shape [{Dims(declared)}], more per image than retrain feeds ({ImageInputLimit.Describe}). " +
+                "The graph is damaged or its input is not an image: check --input_layer, --input_height and --input_width, or re-export the graph.");
         }
 
         return declared;

@@ -169,6 +169,7 @@ public sealed class LoadedModel : IDisposable
             // Files retrain exported (--output_onnx) record their preprocessing; flags still win.
             var metadata = OnnxMetadata.Read(bytes);
             var info = metadata.Model;
+            info?.Check(path, overrides);
             var description = new ModelDescription(
                 path,
                 ModelFormat.Onnx,

@@ -47,8 +47,8 @@ public static class ModelLocator
         var cache = new ModelCache(modelDir ?? ModelCacheRoot(), isRetrainPyModelDir: modelDir is not null);
         if (ModelCatalog.TryFind(requested, out var entry))
         {
-            var path = ModelFetcher.Fetch(entry, cache, download, log, ct);
-            return new ResolvedModel(path, entry.Defaults, entry.Name);
+            var cached = ModelFetcher.Fetch(entry, cache, download, log, ct);
+            return new ResolvedModel(cached.Path, entry.Defaults, entry.Name) { Cached = cached };
         }
 
         // A model the user placed in the cache under a name of their own.

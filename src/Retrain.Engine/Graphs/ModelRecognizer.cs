@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Retrain.Errors;
 using Retrain.Protos.TensorFlow;
@@ -20,7 +21,7 @@ public static class ModelRecognizer
     public static ModelDescription ForBottleneck(GraphDef graph, string path, ModelOverrides overrides)
     {
         var names = graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
-        var known = RecogniseBackbone(graph, names);
+        var known = RecogniseBackbone(graph, names, path, overrides);
         var output = overrides.OutputNode ?? known?.Output
             ?? throw new RetrainException(
                 ExitCode.BadModel,
@@ -34,7 +35,7 @@ public static class ModelRecognizer
     public static ModelDescription ForClassification(GraphDef graph, string path, ModelOverrides overrides, string defaultOutput)
     {
         var names = graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
-        var known = RecogniseBackbone(graph, names);
+        var known = RecogniseBackbone(graph, names, path, overrides);
         var output = overrides.OutputNode
             ?? (names.Contains(defaultOutput) ? defaultOutput : null)
             ?? (names.Contains("MobilenetV1/Predictions/Reshape_1") ? "MobilenetV1/Predictions/Reshape_1" : null)
@@ -46,9 +47,9 @@ public static class ModelRecognizer
 
     private sealed record Known(string Architecture, string Input, string Output, int? Height, int? Width, float Mean, float Std);
 
-    private static Known? RecogniseBackbone(GraphDef graph, HashSet<string> names)
+    private static Known? RecogniseBackbone(GraphDef graph, HashSet<string> names, string path, ModelOverrides overrides)
     {
-        var info = ReadModelInfo(graph);
+        var info = ReadModelInfo(graph, path, overrides);
         if (names.Contains(MobileNetLogits))
         {
             // slim MobileNet v1 expects inputs in [-1, 1] (retrain.py: input_mean = input_std = 127.5).
@@ -68,7 +69,7 @@ public static class ModelRecognizer
         return info;
     }
 
-    private static Known? ReadModelInfo(GraphDef graph)
+    private static Known? ReadModelInfo(GraphDef graph, string path, ModelOverrides overrides)
     {
         var node = graph.Node.FirstOrDefault(n => n.Name == ModelInfoNode);
         if (node is null || !node.Attr.TryGetValue("value", out var value) || value.Tensor is null || value.Tensor.StringVal.Count == 0)
@@ -79,6 +80,7 @@ public static class ModelRecognizer
         try
         {
             var info = JsonSerializer.Deserialize<ModelInfo>(value.Tensor.StringVal[0].Span);
+            info?.Check(path, overrides);
             return info is null
                 ? null
                 : new Known(info.Architecture ?? "retrained", info.InputNode ?? "input", info.BottleneckNode ?? string.Empty, info.InputHeight, info.InputWidth, info.InputMean, info.InputStd);
@@ -161,5 +163,28 @@ public static class ModelRecognizer
         int InputHeight,
         int InputWidth,
         float InputMean,
-        float InputStd);
+        float InputStd)
+    {
+        /// <summary>
+        /// Refuses recorded preprocessing that cannot feed an image (a size of 0, a std of 0 divides by zero), the
+        /// same rules the flags obey; a value whose flag was given is not used, so it is not checked.
+        /// </summary>
+        internal void Check(string path, ModelOverrides overrides)
+        {
+            var problem =
+                overrides.InputHeight is null && InputHeight <= 0 ? Problem(nameof(InputHeight), InputHeight, "--input_height", "a size must be at least 1 pixel")
+                : overrides.InputWidth is null && InputWidth <= 0 ? Problem(nameof(InputWidth), InputWidth, "--input_width", "a size must be at least 1 pixel")
+                : overrides.InputMean is null && !float.IsFinite(InputMean) ? Problem(nameof(InputMean), InputMean, "--input_mean", "the mean must be a number")
+                : overrides.InputStd is null && (!float.IsFinite(InputStd) || InputStd == 0) ? Problem(nameof(InputStd), InputStd, "--input_std", "pixels are divided by it, so it must be a number other than 0")
+                : null;
+            if (problem is not null)
+            {
+                throw new RetrainException(ExitCode.BadModel, $"'{ModelInfoNode}' in '{path}' says {problem}");
+            }
+        }
+
+        private static string Problem(string field, IFormattable value, string flag, string rule) =>
+            $"{field} {value.ToString(null, CultureInfo.InvariantCulture)}, which cannot preprocess an image ({rule}). The file is " +
+            $"damaged or was edited: write it again with retrain, or pass {flag} to override the recorded value.";
+    }
 }

@@ -1,3 +1,5 @@
+using Retrain.Models;
+
 namespace Retrain.Graphs;
 
 /// <summary>
@@ -7,6 +9,9 @@ namespace Retrain.Graphs;
 /// <param name="CatalogName">The catalogue name it was resolved or recognised as, e.g. "mobilenet_0.25_224".</param>
 public sealed record ResolvedModel(string Path, ModelOverrides Defaults, string? CatalogName)
 {
+    /// <summary>Set when the file came from the model cache (downloaded now or earlier); null for a path the user gave.</summary>
+    internal CachedModel? Cached { get; init; }
+
     /// <summary>The user's flags, falling back to the catalogue's values where a flag was not given.</summary>
     public ModelOverrides Apply(ModelOverrides user) => new(
         user.InputNode ?? Defaults.InputNode,

@@ -45,6 +45,7 @@ public static class SavedModelFile
             throw new RetrainException(ExitCode.BadModel, $"The '{ServeTag}' MetaGraph of SavedModel '{folder}' holds no graph.");
         }
 
+        GraphDefFile.CheckNodes(serve.GraphDef, file);
         return (serve.GraphDef, bytes);
     }
 }

@@ -184,12 +184,20 @@ public static class TensorProtos
         return shape;
     }
 
+    /// <summary>
+    /// Most values one constant may hold, read or folded (1 GiB as float32): a shape from a file can claim billions,
+    /// which a splat (one listed value) or a broadcast would expand into memory. Real backbones stay far below it.
+    /// </summary>
+    internal const int MaxValues = 1 << 28;
+
+    /// <summary>The number of values of a tensor of shape <paramref name="dims"/>; OverflowException past 64 bits.</summary>
     internal static long Product(ReadOnlySpan<long> dims)
     {
         long n = 1;
         foreach (var d in dims)
         {
-            n *= d;
+            // A wrapped count can match the content's length by chance (2^32 x 2^32 wraps to 0, an empty content).
+            n = checked(n * d);
         }
 
         return n;
@@ -206,10 +214,19 @@ public static class TensorProtos
             }
         }
 
-        var n = Product(shape);
-        if (n > int.MaxValue)
+        long n;
+        try
         {
-            throw new FormatException($"constant tensor of shape [{string.Join(",", shape)}] is too large");
+            n = Product(shape);
+        }
+        catch (OverflowException)
+        {
+            throw new FormatException($"constant tensor of shape [{string.Join(",", shape)}] holds more values than 64 bits can count");
+        }
+
+        if (n > MaxValues)
+        {
+            throw new FormatException($"constant tensor of shape [{string.Join(",", shape)}] holds {n:N0} values, more than the {MaxValues:N0} retrain reads");
         }
 
         return (int)n;

@@ -20,6 +20,7 @@ public sealed class ModelRunner : IDisposable
     private readonly long[] _outputShapePerItem;
     private readonly int _inputSizePerItem;
     private readonly bool _batchIsDynamic;
+    private readonly int _largestBatch;
 
     private readonly RecentTwo<RunBuffers> _buffers = new();
     private bool _disposed;
@@ -35,6 +36,9 @@ public sealed class ModelRunner : IDisposable
         _outputShapePerItem = signature.OutputShapePerItem;
         _inputSizePerItem = checked((int)Product(InputShapePerItem));
         OutputSizePerItem = checked((int)Product(_outputShapePerItem));
+
+        // A batch's input and output each live in one array.
+        _largestBatch = signature.BatchIsDynamic ? Math.Max(1, Array.MaxLength / Math.Max(_inputSizePerItem, OutputSizePerItem)) : 1;
     }
 
     public string InputName { get; }
@@ -43,6 +47,12 @@ public sealed class ModelRunner : IDisposable
 
     /// <summary>1 when the model's batch dimension is fixed at 1, else <see cref="int.MaxValue"/>.</summary>
     public int MaxBatchSize { get; }
+
+    /// <summary>
+    /// <paramref name="requested"/> cut to what one call runs: 1 for a fixed batch, else at most the items whose input
+    /// and output each fit in one array (two images of a 16384x16384 input, over 8,000 of Inception's).
+    /// </summary>
+    public int BatchSizeFor(int requested) => Math.Clamp(requested, 1, _largestBatch);
 
     /// <summary>The input shape of one item, without the batch dimension, e.g. [224,224,3].</summary>
     public long[] InputShapePerItem { get; }
@@ -237,6 +247,12 @@ public sealed class ModelRunner : IDisposable
                 throw Bad(modelPath, $"input '{inputName}' has a fixed batch of {inputDims[0]}; only a batch of 1 or a dynamic batch is supported");
             }
 
+            var inputPerItem = inputDims.Skip(1).Select(static d => (long)d).ToArray();
+            if (!ImageInputLimit.Fits(inputPerItem))
+            {
+                throw Bad(modelPath, $"input '{inputName}' has shape [{string.Join(",", inputDims)}], more per image than retrain feeds ({ImageInputLimit.Describe})");
+            }
+
             long[] outputPerItem;
             if (dynamic)
             {
@@ -257,7 +273,12 @@ public sealed class ModelRunner : IDisposable
                 outputPerItem = outputDims.Select(static d => (long)d).ToArray();
             }
 
-            return new ModelSignature(inputName, outputName, dynamic, inputDims.Skip(1).Select(static d => (long)d).ToArray(), outputPerItem);
+            if (!ImageInputLimit.Fits(outputPerItem))
+            {
+                throw Bad(modelPath, $"output '{outputName}' has shape [{string.Join(",", outputDims)}], more per image than retrain takes back ({ImageInputLimit.Describe})");
+            }
+
+            return new ModelSignature(inputName, outputName, dynamic, inputPerItem, outputPerItem);
         }
 
         private static RetrainException Bad(string? modelPath, string why) =>

@@ -18,6 +18,9 @@ internal sealed record DownloadedFile(long Length, string Sha256);
 /// </summary>
 internal static class ArchiveDownloader
 {
+    /// <summary>Redirects followed before the download fails (a loop otherwise never ends; mirrors need one or two).</summary>
+    public const int MaxRedirects = 10;
+
     public static DownloadedFile Download(
         Uri url,
         string destination,
@@ -40,14 +43,15 @@ internal static class ArchiveDownloader
     {
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stall.CancelAfter(stallTimeout);
-        using var handler = new SocketsHttpHandler { ConnectTimeout = stallTimeout, AutomaticDecompression = DecompressionMethods.None };
+        // Redirects are followed by hand, so that where they lead is checked and named (see Follow).
+        using var handler = new SocketsHttpHandler { ConnectTimeout = stallTimeout, AutomaticDecompression = DecompressionMethods.None, AllowAutoRedirect = false };
         using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("retrain", "1"));
         long received = 0;
         long? announced = null;
         try
         {
-            using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, stall.Token).ConfigureAwait(false);
+            using var response = await GetFollowingRedirects(client, url, fail, log, stall.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 throw fail($"the server answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}", null);
@@ -111,6 +115,62 @@ internal static class ArchiveDownloader
             var total = announced ?? expectedLength;
             throw fail($"the connection broke after {received}{(total is { } t ? $" of {t}" : string.Empty)} bytes ({e.Message})", e);
         }
+    }
+
+    private static async Task<HttpResponseMessage> GetFollowingRedirects(HttpClient client, Uri url, DownloadFailure fail, ILogger log, CancellationToken ct)
+    {
+        var current = url;
+        for (var redirects = 0; ; redirects++)
+        {
+            var response = await client.GetAsync(current, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            if ((int)response.StatusCode is not (301 or 302 or 303 or 307 or 308))
+            {
+                return response;
+            }
+
+            using (response)
+            {
+                current = Follow(current, response, redirects, fail);
+                log.Debug("Redirected to {Url}", current);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Where a redirect leads, refused unless it is an http(s) URL: a model server (or whoever answers in its place)
+    /// must not send the download to a local file, and must not turn https into plain http.
+    /// </summary>
+    private static Uri Follow(Uri current, HttpResponseMessage response, int redirects, DownloadFailure fail)
+    {
+        // The raw header, not Headers.Location: a value .NET cannot parse must still be named in the message.
+        var location = response.Headers.NonValidated.TryGetValues("Location", out var values) ? values.ToString() : null;
+        var redirected = $"the server at {current} redirected to '{location}'";
+        if (string.IsNullOrWhiteSpace(location))
+        {
+            throw fail($"the server at {current} answered HTTP {(int)response.StatusCode} without saying where to (no Location header)", null);
+        }
+
+        if (redirects == MaxRedirects)
+        {
+            throw fail($"{redirected} after more than {MaxRedirects} redirects: the server redirects in a loop", null);
+        }
+
+        if (!Uri.TryCreate(current, location, out var next))
+        {
+            throw fail($"{redirected}, which is not a valid URL", null);
+        }
+
+        if (next.Scheme is not ("http" or "https"))
+        {
+            throw fail($"{redirected}; only http and https redirects are followed", null);
+        }
+
+        if (current.Scheme == "https" && next.Scheme == "http")
+        {
+            throw fail($"{redirected}; a redirect from https to plain http is not followed", null);
+        }
+
+        return next;
     }
 
     private static string Describe(HttpRequestException e, Uri url)

@@ -13,6 +13,9 @@ public sealed record ModelDownloadSettings
     public const string BaseUrlVariable = "RETRAIN_MODEL_BASE_URL";
     public const string TimeoutVariable = "RETRAIN_DOWNLOAD_TIMEOUT";
 
+    /// <summary>The default <see cref="MaxUnpackedBytes"/>: 4 GiB.</summary>
+    public const long DefaultMaxUnpackedBytes = 4L << 30;
+
     public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Uri _baseUrl = new(ModelCatalog.OfficialBaseUrl);
@@ -29,6 +32,12 @@ public sealed record ModelDownloadSettings
     /// body). A limit on the whole transfer would fail slow but healthy connections on a 90 MB archive.
     /// </summary>
     public TimeSpan StallTimeout { get; init; } = DefaultStallTimeout;
+
+    /// <summary>
+    /// Most bytes an archive may unpack to, all entries together (4 GiB; the largest catalogue model unpacks to about
+    /// 100 MB): past it the archive is a compression bomb or not a model, and unpacking stops. Tests lower it.
+    /// </summary>
+    internal long MaxUnpackedBytes { get; init; } = DefaultMaxUnpackedBytes;
 
     public static ModelDownloadSettings FromEnvironment()
     {

@@ -8,15 +8,16 @@ namespace Retrain.Models;
 /// download the archive to a temporary file, check its size and SHA-256 (published, or recorded by the first download),
 /// unpack it into a temporary folder, and only then rename that folder into place and record the hashes. A cut,
 /// stalled or corrupted download therefore leaves nothing that a later run would use, and the next run starts afresh.
+/// A model that then fails to load has its record dropped again (<see cref="CachedModel.LoadFailed"/>).
 /// </summary>
 internal static class ModelFetcher
 {
     /// <summary>Returns the model file of <paramref name="entry"/>, downloading it first unless it is already cached.</summary>
-    public static string Fetch(CatalogEntry entry, ModelCache cache, ModelDownloadSettings settings, ILogger log, CancellationToken ct)
+    public static CachedModel Fetch(CatalogEntry entry, ModelCache cache, ModelDownloadSettings settings, ILogger log, CancellationToken ct)
     {
         if (cache.FindCached(entry, log, ct) is { } cached)
         {
-            return cached;
+            return Found(entry, cache, cached, downloadedNow: false);
         }
 
         CreateRoot(cache);
@@ -26,7 +27,7 @@ internal static class ModelFetcher
         if (cache.FindCached(entry, log, ct) is { } downloadedMeanwhile)
         {
             log.Information("Using {Path}, downloaded by another retrain process", downloadedMeanwhile);
-            return downloadedMeanwhile;
+            return Found(entry, cache, downloadedMeanwhile, downloadedNow: false);
         }
 
         var url = entry.ArchiveUrl(settings.BaseUrl);
@@ -44,11 +45,20 @@ internal static class ModelFetcher
             var expected = entry.ArchiveSha256 ?? record.HashOf(entry.ArchiveFileName);
             if (expected is not null && !string.Equals(download.Sha256, expected, StringComparison.OrdinalIgnoreCase))
             {
-                var source = entry.ArchiveSha256 is not null ? "the published one" : $"the one recorded at the first download in '{record.Path}'";
-                throw Fail($"the archive's SHA-256 is {download.Sha256}, not {expected} ({source}): the file is damaged or was replaced", null);
+                var mismatch = $"the archive's SHA-256 is {download.Sha256}, not {expected}";
+                throw entry.ArchiveSha256 is not null
+                    ? Fail($"{mismatch} (the published one): the file is damaged or was replaced", null)
+                    : DownloadFailed(
+                        entry,
+                        cache,
+                        url,
+                        $"{mismatch} (the one recorded at the first download in '{record.Path}'): the file is damaged or was replaced",
+                        null,
+                        // Running again would meet the same record: only deleting it accepts another archive.
+                        $"if the archive on the server was replaced on purpose, or the first download was damaged, delete '{record.Path}' and run again");
             }
 
-            TgzExtractor.Extract(archive, unpacked, Fail, ct);
+            TgzExtractor.Extract(archive, unpacked, settings.MaxUnpackedBytes, Fail, ct);
             var model = Path.Combine(unpacked, entry.ModelFile.Replace('/', Path.DirectorySeparatorChar));
             if (!File.Exists(model))
             {
@@ -62,7 +72,7 @@ internal static class ModelFetcher
             HashRecord.Write(cache.RecordPath(entry), [(entry.ArchiveFileName, download.Sha256), (ModelCache.RecordedModelName(entry), modelHash)]);
             Publish(unpacked, cache.ModelFolder(entry));
             log.Information("Model {Name} unpacked into {Folder} (archive SHA-256 {Hash})", entry.Name, cache.ModelFolder(entry), download.Sha256);
-            return cache.ModelPath(entry);
+            return Found(entry, cache, cache.ModelPath(entry), downloadedNow: true);
         }
         finally
         {
@@ -76,10 +86,14 @@ internal static class ModelFetcher
         $"To install it by hand, download {entry.ArchiveFileName} from {url} and unpack it into '{cache.ModelFolder(entry)}{Path.DirectorySeparatorChar}' " +
         $"(so that '{cache.ModelPath(entry)}' exists), or pass --tfhub_module with the path of a frozen GraphDef you already have.";
 
-    private static RetrainException DownloadFailed(CatalogEntry entry, ModelCache cache, Uri url, string reason, Exception? cause)
+    private static CachedModel Found(CatalogEntry entry, ModelCache cache, string path, bool downloadedNow) =>
+        new(entry.Name, path, cache.ModelFolder(entry), cache.RecordPath(entry), downloadedNow);
+
+    private static RetrainException DownloadFailed(
+        CatalogEntry entry, ModelCache cache, Uri url, string reason, Exception? cause, string retry = "running again retries the download")
     {
         var message = $"Cannot download model '{entry.Name}' from {url}: {reason}. No partial download was kept in the model cache; " +
-                      $"running again retries the download. {ManualInstructions(entry, cache, url)}";
+                      $"{retry}. {ManualInstructions(entry, cache, url)}";
         return cause is null
             ? new RetrainException(ExitCode.DownloadFailed, message)
             : new RetrainException(ExitCode.DownloadFailed, message, cause);

@@ -7,11 +7,12 @@ namespace Retrain.Models;
 /// <summary>
 /// Unpacks a .tgz into an empty folder (retrain.py's `tarfile.open(path, 'r:gz').extractall(dir)`), but refuses what
 /// extractall let through: entries with absolute paths or `..` that would write outside the folder, and links, which
-/// could point anywhere. The model archives hold only plain files and folders.
+/// could point anywhere. The model archives hold only plain files and folders. The files may add up to at most
+/// <c>maxUnpackedBytes</c>: each entry's size is checked before it is written, so a compression bomb stops at the cap.
 /// </summary>
 internal static class TgzExtractor
 {
-    public static void Extract(string archive, string destination, DownloadFailure fail, CancellationToken ct)
+    public static void Extract(string archive, string destination, long maxUnpackedBytes, DownloadFailure fail, CancellationToken ct)
     {
         var root = Path.GetFullPath(destination);
         try
@@ -20,9 +21,18 @@ internal static class TgzExtractor
             using var file = new FileStream(archive, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             using var gzip = new GZipStream(file, CompressionMode.Decompress);
             using var tar = new TarReader(gzip);
+            long unpacked = 0;
             while (tar.GetNextEntry() is { } entry)
             {
                 ct.ThrowIfCancellationRequested();
+                if (entry.Length > maxUnpackedBytes - unpacked)
+                {
+                    throw fail(
+                        $"it unpacks to more than {maxUnpackedBytes:N0} bytes (its entry '{entry.Name}' of {entry.Length:N0} bytes comes after " +
+                        $"{unpacked:N0} bytes), far more than any model: it is not a model archive, and unpacking stopped there", null);
+                }
+
+                unpacked += entry.Length;
                 ExtractEntry(entry, root, fail);
             }
         }

@@ -22,7 +22,7 @@ public sealed class TgzExtractorTests : IDisposable
             TestArchives.Entry("./mobilenet_v1_1.0_224/frozen_graph.pb", [1, 2, 3]),
             TestArchives.Entry("classify_image_graph_def.pb", [4, 5])));
 
-        TgzExtractor.Extract(archive, Destination, Fail, TestContext.Current.CancellationToken);
+        TgzExtractor.Extract(archive, Destination, ModelDownloadSettings.DefaultMaxUnpackedBytes, Fail, TestContext.Current.CancellationToken);
 
         Assert.Equal([1, 2, 3], File.ReadAllBytes(Path.Combine(Destination, "mobilenet_v1_1.0_224", "frozen_graph.pb")));
         Assert.Equal([4, 5], File.ReadAllBytes(Path.Combine(Destination, "classify_image_graph_def.pb")));
@@ -36,7 +36,7 @@ public sealed class TgzExtractorTests : IDisposable
     {
         var archive = Write(TestArchives.Tgz(("ok.pb", [1]), (name, [6, 6, 6])));
 
-        var e = Assert.Throws<RetrainException>(() => TgzExtractor.Extract(archive, Destination, Fail, TestContext.Current.CancellationToken));
+        var e = Assert.Throws<RetrainException>(() => TgzExtractor.Extract(archive, Destination, ModelDownloadSettings.DefaultMaxUnpackedBytes, Fail, TestContext.Current.CancellationToken));
 
         Assert.Contains($"'{name}'", e.Message, StringComparison.Ordinal);
         Assert.Contains("outside the model folder", e.Message, StringComparison.Ordinal);
@@ -49,7 +49,7 @@ public sealed class TgzExtractorTests : IDisposable
     {
         var archive = Write(TestArchives.Build(new PaxTarEntry(TarEntryType.SymbolicLink, "frozen_graph.pb") { LinkName = "/etc/passwd" }));
 
-        var e = Assert.Throws<RetrainException>(() => TgzExtractor.Extract(archive, Destination, Fail, TestContext.Current.CancellationToken));
+        var e = Assert.Throws<RetrainException>(() => TgzExtractor.Extract(archive, Destination, ModelDownloadSettings.DefaultMaxUnpackedBytes, Fail, TestContext.Current.CancellationToken));
 
         Assert.Contains("SymbolicLink", e.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(Destination, "frozen_graph.pb")));
@@ -61,7 +61,7 @@ public sealed class TgzExtractorTests : IDisposable
         var whole = TestArchives.Tgz(("big.pb", System.Security.Cryptography.RandomNumberGenerator.GetBytes(50_000)));
         var archive = Write(whole[..(whole.Length / 2)]);
 
-        var e = Assert.Throws<RetrainException>(() => TgzExtractor.Extract(archive, Destination, Fail, TestContext.Current.CancellationToken));
+        var e = Assert.Throws<RetrainException>(() => TgzExtractor.Extract(archive, Destination, ModelDownloadSettings.DefaultMaxUnpackedBytes, Fail, TestContext.Current.CancellationToken));
 
         Assert.Equal(ExitCode.DownloadFailed, e.Code);
     }

@@ -113,8 +113,9 @@ public sealed class LocalHttpServer : IDisposable
                 await Task.Delay(Timeout.Infinite, _stop.Token);
             }
 
+            var location = reply.Location is null ? string.Empty : $"Location: {reply.Location}\r\n";
             var head = $"HTTP/1.1 {reply.Status} {ReasonPhrase(reply.Status)}\r\nContent-Type: application/octet-stream\r\n" +
-                       $"Content-Length: {reply.Body.Length}\r\nConnection: close\r\n\r\n";
+                       $"{location}Content-Length: {reply.Body.Length}\r\nConnection: close\r\n\r\n";
             await stream.WriteAsync(Encoding.ASCII.GetBytes(head), _stop.Token);
             if (reply.Gate is { } gate)
             {
@@ -157,6 +158,8 @@ public sealed class LocalHttpServer : IDisposable
     private static string ReasonPhrase(int status) => status switch
     {
         200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
         404 => "Not Found",
         500 => "Internal Server Error",
         _ => "Status",
@@ -177,7 +180,13 @@ public sealed class LocalHttpServer : IDisposable
         /// <summary>Send the headers, then wait for this task before sending the body.</summary>
         public Task? Gate { get; init; }
 
+        /// <summary>The Location header to send (sent as given, even when it is not a valid URL).</summary>
+        public string? Location { get; init; }
+
         public static Reply Ok(byte[] body) => new(200, body);
+
+        /// <summary>A 302 to <paramref name="location"/>.</summary>
+        public static Reply Redirect(string location) => new(302, []) { Location = location };
 
         public static Reply Error(int status) => new(status, Encoding.ASCII.GetBytes($"error {status}\n"));
     }

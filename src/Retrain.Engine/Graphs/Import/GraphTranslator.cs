@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Retrain.Errors;
 using Retrain.Graphs.Import.Folding;
+using Retrain.Inference;
 using Retrain.Protos.TensorFlow;
 
 namespace Retrain.Graphs.Import;
@@ -54,6 +55,14 @@ internal sealed class GraphTranslator
         }
 
         var result = ctx.InTensorFlowLayout(ctx.AsDynamic(values[output], output));
+        var perImage = result.Shape.Length > 0 && result.Shape[0] == TfValue.BatchDim ? result.Shape[1..] : result.Shape;
+        if (!ImageInputLimit.Fits(perImage))
+        {
+            throw new RetrainException(ExitCode.BadModel,
+                $"Output node '{output}' in {_source} has shape [{string.Join(",", result.Shape)}], more per image than retrain takes back " +
+                $"({ImageInputLimit.Describe}). Choose another output node (--bottleneck_layer for retrain, --output_layer for label-image) or re-export the graph.");
+        }
+
         var outputName = output == input ? output + "/output" : output;
         onnx.AddWithOutput("Identity", outputName, [result.OnnxName]);
         onnx.AddInput(input, ImportContext.OnnxElementType(DataType.DtFloat), shape);

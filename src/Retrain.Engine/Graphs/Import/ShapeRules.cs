@@ -21,6 +21,34 @@ internal static class ShapeRules
         return (int)normalized;
     }
 
+    /// <summary>The number of values of <paramref name="shape"/>; refused naming the node when 64 bits cannot count it.</summary>
+    public static long Count(ImportContext ctx, NodeDef node, ReadOnlySpan<long> shape)
+    {
+        try
+        {
+            return TensorProtos.Product(shape);
+        }
+        catch (OverflowException)
+        {
+            throw ctx.Fail(node, $"shape [{string.Join(",", shape.ToArray())}] holds more values than 64 bits can count");
+        }
+    }
+
+    /// <summary>
+    /// The length of the array a constant of <paramref name="shape"/> folded at import needs; refused past
+    /// <see cref="TensorProtos.MaxValues"/> (a broadcast of two small constants can claim billions).
+    /// </summary>
+    public static int FoldedLength(ImportContext ctx, NodeDef node, long[] shape)
+    {
+        var count = Count(ctx, node, shape);
+        if (count > TensorProtos.MaxValues)
+        {
+            throw ctx.Fail(node, $"its constant result of shape [{string.Join(",", shape)}] would hold {count:N0} values, more than the {TensorProtos.MaxValues:N0} retrain computes while importing");
+        }
+
+        return (int)count;
+    }
+
     /// <summary>
     /// TF Reshape: one -1 is inferred. With a symbolic batch the target must keep the batch in dimension 0: a leading
     /// -1, or the graph's own batch size 1 (frozen graphs often bake "[1, 1001]" in), is rewritten to the batch.
@@ -35,10 +63,10 @@ internal static class ShapeRules
         var batchSymbolic = input.Length > 0 && input[0] == TfValue.BatchDim;
         if (!batchSymbolic)
         {
-            return InferOne(ctx, node, TensorProtos.Product(input), target);
+            return InferOne(ctx, node, Count(ctx, node, input), target);
         }
 
-        var perItem = TensorProtos.Product(input.AsSpan(1));
+        var perItem = Count(ctx, node, input.AsSpan(1));
         if (target.Length == 0 || (target[0] != -1 && target[0] != 1))
         {
             ctx.RequireFixedBatch(node, $"reshape to [{string.Join(",", target)}] does not keep the batch in dimension 0");
@@ -55,19 +83,8 @@ internal static class ShapeRules
 
     private static long[] InferOne(ImportContext ctx, NodeDef node, long count, long[] target)
     {
-        var known = 1L;
-        var unknownAt = -1;
-        for (var i = 0; i < target.Length; i++)
-        {
-            if (target[i] == -1)
-            {
-                unknownAt = i;
-            }
-            else
-            {
-                known *= target[i];
-            }
-        }
+        var unknownAt = Array.IndexOf(target, -1L);
+        var known = Count(ctx, node, target.Where(static d => d != -1).ToArray());
 
         var result = (long[])target.Clone();
         if (unknownAt >= 0)

@@ -57,6 +57,7 @@ internal static class ConstantFolder
     {
         var shape = Broadcasting.Shape(a.Shape, b.Shape)
             ?? throw ctx.Fail(node, $"shapes [{string.Join(",", a.Shape)}] and [{string.Join(",", b.Shape)}] do not broadcast");
+        ShapeRules.FoldedLength(ctx, node, shape);
         var ia = Broadcasting.SourceIndices(a.Shape, shape);
         var ib = Broadcasting.SourceIndices(b.Shape, shape);
         if (a.IsFloat || b.IsFloat)
@@ -165,10 +166,11 @@ internal static class ConstantFolder
         var rank = parts[0].Shape.Length;
         var axis = ShapeRules.Axis(ctx, node, ScalarLong(ctx, node, axisTensor), rank);
         var shape = ShapeRules.Concat(ctx, node, parts.Select(static p => p.Shape).ToList(), axis);
+        var length = ShapeRules.FoldedLength(ctx, node, shape);
         var outer = (int)TensorProtos.Product(shape.AsSpan(0, axis));
         var floats = parts.Any(static p => p.IsFloat);
-        var resultFloats = floats ? new float[TensorProtos.Product(shape)] : null;
-        var resultLongs = floats ? null : new long[TensorProtos.Product(shape)];
+        var resultFloats = floats ? new float[length] : null;
+        var resultLongs = floats ? null : new long[length];
         var floatParts = floats ? parts.Select(static p => p.AsFloats()).ToList() : null;
         var position = 0;
         for (var o = 0; o < outer; o++)
