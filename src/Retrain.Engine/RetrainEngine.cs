@@ -1,3 +1,4 @@
+using Retrain.Backbones;
 using Retrain.Bottlenecks;
 using Retrain.Checkpoints;
 using Retrain.Data;
@@ -8,7 +9,8 @@ using Retrain.Graphs;
 using Retrain.Images;
 using Retrain.IO;
 using Retrain.Models;
-using Retrain.Protos.TensorFlow;
+using Retrain.Outputs;
+using Retrain.Retraining;
 using Retrain.Summaries;
 using Retrain.Training;
 using Serilog;
@@ -23,168 +25,34 @@ public static class RetrainEngine
 {
     public static RetrainResult Run(RetrainOptions options, ILogger log, CancellationToken ct)
     {
-        OptionsValidator.Validate(options);
-        string?[] defaults = [options.OutputGraph, options.OutputLabels, options.BottleneckDir, options.IntermediateStoreFrequency > 0 ? options.IntermediateOutputGraphsDir : null];
-        if (defaults.Any(DefaultPaths.IsInUserTempRoot))
-        {
-            DefaultPaths.EnsurePrivate(DefaultPaths.UserTempRoot);
-        }
-
-        OutputLocations.EnsureDistinct(
-        [
-            ("--output_graph", options.OutputGraph),
-            ("--output_labels", options.OutputLabels),
-            ("--bottleneck_dir", options.BottleneckDir),
-            ("--output_onnx", options.OutputOnnx),
-            ("--checkpoint_path", options.CheckpointPath),
-            ("--saved_model_dir", options.SavedModelDir),
-            ("--summaries_dir", options.SummariesDir),
-            ("--intermediate_output_graphs_dir", options.IntermediateStoreFrequency > 0 ? options.IntermediateOutputGraphsDir : null),
-        ]);
-        var written = WrittenPaths(options);
-        OutputLocations.EnsureApartFromInputs(
-            written,
-            [
-                ("--image_dir", options.ImageDir),
-                ("--bottleneck_dir", options.BottleneckDir),
-                ("--retrain_py_bottleneck_dir", options.RetrainPyBottleneckDir),
-                ("--checkpoint_path", options.CheckpointPath),
-            ]);
-        OutputLocations.EnsureApartFromIntermediateGraphs(
-            written, options.IntermediateOutputGraphsDir, options.IntermediateStoreFrequency, options.HowManyTrainingSteps);
-        OutputLocations.EnsureWritableFile(options.OutputGraph, "--output_graph");
-        OutputLocations.EnsureWritableFile(options.OutputLabels, "--output_labels");
-        OutputLocations.EnsureWritableFolder(options.BottleneckDir, "--bottleneck_dir");
-        TrainingOutputs.CheckLocations(options);
-
-        var lists = ImageListBuilder.Create(options.ImageDir, options.TestingPercentage, options.ValidationPercentage, log);
-        log.Information(
-            "Found {ClassCount} classes in {ImageDir}: {Labels}",
-            lists.ClassCount,
-            options.ImageDir,
-            string.Join(", ", lists.Labels));
-
-        var resolved = ModelLocator.Resolve(
-            options.TfhubModule,
-            options.Architecture,
-            options.ModelDir,
-            options.ModelDownload ?? ModelDownloadSettings.FromEnvironment(),
-            log,
-            ct);
-        var modelPath = resolved.Path;
-
-        // Known only now (a catalogue name resolves to a downloaded file), and still before any bottleneck.
-        OutputLocations.EnsureApartFromInputs(written, [(options.TfhubModule is null && options.Architecture is not null ? "--architecture" : "--tfhub_module", modelPath)]);
-        using var model = OpenBackbone(resolved, options);
-        var d = model.Description;
-        if (model.Graph is null)
-        {
-            RequireOnnxOutputs(options, modelPath);
-            OnnxClassifierComposer.CheckNames(model, options.FinalTensorName);
-        }
-        else
-        {
-            RetrainedGraphWriter.CheckNames(model.Graph, d, options.FinalTensorName);
-        }
-
-        log.Information(
-            "Model {Path} ({Architecture}): input {Input} {Height}x{Width}, mean {Mean}, std {Std}; bottleneck {Bottleneck} ({Length} values)",
-            modelPath,
-            d.Architecture,
-            d.InputNode,
-            d.InputHeight,
-            d.InputWidth,
-            d.InputMean,
-            d.InputStd,
-            d.OutputNode,
-            model.OutputLength);
-        if (model.Runner.OwnConvolutions > 0)
-        {
-            log.Debug("{Count} 3x3 convolutions of the backbone run on retrain's Winograd kernel, the rest in ONNX Runtime", model.Runner.OwnConvolutions);
-        }
-
-        var settings = new TrainingSettings(
-            options.HowManyTrainingSteps,
-            options.LearningRate,
-            options.EvalStepInterval,
-            options.TrainBatchSize,
-            options.ValidationBatchSize,
-            options.TestBatchSize,
-            options.RandomSeed)
-        {
-            Distortions = new DistortionSettings(options.FlipLeftRight, options.RandomCrop, options.RandomScale, options.RandomBrightness),
-        };
+        options.Validate();
+        var plan = OutputPlan.Check(options);
+        var lists = ListImages(options, log);
+        var resolved = ResolveModel(options, log, ct);
+        plan.EnsureApartFromModel(resolved.Path);
+        using var backbone = OpenBackbone(resolved, options, plan, log);
+        var settings = TrainingSettingsOf(options);
 
         // Checked before the bottlenecks: a checkpoint for other data should fail in a second, not after an hour.
-        var identity = RunIdentity.Of(lists, model.CacheKey, model.OutputLength);
-        var resume = TrainingOutputs.Given(options.CheckpointPath)
-            ? CheckpointResume.Load(options.CheckpointPath!, identity, settings, log)
-            : null;
+        var identity = RunIdentity.Of(lists, backbone.Model.CacheKey, backbone.Model.OutputLength);
+        var resume = plan.PathOf(OutputPlan.Checkpoint) is { } checkpoint ? CheckpointResume.Load(checkpoint, identity, settings, log) : null;
 
         var parts = DatasetParts.From(lists);
         var decode = new ImageDecodeOptions { ReducedScaleJpeg = options.ReducedScaleJpeg };
-        BottleneckSet bottlenecks;
-        using (var cache = new BottleneckCache(options.BottleneckDir, model.CacheKeyFor(decode), model.OutputLength, log))
-        {
-            log.Information("Bottleneck cache: {CacheRoot}", cache.Root);
-            var retrainPy = options.RetrainPyBottleneckDir is { } legacyDir
-                ? RetrainPyBottlenecks.Open(legacyDir, options.RetrainPyBottleneckSuffix, parts.AllPaths, model.OutputLength, log, options.Architecture ?? resolved.CatalogName, d.InputHeight)
-                : null;
-            var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode, retrainPy: retrainPy);
-            bottlenecks = builder.Build(parts.AllPaths, ct);
-        }
-
-        var (training, validation, testing) = parts.Split(bottlenecks);
+        var bottlenecks = ComputeBottlenecks(parts, backbone, resolved, options, decode, log, ct);
+        var (training, validation, testing) = parts.Split(bottlenecks.Set);
         DatasetReport.Log(lists, training, validation, testing, bottlenecks.Failures.Count, log);
-        EnsureTrainable(training, lists, bottlenecks);
+        EnsureTrainable(training, lists, bottlenecks.Failures.Count);
 
-        TrainingResult result;
-        using (var outputs = TrainingOutputs.Start(options, model, identity, settings, resume, log))
-        using (var distorted = StartDistortions(model, training, lists, settings, resume, options, decode, log, ct))
-        {
-            try
-            {
-                ITrainingBatches batches = distorted is null
-                    ? new CachedBatches(training, lists.ClassCount, settings.TrainBatchSize)
-                    : distorted;
-                result = Trainer.Run(training, validation, testing, lists.Labels, settings, log, outputs.Any ? outputs : null, resume, batches, ct);
-                distorted?.LogSummary();
-            }
-            catch (OperationCanceledException)
-            {
-                outputs.Interrupted();
-                throw;
-            }
-
-            outputs.Completed();
-        }
-
-        if (options.PrintMisclassifiedTestImages)
-        {
-            log.Information("=== MISCLASSIFIED TEST IMAGES ===");
-            foreach (var m in result.Test.Misclassified)
-            {
-                log.Information("{Path,70}  {Predicted}", m.Path, m.PredictedLabel);
-            }
-        }
+        var result = Train(new(training, validation, testing), lists, backbone, plan, identity, settings, resume, options, decode, log, ct);
+        PrintMisclassified(result, options, log);
 
         ct.ThrowIfCancellationRequested();
-        if (model.Graph is null)
-        {
-            using (var outputs = new OutputTransaction())
-            {
-                OnnxClassifierComposer.Write(outputs, model, result.Layer, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
-                WriteLabels(outputs, lists, options);
-                outputs.Commit();
-            }
-
-            log.Information("Wrote {OutputOnnx} and {OutputLabels} (no output_graph.pb: the backbone is an ONNX model)", options.OutputOnnx, options.OutputLabels);
-        }
-        else
-        {
-            WriteGraphOutputs(model.Graph, d, result.Layer, lists, options, log);
-        }
-
+        backbone.Export(
+            result.Layer,
+            lists.Labels,
+            new ExportPaths(options.OutputGraph, options.OutputLabels, plan.PathOf(OutputPlan.SavedModel), plan.PathOf(OutputPlan.Onnx), options.FinalTensorName),
+            log);
         if (bottlenecks.Failures.Count > 0)
         {
             log.Warning("{Count} images were skipped because they could not be read or decoded (listed above).", bottlenecks.Failures.Count);
@@ -205,23 +73,125 @@ public static class RetrainEngine
             bottlenecks.Imported);
     }
 
+    /// <summary>retrain.py's <c>create_image_lists</c>.</summary>
+    private static ImageLists ListImages(RetrainOptions options, ILogger log)
+    {
+        var lists = ImageListBuilder.Create(options.ImageDir, options.TestingPercentage, options.ValidationPercentage, log);
+        log.Information(
+            "Found {ClassCount} classes in {ImageDir}: {Labels}",
+            lists.ClassCount,
+            options.ImageDir,
+            string.Join(", ", lists.Labels));
+        return lists;
+    }
+
+    private static ResolvedModel ResolveModel(RetrainOptions options, ILogger log, CancellationToken ct) =>
+        ModelLocator.Resolve(
+            options.TfhubModule,
+            options.Architecture,
+            options.ModelDir,
+            options.ModelDownload ?? ModelDownloadSettings.FromEnvironment(),
+            log,
+            ct);
+
+    /// <summary>Opens the backbone and refuses, before any bottleneck, outputs or names it cannot take.</summary>
+    private static Backbone OpenBackbone(ResolvedModel resolved, RetrainOptions options, OutputPlan plan, ILogger log)
+    {
+        var backbone = Backbone.Open(resolved, options.Model, PipelineThreads.ForPipeline(options.Inference));
+        try
+        {
+            plan.EnsureWritableBy(backbone);
+            backbone.CheckNames(options.FinalTensorName);
+            backbone.Describe(log);
+            return backbone;
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
+    }
+
+    private static TrainingSettings TrainingSettingsOf(RetrainOptions options) => new(
+        options.HowManyTrainingSteps,
+        options.LearningRate,
+        options.EvalStepInterval,
+        options.TrainBatchSize,
+        options.ValidationBatchSize,
+        options.TestBatchSize,
+        options.RandomSeed)
+    {
+        Distortions = new DistortionSettings(options.FlipLeftRight, options.RandomCrop, options.RandomScale, options.RandomBrightness),
+    };
+
+    /// <summary>retrain.py's <c>cache_bottlenecks</c>: every image's vector, from the cache, retrain.py's files or the backbone.</summary>
+    private static BottleneckStage ComputeBottlenecks(
+        DatasetParts parts, Backbone backbone, ResolvedModel resolved, RetrainOptions options, ImageDecodeOptions decode, ILogger log, CancellationToken ct)
+    {
+        var model = backbone.Model;
+        using var cache = new BottleneckCache(options.BottleneckDir, model.CacheKeyFor(decode), model.OutputLength, log);
+        log.Information("Bottleneck cache: {CacheRoot}", cache.Root);
+        var retrainPy = options.RetrainPyBottleneckDir is { } legacyDir
+            ? RetrainPyBottlenecks.Open(legacyDir, options.RetrainPyBottleneckSuffix, parts.AllPaths, model.OutputLength, log, options.Architecture ?? resolved.CatalogName, backbone.Description.InputHeight)
+            : null;
+        var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode, retrainPy: retrainPy);
+        return new BottleneckStage(builder.Build(parts.AllPaths, ct));
+    }
+
+    /// <summary>retrain.py's training loop, with the outputs written while it runs.</summary>
+    private static TrainingResult Train(
+        SplitParts parts,
+        ImageLists lists,
+        Backbone backbone,
+        OutputPlan plan,
+        RunIdentity identity,
+        TrainingSettings settings,
+        ResumePoint? resume,
+        RetrainOptions options,
+        ImageDecodeOptions decode,
+        ILogger log,
+        CancellationToken ct)
+    {
+        var intermediate = backbone.IntermediateGraphs(options.FinalTensorName, options.IntermediateOutputGraphsDir, options.IntermediateStoreFrequency, log);
+        using var outputs = TrainingOutputs.Start(plan.PathOf(OutputPlan.Checkpoint), intermediate, plan.PathOf(OutputPlan.Summaries), identity, settings, resume, log);
+        using var distorted = StartDistortions(backbone.Model, parts.Training, lists, settings, resume, options, decode, log, ct);
+        TrainingResult result;
+        try
+        {
+            ITrainingBatches batches = distorted is null
+                ? new CachedBatches(parts.Training, lists.ClassCount, settings.TrainBatchSize)
+                : distorted;
+            result = Trainer.Run(parts.Training, parts.Validation, parts.Testing, lists.Labels, settings, log, outputs.Any ? outputs : null, resume, batches, ct);
+            distorted?.LogSummary();
+        }
+        catch (OperationCanceledException)
+        {
+            outputs.Interrupted();
+            throw;
+        }
+
+        outputs.Completed();
+        return result;
+    }
+
+    private static void PrintMisclassified(TrainingResult result, RetrainOptions options, ILogger log)
+    {
+        if (!options.PrintMisclassifiedTestImages)
+        {
+            return;
+        }
+
+        log.Information("=== MISCLASSIFIED TEST IMAGES ===");
+        foreach (var m in result.Test.Misclassified)
+        {
+            log.Information("{Path,70}  {Predicted}", m.Path, m.PredictedLabel);
+        }
+    }
+
     /// <summary>
     /// With any distortion flag, the training batches become distorted photos run through the backbone (retrain.py's
     /// <c>get_random_distorted_bottlenecks</c>); validation and test keep using the cached vectors, as there.
     /// </summary>
-    private static LoadedModel OpenBackbone(ResolvedModel resolved, RetrainOptions options)
-    {
-        try
-        {
-            return LoadedModel.OpenBackbone(resolved.Path, resolved.Apply(options.Model), PipelineThreads.ForPipeline(options.Inference));
-        }
-        catch (RetrainException e) when (e.Code == ExitCode.BadModel && resolved.Cached is { } cached)
-        {
-            // A downloaded model that does not load must neither pin its hash nor leave the user guessing what to delete.
-            throw cached.LoadFailed(e);
-        }
-    }
-
     private static DistortedBatches? StartDistortions(
         LoadedModel model,
         LabeledVectors training,
@@ -248,81 +218,7 @@ public static class RetrainEngine
             model, training, lists.ClassCount, settings, firstStep, options.InferenceBatchSize, decode, log, ct);
     }
 
-    /// <summary>
-    /// output_graph.pb, its labels and the optional SavedModel and ONNX export are committed together (issue 15): a
-    /// failure in any of them leaves every earlier output as it was, so graph and labels never disagree.
-    /// </summary>
-    private static void WriteGraphOutputs(GraphDef backbone, ModelDescription d, FinalLayer layer, ImageLists lists, RetrainOptions options, ILogger log)
-    {
-        var graph = RetrainedGraphWriter.Build(backbone, d, layer, options.FinalTensorName);
-        using (var outputs = new OutputTransaction())
-        {
-            outputs.Write(options.OutputGraph, graph);
-            WriteLabels(outputs, lists, options);
-            if (TrainingOutputs.Given(options.SavedModelDir))
-            {
-                SavedModelWriter.Write(outputs, graph, d, options.FinalTensorName, lists.ClassCount, options.SavedModelDir!);
-            }
-
-            if (TrainingOutputs.Given(options.OutputOnnx))
-            {
-                OnnxExporter.Write(outputs, graph, d, options.FinalTensorName, lists.Labels, options.OutputOnnx!);
-            }
-
-            outputs.Commit();
-        }
-
-        log.Information("Wrote {OutputGraph} and {OutputLabels}", options.OutputGraph, options.OutputLabels);
-        if (TrainingOutputs.Given(options.SavedModelDir))
-        {
-            log.Information("Wrote SavedModel {SavedModelDir}", options.SavedModelDir);
-        }
-
-        if (TrainingOutputs.Given(options.OutputOnnx))
-        {
-            log.Information("Wrote {OutputOnnx}", options.OutputOnnx);
-        }
-    }
-
-    private static void WriteLabels(OutputTransaction outputs, ImageLists lists, RetrainOptions options) =>
-        outputs.WriteAllText(options.OutputLabels, string.Concat(lists.Labels.Select(l => l + "\n")));
-
-    /// <summary>Every path the run writes, for the checks against its inputs.</summary>
-    private static Written[] WrittenPaths(RetrainOptions o) =>
-    [
-        new("--output_graph", o.OutputGraph),
-        new("--output_labels", o.OutputLabels),
-        new("--bottleneck_dir", o.BottleneckDir),
-        new("--output_onnx", o.OutputOnnx),
-        new("--checkpoint_path", o.CheckpointPath),
-        new("--saved_model_dir", o.SavedModelDir),
-        .. TrainingOutputs.Given(o.SummariesDir)
-            ? TrainingSummaries.ClearedFolders(o.SummariesDir!).Select(f => new Written("--summaries_dir", f, Cleared: true))
-            : [],
-        new("--intermediate_output_graphs_dir", o.IntermediateStoreFrequency > 0 ? o.IntermediateOutputGraphsDir : null),
-    ];
-
-    /// <summary>
-    /// A TensorFlow GraphDef cannot hold an ONNX backbone, so output_graph.pb, the SavedModel and intermediate graphs
-    /// cannot be written for one; the retrained model comes out as ONNX. Checked before any bottleneck is computed.
-    /// </summary>
-    private static void RequireOnnxOutputs(RetrainOptions options, string modelPath)
-    {
-        string? graphOnly = TrainingOutputs.Given(options.SavedModelDir) ? "--saved_model_dir"
-            : options.IntermediateStoreFrequency > 0 ? "--intermediate_store_frequency"
-            : null;
-        if (graphOnly is not null || !TrainingOutputs.Given(options.OutputOnnx))
-        {
-            throw new RetrainException(
-                ExitCode.Usage,
-                $"'{modelPath}' is an ONNX model, and a TensorFlow GraphDef (output_graph.pb" +
-                (graphOnly is null ? ")" : $", and so {graphOnly})") +
-                " cannot hold an ONNX backbone. Pass --output_onnx PATH to get the retrained classifier as one ONNX file" +
-                (graphOnly is null ? "." : $", and leave out {graphOnly}."));
-        }
-    }
-
-    private static void EnsureTrainable(LabeledVectors training, ImageLists lists, BottleneckSet bottlenecks)
+    private static void EnsureTrainable(LabeledVectors training, ImageLists lists, int failures)
     {
         var classesWithData = training.Labels.Distinct().Count();
         if (classesWithData >= 2)
@@ -333,6 +229,27 @@ public static class RetrainEngine
         throw new RetrainException(
             ExitCode.BadDataset,
             $"Nothing to train on: only {classesWithData} of {lists.ClassCount} classes in '{lists.ImageDir}' have usable training images " +
-            $"({bottlenecks.Failures.Count} images could not be decoded). Add images to the class folders or fix the files listed above.");
+            $"({failures} images could not be decoded). Add images to the class folders or fix the files listed above.");
     }
+}
+
+/// <summary>The three parts the trainer reads, each owning its run of the vectors.</summary>
+internal sealed record SplitParts(LabeledVectors Training, LabeledVectors Validation, LabeledVectors Testing);
+
+/// <summary>
+/// The bottleneck stage's result: the counts and failures the report needs, read before the vectors are handed to
+/// <see cref="DatasetParts.Split"/>, which takes them over (it compacts them into the three parts).
+/// </summary>
+internal sealed class BottleneckStage(BottleneckSet set)
+{
+    public int Computed { get; } = set.Computed;
+
+    public int Reused { get; } = set.Reused;
+
+    public int Imported { get; } = set.Imported;
+
+    public IReadOnlyList<ImageFailure> Failures { get; } = set.Failures;
+
+    /// <summary>The vectors, for <see cref="DatasetParts.Split"/> only.</summary>
+    public BottleneckSet Set { get; } = set;
 }
