@@ -1,5 +1,6 @@
 using Retrain.Errors;
 using Retrain.Graphs;
+using Retrain.Models;
 using Retrain.Inference;
 using Retrain.IO;
 using Retrain.Training;
