@@ -1,3 +1,4 @@
+using Retrain.Backbones;
 using Retrain.Export;
 using Retrain.Graphs;
 using Retrain.Training;

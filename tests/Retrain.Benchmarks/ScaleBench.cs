@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Retrain.Backbones;
 using Retrain.Bottlenecks;
 using Retrain.Graphs;
 using Retrain.Inference;

@@ -1,3 +1,4 @@
+using Retrain.Outputs;
 using Retrain.Errors;
 using Retrain.Tests.TestSupport;
 using Xunit;

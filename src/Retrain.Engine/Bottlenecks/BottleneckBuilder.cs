@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
+using Retrain.Backbones;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Images;

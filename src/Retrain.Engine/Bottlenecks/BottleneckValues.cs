@@ -1,4 +1,5 @@
 using System.Globalization;
+using Retrain.Backbones;
 using Retrain.Errors;
 using Retrain.Graphs;
 

@@ -8,7 +8,7 @@ namespace Retrain.Checkpoints;
 
 /// <summary>
 /// What a checkpoint belongs to: the dataset (labels, and which images are in the training and validation sets, by
-/// their path under --image_dir) and the backbone (<see cref="Graphs.LoadedModel.CacheKey"/>: model bytes, nodes and
+/// their path under --image_dir) and the backbone (<see cref="Backbones.LoadedModel.CacheKey"/>: model bytes, nodes and
 /// preprocessing). A checkpoint is only resumed by a run with the same identity; the layer it holds means nothing
 /// for other classes or other bottlenecks.
 /// </summary>

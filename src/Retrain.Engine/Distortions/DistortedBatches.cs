@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
+using Retrain.Backbones;
 using Retrain.Bottlenecks;
 using Retrain.Errors;
 using Retrain.Graphs;

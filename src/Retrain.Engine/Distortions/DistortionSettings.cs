@@ -1,3 +1,5 @@
+using Retrain.Images;
+
 namespace Retrain.Distortions;
 
 /// <summary>

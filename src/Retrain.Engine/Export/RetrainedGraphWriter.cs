@@ -19,11 +19,11 @@ namespace Retrain.Export;
 /// </summary>
 public static class RetrainedGraphWriter
 {
-    public const string BottleneckInput = "input/BottleneckInputPlaceholder";
-    public const string Weights = "final_retrain_ops/weights/final_weights";
-    public const string Biases = "final_retrain_ops/biases/final_biases";
-    public const string MatMul = "final_retrain_ops/Wx_plus_b/MatMul";
-    public const string Add = "final_retrain_ops/Wx_plus_b/add";
+    public const string BottleneckInput = RetrainedNodes.BottleneckInput;
+    public const string Weights = RetrainedNodes.Weights;
+    public const string Biases = RetrainedNodes.Biases;
+    public const string MatMul = RetrainedNodes.MatMul;
+    public const string Add = RetrainedNodes.Add;
 
     /// <summary>The names of the nodes retrain adds after the bottleneck, besides --final_tensor_name.</summary>
     public static IReadOnlyList<string> AddedNodes { get; } = [BottleneckInput, Weights, Biases, MatMul, Add, ModelRecognizer.ModelInfoNode];

@@ -1,6 +1,6 @@
 using Retrain.Errors;
 using Retrain.Graphs.Import;
-using Retrain.Inference;
+using Retrain.Images;
 using Retrain.Protos.TensorFlow;
 
 namespace Retrain.Graphs;

@@ -1,3 +1,5 @@
+using Retrain.Errors;
+
 namespace Retrain.Graphs;
 
 /// <summary>How a model file is stored on disk.</summary>
@@ -37,4 +39,19 @@ public sealed record ModelOverrides(
     int? InputHeight = null,
     int? InputWidth = null,
     float? InputMean = null,
-    float? InputStd = null);
+    float? InputStd = null)
+{
+    /// <summary>Refuses flag values no model could be described by, before any model is opened.</summary>
+    public void Validate()
+    {
+        Flags.Require(InputNode is null || !string.IsNullOrWhiteSpace(InputNode), Flags.InputLayer, "must not be empty");
+        Flags.Require(OutputNode is null || !string.IsNullOrWhiteSpace(OutputNode), Flags.BottleneckOrOutputLayer, "must not be empty");
+        Flags.Require(InputHeight is null or > 0, Flags.InputHeight, "must be at least 1 pixel");
+        Flags.Require(InputWidth is null or > 0, Flags.InputWidth, "must be at least 1 pixel");
+        Flags.Require(InputMean is null || float.IsFinite(InputMean.Value), Flags.InputMean, "must be a number");
+        Flags.Require(
+            InputStd is null || (float.IsFinite(InputStd.Value) && InputStd.Value != 0),
+            Flags.InputStd,
+            "must be a number other than 0 (pixels are fed as (value - mean) / std)");
+    }
+}

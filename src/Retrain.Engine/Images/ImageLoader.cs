@@ -1,4 +1,3 @@
-using Retrain.Distortions;
 
 namespace Retrain.Images;
 

@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Retrain.Errors;
 using Retrain.Graphs;
+using Retrain.Images;
 using Retrain.Inference.Kernels;
 using Retrain.Inference.Segments;
 using Retrain.Protos.Onnx;

@@ -1,5 +1,5 @@
 using Retrain.Errors;
-using Retrain.Export;
+using Retrain.Graphs;
 using Retrain.IO;
 using Retrain.Protos.TensorFlow;
 using Retrain.Training;
@@ -125,8 +125,8 @@ public sealed class TrainingSummaries : ITrainingObserver, IDisposable
     // retrain.py's variable_summaries, called in the final_retrain_ops/weights and final_retrain_ops/biases scopes.
     private static void AddLayer(Summary summary, FinalLayer layer)
     {
-        AddVariable(summary, Scope(RetrainedGraphWriter.Weights), layer.Weights);
-        AddVariable(summary, Scope(RetrainedGraphWriter.Biases), layer.Biases);
+        AddVariable(summary, Scope(RetrainedNodes.Weights), layer.Weights);
+        AddVariable(summary, Scope(RetrainedNodes.Biases), layer.Biases);
     }
 
     private static void AddVariable(Summary summary, string scope, float[] values)

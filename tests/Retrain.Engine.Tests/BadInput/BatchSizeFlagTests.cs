@@ -1,5 +1,6 @@
 using Retrain.Errors;
 using Retrain.Graphs;
+using Retrain.Images;
 using Retrain.Inference;
 using Retrain.Tests.TestSupport;
 using Xunit;

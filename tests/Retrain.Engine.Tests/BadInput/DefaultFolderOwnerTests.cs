@@ -1,3 +1,4 @@
+using Retrain.Outputs;
 using Retrain.Errors;
 using Retrain.IO;
 using Retrain.Tests.TestSupport;

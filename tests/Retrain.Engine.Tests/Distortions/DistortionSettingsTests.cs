@@ -1,4 +1,5 @@
 using Retrain.Distortions;
+using Retrain.Images;
 using Xunit;
 
 namespace Retrain.Tests.Distortions;

@@ -1,3 +1,4 @@
+using Retrain.Backbones;
 using Retrain.Graphs;
 using Retrain.Images;
 using Retrain.Inference;

@@ -1,3 +1,4 @@
+using Retrain.Backbones;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Inference;

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Retrain.Backbones;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Inference;

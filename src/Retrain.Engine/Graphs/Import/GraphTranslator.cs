@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Retrain.Errors;
 using Retrain.Graphs.Import.Folding;
-using Retrain.Inference;
+using Retrain.Images;
 using Retrain.Protos.TensorFlow;
 
 namespace Retrain.Graphs.Import;

@@ -1,6 +1,6 @@
-using Retrain.Models;
+using Retrain.Graphs;
 
-namespace Retrain.Graphs;
+namespace Retrain.Models;
 
 /// <summary>
 /// A model file found by <see cref="ModelLocator"/>, with what the catalogue knows about it (node names, image size,

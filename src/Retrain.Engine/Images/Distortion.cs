@@ -1,4 +1,4 @@
-namespace Retrain.Distortions;
+namespace Retrain.Images;
 
 /// <summary>
 /// One training image's distortion: resize the decoded photo to <see cref="PrecropHeight"/> x

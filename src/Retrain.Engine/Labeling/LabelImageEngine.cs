@@ -1,3 +1,4 @@
+using Retrain.Backbones;
 using Retrain.Bottlenecks;
 using Retrain.Errors;
 using Retrain.Graphs;
@@ -31,18 +32,18 @@ public static class LabelImageEngine
             throw new RetrainException(ExitCode.Usage, "No image given. Pass --image FILE (several times for several images).");
         }
 
-        OptionsValidator.RequirePath(options.Graph, "--graph");
+        Flags.RequirePath(options.Graph, Flags.Graph);
         if (options.Labels is not null)
         {
-            OptionsValidator.RequirePath(options.Labels, "--labels");
+            Flags.RequirePath(options.Labels, Flags.Labels);
         }
 
         foreach (var image in options.Images)
         {
-            OptionsValidator.RequirePath(image, "--image");
+            Flags.RequirePath(image, Flags.Image);
         }
 
-        OptionsValidator.ValidateModel(options.Model);
+        options.Model.Validate();
 
         // Cutting Inception-v3 for retrain's Winograd kernel costs 0.5-1 s at load (ten-odd stage sessions instead of
         // one) and saves about 15 ms per image: it pays off only over many images.

@@ -1,8 +1,8 @@
 using Retrain.Errors;
-using Retrain.Models;
+using Retrain.Graphs;
 using Serilog;
 
-namespace Retrain.Graphs;
+namespace Retrain.Models;
 
 /// <summary>
 /// Turns `--tfhub_module` / `--architecture` into a model file on disk. A path to a file is used as it is; a folder is

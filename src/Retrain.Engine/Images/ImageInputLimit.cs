@@ -1,4 +1,4 @@
-namespace Retrain.Inference;
+namespace Retrain.Images;
 
 /// <summary>
 /// The most values retrain feeds a model per image, and takes back from it: a 16384x16384 RGB image. A graph

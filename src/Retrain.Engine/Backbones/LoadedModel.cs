@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Retrain.Graphs;
 using Retrain.Errors;
 using Retrain.Images;
 using Retrain.Inference;
 using Retrain.IO;
 using Retrain.Protos.TensorFlow;
 
-namespace Retrain.Graphs;
+namespace Retrain.Backbones;
 
 /// <summary>
 /// A model file opened and ready to run: its description, the GraphDef it came from (null for ONNX files), and the

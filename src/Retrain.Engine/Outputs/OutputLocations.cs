@@ -2,7 +2,7 @@ using Retrain.Errors;
 using Retrain.Export;
 using Retrain.IO;
 
-namespace Retrain;
+namespace Retrain.Outputs;
 
 /// <summary>
 /// Checks before any work that every folder retrain will write to can be created and written, so a read-only or
@@ -10,7 +10,7 @@ namespace Retrain;
 /// </summary>
 internal static class OutputLocations
 {
-    private const string IntermediateFlag = "--intermediate_output_graphs_dir";
+    private const string IntermediateFlag = Flags.IntermediateOutputGraphsDir;
 
     public static void EnsureWritableFolder(string folder, string flag)
     {
@@ -36,14 +36,15 @@ internal static class OutputLocations
     /// (/dev/null: written into, see <see cref="AtomicFile"/>), and otherwise checks the folder it goes into (the
     /// target's, for a symbolic link).
     /// </summary>
-    public static void EnsureWritableFile(string file, string flag)
+    /// <param name="example">A file name the "is a folder" error suggests, e.g. output_graph.pb.</param>
+    public static void EnsureWritableFile(string file, string flag, string example)
     {
         switch (PathInspector.Of(Path.GetFullPath(file)))
         {
             case PathKind.Directory:
                 throw new RetrainException(
                     ExitCode.IoError,
-                    $"{flag} '{file}' is a folder. Give the path of a file, e.g. {Path.Combine(file, DefaultName(flag))}.");
+                    $"{flag} '{file}' is a folder. Give the path of a file, e.g. {Path.Combine(file, example)}.");
             case PathKind.Special:
                 return;
         }
@@ -59,10 +60,12 @@ internal static class OutputLocations
     /// Refuses two outputs at one path before any work: the second write would silently replace the first (the
     /// labels over the graph, an export over the checkpoint). Devices such as /dev/null may be named by several.
     /// </summary>
-    public static void EnsureDistinct(IEnumerable<(string Flag, string? Path)> outputs)
+    /// <param name="outputs">Each output's flag and path, and whether it is a folder that must be new or empty.</param>
+    public static void EnsureDistinct(IEnumerable<(string Flag, string? Path, bool MustBeNewFolder)> outputs)
     {
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (flag, path) in outputs)
+        var newFolders = new List<(string Flag, string Target)>();
+        foreach (var (flag, path, mustBeNewFolder) in outputs)
         {
             if (string.IsNullOrEmpty(path))
             {
@@ -83,17 +86,21 @@ internal static class OutputLocations
             }
 
             seen[target] = flag;
+            if (mustBeNewFolder)
+            {
+                newFolders.Add((flag, target));
+            }
         }
 
         // A SavedModel folder must be new or empty when it is written, after the other outputs.
-        if (seen.FirstOrDefault(p => p.Value == "--saved_model_dir").Key is { } savedModel)
+        foreach (var (folderFlag, folder) in newFolders)
         {
-            var inside = seen.FirstOrDefault(p => p.Key.StartsWith(savedModel + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+            var inside = seen.FirstOrDefault(p => p.Key.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal));
             if (inside.Key is not null)
             {
                 throw new RetrainException(
                     ExitCode.Usage,
-                    $"{inside.Value} '{inside.Key}' is inside --saved_model_dir '{savedModel}', which must be a new or empty folder when the SavedModel is written. Put it elsewhere.");
+                    $"{inside.Value} '{inside.Key}' is inside {folderFlag} '{folder}', which must be a new or empty folder when the SavedModel is written. Put it elsewhere.");
             }
         }
     }
@@ -169,15 +176,6 @@ internal static class OutputLocations
 
     private static bool IsInside(string path, string folder) =>
         path.StartsWith(Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-
-    private static string DefaultName(string flag) => flag switch
-    {
-        "--output_graph" => "output_graph.pb",
-        "--output_labels" => "output_labels.txt",
-        "--output_onnx" => "model.onnx",
-        "--checkpoint_path" => "checkpoint",
-        _ => "file",
-    };
 }
 
 /// <summary>

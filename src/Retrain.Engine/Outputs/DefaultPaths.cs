@@ -1,7 +1,7 @@
 using Retrain.Errors;
 using Retrain.IO;
 
-namespace Retrain;
+namespace Retrain.Outputs;
 
 /// <summary>
 /// retrain.py defaulted every output to a fixed folder in the shared /tmp (/tmp/output_graph.pb, /tmp/bottleneck, ...),

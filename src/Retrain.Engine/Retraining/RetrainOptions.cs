@@ -1,3 +1,4 @@
+using Retrain.Outputs;
 using Retrain.Graphs;
 using Retrain.Inference;
 using Retrain.Models;
@@ -6,9 +7,9 @@ namespace Retrain;
 
 /// <summary>
 /// Everything `retrain` was asked to do: retrain.py's flags with their defaults, plus this tool's own
-/// (<see cref="Device"/>, <see cref="RandomSeed"/>, the model description overrides). Immutable; the CLI builds it.
+/// (<see cref="RandomSeed"/>, the model description overrides). Immutable; the CLI builds it.
 /// </summary>
-public sealed record RetrainOptions
+public sealed partial record RetrainOptions
 {
     public required string ImageDir { get; init; }
 

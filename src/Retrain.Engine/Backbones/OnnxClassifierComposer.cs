@@ -5,7 +5,7 @@ using Retrain.IO;
 using Retrain.Protos.Onnx;
 using Retrain.Training;
 
-namespace Retrain.Export;
+namespace Retrain.Backbones;
 
 /// <summary>
 /// The retrained classifier for an ONNX backbone: the backbone model unchanged, then the trained layer appended the way

@@ -1,0 +1,64 @@
+namespace Retrain.Errors;
+
+/// <summary>
+/// The command-line flag of each option, the one place that maps an option to the name users type: errors name the
+/// flag, not the C# property, so a user can fix the command they ran.
+/// </summary>
+public static class Flags
+{
+    public const string ImageDir = "--image_dir";
+    public const string OutputGraph = "--output_graph";
+    public const string OutputLabels = "--output_labels";
+    public const string SummariesDir = "--summaries_dir";
+    public const string HowManyTrainingSteps = "--how_many_training_steps";
+    public const string LearningRate = "--learning_rate";
+    public const string TestingPercentage = "--testing_percentage";
+    public const string ValidationPercentage = "--validation_percentage";
+    public const string EvalStepInterval = "--eval_step_interval";
+    public const string TrainBatchSize = "--train_batch_size";
+    public const string TestBatchSize = "--test_batch_size";
+    public const string ValidationBatchSize = "--validation_batch_size";
+    public const string BottleneckDir = "--bottleneck_dir";
+    public const string RetrainPyBottleneckDir = "--retrain_py_bottleneck_dir";
+    public const string RetrainPyBottleneckSuffix = "--retrain_py_bottleneck_suffix";
+    public const string FinalTensorName = "--final_tensor_name";
+    public const string RandomCrop = "--random_crop";
+    public const string RandomScale = "--random_scale";
+    public const string RandomBrightness = "--random_brightness";
+    public const string TfhubModule = "--tfhub_module";
+    public const string Architecture = "--architecture";
+    public const string SavedModelDir = "--saved_model_dir";
+    public const string IntermediateStoreFrequency = "--intermediate_store_frequency";
+    public const string IntermediateOutputGraphsDir = "--intermediate_output_graphs_dir";
+    public const string CheckpointPath = "--checkpoint_path";
+    public const string OutputOnnx = "--output_onnx";
+    public const string InferenceBatchSize = "--inference_batch_size";
+    public const string ReducedScaleJpeg = "--reduced_scale_jpeg";
+
+    // The model description flags, shared by retrain and label-image.
+    public const string InputLayer = "--input_layer";
+    public const string BottleneckOrOutputLayer = "--bottleneck_layer/--output_layer";
+    public const string InputHeight = "--input_height";
+    public const string InputWidth = "--input_width";
+    public const string InputMean = "--input_mean";
+    public const string InputStd = "--input_std";
+
+    // label-image's own.
+    public const string Graph = "--graph";
+    public const string Labels = "--labels";
+    public const string Image = "--image";
+    public const string TopK = "--top_k";
+
+    /// <summary>Throws the usage error every invalid flag value gets: "Invalid value for FLAG: it RULE."</summary>
+    public static void Require(bool ok, string flag, string rule)
+    {
+        if (!ok)
+        {
+            throw new RetrainException(ExitCode.Usage, $"Invalid value for {flag}: it {rule}.");
+        }
+    }
+
+    /// <summary>An empty path is usually an unset shell variable ("$OUT/g.pb" without OUT is fine; "$OUT" is not).</summary>
+    public static void RequirePath(string? path, string flag) =>
+        Require(!string.IsNullOrWhiteSpace(path), flag, "must not be empty (an unset shell variable?)");
+}

@@ -1,0 +1,62 @@
+using Retrain.Checkpoints;
+using Retrain.Summaries;
+using Retrain.Training;
+using Serilog;
+
+namespace Retrain.Outputs;
+
+/// <summary>
+/// The outputs written while the final layer trains, fed from the trainer's per-step report: TensorBoard summaries
+/// (--summaries_dir), intermediate graphs (--intermediate_store_frequency) and the checkpoint (--checkpoint_path).
+/// </summary>
+internal sealed class TrainingOutputs : ITrainingObserver, IDisposable
+{
+    private readonly CheckpointWriter? _checkpoint;
+    private readonly ITrainingObserver? _intermediate;
+    private readonly TrainingSummaries? _summaries;
+
+    private TrainingOutputs(CheckpointWriter? checkpoint, ITrainingObserver? intermediate, TrainingSummaries? summaries)
+    {
+        _checkpoint = checkpoint;
+        _intermediate = intermediate;
+        _summaries = summaries;
+    }
+
+    /// <summary>False when no output needs the per-step report: the trainer then skips building it.</summary>
+    public bool Any => _checkpoint is not null || _intermediate is not null || _summaries is not null;
+
+    /// <param name="intermediate">The backbone's intermediate graphs (--intermediate_store_frequency), if it writes them.</param>
+    public static TrainingOutputs Start(
+        string? checkpointPath,
+        ITrainingObserver? intermediate,
+        string? summariesDir,
+        RunIdentity identity,
+        TrainingSettings settings,
+        ResumePoint? resume,
+        ILogger log)
+    {
+        var checkpoint = checkpointPath is null ? null : new CheckpointWriter(checkpointPath, identity, settings);
+        TrainingSummaries? summaries = null;
+        if (summariesDir is not null)
+        {
+            summaries = TrainingSummaries.Start(summariesDir, resume?.StepsDone);
+            log.Information("TensorBoard summaries: {Train} and {Validation}", summaries.TrainFile, summaries.ValidationFile);
+        }
+
+        return new TrainingOutputs(checkpoint, intermediate, summaries);
+    }
+
+    public void OnStep(in StepReport report)
+    {
+        _checkpoint?.OnStep(report);
+        _intermediate?.OnStep(report);
+        _summaries?.OnStep(report);
+    }
+
+    /// <summary>The run was cancelled between steps: keep every finished step in the checkpoint.</summary>
+    public void Interrupted() => _checkpoint?.SaveLatest();
+
+    public void Completed() => _checkpoint?.SaveLatest();
+
+    public void Dispose() => _summaries?.Dispose();
+}

@@ -1,0 +1,189 @@
+using Retrain.Backbones;
+using Retrain.Errors;
+using Retrain.Export;
+using Retrain.IO;
+using Retrain.Outputs;
+using Retrain.Summaries;
+
+namespace Retrain.Retraining;
+
+/// <summary>What an output is on disk, which decides how its location is checked.</summary>
+internal enum OutputKind
+{
+    /// <summary>One file, written atomically.</summary>
+    File,
+
+    /// <summary>A folder retrain creates and writes files into.</summary>
+    Folder,
+
+    /// <summary>A folder of TensorBoard events files, whose old ones retrain deletes first.</summary>
+    Events,
+}
+
+/// <summary>
+/// One output retrain can write: its flag, where the options put it, its kind and the backbone kinds that can write it.
+/// Adding an output is adding one of these to <see cref="OutputPlan.Specs"/>.
+/// </summary>
+/// <param name="Example">A file name the "is a folder" error suggests.</param>
+internal sealed record OutputSpec(string Flag, OutputKind Kind, BackboneKind WrittenFor, string Example, Func<RetrainOptions, string?> PathIn)
+{
+    /// <summary>The backbone kinds whose retrained model exists only as this output, so it must be asked for.</summary>
+    public BackboneKind RequiredFor { get; init; }
+
+    /// <summary>The flag that asks for this output when it is not its own (a folder with a default path).</summary>
+    public string? RequestedBy { get; init; }
+
+    /// <summary>
+    /// Written only by the backbone kinds that can, and silently left out by the others: output_graph.pb always has
+    /// a path (retrain.py's default), so a backbone that cannot hold it must not be refused for it.
+    /// </summary>
+    public bool SkippedWhereUnsupported { get; init; }
+
+    /// <summary>A folder that must be new or empty when written, so no other output may lie inside it.</summary>
+    public bool MustBeNewFolder { get; init; }
+
+    /// <summary>Lies in the per-user temporary folder unless its flag is given (<see cref="DefaultPaths"/>).</summary>
+    public bool HasDefault { get; init; }
+}
+
+/// <summary>A requested output and its path.</summary>
+internal sealed record PlannedOutput(OutputSpec Spec, string Path)
+{
+    public string Flag => Spec.Flag;
+}
+
+/// <summary>
+/// Every output the run will write, known before any work: the one list that drives the checks that outputs are
+/// distinct, apart from the inputs, writable, outside --saved_model_dir, and writable by the backbone.
+/// </summary>
+internal sealed class OutputPlan
+{
+    public static readonly OutputSpec Graph = new(Flags.OutputGraph, OutputKind.File, BackboneKind.FrozenGraph, "output_graph.pb", o => o.OutputGraph)
+    {
+        SkippedWhereUnsupported = true,
+        HasDefault = true,
+    };
+
+    public static readonly OutputSpec Labels = new(Flags.OutputLabels, OutputKind.File, BackboneKind.All, "output_labels.txt", o => o.OutputLabels) { HasDefault = true };
+
+    public static readonly OutputSpec Bottlenecks = new(Flags.BottleneckDir, OutputKind.Folder, BackboneKind.All, "bottleneck", o => o.BottleneckDir) { HasDefault = true };
+
+    public static readonly OutputSpec Onnx = new(Flags.OutputOnnx, OutputKind.File, BackboneKind.All, "model.onnx", o => o.OutputOnnx) { RequiredFor = BackboneKind.Onnx };
+
+    public static readonly OutputSpec Checkpoint = new(Flags.CheckpointPath, OutputKind.File, BackboneKind.All, "checkpoint", o => o.CheckpointPath);
+
+    public static readonly OutputSpec SavedModel = new(Flags.SavedModelDir, OutputKind.Folder, BackboneKind.FrozenGraph, "saved_model", o => o.SavedModelDir) { MustBeNewFolder = true };
+
+    public static readonly OutputSpec Summaries = new(Flags.SummariesDir, OutputKind.Events, BackboneKind.All, "retrain_logs", o => o.SummariesDir);
+
+    public static readonly OutputSpec IntermediateGraphs = new(
+        Flags.IntermediateOutputGraphsDir,
+        OutputKind.Folder,
+        BackboneKind.FrozenGraph,
+        "intermediate_graph",
+        o => o.IntermediateStoreFrequency > 0 ? o.IntermediateOutputGraphsDir : null)
+    {
+        RequestedBy = Flags.IntermediateStoreFrequency,
+        HasDefault = true,
+    };
+
+    /// <summary>Every output, in the order the checks name them.</summary>
+    public static IReadOnlyList<OutputSpec> Specs { get; } = [Graph, Labels, Bottlenecks, Onnx, Checkpoint, SavedModel, Summaries, IntermediateGraphs];
+
+    private readonly RetrainOptions options;
+
+    private OutputPlan(RetrainOptions options, IReadOnlyList<PlannedOutput> outputs)
+    {
+        this.options = options;
+        Outputs = outputs;
+    }
+
+    /// <summary>The requested outputs, in <see cref="Specs"/> order.</summary>
+    public IReadOnlyList<PlannedOutput> Outputs { get; }
+
+    /// <summary>
+    /// Plans the outputs of <paramref name="options"/> and checks, before any work, that each can be written where
+    /// asked without replacing another output or an input.
+    /// </summary>
+    public static OutputPlan Check(RetrainOptions options)
+    {
+        var outputs = Specs
+            .Select(s => (Spec: s, Path: s.PathIn(options)))
+            .Where(p => !string.IsNullOrEmpty(p.Path))
+            .Select(p => new PlannedOutput(p.Spec, p.Path!))
+            .ToList();
+        var plan = new OutputPlan(options, outputs);
+        if (outputs.Any(o => o.Spec.HasDefault && DefaultPaths.IsInUserTempRoot(o.Path)))
+        {
+            DefaultPaths.EnsurePrivate(DefaultPaths.UserTempRoot);
+        }
+
+        OutputLocations.EnsureDistinct(outputs.Select(o => (o.Flag, (string?)o.Path, o.Spec.MustBeNewFolder)));
+        var written = plan.Written().ToList();
+        OutputLocations.EnsureApartFromInputs(
+            written,
+            [
+                (Flags.ImageDir, options.ImageDir),
+                (Flags.BottleneckDir, options.BottleneckDir),
+                (Flags.RetrainPyBottleneckDir, options.RetrainPyBottleneckDir),
+                (Flags.CheckpointPath, options.CheckpointPath),
+            ]);
+        OutputLocations.EnsureApartFromIntermediateGraphs(
+            written, options.IntermediateOutputGraphsDir, options.IntermediateStoreFrequency, options.HowManyTrainingSteps);
+        foreach (var output in outputs)
+        {
+            EnsureWritable(output);
+        }
+
+        return plan;
+    }
+
+    /// <summary>The path of <paramref name="spec"/>'s output, or null when the run does not write it.</summary>
+    public string? PathOf(OutputSpec spec) => Outputs.FirstOrDefault(o => o.Spec == spec)?.Path;
+
+    public bool Has(OutputSpec spec) => PathOf(spec) is not null;
+
+    /// <summary>Known only once a catalogue name has resolved to a file, and still before any bottleneck.</summary>
+    public void EnsureApartFromModel(string modelPath) =>
+        OutputLocations.EnsureApartFromInputs(
+            Written(),
+            [(options.TfhubModule is null && options.Architecture is not null ? Flags.Architecture : Flags.TfhubModule, modelPath)]);
+
+    /// <summary>
+    /// Refuses an output the backbone cannot write, or the lack of one that is its only output, before any
+    /// bottleneck is computed.
+    /// </summary>
+    public void EnsureWritableBy(Backbone backbone)
+    {
+        var kind = backbone.Kind;
+        var refused = Outputs.FirstOrDefault(o => (o.Spec.WrittenFor & kind) == 0 && !o.Spec.SkippedWhereUnsupported);
+        var missing = Specs.FirstOrDefault(s => (s.RequiredFor & kind) != 0 && !Has(s));
+        if (refused is not null || missing is not null)
+        {
+            throw backbone.CannotWrite(refused is null ? null : refused.Spec.RequestedBy ?? refused.Flag);
+        }
+    }
+
+    /// <summary>Every path the run writes, for the checks against its inputs.</summary>
+    private IEnumerable<Written> Written() =>
+        Outputs.SelectMany(o => o.Spec.Kind == OutputKind.Events
+            ? TrainingSummaries.ClearedFolders(o.Path).Select(f => new Written(o.Flag, f, Cleared: true))
+            : [new Written(o.Flag, o.Path)]);
+
+    private static void EnsureWritable(PlannedOutput output)
+    {
+        switch (output.Spec.Kind)
+        {
+            case OutputKind.File:
+                OutputLocations.EnsureWritableFile(output.Path, output.Flag, output.Spec.Example);
+                break;
+            case OutputKind.Folder when output.Spec.MustBeNewFolder:
+                SavedModelWriter.EnsureUsable(output.Path);
+                OutputLocations.EnsureWritableParent(output.Path, output.Flag);
+                break;
+            default:
+                OutputLocations.EnsureWritableFolder(output.Path, output.Flag);
+                break;
+        }
+    }
+}

@@ -1,0 +1,255 @@
+using Retrain.Backbones;
+using Retrain.Bottlenecks;
+using Retrain.Checkpoints;
+using Retrain.Data;
+using Retrain.Distortions;
+using Retrain.Errors;
+using Retrain.Export;
+using Retrain.Graphs;
+using Retrain.Images;
+using Retrain.IO;
+using Retrain.Models;
+using Retrain.Outputs;
+using Retrain.Retraining;
+using Retrain.Summaries;
+using Retrain.Training;
+using Serilog;
+
+namespace Retrain;
+
+/// <summary>
+/// retrain.py's `main`: list and split the images, compute or reuse every bottleneck, train the final layer, evaluate
+/// it on the test set and write output_graph.pb and output_labels.txt. Takes no console or argv: options in, result out.
+/// </summary>
+public static class RetrainEngine
+{
+    public static RetrainResult Run(RetrainOptions options, ILogger log, CancellationToken ct)
+    {
+        options.Validate();
+        var plan = OutputPlan.Check(options);
+        var lists = ListImages(options, log);
+        var resolved = ResolveModel(options, log, ct);
+        plan.EnsureApartFromModel(resolved.Path);
+        using var backbone = OpenBackbone(resolved, options, plan, log);
+        var settings = TrainingSettingsOf(options);
+
+        // Checked before the bottlenecks: a checkpoint for other data should fail in a second, not after an hour.
+        var identity = RunIdentity.Of(lists, backbone.Model.CacheKey, backbone.Model.OutputLength);
+        var resume = plan.PathOf(OutputPlan.Checkpoint) is { } checkpoint ? CheckpointResume.Load(checkpoint, identity, settings, log) : null;
+
+        var parts = DatasetParts.From(lists);
+        var decode = new ImageDecodeOptions { ReducedScaleJpeg = options.ReducedScaleJpeg };
+        var bottlenecks = ComputeBottlenecks(parts, backbone, resolved, options, decode, log, ct);
+        var (training, validation, testing) = parts.Split(bottlenecks.Set);
+        DatasetReport.Log(lists, training, validation, testing, bottlenecks.Failures.Count, log);
+        EnsureTrainable(training, lists, bottlenecks.Failures.Count);
+
+        var result = Train(new(training, validation, testing), lists, backbone, plan, identity, settings, resume, options, decode, log, ct);
+        PrintMisclassified(result, options, log);
+
+        ct.ThrowIfCancellationRequested();
+        backbone.Export(
+            result.Layer,
+            lists.Labels,
+            new ExportPaths(options.OutputGraph, options.OutputLabels, plan.PathOf(OutputPlan.SavedModel), plan.PathOf(OutputPlan.Onnx), options.FinalTensorName),
+            log);
+        if (bottlenecks.Failures.Count > 0)
+        {
+            log.Warning("{Count} images were skipped because they could not be read or decoded (listed above).", bottlenecks.Failures.Count);
+        }
+
+        return new RetrainResult(
+            lists.Labels,
+            training.Count,
+            validation.Count,
+            testing.Count,
+            bottlenecks.Computed,
+            bottlenecks.Reused,
+            bottlenecks.Failures,
+            result,
+            testing.Paths,
+            options.OutputGraph,
+            options.OutputLabels,
+            bottlenecks.Imported);
+    }
+
+    /// <summary>retrain.py's <c>create_image_lists</c>.</summary>
+    private static ImageLists ListImages(RetrainOptions options, ILogger log)
+    {
+        var lists = ImageListBuilder.Create(options.ImageDir, options.TestingPercentage, options.ValidationPercentage, log);
+        log.Information(
+            "Found {ClassCount} classes in {ImageDir}: {Labels}",
+            lists.ClassCount,
+            options.ImageDir,
+            string.Join(", ", lists.Labels));
+        return lists;
+    }
+
+    private static ResolvedModel ResolveModel(RetrainOptions options, ILogger log, CancellationToken ct) =>
+        ModelLocator.Resolve(
+            options.TfhubModule,
+            options.Architecture,
+            options.ModelDir,
+            options.ModelDownload ?? ModelDownloadSettings.FromEnvironment(),
+            log,
+            ct);
+
+    /// <summary>Opens the backbone and refuses, before any bottleneck, outputs or names it cannot take.</summary>
+    private static Backbone OpenBackbone(ResolvedModel resolved, RetrainOptions options, OutputPlan plan, ILogger log)
+    {
+        var backbone = Backbone.Open(resolved, options.Model, PipelineThreads.ForPipeline(options.Inference));
+        try
+        {
+            plan.EnsureWritableBy(backbone);
+            backbone.CheckNames(options.FinalTensorName);
+            backbone.Describe(log);
+            return backbone;
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
+    }
+
+    private static TrainingSettings TrainingSettingsOf(RetrainOptions options) => new(
+        options.HowManyTrainingSteps,
+        options.LearningRate,
+        options.EvalStepInterval,
+        options.TrainBatchSize,
+        options.ValidationBatchSize,
+        options.TestBatchSize,
+        options.RandomSeed)
+    {
+        Distortions = new DistortionSettings(options.FlipLeftRight, options.RandomCrop, options.RandomScale, options.RandomBrightness),
+    };
+
+    /// <summary>retrain.py's <c>cache_bottlenecks</c>: every image's vector, from the cache, retrain.py's files or the backbone.</summary>
+    private static BottleneckStage ComputeBottlenecks(
+        DatasetParts parts, Backbone backbone, ResolvedModel resolved, RetrainOptions options, ImageDecodeOptions decode, ILogger log, CancellationToken ct)
+    {
+        var model = backbone.Model;
+        using var cache = new BottleneckCache(options.BottleneckDir, model.CacheKeyFor(decode), model.OutputLength, log);
+        log.Information("Bottleneck cache: {CacheRoot}", cache.Root);
+        var retrainPy = options.RetrainPyBottleneckDir is { } legacyDir
+            ? RetrainPyBottlenecks.Open(legacyDir, options.RetrainPyBottleneckSuffix, parts.AllPaths, model.OutputLength, log, options.Architecture ?? resolved.CatalogName, backbone.Description.InputHeight)
+            : null;
+        var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode, retrainPy: retrainPy);
+        return new BottleneckStage(builder.Build(parts.AllPaths, ct));
+    }
+
+    /// <summary>retrain.py's training loop, with the outputs written while it runs.</summary>
+    private static TrainingResult Train(
+        SplitParts parts,
+        ImageLists lists,
+        Backbone backbone,
+        OutputPlan plan,
+        RunIdentity identity,
+        TrainingSettings settings,
+        ResumePoint? resume,
+        RetrainOptions options,
+        ImageDecodeOptions decode,
+        ILogger log,
+        CancellationToken ct)
+    {
+        var intermediate = backbone.IntermediateGraphs(options.FinalTensorName, options.IntermediateOutputGraphsDir, options.IntermediateStoreFrequency, log);
+        using var outputs = TrainingOutputs.Start(plan.PathOf(OutputPlan.Checkpoint), intermediate, plan.PathOf(OutputPlan.Summaries), identity, settings, resume, log);
+        using var distorted = StartDistortions(backbone.Model, parts.Training, lists, settings, resume, options, decode, log, ct);
+        TrainingResult result;
+        try
+        {
+            ITrainingBatches batches = distorted is null
+                ? new CachedBatches(parts.Training, lists.ClassCount, settings.TrainBatchSize)
+                : distorted;
+            result = Trainer.Run(parts.Training, parts.Validation, parts.Testing, lists.Labels, settings, log, outputs.Any ? outputs : null, resume, batches, ct);
+            distorted?.LogSummary();
+        }
+        catch (OperationCanceledException)
+        {
+            outputs.Interrupted();
+            throw;
+        }
+
+        outputs.Completed();
+        return result;
+    }
+
+    private static void PrintMisclassified(TrainingResult result, RetrainOptions options, ILogger log)
+    {
+        if (!options.PrintMisclassifiedTestImages)
+        {
+            return;
+        }
+
+        log.Information("=== MISCLASSIFIED TEST IMAGES ===");
+        foreach (var m in result.Test.Misclassified)
+        {
+            log.Information("{Path,70}  {Predicted}", m.Path, m.PredictedLabel);
+        }
+    }
+
+    /// <summary>
+    /// With any distortion flag, the training batches become distorted photos run through the backbone (retrain.py's
+    /// <c>get_random_distorted_bottlenecks</c>); validation and test keep using the cached vectors, as there.
+    /// </summary>
+    private static DistortedBatches? StartDistortions(
+        LoadedModel model,
+        LabeledVectors training,
+        ImageLists lists,
+        TrainingSettings settings,
+        ResumePoint? resume,
+        RetrainOptions options,
+        ImageDecodeOptions decode,
+        ILogger log,
+        CancellationToken ct)
+    {
+        if (!settings.Distortions.Any)
+        {
+            return null;
+        }
+
+        var firstStep = resume?.StepsDone ?? 0;
+        log.Information(
+            "Distorting training images ({Distortions:l}): each of the {Steps} steps runs {BatchSize} freshly distorted photos through the backbone; validation and test use the cached bottlenecks",
+            settings.Distortions.Describe(),
+            settings.Steps - firstStep,
+            settings.TrainBatchSize);
+        return new DistortedBatches(
+            model, training, lists.ClassCount, settings, firstStep, options.InferenceBatchSize, decode, log, ct);
+    }
+
+    private static void EnsureTrainable(LabeledVectors training, ImageLists lists, int failures)
+    {
+        var classesWithData = training.Labels.Distinct().Count();
+        if (classesWithData >= 2)
+        {
+            return;
+        }
+
+        throw new RetrainException(
+            ExitCode.BadDataset,
+            $"Nothing to train on: only {classesWithData} of {lists.ClassCount} classes in '{lists.ImageDir}' have usable training images " +
+            $"({failures} images could not be decoded). Add images to the class folders or fix the files listed above.");
+    }
+}
+
+/// <summary>The three parts the trainer reads, each owning its run of the vectors.</summary>
+internal sealed record SplitParts(LabeledVectors Training, LabeledVectors Validation, LabeledVectors Testing);
+
+/// <summary>
+/// The bottleneck stage's result: the counts and failures the report needs, read before the vectors are handed to
+/// <see cref="DatasetParts.Split"/>, which takes them over (it compacts them into the three parts).
+/// </summary>
+internal sealed class BottleneckStage(BottleneckSet set)
+{
+    public int Computed { get; } = set.Computed;
+
+    public int Reused { get; } = set.Reused;
+
+    public int Imported { get; } = set.Imported;
+
+    public IReadOnlyList<ImageFailure> Failures { get; } = set.Failures;
+
+    /// <summary>The vectors, for <see cref="DatasetParts.Split"/> only.</summary>
+    public BottleneckSet Set { get; } = set;
+}

@@ -1,0 +1,80 @@
+using System.Text.RegularExpressions;
+using Retrain.Errors;
+using Retrain.Export;
+
+namespace Retrain;
+
+/// <summary>
+/// Rejects option values retrain.py would have crashed on much later (or silently misused), before any work starts:
+/// one rule per setting, each naming its flag.
+/// </summary>
+public sealed partial record RetrainOptions
+{
+    private const int MaxBatch = 100_000;
+
+    internal void Validate()
+    {
+        Flags.RequirePath(ImageDir, Flags.ImageDir);
+        Flags.RequirePath(OutputGraph, Flags.OutputGraph);
+        Flags.RequirePath(OutputLabels, Flags.OutputLabels);
+        Flags.RequirePath(BottleneckDir, Flags.BottleneckDir);
+        Flags.Require(TfhubModule is null || !string.IsNullOrWhiteSpace(TfhubModule), Flags.TfhubModule, "must name a model: a .pb or .onnx file, a folder holding one, or a name such as inception_v3");
+        Model.Validate();
+        Flags.Require(RandomCrop is >= 0 and <= 1000, Flags.RandomCrop, "must be a percentage from 0 to 1000");
+        Flags.Require(RandomScale is >= 0 and <= 1000, Flags.RandomScale, "must be a percentage from 0 to 1000");
+        Flags.Require(RandomBrightness is >= 0 and <= 100, Flags.RandomBrightness, "must be a percentage from 0 to 100 (100 lets a pixel go to black or double)");
+        Flags.Require(HowManyTrainingSteps > 0, Flags.HowManyTrainingSteps, "must be at least 1");
+        Flags.Require(LearningRate > 0 && float.IsFinite(LearningRate), Flags.LearningRate, "must be a positive number");
+        Flags.Require(EvalStepInterval > 0, Flags.EvalStepInterval, "must be at least 1");
+        // Batches are drawn with replacement, so a size beyond the set is legal, but each one is held in memory as
+        // rows of vectors and class scores: past this bound it would not fit (and its size would overflow).
+        Flags.Require(TrainBatchSize is > 0 and <= MaxBatch, Flags.TrainBatchSize, $"must be from 1 to {MaxBatch:N0}");
+        Flags.Require(ValidationBatchSize == -1 || ValidationBatchSize is > 0 and <= MaxBatch, Flags.ValidationBatchSize, $"must be -1 (whole set) or from 1 to {MaxBatch:N0}");
+        Flags.Require(TestBatchSize == -1 || TestBatchSize is > 0 and <= MaxBatch, Flags.TestBatchSize, $"must be -1 (whole set) or from 1 to {MaxBatch:N0}");
+        Flags.Require(TestingPercentage is >= 0 and <= 100, Flags.TestingPercentage, "must be between 0 and 100");
+        Flags.Require(ValidationPercentage is >= 0 and <= 100, Flags.ValidationPercentage, "must be between 0 and 100");
+        if (TestingPercentage + ValidationPercentage >= 100)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"Invalid values for --testing_percentage and --validation_percentage: they add up to {TestingPercentage + ValidationPercentage}, " +
+                "leaving no images for training; they must add up to less than 100.");
+        }
+
+        Flags.Require(!string.IsNullOrWhiteSpace(FinalTensorName), Flags.FinalTensorName, "must not be empty");
+        Flags.Require(
+            NodeNamePattern().IsMatch(FinalTensorName),
+            Flags.FinalTensorName,
+            "must be a TensorFlow node name: letters, digits and . _ - / (no ':0', which names a tensor, not a node), e.g. final_result");
+        Flags.Require(
+            !RetrainedGraphWriter.AddedNodes.Contains(FinalTensorName, StringComparer.Ordinal),
+            Flags.FinalTensorName,
+            $"must not be the name of another node retrain adds ({string.Join(", ", RetrainedGraphWriter.AddedNodes)})");
+        Flags.Require(
+            RetrainPyBottleneckSuffix is null || RetrainPyBottleneckDir is not null,
+            Flags.RetrainPyBottleneckSuffix,
+            "needs --retrain_py_bottleneck_dir (the folder whose files it names)");
+        Flags.Require(
+            RetrainPyBottleneckSuffix is null || (!RetrainPyBottleneckSuffix.Contains('/') && !RetrainPyBottleneckSuffix.EndsWith(".txt", StringComparison.Ordinal)),
+            Flags.RetrainPyBottleneckSuffix,
+            "is the part of the file name between the image's name and \".txt\" (e.g. _inception_v3), with no '/' and without .txt " +
+            "(retrain.py wrote a TF Hub module's URL with '~' for \"://\", '/' and ':')");
+        Flags.Require(
+            RetrainPyBottleneckDir is null || !ReducedScaleJpeg,
+            Flags.RetrainPyBottleneckDir,
+            "cannot be combined with --reduced_scale_jpeg: retrain.py computed its vectors from full-size decoding, which that cache does not hold");
+        Flags.Require(
+            InferenceBatchSize is > 0 and <= MaxInferenceBatchSize,
+            Flags.InferenceBatchSize,
+            $"must be from 1 to {MaxInferenceBatchSize:N0}");
+        Flags.Require(IntermediateStoreFrequency >= 0, Flags.IntermediateStoreFrequency, "must be 0 (never) or a number of steps");
+        Flags.Require(
+            IntermediateStoreFrequency == 0 || !string.IsNullOrEmpty(IntermediateOutputGraphsDir),
+            Flags.IntermediateOutputGraphsDir,
+            "must name a folder when --intermediate_store_frequency is given");
+    }
+
+    // TensorFlow's own rule for node names (graph_constructor's IsValidNodeName).
+    [GeneratedRegex(@"\A[A-Za-z0-9.][A-Za-z0-9_.\-/>]*\z")]
+    private static partial Regex NodeNamePattern();
+}
