@@ -113,6 +113,7 @@ public static class RetrainEngine
             options.RandomSeed)
         {
             Distortions = new DistortionSettings(options.FlipLeftRight, options.RandomCrop, options.RandomScale, options.RandomBrightness),
+            Inference = options.Inference,
         };
 
         // Checked before the bottlenecks: a checkpoint for other data should fail in a second, not after an hour.
