@@ -20,8 +20,23 @@ public abstract record ExecutionDevice
     /// <summary>NVIDIA GPU number <paramref name="gpuId"/> through ONNX Runtime's CUDA provider (the CUDA build only).</summary>
     public static ExecutionDevice Cuda(int gpuId = 0) => new CudaDevice(gpuId);
 
+    /// <summary>
+    /// The CPU, but with the final layer trained by the ONNX step graph on ONNX Runtime's CPU provider instead of
+    /// retrain's SIMD kernels: the GPU's training path, run where no GPU is, so it can be checked against the kernels.
+    /// </summary>
+    internal static ExecutionDevice CpuStepGraph { get; } = new CpuDevice(StepGraph: true);
+
     /// <summary>Whether retrain's CPU kernels (Winograd convolutions, model segmentation) may replace parts of the model.</summary>
     internal abstract bool RunsCpuKernels { get; }
+
+    /// <summary>
+    /// Whether the final layer trains here through the ONNX step graph (<c>Training.DeviceTrainableLayer</c>), its
+    /// weights kept in this device's memory between steps; false keeps retrain's SIMD kernels on the CPU.
+    /// </summary>
+    internal abstract bool RunsFinalLayerOnDevice { get; }
+
+    /// <summary>The memory this device's provider computes in, for values kept there between runs; the caller disposes it.</summary>
+    internal abstract OrtMemoryInfo CreateMemoryInfo();
 
     /// <summary>Adds this device's execution provider to <paramref name="options"/>, or fails with exit code 7 saying why.</summary>
     internal abstract void Configure(SessionOptions options, InferenceSettings settings);

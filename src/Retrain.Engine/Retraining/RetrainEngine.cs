@@ -122,6 +122,7 @@ public static class RetrainEngine
         options.RandomSeed)
     {
         Distortions = new DistortionSettings(options.FlipLeftRight, options.RandomCrop, options.RandomScale, options.RandomBrightness),
+        Inference = options.Inference,
     };
 
     /// <summary>retrain.py's <c>cache_bottlenecks</c>: every image's vector, from the cache, retrain.py's files or the backbone.</summary>

@@ -5,13 +5,14 @@ namespace Retrain.Training;
 /// <summary>
 /// The final layer while it trains: weights class-major (see <see cref="LinearKernels"/>), with the loss, gradient and
 /// update of retrain.py's <c>add_final_retrain_ops</c> (mean sparse softmax cross-entropy, plain gradient descent).
-/// It owns its scratch buffers so a training step allocates nothing.
+/// It owns its scratch buffers so a training step allocates nothing. The CPU's <see cref="ITrainableLayer"/>.
 /// </summary>
-internal sealed class TrainableLayer
+internal sealed class TrainableLayer : ITrainableLayer
 {
     private readonly float[] _gradientWeights;
     private readonly float[] _gradientBiases;
     private readonly SplitKernels _kernels;
+    private readonly PartnerThread? _ownedPartner;
 
     /// <summary>With <paramref name="partner"/>, the kernels run on two cores (same results; see <see cref="SplitKernels"/>).</summary>
     public TrainableLayer(FinalLayer layer, PartnerThread? partner = null)
@@ -20,11 +21,14 @@ internal sealed class TrainableLayer
         VectorLength = layer.BottleneckSize;
         ClassCount = layer.ClassCount;
         WeightsByClass = new float[layer.Weights.Length];
-        SoftmaxKernel.Transpose(layer.Weights, VectorLength, ClassCount, WeightsByClass);
-        Biases = (float[])layer.Biases.Clone();
+        Biases = new float[ClassCount];
+        CopyFrom(layer);
         _gradientWeights = new float[WeightsByClass.Length];
         _gradientBiases = new float[ClassCount];
     }
+
+    private TrainableLayer(FinalLayer layer, PartnerThread partner, bool ownsPartner)
+        : this(layer, partner) => _ownedPartner = ownsPartner ? partner : null;
 
     public int VectorLength { get; }
 
@@ -38,6 +42,29 @@ internal sealed class TrainableLayer
     public ReadOnlySpan<float> GradientWeightsByClass => _gradientWeights;
 
     public ReadOnlySpan<float> GradientBiases => _gradientBiases;
+
+    /// <summary>
+    /// A layer that owns the partner thread its kernels split over when <paramref name="spareCore"/> says a second core
+    /// is free for them (see <see cref="Trainer"/>); without one they stay on the calling thread.
+    /// </summary>
+    public static TrainableLayer Create(FinalLayer layer, bool spareCore)
+    {
+        var partner = spareCore ? PartnerThread.CreateIfUseful() : null;
+        if (partner is null)
+        {
+            return new TrainableLayer(layer);
+        }
+
+        try
+        {
+            return new TrainableLayer(layer, partner, ownsPartner: true);
+        }
+        catch
+        {
+            partner.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>
     /// Fills <paramref name="probabilities"/> (rows x ClassCount) for the given rows of <paramref name="data"/> and
@@ -93,6 +120,13 @@ internal sealed class TrainableLayer
         return crossEntropySum / rows.Length;
     }
 
+    public double Step(LabeledVectors data, ReadOnlySpan<int> rows, float learningRate, Span<float> scratch, out int correct)
+    {
+        var crossEntropy = ComputeGradient(data, rows, scratch, out correct);
+        Descend(learningRate);
+        return crossEntropy;
+    }
+
     /// <summary>One gradient descent step with the gradient last computed.</summary>
     public void Descend(float learningRate)
     {
@@ -112,4 +146,13 @@ internal sealed class TrainableLayer
         SoftmaxKernel.Transpose(WeightsByClass, ClassCount, VectorLength, layer.Weights);
         Biases.CopyTo(layer.Biases, 0);
     }
+
+    /// <summary>Takes <paramref name="layer"/>'s values (in its [BottleneckSize, ClassCount] layout).</summary>
+    public void CopyFrom(FinalLayer layer)
+    {
+        SoftmaxKernel.Transpose(layer.Weights, VectorLength, ClassCount, WeightsByClass);
+        layer.Biases.CopyTo(Biases, 0);
+    }
+
+    public void Dispose() => _ownedPartner?.Dispose();
 }

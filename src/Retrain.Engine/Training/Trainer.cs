@@ -102,8 +102,7 @@ public static class Trainer
         // On cached vectors the bottlenecks are done by now and the second core is idle: the kernels split over it
         // (1.3x on 2,048-d vectors on two cores) and give the same bits as one thread. Distorted batches keep both
         // cores busy with decoding and the backbone, next to which the kernels are negligible.
-        using var partner = batches is CachedBatches ? PartnerThread.CreateIfUseful() : null;
-        var trainable = new TrainableLayer(layer, partner);
+        using var trainable = ITrainableLayer.Create(layer, settings.Inference, spareCore: batches is CachedBatches);
 
         var lastTrainAccuracy = double.NaN;
         var lastCrossEntropy = double.NaN;
@@ -113,8 +112,7 @@ public static class Trainer
             ct.ThrowIfCancellationRequested();
             var batchVectors = batches.Next(step, rng, trainRows, out var batchLength, ct);
             var batch = trainRows.AsSpan(0, batchLength);
-            var crossEntropyBefore = trainable.ComputeGradient(batchVectors, batch, probabilities, out var correctBefore);
-            trainable.Descend(settings.LearningRate);
+            var crossEntropyBefore = trainable.Step(batchVectors, batch, settings.LearningRate, probabilities, out var correctBefore);
             if (!double.IsFinite(crossEntropyBefore) || !trainable.IsFinite)
             {
                 // retrain.py trains on and writes a graph that answers NaN for every photo; stop while the user can
@@ -221,7 +219,7 @@ public static class Trainer
 
     // retrain.py's run_final_eval.
     private static TestResult Evaluate(
-        TrainableLayer trainable,
+        ITrainableLayer trainable,
         LabeledVectors testing,
         IReadOnlyList<string> labels,
         int batchSize,

@@ -17,4 +17,10 @@ public sealed record TrainingSettings(
 {
     /// <summary>retrain.py's training distortions; with any set, training batches are distorted photos, not cached vectors.</summary>
     public Distortions.DistortionSettings Distortions { get; init; } = Retrain.Distortions.DistortionSettings.None;
+
+    /// <summary>
+    /// Where the final layer trains: retrain's SIMD kernels on the CPU (the default), or the ONNX step graph on a
+    /// device that runs the final layer (<c>--device cuda</c>), in a session made with these settings.
+    /// </summary>
+    public Inference.InferenceSettings Inference { get; init; } = new();
 }

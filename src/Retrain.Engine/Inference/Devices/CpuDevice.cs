@@ -2,10 +2,19 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace Retrain.Inference.Devices;
 
-/// <summary>ONNX Runtime's CPU provider, with the shared arena a cut model's stages use.</summary>
-internal sealed record CpuDevice : ExecutionDevice
+/// <summary>
+/// ONNX Runtime's CPU provider, with the shared arena a cut model's stages use. With <paramref name="StepGraph"/> the
+/// final layer trains through the ONNX step graph instead of retrain's SIMD kernels (see
+/// <see cref="ExecutionDevice.CpuStepGraph"/>).
+/// </summary>
+internal sealed record CpuDevice(bool StepGraph = false) : ExecutionDevice
 {
     internal override bool RunsCpuKernels => true;
+
+    internal override bool RunsFinalLayerOnDevice => StepGraph;
+
+    internal override OrtMemoryInfo CreateMemoryInfo() =>
+        new(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.Default);
 
     internal override void Configure(SessionOptions options, InferenceSettings settings)
     {

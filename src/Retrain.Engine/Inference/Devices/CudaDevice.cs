@@ -18,6 +18,12 @@ internal sealed record CudaDevice(int gpuId) : ExecutionDevice
 
     internal override bool RunsCpuKernels => false;
 
+    internal override bool RunsFinalLayerOnDevice => true;
+
+    // Untested on a GPU so far: no GPU was available where this was written (docs/gpu.md).
+    internal override OrtMemoryInfo CreateMemoryInfo() =>
+        new(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, GpuId, OrtMemType.Default);
+
     internal override void Configure(SessionOptions options, InferenceSettings settings)
     {
         CudaEnvironment.Check(OrtEnv.Instance().GetAvailableProviders(), GpuId);
