@@ -1,3 +1,4 @@
+using Retrain.Backbones;
 using Retrain.Bottlenecks;
 using Retrain.Data;
 using Retrain.Graphs;
