@@ -78,11 +78,17 @@ internal static class TrainingStepGraph
 
         string ToDouble(string value) => g.Add("Cast", value + "_double", [value], Int("to", Double));
 
-        // The logits in float, as the written graph computes them, so logits that overflow there stop training here as
-        // they do on the CPU. From them on, double: at retrain.py's default rate a step amplifies the rounding of the
-        // steps before it, so float arithmetic in another order than the CPU kernels' drifts from them by as much as
-        // they drift from exact arithmetic; in double the graph follows the exact steps instead.
-        var logits = ToDouble(g.Add("Add", "logits", [g.Add("MatMul", "weighted", [Bottlenecks, Weights]), Biases]));
+        // Double from the inputs on: at retrain.py's default rate a step amplifies the rounding of the steps before
+        // it, so float arithmetic in another order than the CPU kernels' (each provider and instruction set sums in its
+        // own order) drifts from them by as much as they drift from exact arithmetic; in double the graph follows the
+        // exact steps instead, whatever the device.
+        var bottlenecks = ToDouble(Bottlenecks);
+        var logits = g.Add("Add", "logits", [g.Add("MatMul", "weighted", [bottlenecks, ToDouble(Weights)]), ToDouble(Biases)]);
+
+        // Logits that overflow float stop training on the CPU; their float image is infinite here, and zero times it
+        // makes the finiteness sum below NaN, so they stop it here too.
+        var floatLogits = g.Add("Cast", "logits_float", [logits], Int("to", Float));
+        var logitCheck = g.Add("Mul", "logit_check", [g.Add("ReduceSum", "logit_sum", [floatLogits], Int("keepdims", 0)), g.AddFloatInitializer("zero", [0f], [])]);
         var truth = ToDouble(GroundTruth);
 
         // Softmax and log-sum-exp with the largest logit subtracted first, as SoftmaxKernel does.
@@ -105,7 +111,7 @@ internal static class TrainingStepGraph
         var rows = g.Add("Gather", "rows", [g.Add("Shape", "batch_shape", [Bottlenecks]), g.AddInt64Initializer("rows_index", [0], [])], Int("axis", 0));
         var scale = g.Add("Reciprocal", "scale", [g.Add("Cast", "rows_double", [rows], Int("to", Double))]);
         var error = g.Add("Mul", "error", [g.Add("Sub", "residual", [probabilities, truth]), scale]);
-        var weightGradient = g.Add("Gemm", "weight_gradient", [ToDouble(Bottlenecks), error], Int("transA", 1));
+        var weightGradient = g.Add("Gemm", "weight_gradient", [bottlenecks, error], Int("transA", 1));
         var biasGradient = g.Add("ReduceSum", "bias_gradient", [error, batchAxis], Int("keepdims", 0));
 
         var rate = ToDouble(LearningRate);
@@ -115,7 +121,7 @@ internal static class TrainingStepGraph
         g.AddWithOutput("Cast", UpdatedBiases, [biases], Int("to", Float));
         var weightSum = g.Add("ReduceSum", "weight_sum", [UpdatedWeights], Int("keepdims", 0));
         var biasSum = g.Add("ReduceSum", "bias_sum", [UpdatedBiases], Int("keepdims", 0));
-        g.AddWithOutput("Add", UpdatedSum, [weightSum, biasSum]);
+        g.AddWithOutput("Add", UpdatedSum, [g.Add("Add", "layer_sum", [weightSum, biasSum]), logitCheck]);
 
         g.AddOutput(UpdatedWeights, Float, [vectorLength, classCount]);
         g.AddOutput(UpdatedBiases, Float, [classCount]);

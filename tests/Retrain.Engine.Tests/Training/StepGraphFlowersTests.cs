@@ -15,7 +15,10 @@ public sealed class FlowerVectorsFixture
     public FlowerVectorsFixture()
     {
         var log = new LogCapture().Logger;
-        var lists = ImageListBuilder.Create(SharedData.Path("datasets/flower_photos_dev"), 10, 10, log);
+        // retrain.py hashes each path as --image_dir spells it, so the split follows the spelling: relative to the test's
+        // folder, the shared folder beside the checkout is spelled alike on every machine.
+        var imageDir = Path.GetRelativePath(Environment.CurrentDirectory, SharedData.Path("datasets/flower_photos_dev"));
+        var lists = ImageListBuilder.Create(imageDir, 10, 10, log);
         using var model = LoadedModel.OpenBackbone(
             SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb"), new ModelOverrides(), PipelineThreads.ForPipeline(new InferenceSettings()));
         var parts = DatasetParts.From(lists);
