@@ -12,9 +12,8 @@ namespace Retrain.Benchmarks;
 /// 750 flowers, so stages measured one after the other over the whole list would see different machines; taking turns
 /// every few seconds (ABBA order, which also cancels a steady drift) puts them under the same load.
 /// ML.NET featurises the whole list in one pass, between the first and the second half of the chunks, because that is
-/// how its pipeline is used and a pass cut into short ones behaves differently: over the 750 flowers with Inception-v3,
-/// seven Transform calls of 75-150 rows ran 12.8-14.6 images/s at 136-156 CPU ms per image, two single passes over all
-/// 750 only 10.7-11.8 images/s at 170-186 ms (2026-11-22).
+/// how its pipeline is used and a pass cut into short ones behaves differently: short Transform calls ran markedly
+/// faster than single passes over the whole list (figures in docs/performance.md).
 /// </summary>
 internal sealed class InterleavedRun(
     LoadedModel alone, LoadedModel pipeline, Dataset data, int inferenceBatch, int pipelineBatch, MlNetPeer? mlnet)

@@ -17,9 +17,8 @@ namespace Retrain.Bottlenecks;
 /// </summary>
 /// <remarks>
 /// Each run that computes vectors appends them to a pack file of its own (<see cref="VectorPack"/>) instead of writing
-/// one file per vector as retrain.py does: creating a file costs about a millisecond of kernel time on some
-/// filesystems (1.1 ms on this project's ext4 VM, against 9 µs on tmpfs), well over half of what MobileNet 0.25 spends
-/// computing the vector. Packs also keep a 100,000-image cache to a few files. Records are checksummed and appended with one write
+/// one file per vector as retrain.py does: on some filesystems creating a file costs more kernel time than a small
+/// backbone spends computing the vector (figures in docs/performance.md). Packs also keep a 100,000-image cache to a few files. Records are checksummed and appended with one write
 /// each, so a killed run loses only the vector being written, and a damaged record is recomputed rather than trusted.
 /// Concurrent runs sharing the folder each append to their own pack; an image both compute gets two identical
 /// records, and the newest pack wins.

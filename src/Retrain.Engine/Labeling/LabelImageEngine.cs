@@ -45,8 +45,8 @@ public static class LabelImageEngine
 
         options.Model.Validate();
 
-        // Cutting Inception-v3 for retrain's Winograd kernel costs 0.5-1 s at load (ten-odd stage sessions instead of
-        // one) and saves about 15 ms per image: it pays off only over many images.
+        // Cutting Inception-v3 for retrain's Winograd kernel adds load time (ten-odd stage sessions instead of one) and
+        // saves a little per image: it pays off only over many images (figures in docs/performance.md).
         var inference = options.Images.Count >= WinogradMinImages ? options.Inference : options.Inference with { WinogradConvolutions = false };
         using var model = LoadedModel.OpenClassifier(options.Graph, options.Model, inference, DefaultOutputLayer);
         // An ONNX file retrain exported carries its labels; an explicit --labels file still wins.
