@@ -29,6 +29,7 @@ internal static class RetrainCommand
     private static readonly Option<int> TestBatchSize = Value("--test_batch_size", Defaults.TestBatchSize, "How many images to test on; -1 uses the entire test set.");
     private static readonly Option<int> ValidationBatchSize = Value("--validation_batch_size", Defaults.ValidationBatchSize, "How many images to use in an evaluation batch; -1 uses the entire validation set.");
     private static readonly Option<bool> PrintMisclassified = new("--print_misclassified_test_images") { Description = "Whether to print out a list of all misclassified test images." };
+    private static readonly Option<string?> EvaluationJson = Value<string?>("--evaluation_json", null, "Where to write the final test evaluation (per-class precision, recall, F1, support; confusion matrix; top-1 and top-5 accuracy) as JSON. Default: none.");
     private static readonly Option<string> BottleneckDir = Value("--bottleneck_dir", Defaults.BottleneckDir, "Path to cache bottleneck layer values as files.");
     private static readonly Option<string> FinalTensorName = Value("--final_tensor_name", Defaults.FinalTensorName, "The name of the output classification layer in the retrained graph.");
     private static readonly Option<bool> FlipLeftRight = new("--flip_left_right") { Description = "Whether to randomly flip half of the training images horizontally." };
@@ -60,7 +61,7 @@ internal static class RetrainCommand
         foreach (var option in new Option[]
                  {
                      ImageDir, OutputGraph, OutputLabels, SummariesDir, Steps, LearningRate, TestingPercentage, ValidationPercentage,
-                     EvalStepInterval, TrainBatchSize, TestBatchSize, ValidationBatchSize, PrintMisclassified, BottleneckDir,
+                     EvalStepInterval, TrainBatchSize, TestBatchSize, ValidationBatchSize, PrintMisclassified, EvaluationJson, BottleneckDir,
                      FinalTensorName, FlipLeftRight, RandomCrop, RandomScale, RandomBrightness, TfhubModule, SavedModelDir,
                      IntermediateStoreFrequency, IntermediateOutputGraphsDir, LoggingVerbosity, CheckpointPath, Architecture, ModelDir,
                      RandomSeed, InferenceBatchSize, OutputOnnx,
@@ -104,6 +105,7 @@ internal static class RetrainCommand
         TestBatchSize = p.GetValue(TestBatchSize),
         ValidationBatchSize = p.GetValue(ValidationBatchSize),
         PrintMisclassifiedTestImages = p.GetValue(PrintMisclassified),
+        EvaluationJson = p.GetValue(EvaluationJson),
         BottleneckDir = p.GetRequiredValue(BottleneckDir),
         FinalTensorName = p.GetRequiredValue(FinalTensorName),
         FlipLeftRight = p.GetValue(FlipLeftRight),

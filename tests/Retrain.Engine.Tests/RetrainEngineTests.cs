@@ -22,6 +22,7 @@ public sealed class RetrainFlowersFixture : IDisposable
             OutputGraph = Path.Combine(folder.Path, "out", "output_graph.pb"),
             OutputLabels = Path.Combine(folder.Path, "out", "output_labels.txt"),
             BottleneckDir = Path.Combine(folder.Path, "bottlenecks"),
+            EvaluationJson = Path.Combine(folder.Path, "out", "evaluation.json"),
         };
         FirstLog = new LogCapture();
         First = RetrainEngine.Run(Options, FirstLog.Logger, CancellationToken.None);
@@ -53,6 +54,24 @@ public class RetrainEngineTests(RetrainFlowersFixture run) : IClassFixture<Retra
         Assert.True(run.First.Training.Test.Accuracy >= 0.5, $"test accuracy {run.First.Training.Test.Accuracy:P1}");
         Assert.Contains(run.FirstLog.Events, e => e.RenderMessage().StartsWith("Final test accuracy = ", StringComparison.Ordinal));
         Assert.Contains(run.FirstLog.Events, e => e.RenderMessage().StartsWith("Step 3999: Validation accuracy = ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EvaluationJson_AgreesWithTheFinalTestAccuracy_AndIsLogged()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(run.Options.EvaluationJson!));
+        var root = doc.RootElement;
+        var test = run.First.Training.Test;
+        Assert.Equal(test.Count, root.GetProperty("count").GetInt32());
+        Assert.Equal(test.Accuracy, root.GetProperty("top1_accuracy").GetDouble(), 12);
+        Assert.Equal(5, root.GetProperty("top_k").GetInt32());
+        Assert.Equal(1.0, root.GetProperty("top_k_accuracy").GetDouble()); // five classes: the truth is always in the top 5
+        Assert.Equal(test.Count, root.GetProperty("classes").EnumerateArray().Sum(c => c.GetProperty("support").GetInt32()));
+        var matrix = root.GetProperty("confusion_matrix");
+        var diagonal = Enumerable.Range(0, 5).Sum(i => matrix[i][i].GetInt32());
+        Assert.Equal(test.Count - test.Misclassified.Count, diagonal);
+        Assert.Contains(run.FirstLog.Events, e => e.RenderMessage().StartsWith("Top-1 accuracy = ", StringComparison.Ordinal));
+        Assert.Contains(run.FirstLog.Events, e => e.RenderMessage().StartsWith("Confusion matrix ", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Retrain.Checkpoints;
 using Retrain.Data;
 using Retrain.Distortions;
 using Retrain.Errors;
+using Retrain.Evaluation;
 using Retrain.Export;
 using Retrain.Graphs;
 using Retrain.Images;
@@ -46,6 +47,7 @@ public static class RetrainEngine
 
         var result = Train(new(training, validation, testing), lists, backbone, plan, identity, settings, resume, options, decode, log, ct);
         PrintMisclassified(result, options, log);
+        Evaluate(result, lists.Labels, options, log);
 
         ct.ThrowIfCancellationRequested();
         backbone.Export(
@@ -173,6 +175,23 @@ public static class RetrainEngine
 
         outputs.Completed();
         return result;
+    }
+
+    /// <summary>Logs the per-class evaluation and, with --evaluation_json, writes it as JSON.</summary>
+    private static void Evaluate(TrainingResult result, IReadOnlyList<string> labels, RetrainOptions options, ILogger log)
+    {
+        if (TestEvaluation.Of(result.Test, labels) is not { } evaluation)
+        {
+            return;
+        }
+
+        evaluation.Log(log);
+        if (options.EvaluationJson is { } path)
+        {
+            // AtomicFile turns an I/O failure into a RetrainException naming the path.
+            evaluation.WriteJson(path);
+            log.Information("Wrote the test evaluation to {Path}", path);
+        }
     }
 
     private static void PrintMisclassified(TrainingResult result, RetrainOptions options, ILogger log)

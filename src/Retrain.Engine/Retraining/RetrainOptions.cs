@@ -38,6 +38,9 @@ public sealed partial record RetrainOptions
 
     public bool PrintMisclassifiedTestImages { get; init; }
 
+    /// <summary>Where to write the final evaluation (per-class metrics, confusion matrix, top-k) as JSON. Null = none.</summary>
+    public string? EvaluationJson { get; init; }
+
     public string BottleneckDir { get; init; } = DefaultPaths.InTemp("bottleneck");
 
     /// <summary>

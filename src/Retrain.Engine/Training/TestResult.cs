@@ -9,7 +9,11 @@ public sealed record TestResult(
     double Accuracy,
     int Count,
     IReadOnlyList<Misclassified> Misclassified,
-    float[] Probabilities);
+    float[] Probabilities)
+{
+    /// <summary>The true class index of each row of <see cref="Probabilities"/>, in the same order.</summary>
+    public int[] TrueClasses { get; init; } = [];
+}
 
 /// <summary>A test image the trained layer got wrong (retrain.py's --print_misclassified_test_images).</summary>
 public sealed record Misclassified(string Path, string PredictedLabel, string TrueLabel);

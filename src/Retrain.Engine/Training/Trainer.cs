@@ -239,10 +239,12 @@ public static class Trainer
         var (_, correct) = trainable.Forward(testing, rows, probabilities);
 
         var misclassified = new List<Misclassified>();
+        var trueClasses = new int[rows.Length];
         for (var i = 0; i < rows.Length; i++)
         {
             var predicted = SoftmaxKernel.ArgMax(probabilities.AsSpan(i * labels.Count, labels.Count));
             var truth = testing.Labels[rows[i]];
+            trueClasses[i] = truth;
             if (predicted != truth)
             {
                 misclassified.Add(new Misclassified(testing.Paths[rows[i]], labels[predicted], labels[truth]));
@@ -251,7 +253,7 @@ public static class Trainer
 
         var accuracy = (double)correct / rows.Length;
         log.Information("Final test accuracy = {TestAccuracy:0.0}% (N={TestCount})", accuracy * 100, rows.Length);
-        return new TestResult(accuracy, rows.Length, misclassified, probabilities);
+        return new TestResult(accuracy, rows.Length, misclassified, probabilities) { TrueClasses = trueClasses };
     }
 
     private static void CheckSettings(TrainingSettings settings)
