@@ -22,6 +22,7 @@ internal static class RetrainCommand
     private static readonly Option<string?> SummariesDir = Value<string?>("--summaries_dir", null, "Where to save summary logs for TensorBoard (train/ and validation/ subfolders). Default: none.");
     private static readonly Option<int> Steps = Value("--how_many_training_steps", Defaults.HowManyTrainingSteps, "How many training steps to run before ending.");
     private static readonly Option<float> LearningRate = Value("--learning_rate", Defaults.LearningRate, "How large a learning rate to use when training.");
+    private static readonly Option<float> L2Regularization = Value("--l2_regularization", 0f, "Strength of an L2 penalty on the new layer's weights; 0 adds none (CPU training only).");
     private static readonly Option<double> TestingPercentage = Value("--testing_percentage", Defaults.TestingPercentage, "What percentage of images to use as a test set.");
     private static readonly Option<double> ValidationPercentage = Value("--validation_percentage", Defaults.ValidationPercentage, "What percentage of images to use as a validation set.");
     private static readonly Option<int> EvalStepInterval = Value("--eval_step_interval", Defaults.EvalStepInterval, "How often to evaluate the training results.");
@@ -60,7 +61,7 @@ internal static class RetrainCommand
         var command = new RootCommand("Retrains the final layer of a frozen ImageNet network on a folder of labeled photos (TensorFlow retrain.py, in .NET).");
         foreach (var option in new Option[]
                  {
-                     ImageDir, OutputGraph, OutputLabels, SummariesDir, Steps, LearningRate, TestingPercentage, ValidationPercentage,
+                     ImageDir, OutputGraph, OutputLabels, SummariesDir, Steps, LearningRate, L2Regularization, TestingPercentage, ValidationPercentage,
                      EvalStepInterval, TrainBatchSize, TestBatchSize, ValidationBatchSize, PrintMisclassified, EvaluationJson, BottleneckDir,
                      FinalTensorName, FlipLeftRight, RandomCrop, RandomScale, RandomBrightness, TfhubModule, SavedModelDir,
                      IntermediateStoreFrequency, IntermediateOutputGraphsDir, LoggingVerbosity, CheckpointPath, Architecture, ModelDir,
@@ -98,6 +99,7 @@ internal static class RetrainCommand
         SummariesDir = p.GetValue(SummariesDir),
         HowManyTrainingSteps = p.GetValue(Steps),
         LearningRate = p.GetValue(LearningRate),
+        L2Regularization = p.GetValue(L2Regularization),
         TestingPercentage = p.GetValue(TestingPercentage),
         ValidationPercentage = p.GetValue(ValidationPercentage),
         EvalStepInterval = p.GetValue(EvalStepInterval),

@@ -91,6 +91,15 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
         Assert.StartsWith($"Invalid value for {flag}:", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(-0.5f)]
+    [InlineData(float.PositiveInfinity)]
+    public void L2RegularizationThatIsNegativeOrInfinite_IsAUsageError(float strength)
+    {
+        var error = Fails(Options with { L2Regularization = strength }, ExitCode.Usage);
+        Assert.StartsWith("Invalid value for --l2_regularization:", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void InputSizeOfZero_IsAUsageError()
     {

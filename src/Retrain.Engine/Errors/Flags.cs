@@ -13,6 +13,7 @@ public static class Flags
     public const string EvaluationJson = "--evaluation_json";
     public const string HowManyTrainingSteps = "--how_many_training_steps";
     public const string LearningRate = "--learning_rate";
+    public const string L2Regularization = "--l2_regularization";
     public const string TestingPercentage = "--testing_percentage";
     public const string ValidationPercentage = "--validation_percentage";
     public const string EvalStepInterval = "--eval_step_interval";

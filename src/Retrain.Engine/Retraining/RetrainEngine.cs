@@ -123,6 +123,7 @@ public static class RetrainEngine
         options.TestBatchSize,
         options.RandomSeed)
     {
+        L2Regularization = options.L2Regularization,
         Distortions = new DistortionSettings(options.FlipLeftRight, options.RandomCrop, options.RandomScale, options.RandomBrightness),
         Inference = options.Inference,
     };

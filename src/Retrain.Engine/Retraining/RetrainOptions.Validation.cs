@@ -25,6 +25,7 @@ public sealed partial record RetrainOptions
         Flags.Require(RandomBrightness is >= 0 and <= 100, Flags.RandomBrightness, "must be a percentage from 0 to 100 (100 lets a pixel go to black or double)");
         Flags.Require(HowManyTrainingSteps > 0, Flags.HowManyTrainingSteps, "must be at least 1");
         Flags.Require(LearningRate > 0 && float.IsFinite(LearningRate), Flags.LearningRate, "must be a positive number");
+        Flags.Require(L2Regularization >= 0 && float.IsFinite(L2Regularization), Flags.L2Regularization, "must be zero or a positive number");
         Flags.Require(EvalStepInterval > 0, Flags.EvalStepInterval, "must be at least 1");
         // Batches are drawn with replacement, so a size beyond the set is legal, but each one is held in memory as
         // rows of vectors and class scores: past this bound it would not fit (and its size would overflow).

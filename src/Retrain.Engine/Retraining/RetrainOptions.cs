@@ -24,6 +24,9 @@ public sealed partial record RetrainOptions
 
     public float LearningRate { get; init; } = 0.01f;
 
+    /// <summary>Strength of an L2 penalty on the new layer's weights; 0 (retrain.py's training) adds none.</summary>
+    public float L2Regularization { get; init; }
+
     public double TestingPercentage { get; init; } = 10;
 
     public double ValidationPercentage { get; init; } = 10;

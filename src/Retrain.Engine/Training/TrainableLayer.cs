@@ -13,6 +13,7 @@ internal sealed class TrainableLayer : ITrainableLayer
     private readonly float[] _gradientBiases;
     private readonly SplitKernels _kernels;
     private readonly PartnerThread? _ownedPartner;
+    private float _l2Regularization;
 
     /// <summary>With <paramref name="partner"/>, the kernels run on two cores (same results; see <see cref="SplitKernels"/>).</summary>
     public TrainableLayer(FinalLayer layer, PartnerThread? partner = null)
@@ -38,6 +39,20 @@ internal sealed class TrainableLayer : ITrainableLayer
     public float[] WeightsByClass { get; }
 
     public float[] Biases { get; }
+
+    /// <summary>
+    /// The strength λ of an L2 penalty λ/2·‖W‖² on the weights (not the biases), added to the loss each step; 0 (the
+    /// default, retrain.py's) adds nothing and leaves the update bit for bit as retrain.py's.
+    /// </summary>
+    public float L2Regularization
+    {
+        get => _l2Regularization;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _l2Regularization = value;
+        }
+    }
 
     public ReadOnlySpan<float> GradientWeightsByClass => _gradientWeights;
 
@@ -130,6 +145,12 @@ internal sealed class TrainableLayer : ITrainableLayer
     /// <summary>One gradient descent step with the gradient last computed.</summary>
     public void Descend(float learningRate)
     {
+        if (_l2Regularization > 0)
+        {
+            // The penalty's gradient λ·W, folded in before the update so it is one more term of the same step.
+            TensorPrimitives.MultiplyAdd(WeightsByClass, _l2Regularization, _gradientWeights, _gradientWeights);
+        }
+
         TensorPrimitives.MultiplyAdd(_gradientWeights, -learningRate, WeightsByClass, WeightsByClass);
         TensorPrimitives.MultiplyAdd(_gradientBiases, -learningRate, Biases, Biases);
     }

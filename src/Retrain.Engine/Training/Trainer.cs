@@ -103,6 +103,7 @@ public static class Trainer
         // (1.3x on 2,048-d vectors on two cores) and give the same bits as one thread. Distorted batches keep both
         // cores busy with decoding and the backbone, next to which the kernels are negligible.
         using var trainable = ITrainableLayer.Create(layer, settings.Inference, spareCore: batches is CachedBatches);
+        ApplyRegularization(trainable, settings);
 
         var lastTrainAccuracy = double.NaN;
         var lastCrossEntropy = double.NaN;
@@ -271,6 +272,9 @@ public static class Trainer
         Require(
             float.IsFinite(settings.LearningRate) && settings.LearningRate > 0,
             $"--learning_rate must be a positive number (got {settings.LearningRate}).");
+        Require(
+            float.IsFinite(settings.L2Regularization) && settings.L2Regularization >= 0,
+            $"{Flags.L2Regularization} must be zero or a positive number (got {settings.L2Regularization}).");
         Require(settings.EvalStepInterval > 0, $"--eval_step_interval must be at least 1 (got {settings.EvalStepInterval}).");
         Require(settings.TrainBatchSize != 0, $"--train_batch_size {BatchHint} (got 0).");
         Require(settings.ValidationBatchSize != 0, $"--validation_batch_size {BatchHint} (got 0).");
@@ -305,5 +309,24 @@ public static class Trainer
                 throw new ArgumentException($"A class index is not below the label count {labels.Count}.");
             }
         }
+    }
+
+    /// <summary>Hands <c>--l2_regularization</c> to the layer; only the CPU kernels carry the penalty.</summary>
+    private static void ApplyRegularization(ITrainableLayer trainable, TrainingSettings settings)
+    {
+        if (settings.L2Regularization == 0)
+        {
+            return;
+        }
+
+        if (trainable is not TrainableLayer cpu)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"{Flags.L2Regularization} is not supported where the final layer trains on the device (--device cuda): " +
+                $"the step graph has plain gradient descent only. Drop {Flags.L2Regularization} or train on the CPU.");
+        }
+
+        cpu.L2Regularization = settings.L2Regularization;
     }
 }

@@ -16,6 +16,12 @@ public sealed record TrainingSettings(
     int Seed = 0)
 {
     /// <summary>retrain.py's training distortions; with any set, training batches are distorted photos, not cached vectors.</summary>
+    /// <summary>
+    /// <c>--l2_regularization</c>: the strength λ of an L2 penalty λ/2·‖W‖² on the new layer's weights; 0 (retrain.py's
+    /// training, which has none) leaves every step bit for bit as before.
+    /// </summary>
+    public float L2Regularization { get; init; }
+
     public Distortions.DistortionSettings Distortions { get; init; } = Retrain.Distortions.DistortionSettings.None;
 
     /// <summary>

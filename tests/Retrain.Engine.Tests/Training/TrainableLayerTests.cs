@@ -60,6 +60,36 @@ public class TrainableLayerTests
     }
 
     [Fact]
+    public void Descend_WithL2Regularization_AddsTheWeightPenaltysGradientButLeavesBiases()
+    {
+        var data = SyntheticVectors.Random(Length, [0, 1, 2], seed: 7);
+        var layer = RandomLayer(seed: 8);
+        var trainable = new TrainableLayer(layer) { L2Regularization = 0.25f };
+        int[] rows = [0, 1, 2];
+        trainable.ComputeGradient(data, rows, new float[9]);
+        var weights = (float[])trainable.WeightsByClass.Clone();
+        var biases = (float[])trainable.Biases.Clone();
+        var gradient = trainable.GradientWeightsByClass.ToArray();
+        var biasGradient = trainable.GradientBiases.ToArray();
+
+        trainable.Descend(0.5f);
+
+        for (var i = 0; i < weights.Length; i++)
+        {
+            Assert.Equal(weights[i] - (0.5f * (gradient[i] + (0.25f * weights[i]))), trainable.WeightsByClass[i], 6);
+        }
+
+        for (var c = 0; c < Classes; c++)
+        {
+            Assert.Equal(biases[c] - (0.5f * biasGradient[c]), trainable.Biases[c], 6);
+        }
+    }
+
+    [Fact]
+    public void L2Regularization_RefusesANegativeStrength() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TrainableLayer(RandomLayer(seed: 9)) { L2Regularization = -1f });
+
+    [Fact]
     public void CopyTo_WritesBackInTheMatMulLayout()
     {
         var layer = RandomLayer(seed: 7);

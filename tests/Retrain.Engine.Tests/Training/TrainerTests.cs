@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Retrain.Errors;
+using Retrain.Inference;
 using Retrain.Tests.TestSupport;
 using Retrain.Training;
 using Serilog.Events;
@@ -140,6 +141,47 @@ public class TrainerTests
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.StartsWith(flag, error.Message);
+    }
+
+    [Fact]
+    public void Run_L2Regularization_ShrinksTheWeightsAndStillLearns()
+    {
+        var (training, validation, testing) = Clusters();
+        var ct = TestContext.Current.CancellationToken;
+
+        var plain = Trainer.Run(training, validation, testing, Labels, Quick, new LogCapture().Logger, ct);
+        var penalised = Trainer.Run(training, validation, testing, Labels, Quick with { L2Regularization = 0.5f }, new LogCapture().Logger, ct);
+
+        static double Norm(float[] w) => w.Sum(v => (double)v * v);
+        Assert.True(Norm(penalised.Layer.Weights) < Norm(plain.Layer.Weights), "the penalty should shrink the weights");
+        Assert.True(penalised.Test.Accuracy > 0.95, $"test accuracy {penalised.Test.Accuracy}");
+    }
+
+    [Theory]
+    [InlineData(-0.1f)]
+    [InlineData(float.NaN)]
+    public void Run_ImpossibleL2Regularization_IsAUsageError(float strength)
+    {
+        var parts = Clusters();
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { L2Regularization = strength }, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.StartsWith("--l2_regularization", error.Message);
+    }
+
+    [Fact]
+    public void Run_L2RegularizationOnTheStepGraph_IsAUsageErrorNamingTheFlag()
+    {
+        var parts = Clusters();
+        var settings = Quick with { L2Regularization = 0.1f, Inference = new InferenceSettings(ExecutionDevice.CpuStepGraph, IntraOpThreads: 1) };
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Contains("--l2_regularization", error.Message);
     }
 
     [Fact]
