@@ -16,8 +16,16 @@ namespace Retrain.Backbones;
 /// </summary>
 public sealed class LoadedModel : IDisposable
 {
-    private LoadedModel(ModelDescription description, GraphDef? graph, ModelRunner runner, string fileHash, IReadOnlyList<string>? labels = null, byte[]? onnxModel = null)
+    private LoadedModel(
+        ModelDescription description,
+        GraphDef? graph,
+        ModelRunner runner,
+        string fileHash,
+        IReadOnlyList<string>? labels = null,
+        byte[]? onnxModel = null,
+        TensorLayout layout = TensorLayout.Nhwc)
     {
+        Layout = layout;
         Description = description;
         Graph = graph;
         Runner = runner;
@@ -42,10 +50,17 @@ public sealed class LoadedModel : IDisposable
     /// <summary>The serialized model of an ONNX backbone (null for GraphDefs), kept to build the retrained ONNX from it.</summary>
     public byte[]? OnnxModel { get; }
 
+    /// <summary>
+    /// Where the image input has its channels: NHWC for TensorFlow graphs, NCHW for ONNX models whose input is
+    /// [N,3,H,W] (PyTorch, the ONNX model zoo, ML.NET). A 4-D output ([N,C,1,1] or [N,1,1,C]) is read flat, as one
+    /// vector per image.
+    /// </summary>
+    public TensorLayout Layout { get; }
+
     public int OutputLength => Runner.OutputSizePerItem;
 
     public ImagePreprocessing Preprocessing =>
-        new(Description.InputHeight, Description.InputWidth, Description.InputMean, Description.InputStd);
+        new(Description.InputHeight, Description.InputWidth, Description.InputMean, Description.InputStd) { Layout = Layout };
 
     /// <summary>
     /// Identifies everything that determines a bottleneck vector apart from the photo: the model bytes, the nodes cut
@@ -64,6 +79,10 @@ public sealed class LoadedModel : IDisposable
         var identity = string.Create(
             CultureInfo.InvariantCulture,
             $"{FileHash}|{d.InputNode}|{d.OutputNode}|{d.InputHeight}x{d.InputWidth}|{d.InputMean:R}|{d.InputStd:R}|resize=tf1-bilinear");
+        if (Layout != TensorLayout.Nhwc)
+        {
+            identity += $"|layout={Layout}";
+        }
         if (decode.ReducedScaleJpeg)
         {
             identity += "|jpeg=reduced-scale";
@@ -147,7 +166,7 @@ public sealed class LoadedModel : IDisposable
         var runner = ModelRunner.Create(imported, settings);
         try
         {
-            CheckImageInput(runner, description, path);
+            CheckImageInput(runner.InputShapePerItem, description, path);
             return new LoadedModel(description, graph, runner, fileHash);
         }
         catch
@@ -165,7 +184,8 @@ public sealed class LoadedModel : IDisposable
         try
         {
             CheckNames(runner, overrides, path);
-            var shape = runner.InputShapePerItem;
+            var layout = DetectLayout(runner.InputShapePerItem);
+            var shape = layout == TensorLayout.Nchw ? [.. runner.InputShapePerItem[1..], 3] : runner.InputShapePerItem;
 
             // Files retrain exported (--output_onnx) record their preprocessing; flags still win.
             var metadata = OnnxMetadata.Read(bytes);
@@ -181,8 +201,8 @@ public sealed class LoadedModel : IDisposable
                 overrides.InputWidth ?? (shape.Length == 3 && shape[1] > 0 ? (int)shape[1] : info?.InputWidth ?? 0),
                 overrides.InputMean ?? info?.InputMean ?? 0f,
                 overrides.InputStd ?? info?.InputStd ?? 255f);
-            CheckImageInput(runner, description, path);
-            return new LoadedModel(description, null, runner, fileHash, metadata.Labels, bytes);
+            CheckImageInput(shape, description, path);
+            return new LoadedModel(description, null, runner, fileHash, metadata.Labels, bytes, layout);
         }
         catch
         {
@@ -204,9 +224,16 @@ public sealed class LoadedModel : IDisposable
         }
     }
 
-    private static void CheckImageInput(ModelRunner runner, ModelDescription d, string path)
+    /// <summary>
+    /// [3,H,W] per image with H and W not 3 is channels-first; everything else is taken as channels-last and checked
+    /// as before.
+    /// </summary>
+    private static TensorLayout DetectLayout(long[] shapePerItem) =>
+        shapePerItem is [3, var h, var w] && h != 3 && w != 3 ? TensorLayout.Nchw : TensorLayout.Nhwc;
+
+    /// <param name="shape">The input shape per image, channels last.</param>
+    private static void CheckImageInput(long[] shape, ModelDescription d, string path)
     {
-        var shape = runner.InputShapePerItem;
         var fits = shape.Length == 3
             && (shape[0] <= 0 || shape[0] == d.InputHeight)
             && (shape[1] <= 0 || shape[1] == d.InputWidth)
@@ -217,7 +244,7 @@ public sealed class LoadedModel : IDisposable
             throw new RetrainException(
                 ExitCode.BadModel,
                 $"Input '{d.InputNode}' of '{path}' has shape [{string.Join(",", shape)}] per image, which is not an " +
-                $"NHWC RGB image of {d.InputHeight}x{d.InputWidth}. Check --input_layer, --input_height and --input_width.");
+                $"RGB image of {d.InputHeight}x{d.InputWidth} (NHWC [N,H,W,3] or NCHW [N,3,H,W]). Check --input_layer, --input_height and --input_width.");
         }
     }
 

@@ -10,7 +10,7 @@ namespace Retrain.Images;
 /// </summary>
 public static class ImageLoader
 {
-    /// <param name="destination">At least <see cref="ImagePreprocessing.TensorLength"/> floats, HWC order.</param>
+    /// <param name="destination">At least <see cref="ImagePreprocessing.TensorLength"/> floats, in the order <see cref="ImagePreprocessing.Layout"/> says (HWC by default).</param>
     public static void LoadInto(string path, ImagePreprocessing prep, Span<float> destination) =>
         LoadInto(path, prep, destination, ImageDecodeOptions.Default);
 
@@ -54,8 +54,17 @@ public static class ImageLoader
         using var pixels = SkiaPixelDecoder.Decode(encoded, pathForMessages, options, distortion.PrecropHeight, distortion.PrecropWidth);
         var window = new TfBilinearResize.ResizeWindow(
             distortion.PrecropHeight, distortion.PrecropWidth, distortion.OffsetY, distortion.OffsetX, distortion.Flip);
+        if (prep.IsTensorFlowDefault)
+        {
+            TfBilinearResize.ResizeWindowNormalize(pixels.Span, pixels.Width, pixels.Height, DecodedRgba.BytesPerPixel,
+                window, prep.Height, prep.Width, distortion.Brightness, prep.Mean, (float)(1.0 / prep.Std), destination);
+            return;
+        }
+
+        var rgb = new float[prep.TensorLength];
         TfBilinearResize.ResizeWindowNormalize(pixels.Span, pixels.Width, pixels.Height, DecodedRgba.BytesPerPixel,
-            window, prep.Height, prep.Width, distortion.Brightness, prep.Mean, (float)(1.0 / prep.Std), destination);
+            window, prep.Height, prep.Width, distortion.Brightness, 0f, 1f, rgb);
+        ChannelArrangement.Arrange(rgb, prep, destination);
     }
 
     private static void Load(
@@ -64,9 +73,19 @@ public static class ImageLoader
         using var pixels = SkiaPixelDecoder.Decode(encoded, path, options, prep.Height, prep.Width);
         // retrain.py multiplies by 1.0 / input_std (computed in double, used as float32) rather than dividing;
         // doing the same keeps the last bit equal to its graph.
-        var invStd = (float)(1.0 / prep.Std);
+        if (prep.IsTensorFlowDefault)
+        {
+            var invStd = (float)(1.0 / prep.Std);
+            TfBilinearResize.ResizeNormalize(pixels.Span, pixels.Width, pixels.Height, DecodedRgba.BytesPerPixel,
+                prep.Height, prep.Width, prep.Mean, invStd, destination);
+            return;
+        }
+
+        // Other layouts resize to plain pixels first (mean 0, std 1 is exact), then arrange them for the model.
+        var rgb = new float[prep.TensorLength];
         TfBilinearResize.ResizeNormalize(pixels.Span, pixels.Width, pixels.Height, DecodedRgba.BytesPerPixel,
-            prep.Height, prep.Width, prep.Mean, invStd, destination);
+            prep.Height, prep.Width, 0f, 1f, rgb);
+        ChannelArrangement.Arrange(rgb, prep, destination);
     }
 
     private static void CheckDestination(ImagePreprocessing prep, Span<float> destination)
