@@ -110,7 +110,7 @@ public class RetrainEngineTests(RetrainFlowersFixture run) : IClassFixture<Retra
         var log = new LogCapture();
         // Own output paths: the shared fixture's graph must stay the 4000-step one the other tests check.
         var second = RetrainEngine.Run(
-            run.Options with { HowManyTrainingSteps = 20, OutputGraph = run.Options.OutputGraph + ".second.pb", OutputLabels = run.Options.OutputLabels + ".second.txt" },
+            run.Options with { HowManyTrainingSteps = 20, EvaluationJson = null, OutputGraph = run.Options.OutputGraph + ".second.pb", OutputLabels = run.Options.OutputLabels + ".second.txt" },
             log.Logger,
             CancellationToken.None);
 
@@ -123,7 +123,7 @@ public class RetrainEngineTests(RetrainFlowersFixture run) : IClassFixture<Retra
     public void SameSeed_GivesTheSameTrainedLayer()
     {
         var again = RetrainEngine.Run(
-            run.Options with { OutputGraph = run.Options.OutputGraph + ".again.pb", OutputLabels = run.Options.OutputLabels + ".again.txt" },
+            run.Options with { EvaluationJson = null, OutputGraph = run.Options.OutputGraph + ".again.pb", OutputLabels = run.Options.OutputLabels + ".again.txt" },
             new LogCapture().Logger,
             CancellationToken.None);
 
