@@ -51,6 +51,9 @@ internal static class RetrainCommand
     private static readonly ModelFlags ModelDescription = new("--bottleneck_layer", "Name of the backbone node whose output is the bottleneck.", "backbone");
     private static readonly Option<string?> RetrainPyBottleneckDir = Value<string?>("--retrain_py_bottleneck_dir", null, "A --bottleneck_dir retrain.py filled: images not in this cache take their vector from its .txt files instead of being computed.");
     private static readonly Option<string?> RetrainPyBottleneckSuffix = Value<string?>("--retrain_py_bottleneck_suffix", null, "What follows the image name in those files' names, before .txt (e.g. _inception_v3); found from the files when left out.");
+    private static readonly Option<bool> BottlenecksOnly = new("--bottlenecks_only") { Description = "Compute and cache the bottlenecks under --bottleneck_dir, then stop without training." };
+    private static readonly Option<string?> Shard = Value<string?>("--shard", null, "With --bottlenecks_only: cache only shard INDEX/COUNT of the images (e.g. 0/4). Default: from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX and --shard_count; else all images.");
+    private static readonly Option<int?> ShardCount = Value<int?>("--shard_count", null, "With --bottlenecks_only under a Kubernetes Indexed Job: how many shards (JOB_COMPLETION_INDEX gives only the index).");
     private static readonly Option<bool> ReducedScaleJpeg = new("--reduced_scale_jpeg") { Description = "Decode JPEGs at least twice the input size at 1/2..1/8 scale: much faster on camera photos, vectors differ slightly from retrain.py's." };
 
     /// <summary>Logged on Ctrl+C or SIGTERM: the work a cancelled run keeps.</summary>
@@ -65,7 +68,7 @@ internal static class RetrainCommand
                      EvalStepInterval, TrainBatchSize, TestBatchSize, ValidationBatchSize, PrintMisclassified, EvaluationJson, BottleneckDir,
                      FinalTensorName, FlipLeftRight, RandomCrop, RandomScale, RandomBrightness, TfhubModule, SavedModelDir,
                      IntermediateStoreFrequency, IntermediateOutputGraphsDir, LoggingVerbosity, CheckpointPath, Architecture, ModelDir,
-                     RandomSeed, InferenceBatchSize, OutputOnnx,
+                     RandomSeed, InferenceBatchSize, OutputOnnx, BottlenecksOnly, Shard, ShardCount,
                      ReducedScaleJpeg, RetrainPyBottleneckDir, RetrainPyBottleneckSuffix,
                  }.Concat(ModelDescription.All))
         {
@@ -77,8 +80,16 @@ internal static class RetrainCommand
 
     public static ExitCode Execute(ParseResult p, ILogger log, TextWriter stdout, CancellationToken ct)
     {
-        var options = Bind(p);
-        RetrainEngine.Run(options, log, ct);
+        var options = Bind(p, Environment.GetEnvironmentVariable);
+        if (options.BottlenecksOnly)
+        {
+            RetrainEngine.CacheBottlenecks(options, log, ct);
+        }
+        else
+        {
+            RetrainEngine.Run(options, log, ct);
+        }
+
         return ExitCode.Success;
     }
 
@@ -91,8 +102,14 @@ internal static class RetrainCommand
         _ => LogEventLevel.Information,
     };
 
-    internal static RetrainOptions Bind(ParseResult p) => new()
+    /// <summary>The options the command line alone gives (no cluster variables).</summary>
+    internal static RetrainOptions Bind(ParseResult p) => Bind(p, _ => null);
+
+    /// <summary>The options the command line gives, with the shard from the cluster's variables (<paramref name="environment"/>).</summary>
+    internal static RetrainOptions Bind(ParseResult p, Func<string, string?> environment) => new()
     {
+        BottlenecksOnly = p.GetValue(BottlenecksOnly),
+        Shard = ShardFlags.Resolve(p.GetValue(Shard), p.GetValue(ShardCount), p.GetValue(BottlenecksOnly), environment),
         ImageDir = p.GetRequiredValue(ImageDir),
         OutputGraph = p.GetRequiredValue(OutputGraph),
         OutputLabels = p.GetRequiredValue(OutputLabels),

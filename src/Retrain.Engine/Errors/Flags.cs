@@ -14,6 +14,12 @@ public static class Flags
     public const string HowManyTrainingSteps = "--how_many_training_steps";
     public const string LearningRate = "--learning_rate";
     public const string L2Regularization = "--l2_regularization";
+
+    public const string BottlenecksOnly = "--bottlenecks_only";
+
+    public const string Shard = "--shard";
+
+    public const string ShardCount = "--shard_count";
     public const string TestingPercentage = "--testing_percentage";
     public const string ValidationPercentage = "--validation_percentage";
     public const string EvalStepInterval = "--eval_step_interval";

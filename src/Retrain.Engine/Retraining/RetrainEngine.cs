@@ -26,6 +26,12 @@ public static class RetrainEngine
 {
     public static RetrainResult Run(RetrainOptions options, ILogger log, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.BottlenecksOnly)
+        {
+            throw new ArgumentException($"A run with {Flags.BottlenecksOnly} trains nothing: call {nameof(CacheBottlenecks)}.", nameof(options));
+        }
+
         options.Validate();
         var plan = OutputPlan.Check(options);
         var lists = ListImages(options, log);
@@ -40,7 +46,7 @@ public static class RetrainEngine
 
         var parts = DatasetParts.From(lists);
         var decode = new ImageDecodeOptions { ReducedScaleJpeg = options.ReducedScaleJpeg };
-        var bottlenecks = ComputeBottlenecks(parts, backbone, resolved, options, decode, log, ct);
+        var bottlenecks = ComputeBottlenecks(parts.AllPaths, backbone, resolved, options, decode, log, ct);
         var (training, validation, testing) = parts.Split(bottlenecks.Set);
         DatasetReport.Log(lists, training, validation, testing, bottlenecks.Failures.Count, log);
         EnsureTrainable(training, lists, bottlenecks.Failures.Count);
@@ -73,6 +79,39 @@ public static class RetrainEngine
             options.OutputGraph,
             options.OutputLabels,
             bottlenecks.Imported);
+    }
+
+    /// <summary>
+    /// <c>--bottlenecks_only</c>: lists the images, keeps the shard's (all of them without <c>--shard</c>), and computes
+    /// and caches their bottlenecks under <c>--bottleneck_dir</c>, then stops. Many such runs, one per shard, may share
+    /// one cache folder; a later <see cref="Run"/> over the same folder computes nothing.
+    /// </summary>
+    public static BottleneckRunResult CacheBottlenecks(RetrainOptions options, ILogger log, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var lists = ListImages(options, log);
+        var resolved = ResolveModel(options, log, ct);
+        using var backbone = Backbone.Open(resolved, options.Model, PipelineThreads.ForPipeline(options.Inference));
+        backbone.Describe(log);
+
+        var all = DatasetParts.From(lists).AllPaths;
+        var paths = options.Shard is { } shard ? all.Where(shard.Contains).ToList() : all;
+        if (options.Shard is not null)
+        {
+            log.Information("Shard {Shard}: {Count} of the {Total} images", options.Shard, paths.Count, all.Count);
+        }
+
+        var decode = new ImageDecodeOptions { ReducedScaleJpeg = options.ReducedScaleJpeg };
+        var stage = ComputeBottlenecks(paths, backbone, resolved, options, decode, log, ct);
+        log.Information(
+            "Cached the bottlenecks of {Count} images in {BottleneckDir}: {Computed} computed, {Reused} reused, {Skipped} skipped",
+            paths.Count,
+            options.BottleneckDir,
+            stage.Computed,
+            stage.Reused + stage.Imported,
+            stage.Failures.Count);
+        return new BottleneckRunResult(paths.Count, stage.Computed, stage.Reused, stage.Imported, stage.Failures, options.Shard);
     }
 
     /// <summary>retrain.py's <c>create_image_lists</c>.</summary>
@@ -130,16 +169,16 @@ public static class RetrainEngine
 
     /// <summary>retrain.py's <c>cache_bottlenecks</c>: every image's vector, from the cache, retrain.py's files or the backbone.</summary>
     private static BottleneckStage ComputeBottlenecks(
-        DatasetParts parts, Backbone backbone, ResolvedModel resolved, RetrainOptions options, ImageDecodeOptions decode, ILogger log, CancellationToken ct)
+        IReadOnlyList<string> paths, Backbone backbone, ResolvedModel resolved, RetrainOptions options, ImageDecodeOptions decode, ILogger log, CancellationToken ct)
     {
         var model = backbone.Model;
         using var cache = new BottleneckCache(options.BottleneckDir, model.CacheKeyFor(decode), model.OutputLength, log);
         log.Information("Bottleneck cache: {CacheRoot}", cache.Root);
         var retrainPy = options.RetrainPyBottleneckDir is { } legacyDir
-            ? RetrainPyBottlenecks.Open(legacyDir, options.RetrainPyBottleneckSuffix, parts.AllPaths, model.OutputLength, log, options.Architecture ?? resolved.CatalogName, backbone.Description.InputHeight)
+            ? RetrainPyBottlenecks.Open(legacyDir, options.RetrainPyBottleneckSuffix, paths, model.OutputLength, log, options.Architecture ?? resolved.CatalogName, backbone.Description.InputHeight)
             : null;
         var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode, retrainPy: retrainPy);
-        return new BottleneckStage(builder.Build(parts.AllPaths, ct));
+        return new BottleneckStage(builder.Build(paths, ct));
     }
 
     /// <summary>retrain.py's training loop, with the outputs written while it runs.</summary>

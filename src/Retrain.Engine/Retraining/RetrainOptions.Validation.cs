@@ -68,6 +68,10 @@ public sealed partial record RetrainOptions
             InferenceBatchSize is > 0 and <= MaxInferenceBatchSize,
             Flags.InferenceBatchSize,
             $"must be from 1 to {MaxInferenceBatchSize:N0}");
+        Flags.Require(
+            Shard is null || BottlenecksOnly,
+            Flags.Shard,
+            "needs --bottlenecks_only: a shard computes part of the bottlenecks, and training needs all of them (run one plain retrain over the same --bottleneck_dir once every shard is done)");
         Flags.Require(IntermediateStoreFrequency >= 0, Flags.IntermediateStoreFrequency, "must be 0 (never) or a number of steps");
         Flags.Require(
             IntermediateStoreFrequency == 0 || !string.IsNullOrEmpty(IntermediateOutputGraphsDir),

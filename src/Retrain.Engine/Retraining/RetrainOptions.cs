@@ -107,4 +107,10 @@ public sealed partial record RetrainOptions
     /// cache folder.
     /// </summary>
     public bool ReducedScaleJpeg { get; init; }
+
+    /// <summary>Compute and cache the bottlenecks, then stop: run by <see cref="RetrainEngine.CacheBottlenecks"/>.</summary>
+    public bool BottlenecksOnly { get; init; }
+
+    /// <summary>With <see cref="BottlenecksOnly"/>: cache only this shard's images (null: all of them).</summary>
+    public Data.Shard? Shard { get; init; }
 }

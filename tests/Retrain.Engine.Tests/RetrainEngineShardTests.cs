@@ -1,0 +1,66 @@
+using Retrain.Data;
+using Retrain.Errors;
+using Retrain.Tests.TestSupport;
+using Xunit;
+
+namespace Retrain.Tests;
+
+/// <summary>Issue 20, part 1: the bottleneck pass in shards, then one training run over the shared cache.</summary>
+public class RetrainEngineShardTests
+{
+    [Fact]
+    public void ShardedBottleneckRuns_CacheEachImageOnce_AndTrainingComputesNothing()
+    {
+        using var tiny = new TinyRetrain();
+        var log = new LogCapture();
+        var results = Enumerable.Range(0, 3)
+            .Select(i => RetrainEngine.CacheBottlenecks(
+                tiny.Options($"shard{i}") with { BottlenecksOnly = true, Shard = Shard.Checked(i, 3, Flags.Shard) },
+                log.Logger,
+                TestContext.Current.CancellationToken))
+            .ToList();
+
+        var total = TinyRetrain.Classes.Length * 24;
+        Assert.Equal(total, results.Sum(r => r.Images));
+        Assert.Equal(total, results.Sum(r => r.Computed));
+        Assert.All(results, r => Assert.Equal(0, r.Reused));
+        Assert.All(results, r => Assert.InRange(r.Images, 1, total - 1));
+        Assert.False(File.Exists(tiny.Options("shard0").OutputGraph));
+
+        var training = RetrainEngine.Run(tiny.Options("train"), new LogCapture().Logger, TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, training.BottlenecksComputed);
+        Assert.Equal(total, training.BottlenecksReused);
+        var oneProcess = RetrainEngine.Run(tiny.Options("alone") with { BottleneckDir = Path.Combine(tiny.Root, "alone-cache") }, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        Assert.Equal(oneProcess.Training.Test.Accuracy, training.Training.Test.Accuracy);
+        Assert.Equal(oneProcess.Training.Layer.Weights.ToArray(), training.Training.Layer.Weights.ToArray());
+    }
+
+    [Fact]
+    public void ARerunShard_ReusesWhatItCached()
+    {
+        using var tiny = new TinyRetrain(perClass: 8);
+        var options = tiny.Options() with { BottlenecksOnly = true, Shard = Shard.Checked(1, 2, Flags.Shard) };
+
+        var first = RetrainEngine.CacheBottlenecks(options, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var again = RetrainEngine.CacheBottlenecks(options, new LogCapture().Logger, TestContext.Current.CancellationToken);
+
+        Assert.Equal(first.Images, again.Images);
+        Assert.Equal(0, again.Computed);
+        Assert.Equal(first.Computed, again.Reused);
+    }
+
+    [Fact]
+    public void AShardWithoutBottlenecksOnly_IsAUsageErrorNamingTheFlag()
+    {
+        using var tiny = new TinyRetrain(perClass: 5);
+        var options = tiny.Options() with { Shard = Shard.Checked(0, 2, Flags.Shard) };
+
+        var e = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.Usage, e.Code);
+        Assert.Contains("--shard", e.Message, StringComparison.Ordinal);
+        Assert.Contains("--bottlenecks_only", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(options.OutputGraph));
+    }
+}
