@@ -23,9 +23,12 @@ public sealed class LoadedModel : IDisposable
         string fileHash,
         IReadOnlyList<string>? labels = null,
         byte[]? onnxModel = null,
-        TensorLayout layout = TensorLayout.Nhwc)
+        InputArrangement? arrangement = null)
     {
-        Layout = layout;
+        Layout = arrangement?.Layout ?? TensorLayout.Nhwc;
+        ChannelOrder = arrangement?.ChannelOrder ?? ChannelOrder.Rgb;
+        ChannelMeans = arrangement?.ChannelMeans;
+        ChannelStds = arrangement?.ChannelStds;
         Description = description;
         Graph = graph;
         Runner = runner;
@@ -57,10 +60,25 @@ public sealed class LoadedModel : IDisposable
     /// </summary>
     public TensorLayout Layout { get; }
 
+    /// <summary>RGB, or BGR for models fed blue first (<c>--input_channel_order</c>).</summary>
+    public ChannelOrder ChannelOrder { get; }
+
+    /// <summary>One mean per channel in the model's order, or null when <see cref="ModelDescription.InputMean"/> serves all.</summary>
+    public IReadOnlyList<float>? ChannelMeans { get; }
+
+    /// <summary>One std per channel in the model's order, or null when <see cref="ModelDescription.InputStd"/> serves all.</summary>
+    public IReadOnlyList<float>? ChannelStds { get; }
+
     public int OutputLength => Runner.OutputSizePerItem;
 
     public ImagePreprocessing Preprocessing =>
-        new(Description.InputHeight, Description.InputWidth, Description.InputMean, Description.InputStd) { Layout = Layout };
+        new(Description.InputHeight, Description.InputWidth, Description.InputMean, Description.InputStd)
+        {
+            Layout = Layout,
+            ChannelOrder = ChannelOrder,
+            ChannelMeans = ChannelMeans,
+            ChannelStds = ChannelStds,
+        };
 
     /// <summary>
     /// Identifies everything that determines a bottleneck vector apart from the photo: the model bytes, the nodes cut
@@ -79,10 +97,7 @@ public sealed class LoadedModel : IDisposable
         var identity = string.Create(
             CultureInfo.InvariantCulture,
             $"{FileHash}|{d.InputNode}|{d.OutputNode}|{d.InputHeight}x{d.InputWidth}|{d.InputMean:R}|{d.InputStd:R}|resize=tf1-bilinear");
-        if (Layout != TensorLayout.Nhwc)
-        {
-            identity += $"|layout={Layout}";
-        }
+        identity += InputArrangement.KeyPart(Layout, ChannelOrder, ChannelMeans, ChannelStds);
         if (decode.ReducedScaleJpeg)
         {
             identity += "|jpeg=reduced-scale";
@@ -142,6 +157,7 @@ public sealed class LoadedModel : IDisposable
         string fileHash,
         bool vectorOutput)
     {
+        RefuseArrangement(overrides.Arrangement, path);
         var description = describe(graph, path, overrides);
         var inputNode = graph.Node.FirstOrDefault(n => n.Name == description.InputNode);
 
@@ -184,13 +200,21 @@ public sealed class LoadedModel : IDisposable
         try
         {
             CheckNames(runner, overrides, path);
-            var layout = DetectLayout(runner.InputShapePerItem);
-            var shape = layout == TensorLayout.Nchw ? [.. runner.InputShapePerItem[1..], 3] : runner.InputShapePerItem;
-
             // Files retrain exported (--output_onnx) record their preprocessing; flags still win.
             var metadata = OnnxMetadata.Read(bytes);
             var info = metadata.Model;
             info?.Check(path, overrides);
+            var given = overrides.Arrangement;
+            var recorded = info?.Arrangement ?? InputArrangement.NotGiven;
+            var layout = given.Layout ?? recorded.Layout ?? DetectLayout(runner.InputShapePerItem);
+            var arrangement = new InputArrangement(
+                layout,
+                given.ChannelOrder ?? recorded.ChannelOrder,
+                given.ChannelMeans ?? (overrides.InputMean is null ? recorded.ChannelMeans : null),
+                given.ChannelStds ?? (overrides.InputStd is null ? recorded.ChannelStds : null));
+            var shape = layout == TensorLayout.Nchw && runner.InputShapePerItem.Length == 3
+                ? [.. runner.InputShapePerItem[1..], runner.InputShapePerItem[0]]
+                : runner.InputShapePerItem;
             var description = new ModelDescription(
                 path,
                 ModelFormat.Onnx,
@@ -202,7 +226,7 @@ public sealed class LoadedModel : IDisposable
                 overrides.InputMean ?? info?.InputMean ?? 0f,
                 overrides.InputStd ?? info?.InputStd ?? 255f);
             CheckImageInput(shape, description, path);
-            return new LoadedModel(description, null, runner, fileHash, metadata.Labels, bytes, layout);
+            return new LoadedModel(description, null, runner, fileHash, metadata.Labels, bytes, arrangement);
         }
         catch
         {
@@ -221,6 +245,26 @@ public sealed class LoadedModel : IDisposable
         if (overrides.OutputNode is { } output && output != runner.OutputName)
         {
             throw new RetrainException(ExitCode.BadModel, $"ONNX model '{path}' has output '{runner.OutputName}', not '{output}'. Fix the output/bottleneck layer flag or leave it out.");
+        }
+    }
+
+    /// <summary>
+    /// A TensorFlow graph takes NHWC RGB with one mean and std (retrain.py's <c>add_jpeg_decoding</c>), and the
+    /// output_graph.pb written from it records only those; any other arrangement is for ONNX backbones.
+    /// </summary>
+    private static void RefuseArrangement(InputArrangement given, string path)
+    {
+        var flag = given.Layout is TensorLayout.Nchw ? Flags.InputLayout
+            : given.ChannelOrder is ChannelOrder.Bgr ? Flags.InputChannelOrder
+            : given.ChannelMeans is not null ? Flags.InputMean
+            : given.ChannelStds is not null ? Flags.InputStd
+            : null;
+        if (flag is not null)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"{flag} as given applies to ONNX backbones only: '{path}' is a TensorFlow graph, which takes NHWC RGB images normalised " +
+                "with one --input_mean and one --input_std. Leave the flag out, or give one value.");
         }
     }
 

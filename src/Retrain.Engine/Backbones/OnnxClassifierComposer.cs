@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Retrain.Errors;
 using Retrain.Graphs;
+using Retrain.Images;
 using Retrain.IO;
 using Retrain.Protos.Onnx;
 using Retrain.Training;
@@ -82,10 +83,12 @@ public static class OnnxClassifierComposer
             [],
             backbone.Runner.InputName,
             finalTensorName,
-            [batchIsDynamic ? -1 : 1, d.InputHeight, d.InputWidth, 3],
+            backbone.Layout == TensorLayout.Nchw
+                ? [batchIsDynamic ? -1 : 1, 3, d.InputHeight, d.InputWidth]
+                : [batchIsDynamic ? -1 : 1, d.InputHeight, d.InputWidth, 3],
             [batchIsDynamic ? -1 : 1, layer.ClassCount],
             batchIsDynamic);
-        OnnxMetadata.Describe(model, d, described, labels);
+        OnnxMetadata.Describe(model, d, described, labels, backbone.Preprocessing);
         outputs.Write(path, model);
     }
 

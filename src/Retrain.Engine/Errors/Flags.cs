@@ -51,6 +51,10 @@ public static class Flags
     public const string InputMean = "--input_mean";
     public const string InputStd = "--input_std";
 
+    public const string InputLayout = "--input_layout";
+
+    public const string InputChannelOrder = "--input_channel_order";
+
     // label-image's own.
     public const string Graph = "--graph";
     public const string Labels = "--labels";

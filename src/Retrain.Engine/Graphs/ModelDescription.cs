@@ -41,6 +41,13 @@ public sealed record ModelOverrides(
     float? InputMean = null,
     float? InputStd = null)
 {
+    /// <summary>
+    /// How the input tensor holds an image when the shape cannot tell or the model wants it otherwise (ONNX backbones):
+    /// channels first or last (<c>--input_layout</c>), RGB or BGR (<c>--input_channel_order</c>), and one mean and std
+    /// per channel in the model's channel order (<c>--input_mean</c>/<c>--input_std</c> with three values).
+    /// </summary>
+    public InputArrangement Arrangement { get; init; } = InputArrangement.NotGiven;
+
     /// <summary>Refuses flag values no model could be described by, before any model is opened.</summary>
     public void Validate()
     {
@@ -53,5 +60,6 @@ public sealed record ModelOverrides(
             InputStd is null || (float.IsFinite(InputStd.Value) && InputStd.Value != 0),
             Flags.InputStd,
             "must be a number other than 0 (pixels are fed as (value - mean) / std)");
+        Arrangement.Validate();
     }
 }

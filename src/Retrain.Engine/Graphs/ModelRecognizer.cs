@@ -165,6 +165,29 @@ public static class ModelRecognizer
         float InputMean,
         float InputStd)
     {
+        /// <summary>"NCHW" for a channels-first input; null (not written) for TensorFlow's NHWC.</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? InputLayout { get; init; }
+
+        /// <summary>"BGR" for a model fed blue first; null (not written) for RGB.</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? InputChannels { get; init; }
+
+        /// <summary>One mean per channel, in the model's channel order; null (not written) when one mean serves all.</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyList<float>? ChannelMeans { get; init; }
+
+        /// <summary>One std per channel, in the model's channel order; null (not written) when one std serves all.</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyList<float>? ChannelStds { get; init; }
+
+        /// <summary>The recorded arrangement, as if its flags had been given.</summary>
+        internal InputArrangement Arrangement => new(
+            InputLayout is null ? null : Enum.Parse<Images.TensorLayout>(InputLayout, ignoreCase: true),
+            InputChannels is null ? null : Enum.Parse<Images.ChannelOrder>(InputChannels, ignoreCase: true),
+            ChannelMeans,
+            ChannelStds);
+
         /// <summary>
         /// Refuses recorded preprocessing that cannot feed an image (a size of 0, a std of 0 divides by zero), the
         /// same rules the flags obey; a value whose flag was given is not used, so it is not checked.

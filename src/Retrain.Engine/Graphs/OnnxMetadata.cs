@@ -20,34 +20,48 @@ public static class OnnxMetadata
     /// <summary>What an exported file says about itself; null members were not recorded.</summary>
     public sealed record Info(ModelRecognizer.ModelInfo? Model, IReadOnlyList<string>? Labels);
 
-    public static void Describe(ModelProto onnx, ModelDescription model, ImportedGraph imported, IReadOnlyList<string> labels)
+    /// <param name="preprocessing">How the backbone's input holds an image, when it is not TensorFlow's NHWC RGB with one mean and std.</param>
+    public static void Describe(ModelProto onnx, ModelDescription model, ImportedGraph imported, IReadOnlyList<string> labels, Images.ImagePreprocessing? preprocessing = null)
     {
         ArgumentNullException.ThrowIfNull(onnx);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(imported);
         ArgumentNullException.ThrowIfNull(labels);
+        var layout = preprocessing?.Layout ?? Images.TensorLayout.Nhwc;
+        var channels = preprocessing?.ChannelOrder ?? Images.ChannelOrder.Rgb;
         var info = new ModelRecognizer.ModelInfo(
-            model.Architecture, model.InputNode, model.OutputNode, model.InputHeight, model.InputWidth, model.InputMean, model.InputStd);
-        var mean = model.InputMean.ToString("R", CultureInfo.InvariantCulture);
-        var std = model.InputStd.ToString("R", CultureInfo.InvariantCulture);
+            model.Architecture, model.InputNode, model.OutputNode, model.InputHeight, model.InputWidth, model.InputMean, model.InputStd)
+        {
+            InputLayout = layout == Images.TensorLayout.Nhwc ? null : "NCHW",
+            InputChannels = channels == Images.ChannelOrder.Rgb ? null : "BGR",
+            ChannelMeans = preprocessing?.ChannelMeans,
+            ChannelStds = preprocessing?.ChannelStds,
+        };
+        var mean = preprocessing?.ChannelMeans is { } means ? Numbers(means) : model.InputMean.ToString("R", CultureInfo.InvariantCulture);
+        var std = preprocessing?.ChannelStds is { } stds ? Numbers(stds) : model.InputStd.ToString("R", CultureInfo.InvariantCulture);
+        var perChannel = preprocessing?.ChannelMeans is not null || preprocessing?.ChannelStds is not null ? " per channel" : string.Empty;
         Add(onnx, "input_name", imported.InputName);
         Add(onnx, "input_shape", Dims(imported.InputShape));
-        Add(onnx, "input_layout", "NHWC");
+        Add(onnx, "input_layout", layout == Images.TensorLayout.Nhwc ? "NHWC" : "NCHW");
         Add(onnx, "input_dtype", "float32");
-        Add(onnx, "input_channels", "RGB");
+        Add(onnx, "input_channels", channels == Images.ChannelOrder.Rgb ? "RGB" : "BGR");
         Add(onnx, "input_height", model.InputHeight.ToString(CultureInfo.InvariantCulture));
         Add(onnx, "input_width", model.InputWidth.ToString(CultureInfo.InvariantCulture));
         Add(onnx, "input_mean", mean);
         Add(onnx, "input_std", std);
         Add(onnx, "preprocessing",
             $"decode to RGB, resize to {model.InputHeight}x{model.InputWidth} with TensorFlow 1 resize_bilinear " +
-            $"(align_corners=false, half_pixel_centers=false), then (x - {mean}) / {std} on values 0..255");
+            $"(align_corners=false, half_pixel_centers=false), then (x - {mean}) / {std}{perChannel} on values 0..255" +
+            (channels == Images.ChannelOrder.Bgr ? ", channels in BGR order" : string.Empty));
         Add(onnx, "output_name", imported.OutputName);
         Add(onnx, "output_shape", Dims(imported.OutputShape));
         Add(onnx, "output", "softmax probabilities, one per label, in the order of 'labels'");
         Add(onnx, LabelsKey, JsonSerializer.Serialize(labels));
         Add(onnx, ModelInfoKey, JsonSerializer.Serialize(info));
     }
+
+    private static string Numbers(IReadOnlyList<float> values) =>
+        string.Join(',', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
 
     /// <summary>
     /// Reads the metadata of a serialized ONNX model without parsing its graph (which can be hundreds of megabytes):

@@ -19,5 +19,8 @@ public sealed record ResolvedModel(string Path, ModelOverrides Defaults, string?
         user.InputHeight ?? Defaults.InputHeight,
         user.InputWidth ?? Defaults.InputWidth,
         user.InputMean ?? Defaults.InputMean,
-        user.InputStd ?? Defaults.InputStd);
+        user.InputStd ?? Defaults.InputStd)
+    {
+        Arrangement = user.Arrangement,
+    };
 }
