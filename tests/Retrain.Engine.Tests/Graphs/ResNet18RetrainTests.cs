@@ -1,4 +1,5 @@
 using System.Reflection;
+using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Images;
 using Retrain.Tests.TestSupport;
@@ -59,5 +60,21 @@ public sealed class ResNet18RetrainTests : IDisposable
         }
 
         Assert.True(worst < 1e-4f, $"exported ONNX and the trained layer differ by up to {worst} in a probability");
+    }
+}
+
+public class InputArrangementOnGraphDefTests
+{
+    [Fact]
+    public void BgrOnATensorFlowGraph_IsAUsageErrorNamingTheFlag()
+    {
+        var e = Assert.Throws<RetrainException>(() => Retrain.Backbones.LoadedModel.OpenBackbone(
+            SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb"),
+            new ModelOverrides { Arrangement = new InputArrangement(ChannelOrder: ChannelOrder.Bgr) },
+            new Retrain.Inference.InferenceSettings()));
+
+        Assert.Equal(Retrain.Errors.ExitCode.Usage, e.Code);
+        Assert.Contains("--input_channel_order", e.Message, StringComparison.Ordinal);
+        Assert.Contains("frozen_graph.pb", e.Message, StringComparison.Ordinal);
     }
 }
