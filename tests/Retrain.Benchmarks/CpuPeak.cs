@@ -41,20 +41,14 @@ internal static class CpuPeak
         })
         { IsBackground = true }).ToList();
         workers.ForEach(t => t.Start());
-        var cpuAtStart = CpuTime();
+        var cpuAtStart = Rate.CpuTime();
         start.SignalAndWait();
         clock.Restart();
         workers.ForEach(t => t.Join());
         var elapsed = clock.Elapsed.TotalSeconds;
-        var cpu = (CpuTime() - cpuAtStart).TotalSeconds;
+        var cpu = (Rate.CpuTime() - cpuAtStart).TotalSeconds;
         var gflop = (double)iterations * Chains * Lanes * 2 * threads / 1e9;
         return (gflop / elapsed, gflop / cpu);
-    }
-
-    private static TimeSpan CpuTime()
-    {
-        using var self = Process.GetCurrentProcess();
-        return self.TotalProcessorTime;
     }
 
     private static float Run(long iterations) =>

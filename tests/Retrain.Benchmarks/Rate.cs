@@ -11,7 +11,8 @@ internal readonly record struct Rate(double ImagesPerSecond, double CpuMsPerImag
 
     public static double MedianCpuMs(IReadOnlyCollection<Rate> rates) => Stats.Median([.. rates.Select(r => r.CpuMsPerImage)]);
 
-    private static TimeSpan CpuTime()
+    /// <summary>CPU time this process has used, on every thread.</summary>
+    internal static TimeSpan CpuTime()
     {
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime;

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Tests.Images;
@@ -14,7 +13,7 @@ namespace Retrain.Tests;
 /// backbone. Every decodable file is used, every undecodable one is skipped with one warning naming it and why,
 /// counted in the result and the final summary, and the run still writes its outputs.
 /// </summary>
-public partial class RetrainEngineBadImageTests
+public class RetrainEngineBadImageTests
 {
     /// <summary>Files that decode, whatever their name or pixel format says: each must be used.</summary>
     private static Dictionary<string, byte[]> Decodable() => new(StringComparer.Ordinal)
@@ -151,7 +150,7 @@ public partial class RetrainEngineBadImageTests
         var imageDir = Path.Combine(work.Path, "images");
         TinyDataset.Create(imageDir, perClass: 4, classes: ["blue", "red"]);
         var fifo = Path.Combine(imageDir, "blue", "pipe.jpg");
-        Assert.Equal(0, MakeFifo(fifo, 0x1A4)); // 0644: opening it for reading blocks until a writer comes, forever
+        SpecialFiles.Fifo(fifo); // opening it for reading blocks until a writer comes, forever
         var zero = Path.Combine(imageDir, "red", "zero.jpg");
         File.CreateSymbolicLink(zero, "/dev/zero"); // endless: reading it to the end never ends
         var gigantic = Path.Combine(imageDir, "red", "gigantic.png");
@@ -177,7 +176,4 @@ public partial class RetrainEngineBadImageTests
         Assert.Contains("or is a pipe or device rather than a regular file", result.SkippedImages[2].Reason, StringComparison.Ordinal);
         Assert.Equal(8, result.BottlenecksComputed);
     }
-
-    [LibraryImport("libc", EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int MakeFifo(string path, uint mode);
 }

@@ -69,7 +69,7 @@ public class AtomicFileTests
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "mkfifo and statx are Linux's");
         using var dir = new TempFolder();
-        var fifo = await MakeFifo(dir);
+        var fifo = SpecialFiles.Fifo(Path.Combine(dir.Path, "graph.fifo"));
 
         Assert.Equal(PathKind.Special, PathInspector.Of(fifo));
         var reader = Task.Run(() => File.ReadAllText(fifo), TestContext.Current.CancellationToken);
@@ -100,7 +100,7 @@ public class AtomicFileTests
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "mkfifo and statx are Linux's");
         using var dir = new TempFolder();
-        var fifo = await MakeFifo(dir);
+        var fifo = SpecialFiles.Fifo(Path.Combine(dir.Path, "graph.fifo"));
 
         var write = Task.Run(() => Assert.Throws<RetrainException>(() => AtomicFile.WriteAllText(fifo, "lost")), TestContext.Current.CancellationToken);
         var first = await Task.WhenAny(write, Task.Delay(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
@@ -193,15 +193,6 @@ public class AtomicFileTests
         Assert.Equal(ExitCode.IoError, e.Code);
         Assert.Contains("it is a folder", e.Message, StringComparison.Ordinal);
         Assert.True(Directory.Exists(folder));
-    }
-
-    private static async Task<string> MakeFifo(TempFolder dir)
-    {
-        var fifo = Path.Combine(dir.Path, "graph.fifo");
-        using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]);
-        await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.Equal(0, mkfifo.ExitCode);
-        return fifo;
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Retrain.Training;
+using Retrain.Tests.TestSupport;
 using Xunit;
 
 namespace Retrain.Tests.Training;
@@ -18,8 +19,8 @@ public class LinearKernelsTests
     {
         var data = SyntheticVectors.Random(length, new int[20], seed: classCount);
         var rng = new Random(length);
-        var weights = RandomArray(rng, classCount * length);
-        var biases = RandomArray(rng, classCount);
+        var weights = RandomData.Floats(rng, classCount * length);
+        var biases = RandomData.Floats(rng, classCount);
         var rows = Enumerable.Range(0, batch).Select(_ => rng.Next(data.Count)).ToArray();
         var logits = new float[batch * classCount];
 
@@ -47,7 +48,7 @@ public class LinearKernelsTests
     {
         var data = SyntheticVectors.Random(length, new int[20], seed: classCount);
         var rng = new Random(length);
-        var errors = RandomArray(rng, batch * classCount);
+        var errors = RandomData.Floats(rng, batch * classCount);
         var rows = Enumerable.Range(0, batch).Select(_ => rng.Next(data.Count)).ToArray();
         var gradient = Enumerable.Repeat(float.NaN, classCount * length).ToArray(); // must be overwritten
 
@@ -79,7 +80,7 @@ public class LinearKernelsTests
         // Training splits the gradient by columns over two threads and promises the single-threaded bits.
         var data = SyntheticVectors.Random(length, new int[30], seed: split);
         var rng = new Random(classCount);
-        var errors = RandomArray(rng, 11 * classCount);
+        var errors = RandomData.Floats(rng, 11 * classCount);
         var rows = Enumerable.Range(0, 11).Select(_ => rng.Next(data.Count)).ToArray();
         var whole = new float[classCount * length];
         var halves = Enumerable.Repeat(float.NaN, classCount * length).ToArray();
@@ -110,8 +111,8 @@ public class LinearKernelsTests
         // Predictions must not depend on batch position or pairing, or Predict and training would disagree.
         var data = SyntheticVectors.Random(300, new int[9], seed: 1);
         var rng = new Random(2);
-        var weights = RandomArray(rng, 5 * 300);
-        var biases = RandomArray(rng, 5);
+        var weights = RandomData.Floats(rng, 5 * 300);
+        var biases = RandomData.Floats(rng, 5);
         var alone = new float[5];
         var inBatch = new float[9 * 5];
 
@@ -130,7 +131,4 @@ public class LinearKernelsTests
         Assert.Throws<ArgumentOutOfRangeException>(
             () => LinearKernels.Logits(data.AllVectors, 8, [2], new float[16], new float[2], logits));
     }
-
-    private static float[] RandomArray(Random rng, int length) =>
-        Enumerable.Range(0, length).Select(_ => (float)((rng.NextDouble() * 2) - 1)).ToArray();
 }

@@ -1,4 +1,5 @@
 using Retrain.Training;
+using Retrain.Tests.TestSupport;
 using Xunit;
 
 namespace Retrain.Tests.Training;
@@ -19,8 +20,8 @@ public sealed class SplitKernelsTests : IDisposable
     public void Logits_AreTheBitsOfOneThread(int classCount, int length, int batch)
     {
         var (data, rows, rng) = Batch(length, batch);
-        var weights = RandomArray(rng, classCount * length);
-        var biases = RandomArray(rng, classCount);
+        var weights = RandomData.Floats(rng, classCount * length);
+        var biases = RandomData.Floats(rng, classCount);
         var alone = new float[batch * classCount];
         var split = Enumerable.Repeat(float.NaN, (batch * classCount) + 3).ToArray(); // longer, as training's scratch is
 
@@ -36,7 +37,7 @@ public sealed class SplitKernelsTests : IDisposable
     public void WeightGradient_IsTheBitsOfOneThread(int classCount, int length, int batch)
     {
         var (data, rows, rng) = Batch(length, batch);
-        var errors = RandomArray(rng, batch * classCount);
+        var errors = RandomData.Floats(rng, batch * classCount);
         var alone = new float[classCount * length];
         var split = Enumerable.Repeat(float.NaN, classCount * length).ToArray();
 
@@ -79,7 +80,7 @@ public sealed class SplitKernelsTests : IDisposable
     public void WithoutAPartner_RunsOnTheCaller()
     {
         var (data, rows, rng) = Batch(2048, 100);
-        var errors = RandomArray(rng, 100 * 5);
+        var errors = RandomData.Floats(rng, 100 * 5);
         var alone = new float[5 * 2048];
         var kernels = new float[5 * 2048];
 
@@ -93,7 +94,7 @@ public sealed class SplitKernelsTests : IDisposable
     public void RowOutsideTheData_ThrowsAndThePartnerGoesOn()
     {
         var (data, rows, rng) = Batch(2048, 100);
-        var weights = RandomArray(rng, 5 * 2048);
+        var weights = RandomData.Floats(rng, 5 * 2048);
         var logits = new float[100 * 5];
         var kernels = new SplitKernels(_partner);
         rows[^1] = data.Count; // in the partner's half: refused before either half runs
@@ -124,7 +125,4 @@ public sealed class SplitKernelsTests : IDisposable
         var rows = Enumerable.Range(0, batch).Select(_ => rng.Next(data.Count)).ToArray();
         return (data, rows, rng);
     }
-
-    private static float[] RandomArray(Random rng, int length) =>
-        Enumerable.Range(0, length).Select(_ => (float)((rng.NextDouble() * 2) - 1)).ToArray();
 }
