@@ -100,6 +100,23 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
         Assert.StartsWith("Invalid value for --l2_regularization:", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(Retrain.Training.OptimizerKind.Momentum)]
+    [InlineData(Retrain.Training.OptimizerKind.Adam)]
+    public void OptimizerWithStateAndACheckpoint_IsAUsageErrorNamingBothFlags(Retrain.Training.OptimizerKind optimizer)
+    {
+        var error = Fails(Options with { Optimizer = optimizer, CheckpointPath = Path.Combine(work.Path, "state") }, ExitCode.Usage);
+        Assert.StartsWith("Invalid value for --optimizer:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--checkpoint_path", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownOptimizer_IsAUsageError()
+    {
+        var error = Fails(Options with { Optimizer = (Retrain.Training.OptimizerKind)7 }, ExitCode.Usage);
+        Assert.StartsWith("Invalid value for --optimizer:", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void InputSizeOfZero_IsAUsageError()
     {

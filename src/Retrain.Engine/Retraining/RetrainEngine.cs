@@ -163,6 +163,7 @@ public static class RetrainEngine
         options.RandomSeed)
     {
         L2Regularization = options.L2Regularization,
+        Optimizer = options.Optimizer,
         Distortions = new DistortionSettings(options.FlipLeftRight, options.RandomCrop, options.RandomScale, options.RandomBrightness),
         Inference = options.Inference,
     };

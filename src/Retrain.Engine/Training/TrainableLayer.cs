@@ -54,6 +54,12 @@ internal sealed class TrainableLayer : ITrainableLayer
         }
     }
 
+    /// <summary>
+    /// <c>--optimizer</c>'s update rule; retrain.py's plain gradient descent unless set. Setting it starts the new
+    /// rule's state afresh.
+    /// </summary>
+    public Optimizer Optimizer { get; set; } = new SgdOptimizer();
+
     public ReadOnlySpan<float> GradientWeightsByClass => _gradientWeights;
 
     public ReadOnlySpan<float> GradientBiases => _gradientBiases;
@@ -142,7 +148,7 @@ internal sealed class TrainableLayer : ITrainableLayer
         return crossEntropy;
     }
 
-    /// <summary>One gradient descent step with the gradient last computed.</summary>
+    /// <summary>One update by <see cref="Optimizer"/> with the gradient last computed.</summary>
     public void Descend(float learningRate)
     {
         if (_l2Regularization > 0)
@@ -151,8 +157,7 @@ internal sealed class TrainableLayer : ITrainableLayer
             TensorPrimitives.MultiplyAdd(WeightsByClass, _l2Regularization, _gradientWeights, _gradientWeights);
         }
 
-        TensorPrimitives.MultiplyAdd(_gradientWeights, -learningRate, WeightsByClass, WeightsByClass);
-        TensorPrimitives.MultiplyAdd(_gradientBiases, -learningRate, Biases, Biases);
+        Optimizer.Update(WeightsByClass, _gradientWeights, Biases, _gradientBiases, learningRate);
     }
 
     /// <summary>

@@ -104,6 +104,7 @@ public static class Trainer
         // cores busy with decoding and the backbone, next to which the kernels are negligible.
         using var trainable = ITrainableLayer.Create(layer, settings.Inference, spareCore: batches is CachedBatches);
         ApplyRegularization(trainable, settings);
+        ApplyOptimizer(trainable, settings, resume);
 
         var lastTrainAccuracy = double.NaN;
         var lastCrossEntropy = double.NaN;
@@ -309,6 +310,38 @@ public static class Trainer
                 throw new ArgumentException($"A class index is not below the label count {labels.Count}.");
             }
         }
+    }
+
+    /// <summary>
+    /// Gives the layer <c>--optimizer</c>'s update rule; only the CPU kernels have rules beyond plain gradient descent,
+    /// and a rule with state cannot resume a checkpoint, which holds the weights only.
+    /// </summary>
+    private static void ApplyOptimizer(ITrainableLayer trainable, TrainingSettings settings, ResumePoint? resume)
+    {
+        if (settings.Optimizer == OptimizerKind.Sgd)
+        {
+            return;
+        }
+
+        var name = settings.Optimizer.ToString().ToLowerInvariant();
+        if (trainable is not TrainableLayer cpu)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"{Flags.Optimizer} {name} is not supported where the final layer trains on the device (--device cuda): " +
+                $"the step graph has plain gradient descent only. Use {Flags.Optimizer} sgd or train on the CPU.");
+        }
+
+        var optimizer = Optimizer.Create(settings.Optimizer, cpu.WeightsByClass.Length, cpu.Biases.Length);
+        if (resume is not null && optimizer.HasState)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"{Flags.Optimizer} {name} cannot resume from {Flags.CheckpointPath}: the checkpoint holds the weights but " +
+                $"not the optimizer's state. Use {Flags.Optimizer} sgd, or drop {Flags.CheckpointPath}.");
+        }
+
+        cpu.Optimizer = optimizer;
     }
 
     /// <summary>Hands <c>--l2_regularization</c> to the layer; only the CPU kernels carry the penalty.</summary>

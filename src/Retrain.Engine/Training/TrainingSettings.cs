@@ -22,6 +22,12 @@ public sealed record TrainingSettings(
     /// </summary>
     public float L2Regularization { get; init; }
 
+    /// <summary>
+    /// <c>--optimizer</c>: the update rule; <see cref="OptimizerKind.Sgd"/> (the default) is retrain.py's plain gradient
+    /// descent, bit for bit. The others keep state a checkpoint does not hold, so they cannot resume one.
+    /// </summary>
+    public OptimizerKind Optimizer { get; init; }
+
     public Distortions.DistortionSettings Distortions { get; init; } = Retrain.Distortions.DistortionSettings.None;
 
     /// <summary>

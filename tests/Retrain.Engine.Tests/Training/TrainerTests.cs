@@ -184,6 +184,67 @@ public class TrainerTests
         Assert.Contains("--l2_regularization", error.Message);
     }
 
+    [Theory]
+    [InlineData(OptimizerKind.Sgd)]
+    [InlineData(OptimizerKind.Momentum)]
+    [InlineData(OptimizerKind.Adam)]
+    public void Run_EachOptimizer_LearnsTheClustersAndRepeatsUnderTheSameSeed(OptimizerKind optimizer)
+    {
+        var (training, validation, testing) = Clusters();
+        var ct = TestContext.Current.CancellationToken;
+        var settings = Quick with { Optimizer = optimizer, Seed = 5 };
+
+        var first = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, ct);
+        var second = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, ct);
+
+        Assert.True(first.Test.Accuracy > 0.95, $"test accuracy {first.Test.Accuracy}");
+        Assert.Equal(first.Layer.Weights, second.Layer.Weights);
+        Assert.Equal(first.Layer.Biases, second.Layer.Biases);
+    }
+
+    [Theory]
+    [InlineData(OptimizerKind.Momentum)]
+    [InlineData(OptimizerKind.Adam)]
+    public void Run_OptimizersOtherThanSgd_TakeOtherStepsThanRetrainPys(OptimizerKind optimizer)
+    {
+        var (training, validation, testing) = Clusters();
+        var ct = TestContext.Current.CancellationToken;
+        var few = Quick with { Steps = 5 };
+
+        var sgd = Trainer.Run(training, validation, testing, Labels, few, new LogCapture().Logger, ct);
+        var other = Trainer.Run(training, validation, testing, Labels, few with { Optimizer = optimizer }, new LogCapture().Logger, ct);
+
+        Assert.NotEqual(sgd.Layer.Weights, other.Layer.Weights);
+    }
+
+    [Fact]
+    public void Run_OptimizerOnTheStepGraph_IsAUsageErrorNamingTheFlag()
+    {
+        var parts = Clusters();
+        var settings = Quick with { Optimizer = OptimizerKind.Adam, Inference = new InferenceSettings(ExecutionDevice.CpuStepGraph, IntraOpThreads: 1) };
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Contains("--optimizer adam", error.Message);
+    }
+
+    [Fact]
+    public void Run_ResumingWithAnOptimizerThatHasState_IsAUsageError()
+    {
+        var parts = Clusters();
+        var ct = TestContext.Current.CancellationToken;
+        var first = Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { Steps = 10 }, new LogCapture().Logger, ct);
+        var resume = new ResumePoint(10, first.Layer.Weights, first.Layer.Biases);
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { Optimizer = OptimizerKind.Momentum }, new LogCapture().Logger, null, resume, ct));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Contains("--checkpoint_path", error.Message);
+    }
+
     [Fact]
     public void Run_Cancelled_StopsAtTheNextStep()
     {
