@@ -30,4 +30,11 @@ public class HeadFlagsTests
         Assert.Contains("'rmsprop'", error.Message, StringComparison.Ordinal);
         Assert.Contains("adam", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void LabelSmoothing_BindsAndDefaultsToNone()
+    {
+        Assert.Equal(0.1f, Bind("--label_smoothing", "0.1").LabelSmoothing);
+        Assert.Equal(0f, Bind().LabelSmoothing);
+    }
 }

@@ -110,6 +110,16 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
         Assert.Contains("--checkpoint_path", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(-0.1f)]
+    [InlineData(1f)]
+    [InlineData(float.NaN)]
+    public void LabelSmoothingOutsideZeroToBelowOne_IsAUsageError(float value)
+    {
+        var error = Fails(Options with { LabelSmoothing = value }, ExitCode.Usage);
+        Assert.StartsWith("Invalid value for --label_smoothing:", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void UnknownOptimizer_IsAUsageError()
     {

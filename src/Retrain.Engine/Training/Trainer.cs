@@ -105,6 +105,7 @@ public static class Trainer
         using var trainable = ITrainableLayer.Create(layer, settings.Inference, spareCore: batches is CachedBatches);
         ApplyRegularization(trainable, settings);
         ApplyOptimizer(trainable, settings, resume);
+        ApplyLabelSmoothing(trainable, settings);
 
         var lastTrainAccuracy = double.NaN;
         var lastCrossEntropy = double.NaN;
@@ -276,6 +277,9 @@ public static class Trainer
         Require(
             float.IsFinite(settings.L2Regularization) && settings.L2Regularization >= 0,
             $"{Flags.L2Regularization} must be zero or a positive number (got {settings.L2Regularization}).");
+        Require(
+            settings.LabelSmoothing is >= 0 and < 1,
+            $"{Flags.LabelSmoothing} must be at least 0 and below 1 (got {settings.LabelSmoothing}).");
         Require(settings.EvalStepInterval > 0, $"--eval_step_interval must be at least 1 (got {settings.EvalStepInterval}).");
         Require(settings.TrainBatchSize != 0, $"--train_batch_size {BatchHint} (got 0).");
         Require(settings.ValidationBatchSize != 0, $"--validation_batch_size {BatchHint} (got 0).");
@@ -342,6 +346,25 @@ public static class Trainer
         }
 
         cpu.Optimizer = optimizer;
+    }
+
+    /// <summary>Hands <c>--label_smoothing</c> to the layer; only the CPU kernels smooth the targets.</summary>
+    private static void ApplyLabelSmoothing(ITrainableLayer trainable, TrainingSettings settings)
+    {
+        if (settings.LabelSmoothing == 0)
+        {
+            return;
+        }
+
+        if (trainable is not TrainableLayer cpu)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"{Flags.LabelSmoothing} is not supported where the final layer trains on the device (--device cuda): " +
+                $"the step graph trains on one-hot targets only. Drop {Flags.LabelSmoothing} or train on the CPU.");
+        }
+
+        cpu.LabelSmoothing = settings.LabelSmoothing;
     }
 
     /// <summary>Hands <c>--l2_regularization</c> to the layer; only the CPU kernels carry the penalty.</summary>

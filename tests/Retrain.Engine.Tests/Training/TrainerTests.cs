@@ -246,6 +246,50 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Run_LabelSmoothing_KeepsTheWeightsSmallerAndStillLearns()
+    {
+        var (training, validation, testing) = Clusters();
+        var ct = TestContext.Current.CancellationToken;
+
+        var plain = Trainer.Run(training, validation, testing, Labels, Quick, new LogCapture().Logger, ct);
+        var smoothed = Trainer.Run(training, validation, testing, Labels, Quick with { LabelSmoothing = 0.3f }, new LogCapture().Logger, ct);
+        var none = Trainer.Run(training, validation, testing, Labels, Quick with { LabelSmoothing = 0f }, new LogCapture().Logger, ct);
+
+        static double Norm(float[] w) => w.Sum(v => (double)v * v);
+        Assert.True(Norm(smoothed.Layer.Weights) < Norm(plain.Layer.Weights), "smoothed targets should stop the logits growing");
+        Assert.True(smoothed.Test.Accuracy > 0.95, $"test accuracy {smoothed.Test.Accuracy}");
+        Assert.Equal(plain.Layer.Weights, none.Layer.Weights);
+    }
+
+    [Theory]
+    [InlineData(-0.1f)]
+    [InlineData(1f)]
+    [InlineData(float.NaN)]
+    public void Run_ImpossibleLabelSmoothing_IsAUsageError(float value)
+    {
+        var parts = Clusters();
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { LabelSmoothing = value }, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.StartsWith("--label_smoothing", error.Message);
+    }
+
+    [Fact]
+    public void Run_LabelSmoothingOnTheStepGraph_IsAUsageErrorNamingTheFlag()
+    {
+        var parts = Clusters();
+        var settings = Quick with { LabelSmoothing = 0.1f, Inference = new InferenceSettings(ExecutionDevice.CpuStepGraph, IntraOpThreads: 1) };
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Contains("--label_smoothing", error.Message);
+    }
+
+    [Fact]
     public void Run_Cancelled_StopsAtTheNextStep()
     {
         var (training, validation, testing) = Clusters();
