@@ -37,4 +37,11 @@ public class HeadFlagsTests
         Assert.Equal(0.1f, Bind("--label_smoothing", "0.1").LabelSmoothing);
         Assert.Equal(0f, Bind().LabelSmoothing);
     }
+
+    [Fact]
+    public void EarlyStoppingPatience_BindsAndDefaultsToOff()
+    {
+        Assert.Equal(3, Bind("--early_stopping_patience", "3").EarlyStoppingPatience);
+        Assert.Equal(0, Bind().EarlyStoppingPatience);
+    }
 }

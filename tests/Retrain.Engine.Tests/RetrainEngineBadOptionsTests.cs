@@ -121,6 +121,13 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
     }
 
     [Fact]
+    public void NegativeEarlyStoppingPatience_IsAUsageError()
+    {
+        var error = Fails(Options with { EarlyStoppingPatience = -2 }, ExitCode.Usage);
+        Assert.StartsWith("Invalid value for --early_stopping_patience:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UnknownOptimizer_IsAUsageError()
     {
         var error = Fails(Options with { Optimizer = (Retrain.Training.OptimizerKind)7 }, ExitCode.Usage);

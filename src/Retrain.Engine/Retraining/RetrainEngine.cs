@@ -165,6 +165,7 @@ public static class RetrainEngine
         L2Regularization = options.L2Regularization,
         Optimizer = options.Optimizer,
         LabelSmoothing = options.LabelSmoothing,
+        EarlyStoppingPatience = options.EarlyStoppingPatience,
         Distortions = new DistortionSettings(options.FlipLeftRight, options.RandomCrop, options.RandomScale, options.RandomBrightness),
         Inference = options.Inference,
     };

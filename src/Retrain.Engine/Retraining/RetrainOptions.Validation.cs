@@ -27,6 +27,7 @@ public sealed partial record RetrainOptions
         Flags.Require(LearningRate > 0 && float.IsFinite(LearningRate), Flags.LearningRate, "must be a positive number");
         Flags.Require(L2Regularization >= 0 && float.IsFinite(L2Regularization), Flags.L2Regularization, "must be zero or a positive number");
         Flags.Require(LabelSmoothing is >= 0 and < 1, Flags.LabelSmoothing, "must be at least 0 and below 1");
+        Flags.Require(EarlyStoppingPatience >= 0, Flags.EarlyStoppingPatience, "must be 0 (off) or a positive number of evaluations");
         Flags.Require(Enum.IsDefined(Optimizer), Flags.Optimizer, "must be sgd, momentum or adam");
         // A checkpoint holds the weights only: momentum's velocity and Adam's moments would restart on resume.
         Flags.Require(

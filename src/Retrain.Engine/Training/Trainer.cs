@@ -106,6 +106,7 @@ public static class Trainer
         ApplyRegularization(trainable, settings);
         ApplyOptimizer(trainable, settings, resume);
         ApplyLabelSmoothing(trainable, settings);
+        var stopping = EarlyStopping.Create(trainable, settings, validationSampler.IsEmpty, layer, log);
 
         var lastTrainAccuracy = double.NaN;
         var lastCrossEntropy = double.NaN;
@@ -154,14 +155,22 @@ public static class Trainer
                 }
             }
 
+            var stop = validationScore is { } scored && stopping is not null && stopping.ShouldStop(step, scored.CrossEntropy);
+
             if (observer is not null)
             {
                 trainable.CopyTo(layer);
                 var train = new BatchScore(crossEntropyBefore, (double)correctBefore / batch.Length, batch.Length);
                 observer.OnStep(new StepReport(step, layer, train, evaluation, validationScore));
             }
+
+            if (stop)
+            {
+                break;
+            }
         }
 
+        stopping?.RestoreBest();
         trainable.CopyTo(layer);
         ct.ThrowIfCancellationRequested();
         var test = Evaluate(trainable, testing, labels, settings.TestBatchSize, rng, log);
@@ -280,6 +289,9 @@ public static class Trainer
         Require(
             settings.LabelSmoothing is >= 0 and < 1,
             $"{Flags.LabelSmoothing} must be at least 0 and below 1 (got {settings.LabelSmoothing}).");
+        Require(
+            settings.EarlyStoppingPatience >= 0,
+            $"{Flags.EarlyStoppingPatience} must be 0 (off) or a positive number of evaluations (got {settings.EarlyStoppingPatience}).");
         Require(settings.EvalStepInterval > 0, $"--eval_step_interval must be at least 1 (got {settings.EvalStepInterval}).");
         Require(settings.TrainBatchSize != 0, $"--train_batch_size {BatchHint} (got 0).");
         Require(settings.ValidationBatchSize != 0, $"--validation_batch_size {BatchHint} (got 0).");

@@ -29,6 +29,12 @@ public sealed record TrainingSettings(
     public float LabelSmoothing { get; init; }
 
     /// <summary>
+    /// <c>--early_stopping_patience</c>: stop once the validation cross-entropy has not improved for this many
+    /// evaluations, and keep the best evaluation's weights; 0 (the default, retrain.py's) trains every step.
+    /// </summary>
+    public int EarlyStoppingPatience { get; init; }
+
+    /// <summary>
     /// <c>--optimizer</c>: the update rule; <see cref="OptimizerKind.Sgd"/> (the default) is retrain.py's plain gradient
     /// descent, bit for bit. The others keep state a checkpoint does not hold, so they cannot resume one.
     /// </summary>

@@ -290,6 +290,50 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Run_EarlyStopping_StopsWhenValidationStopsImprovingAndKeepsTheBestWeights()
+    {
+        var (training, validation, testing) = Clusters();
+        // Validation labels shifted by one class: the better the layer learns, the worse its validation cross-entropy,
+        // so the first evaluation (step 0) is the best and the next two fail to improve on it.
+        var misled = Relabelled(validation, label => (label + 1) % Classes);
+        var ct = TestContext.Current.CancellationToken;
+        var log = new LogCapture();
+
+        var stopped = Trainer.Run(training, misled, testing, Labels, Quick with { EvalStepInterval = 10, EarlyStoppingPatience = 2 }, log.Logger, ct);
+        var firstStepOnly = Trainer.Run(training, misled, testing, Labels, Quick with { Steps = 1 }, new LogCapture().Logger, ct);
+
+        Assert.Contains(log.Messages(LogEventLevel.Information), m => m.StartsWith("Early stopping at step 20:", StringComparison.Ordinal) && m.Contains("step 0", StringComparison.Ordinal));
+        Assert.Equal(firstStepOnly.Layer.Weights, stopped.Layer.Weights);
+        Assert.Equal(firstStepOnly.Layer.Biases, stopped.Layer.Biases);
+    }
+
+    [Fact]
+    public void Run_EarlyStoppingThatNeverRunsOutOfPatience_TrainsEveryStep()
+    {
+        var (training, validation, testing) = Clusters();
+        var ct = TestContext.Current.CancellationToken;
+        var log = new LogCapture();
+
+        var result = Trainer.Run(training, validation, testing, Labels, Quick with { EarlyStoppingPatience = 1000 }, log.Logger, ct);
+
+        Assert.DoesNotContain(log.Messages(LogEventLevel.Information), m => m.StartsWith("Early stopping", StringComparison.Ordinal));
+        Assert.Contains(log.Messages(LogEventLevel.Information), m => m.StartsWith($"Step {Quick.Steps - 1}:", StringComparison.Ordinal));
+        Assert.True(result.Test.Accuracy > 0.95, $"test accuracy {result.Test.Accuracy}");
+    }
+
+    [Fact]
+    public void Run_NegativeEarlyStoppingPatience_IsAUsageError()
+    {
+        var parts = Clusters();
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { EarlyStoppingPatience = -1 }, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.StartsWith("--early_stopping_patience", error.Message);
+    }
+
+    [Fact]
     public void Run_Cancelled_StopsAtTheNextStep()
     {
         var (training, validation, testing) = Clusters();
@@ -405,6 +449,9 @@ public class TrainerTests
         (SyntheticVectors.Clusters(Classes, 100, Length, separation, centreSeed: 1, sampleSeed: 2),
          SyntheticVectors.Clusters(Classes, 20, Length, separation, centreSeed: 1, sampleSeed: 3),
          SyntheticVectors.Clusters(Classes, 40, Length, separation, centreSeed: 1, sampleSeed: 4));
+
+    private static LabeledVectors Relabelled(LabeledVectors part, Func<int, int> relabel) =>
+        new(part.VectorLength, Enumerable.Range(0, part.Count).SelectMany(i => part.Vector(i).ToArray()).ToArray(), part.Labels.Select(relabel).ToArray(), part.Paths.ToArray());
 
     private static LabeledVectors Without(LabeledVectors part, int label)
     {
