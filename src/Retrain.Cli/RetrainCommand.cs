@@ -23,6 +23,9 @@ internal static class RetrainCommand
     private static readonly Option<int> Steps = Value("--how_many_training_steps", Defaults.HowManyTrainingSteps, "How many training steps to run before ending.");
     private static readonly Option<float> LearningRate = Value("--learning_rate", Defaults.LearningRate, "How large a learning rate to use when training.");
     private static readonly Option<float> L2Regularization = Value("--l2_regularization", 0f, "Strength of an L2 penalty on the new layer's weights; 0 adds none (CPU training only).");
+    private static readonly Option<string> Optimizer = Value("--optimizer", "sgd", "How the new layer's weights follow the gradient: sgd (retrain.py's gradient descent), momentum (0.9) or adam (CPU training only; not with --checkpoint_path).").AcceptOnlyFromAmong("sgd", "momentum", "adam");
+    private static readonly Option<float> LabelSmoothing = Value("--label_smoothing", 0f, "Share of each training target spread over all classes, from 0 to below 1; 0 keeps one-hot targets (CPU training only).");
+    private static readonly Option<int> EarlyStoppingPatience = Value("--early_stopping_patience", 0, "Stop when the validation cross entropy has not improved for this many evaluations (see --eval_step_interval) and keep the best evaluation's weights; 0 trains every step (CPU training only).");
     private static readonly Option<double> TestingPercentage = Value("--testing_percentage", Defaults.TestingPercentage, "What percentage of images to use as a test set.");
     private static readonly Option<double> ValidationPercentage = Value("--validation_percentage", Defaults.ValidationPercentage, "What percentage of images to use as a validation set.");
     private static readonly Option<int> EvalStepInterval = Value("--eval_step_interval", Defaults.EvalStepInterval, "How often to evaluate the training results.");
@@ -64,7 +67,7 @@ internal static class RetrainCommand
         var command = new RootCommand("Retrains the final layer of a frozen ImageNet network on a folder of labeled photos (TensorFlow retrain.py, in .NET).");
         foreach (var option in new Option[]
                  {
-                     ImageDir, OutputGraph, OutputLabels, SummariesDir, Steps, LearningRate, L2Regularization, TestingPercentage, ValidationPercentage,
+                     ImageDir, OutputGraph, OutputLabels, SummariesDir, Steps, LearningRate, L2Regularization, Optimizer, LabelSmoothing, EarlyStoppingPatience, TestingPercentage, ValidationPercentage,
                      EvalStepInterval, TrainBatchSize, TestBatchSize, ValidationBatchSize, PrintMisclassified, EvaluationJson, BottleneckDir,
                      FinalTensorName, FlipLeftRight, RandomCrop, RandomScale, RandomBrightness, TfhubModule, SavedModelDir,
                      IntermediateStoreFrequency, IntermediateOutputGraphsDir, LoggingVerbosity, CheckpointPath, Architecture, ModelDir,
@@ -117,6 +120,9 @@ internal static class RetrainCommand
         HowManyTrainingSteps = p.GetValue(Steps),
         LearningRate = p.GetValue(LearningRate),
         L2Regularization = p.GetValue(L2Regularization),
+        LabelSmoothing = p.GetValue(LabelSmoothing),
+        EarlyStoppingPatience = p.GetValue(EarlyStoppingPatience),
+        Optimizer = Enum.Parse<Retrain.Training.OptimizerKind>(p.GetValue(Optimizer)!, ignoreCase: true),
         TestingPercentage = p.GetValue(TestingPercentage),
         ValidationPercentage = p.GetValue(ValidationPercentage),
         EvalStepInterval = p.GetValue(EvalStepInterval),

@@ -100,6 +100,40 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
         Assert.StartsWith("Invalid value for --l2_regularization:", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(Retrain.Training.OptimizerKind.Momentum)]
+    [InlineData(Retrain.Training.OptimizerKind.Adam)]
+    public void OptimizerWithStateAndACheckpoint_IsAUsageErrorNamingBothFlags(Retrain.Training.OptimizerKind optimizer)
+    {
+        var error = Fails(Options with { Optimizer = optimizer, CheckpointPath = Path.Combine(work.Path, "state") }, ExitCode.Usage);
+        Assert.StartsWith("Invalid value for --optimizer:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--checkpoint_path", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-0.1f)]
+    [InlineData(1f)]
+    [InlineData(float.NaN)]
+    public void LabelSmoothingOutsideZeroToBelowOne_IsAUsageError(float value)
+    {
+        var error = Fails(Options with { LabelSmoothing = value }, ExitCode.Usage);
+        Assert.StartsWith("Invalid value for --label_smoothing:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NegativeEarlyStoppingPatience_IsAUsageError()
+    {
+        var error = Fails(Options with { EarlyStoppingPatience = -2 }, ExitCode.Usage);
+        Assert.StartsWith("Invalid value for --early_stopping_patience:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownOptimizer_IsAUsageError()
+    {
+        var error = Fails(Options with { Optimizer = (Retrain.Training.OptimizerKind)7 }, ExitCode.Usage);
+        Assert.StartsWith("Invalid value for --optimizer:", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void InputSizeOfZero_IsAUsageError()
     {

@@ -14,6 +14,9 @@ public static class Flags
     public const string HowManyTrainingSteps = "--how_many_training_steps";
     public const string LearningRate = "--learning_rate";
     public const string L2Regularization = "--l2_regularization";
+    public const string Optimizer = "--optimizer";
+    public const string LabelSmoothing = "--label_smoothing";
+    public const string EarlyStoppingPatience = "--early_stopping_patience";
 
     public const string BottlenecksOnly = "--bottlenecks_only";
 

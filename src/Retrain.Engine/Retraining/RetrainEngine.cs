@@ -163,6 +163,9 @@ public static class RetrainEngine
         options.RandomSeed)
     {
         L2Regularization = options.L2Regularization,
+        Optimizer = options.Optimizer,
+        LabelSmoothing = options.LabelSmoothing,
+        EarlyStoppingPatience = options.EarlyStoppingPatience,
         Distortions = new DistortionSettings(options.FlipLeftRight, options.RandomCrop, options.RandomScale, options.RandomBrightness),
         Inference = options.Inference,
     };

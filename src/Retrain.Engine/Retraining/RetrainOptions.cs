@@ -27,6 +27,15 @@ public sealed partial record RetrainOptions
     /// <summary>Strength of an L2 penalty on the new layer's weights; 0 (retrain.py's training) adds none.</summary>
     public float L2Regularization { get; init; }
 
+    /// <summary>The share of each training target spread over all classes; 0 (retrain.py's) keeps one-hot targets.</summary>
+    public float LabelSmoothing { get; init; }
+
+    /// <summary>Evaluations without a better validation cross-entropy before training stops; 0 (retrain.py's) is off.</summary>
+    public int EarlyStoppingPatience { get; init; }
+
+    /// <summary>The final layer's update rule; <see cref="Training.OptimizerKind.Sgd"/> is retrain.py's.</summary>
+    public Training.OptimizerKind Optimizer { get; init; }
+
     public double TestingPercentage { get; init; } = 10;
 
     public double ValidationPercentage { get; init; } = 10;

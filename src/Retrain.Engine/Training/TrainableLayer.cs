@@ -14,6 +14,7 @@ internal sealed class TrainableLayer : ITrainableLayer
     private readonly SplitKernels _kernels;
     private readonly PartnerThread? _ownedPartner;
     private float _l2Regularization;
+    private float _labelSmoothing;
 
     /// <summary>With <paramref name="partner"/>, the kernels run on two cores (same results; see <see cref="SplitKernels"/>).</summary>
     public TrainableLayer(FinalLayer layer, PartnerThread? partner = null)
@@ -53,6 +54,31 @@ internal sealed class TrainableLayer : ITrainableLayer
             _l2Regularization = value;
         }
     }
+
+    /// <summary>
+    /// The share ε of each target spread over all classes: the gradient aims at (1-ε)·onehot + ε/C instead of the
+    /// onehot. 0 (the default, retrain.py's) keeps the targets exactly 1 and 0. The reported cross-entropy stays the
+    /// plain one against the true class, so it compares across settings.
+    /// </summary>
+    public float LabelSmoothing
+    {
+        get => _labelSmoothing;
+        set
+        {
+            if (!(value is >= 0 and < 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Label smoothing must be at least 0 and below 1.");
+            }
+
+            _labelSmoothing = value;
+        }
+    }
+
+    /// <summary>
+    /// <c>--optimizer</c>'s update rule; retrain.py's plain gradient descent unless set. Setting it starts the new
+    /// rule's state afresh.
+    /// </summary>
+    public Optimizer Optimizer { get; set; } = new SgdOptimizer();
 
     public ReadOnlySpan<float> GradientWeightsByClass => _gradientWeights;
 
@@ -120,13 +146,16 @@ internal sealed class TrainableLayer : ITrainableLayer
         (var crossEntropySum, correct) = Forward(data, rows, scratch);
         Array.Clear(_gradientBiases);
         var scale = 1f / rows.Length;
+        // With no smoothing these are exactly 1 and 0, so retrain.py's gradient is unchanged bit for bit.
+        var offTarget = _labelSmoothing / ClassCount;
+        var onTarget = 1f - _labelSmoothing + offTarget;
         for (var i = 0; i < rows.Length; i++)
         {
             var label = data.Labels[rows[i]];
             var error = scratch.Slice(i * ClassCount, ClassCount);
             for (var c = 0; c < ClassCount; c++)
             {
-                error[c] = (error[c] - (c == label ? 1f : 0f)) * scale;
+                error[c] = (error[c] - (c == label ? onTarget : offTarget)) * scale;
                 _gradientBiases[c] += error[c];
             }
         }
@@ -142,7 +171,7 @@ internal sealed class TrainableLayer : ITrainableLayer
         return crossEntropy;
     }
 
-    /// <summary>One gradient descent step with the gradient last computed.</summary>
+    /// <summary>One update by <see cref="Optimizer"/> with the gradient last computed.</summary>
     public void Descend(float learningRate)
     {
         if (_l2Regularization > 0)
@@ -151,8 +180,7 @@ internal sealed class TrainableLayer : ITrainableLayer
             TensorPrimitives.MultiplyAdd(WeightsByClass, _l2Regularization, _gradientWeights, _gradientWeights);
         }
 
-        TensorPrimitives.MultiplyAdd(_gradientWeights, -learningRate, WeightsByClass, WeightsByClass);
-        TensorPrimitives.MultiplyAdd(_gradientBiases, -learningRate, Biases, Biases);
+        Optimizer.Update(WeightsByClass, _gradientWeights, Biases, _gradientBiases, learningRate);
     }
 
     /// <summary>

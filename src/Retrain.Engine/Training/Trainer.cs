@@ -104,6 +104,9 @@ public static class Trainer
         // cores busy with decoding and the backbone, next to which the kernels are negligible.
         using var trainable = ITrainableLayer.Create(layer, settings.Inference, spareCore: batches is CachedBatches);
         ApplyRegularization(trainable, settings);
+        ApplyOptimizer(trainable, settings, resume);
+        ApplyLabelSmoothing(trainable, settings);
+        var stopping = EarlyStopping.Create(trainable, settings, validationSampler.IsEmpty, layer, log);
 
         var lastTrainAccuracy = double.NaN;
         var lastCrossEntropy = double.NaN;
@@ -152,14 +155,22 @@ public static class Trainer
                 }
             }
 
+            var stop = validationScore is { } scored && stopping is not null && stopping.ShouldStop(step, scored.CrossEntropy);
+
             if (observer is not null)
             {
                 trainable.CopyTo(layer);
                 var train = new BatchScore(crossEntropyBefore, (double)correctBefore / batch.Length, batch.Length);
                 observer.OnStep(new StepReport(step, layer, train, evaluation, validationScore));
             }
+
+            if (stop)
+            {
+                break;
+            }
         }
 
+        stopping?.RestoreBest();
         trainable.CopyTo(layer);
         ct.ThrowIfCancellationRequested();
         var test = Evaluate(trainable, testing, labels, settings.TestBatchSize, rng, log);
@@ -275,6 +286,12 @@ public static class Trainer
         Require(
             float.IsFinite(settings.L2Regularization) && settings.L2Regularization >= 0,
             $"{Flags.L2Regularization} must be zero or a positive number (got {settings.L2Regularization}).");
+        Require(
+            settings.LabelSmoothing is >= 0 and < 1,
+            $"{Flags.LabelSmoothing} must be at least 0 and below 1 (got {settings.LabelSmoothing}).");
+        Require(
+            settings.EarlyStoppingPatience >= 0,
+            $"{Flags.EarlyStoppingPatience} must be 0 (off) or a positive number of evaluations (got {settings.EarlyStoppingPatience}).");
         Require(settings.EvalStepInterval > 0, $"--eval_step_interval must be at least 1 (got {settings.EvalStepInterval}).");
         Require(settings.TrainBatchSize != 0, $"--train_batch_size {BatchHint} (got 0).");
         Require(settings.ValidationBatchSize != 0, $"--validation_batch_size {BatchHint} (got 0).");
@@ -309,6 +326,57 @@ public static class Trainer
                 throw new ArgumentException($"A class index is not below the label count {labels.Count}.");
             }
         }
+    }
+
+    /// <summary>
+    /// Gives the layer <c>--optimizer</c>'s update rule; only the CPU kernels have rules beyond plain gradient descent,
+    /// and a rule with state cannot resume a checkpoint, which holds the weights only.
+    /// </summary>
+    private static void ApplyOptimizer(ITrainableLayer trainable, TrainingSettings settings, ResumePoint? resume)
+    {
+        if (settings.Optimizer == OptimizerKind.Sgd)
+        {
+            return;
+        }
+
+        var name = settings.Optimizer.ToString().ToLowerInvariant();
+        if (trainable is not TrainableLayer cpu)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"{Flags.Optimizer} {name} is not supported where the final layer trains on the device (--device cuda): " +
+                $"the step graph has plain gradient descent only. Use {Flags.Optimizer} sgd or train on the CPU.");
+        }
+
+        var optimizer = Optimizer.Create(settings.Optimizer, cpu.WeightsByClass.Length, cpu.Biases.Length);
+        if (resume is not null && optimizer.HasState)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"{Flags.Optimizer} {name} cannot resume from {Flags.CheckpointPath}: the checkpoint holds the weights but " +
+                $"not the optimizer's state. Use {Flags.Optimizer} sgd, or drop {Flags.CheckpointPath}.");
+        }
+
+        cpu.Optimizer = optimizer;
+    }
+
+    /// <summary>Hands <c>--label_smoothing</c> to the layer; only the CPU kernels smooth the targets.</summary>
+    private static void ApplyLabelSmoothing(ITrainableLayer trainable, TrainingSettings settings)
+    {
+        if (settings.LabelSmoothing == 0)
+        {
+            return;
+        }
+
+        if (trainable is not TrainableLayer cpu)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"{Flags.LabelSmoothing} is not supported where the final layer trains on the device (--device cuda): " +
+                $"the step graph trains on one-hot targets only. Drop {Flags.LabelSmoothing} or train on the CPU.");
+        }
+
+        cpu.LabelSmoothing = settings.LabelSmoothing;
     }
 
     /// <summary>Hands <c>--l2_regularization</c> to the layer; only the CPU kernels carry the penalty.</summary>

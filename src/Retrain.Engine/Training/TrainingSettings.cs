@@ -22,6 +22,24 @@ public sealed record TrainingSettings(
     /// </summary>
     public float L2Regularization { get; init; }
 
+    /// <summary>
+    /// <c>--label_smoothing</c>: the share ε of each training target spread over all classes ((1-ε)·onehot + ε/C);
+    /// 0 (retrain.py's) leaves every step bit for bit as before.
+    /// </summary>
+    public float LabelSmoothing { get; init; }
+
+    /// <summary>
+    /// <c>--early_stopping_patience</c>: stop once the validation cross-entropy has not improved for this many
+    /// evaluations, and keep the best evaluation's weights; 0 (the default, retrain.py's) trains every step.
+    /// </summary>
+    public int EarlyStoppingPatience { get; init; }
+
+    /// <summary>
+    /// <c>--optimizer</c>: the update rule; <see cref="OptimizerKind.Sgd"/> (the default) is retrain.py's plain gradient
+    /// descent, bit for bit. The others keep state a checkpoint does not hold, so they cannot resume one.
+    /// </summary>
+    public OptimizerKind Optimizer { get; init; }
+
     public Distortions.DistortionSettings Distortions { get; init; } = Retrain.Distortions.DistortionSettings.None;
 
     /// <summary>

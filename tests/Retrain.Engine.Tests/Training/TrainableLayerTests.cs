@@ -86,6 +86,35 @@ public class TrainableLayerTests
     }
 
     [Fact]
+    public void ComputeGradient_WithLabelSmoothing_AimsAtTheSmoothedTargets()
+    {
+        var data = SyntheticVectors.Random(Length, [0, 0, 1], seed: 10);
+        int[] rows = [0, 1, 2];
+        var plain = new TrainableLayer(RandomLayer(seed: 11));
+        var smoothed = new TrainableLayer(RandomLayer(seed: 11)) { LabelSmoothing = 0.3f };
+
+        var plainLoss = plain.ComputeGradient(data, rows, new float[9]);
+        var smoothedLoss = smoothed.ComputeGradient(data, rows, new float[9]);
+
+        // db = mean(P - Y): smoothing moves each class's target from onehot to (1-ε)·onehot + ε/C.
+        float[] share = [2f / 3, 1f / 3, 0f];
+        for (var c = 0; c < Classes; c++)
+        {
+            var expected = plain.GradientBiases[c] + (0.3f * (share[c] - (1f / Classes)));
+            Assert.Equal(expected, smoothed.GradientBiases[c], 6);
+        }
+
+        Assert.Equal(plainLoss, smoothedLoss);
+    }
+
+    [Theory]
+    [InlineData(-0.1f)]
+    [InlineData(1f)]
+    [InlineData(float.NaN)]
+    public void LabelSmoothing_RefusesValuesOutsideZeroToBelowOne(float value) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TrainableLayer(RandomLayer(seed: 12)) { LabelSmoothing = value });
+
+    [Fact]
     public void L2Regularization_RefusesANegativeStrength() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new TrainableLayer(RandomLayer(seed: 9)) { L2Regularization = -1f });
 

@@ -184,6 +184,155 @@ public class TrainerTests
         Assert.Contains("--l2_regularization", error.Message);
     }
 
+    [Theory]
+    [InlineData(OptimizerKind.Sgd)]
+    [InlineData(OptimizerKind.Momentum)]
+    [InlineData(OptimizerKind.Adam)]
+    public void Run_EachOptimizer_LearnsTheClustersAndRepeatsUnderTheSameSeed(OptimizerKind optimizer)
+    {
+        var (training, validation, testing) = Clusters();
+        var ct = TestContext.Current.CancellationToken;
+        var settings = Quick with { Optimizer = optimizer, Seed = 5 };
+
+        var first = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, ct);
+        var second = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, ct);
+
+        Assert.True(first.Test.Accuracy > 0.95, $"test accuracy {first.Test.Accuracy}");
+        Assert.Equal(first.Layer.Weights, second.Layer.Weights);
+        Assert.Equal(first.Layer.Biases, second.Layer.Biases);
+    }
+
+    [Theory]
+    [InlineData(OptimizerKind.Momentum)]
+    [InlineData(OptimizerKind.Adam)]
+    public void Run_OptimizersOtherThanSgd_TakeOtherStepsThanRetrainPys(OptimizerKind optimizer)
+    {
+        var (training, validation, testing) = Clusters();
+        var ct = TestContext.Current.CancellationToken;
+        var few = Quick with { Steps = 5 };
+
+        var sgd = Trainer.Run(training, validation, testing, Labels, few, new LogCapture().Logger, ct);
+        var other = Trainer.Run(training, validation, testing, Labels, few with { Optimizer = optimizer }, new LogCapture().Logger, ct);
+
+        Assert.NotEqual(sgd.Layer.Weights, other.Layer.Weights);
+    }
+
+    [Fact]
+    public void Run_OptimizerOnTheStepGraph_IsAUsageErrorNamingTheFlag()
+    {
+        var parts = Clusters();
+        var settings = Quick with { Optimizer = OptimizerKind.Adam, Inference = new InferenceSettings(ExecutionDevice.CpuStepGraph, IntraOpThreads: 1) };
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Contains("--optimizer adam", error.Message);
+    }
+
+    [Fact]
+    public void Run_ResumingWithAnOptimizerThatHasState_IsAUsageError()
+    {
+        var parts = Clusters();
+        var ct = TestContext.Current.CancellationToken;
+        var first = Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { Steps = 10 }, new LogCapture().Logger, ct);
+        var resume = new ResumePoint(10, first.Layer.Weights, first.Layer.Biases);
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { Optimizer = OptimizerKind.Momentum }, new LogCapture().Logger, null, resume, ct));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Contains("--checkpoint_path", error.Message);
+    }
+
+    [Fact]
+    public void Run_LabelSmoothing_KeepsTheWeightsSmallerAndStillLearns()
+    {
+        var (training, validation, testing) = Clusters();
+        var ct = TestContext.Current.CancellationToken;
+
+        var plain = Trainer.Run(training, validation, testing, Labels, Quick, new LogCapture().Logger, ct);
+        var smoothed = Trainer.Run(training, validation, testing, Labels, Quick with { LabelSmoothing = 0.3f }, new LogCapture().Logger, ct);
+        var none = Trainer.Run(training, validation, testing, Labels, Quick with { LabelSmoothing = 0f }, new LogCapture().Logger, ct);
+
+        static double Norm(float[] w) => w.Sum(v => (double)v * v);
+        Assert.True(Norm(smoothed.Layer.Weights) < Norm(plain.Layer.Weights), "smoothed targets should stop the logits growing");
+        Assert.True(smoothed.Test.Accuracy > 0.95, $"test accuracy {smoothed.Test.Accuracy}");
+        Assert.Equal(plain.Layer.Weights, none.Layer.Weights);
+    }
+
+    [Theory]
+    [InlineData(-0.1f)]
+    [InlineData(1f)]
+    [InlineData(float.NaN)]
+    public void Run_ImpossibleLabelSmoothing_IsAUsageError(float value)
+    {
+        var parts = Clusters();
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { LabelSmoothing = value }, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.StartsWith("--label_smoothing", error.Message);
+    }
+
+    [Fact]
+    public void Run_LabelSmoothingOnTheStepGraph_IsAUsageErrorNamingTheFlag()
+    {
+        var parts = Clusters();
+        var settings = Quick with { LabelSmoothing = 0.1f, Inference = new InferenceSettings(ExecutionDevice.CpuStepGraph, IntraOpThreads: 1) };
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Contains("--label_smoothing", error.Message);
+    }
+
+    [Fact]
+    public void Run_EarlyStopping_StopsWhenValidationStopsImprovingAndKeepsTheBestWeights()
+    {
+        var (training, validation, testing) = Clusters();
+        // Validation labels shifted by one class: the better the layer learns, the worse its validation cross-entropy,
+        // so the first evaluation (step 0) is the best and the next two fail to improve on it.
+        var misled = Relabelled(validation, label => (label + 1) % Classes);
+        var ct = TestContext.Current.CancellationToken;
+        var log = new LogCapture();
+
+        var stopped = Trainer.Run(training, misled, testing, Labels, Quick with { EvalStepInterval = 10, EarlyStoppingPatience = 2 }, log.Logger, ct);
+        var firstStepOnly = Trainer.Run(training, misled, testing, Labels, Quick with { Steps = 1 }, new LogCapture().Logger, ct);
+
+        Assert.Contains(log.Messages(LogEventLevel.Information), m => m.StartsWith("Early stopping at step 20:", StringComparison.Ordinal) && m.Contains("step 0", StringComparison.Ordinal));
+        Assert.Equal(firstStepOnly.Layer.Weights, stopped.Layer.Weights);
+        Assert.Equal(firstStepOnly.Layer.Biases, stopped.Layer.Biases);
+    }
+
+    [Fact]
+    public void Run_EarlyStoppingThatNeverRunsOutOfPatience_TrainsEveryStep()
+    {
+        var (training, validation, testing) = Clusters();
+        var ct = TestContext.Current.CancellationToken;
+        var log = new LogCapture();
+
+        var result = Trainer.Run(training, validation, testing, Labels, Quick with { EarlyStoppingPatience = 1000 }, log.Logger, ct);
+
+        Assert.DoesNotContain(log.Messages(LogEventLevel.Information), m => m.StartsWith("Early stopping", StringComparison.Ordinal));
+        Assert.Contains(log.Messages(LogEventLevel.Information), m => m.StartsWith($"Step {Quick.Steps - 1}:", StringComparison.Ordinal));
+        Assert.True(result.Test.Accuracy > 0.95, $"test accuracy {result.Test.Accuracy}");
+    }
+
+    [Fact]
+    public void Run_NegativeEarlyStoppingPatience_IsAUsageError()
+    {
+        var parts = Clusters();
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { EarlyStoppingPatience = -1 }, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.StartsWith("--early_stopping_patience", error.Message);
+    }
+
     [Fact]
     public void Run_Cancelled_StopsAtTheNextStep()
     {
@@ -300,6 +449,9 @@ public class TrainerTests
         (SyntheticVectors.Clusters(Classes, 100, Length, separation, centreSeed: 1, sampleSeed: 2),
          SyntheticVectors.Clusters(Classes, 20, Length, separation, centreSeed: 1, sampleSeed: 3),
          SyntheticVectors.Clusters(Classes, 40, Length, separation, centreSeed: 1, sampleSeed: 4));
+
+    private static LabeledVectors Relabelled(LabeledVectors part, Func<int, int> relabel) =>
+        new(part.VectorLength, Enumerable.Range(0, part.Count).SelectMany(i => part.Vector(i).ToArray()).ToArray(), part.Labels.Select(relabel).ToArray(), part.Paths.ToArray());
 
     private static LabeledVectors Without(LabeledVectors part, int label)
     {
