@@ -29,7 +29,7 @@ public sealed class RetrainEngineOutputFailureTests : IDisposable
 
     public void Dispose() => work.Dispose();
 
-    public static TheoryData<string> Flags() => ["--output_graph", "--output_labels", "--bottleneck_dir"];
+    public static TheoryData<string> Flags() => ["--output_graph", "--output_labels", "--bottleneck_dir", "--evaluation_json"];
 
     [Theory]
     [MemberData(nameof(Flags))]
@@ -42,6 +42,7 @@ public sealed class RetrainEngineOutputFailureTests : IDisposable
         {
             "--output_graph" => options with { OutputGraph = Path.Combine(inside, "g.pb") },
             "--output_labels" => options with { OutputLabels = Path.Combine(inside, "l.txt") },
+            "--evaluation_json" => options with { EvaluationJson = Path.Combine(inside, "evaluation.json") },
             _ => options with { BottleneckDir = inside },
         };
         var log = new LogCapture();

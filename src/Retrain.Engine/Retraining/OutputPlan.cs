@@ -74,6 +74,8 @@ internal sealed class OutputPlan
 
     public static readonly OutputSpec SavedModel = new(Flags.SavedModelDir, OutputKind.Folder, BackboneKind.FrozenGraph, "saved_model", o => o.SavedModelDir) { MustBeNewFolder = true };
 
+    public static readonly OutputSpec Evaluation = new(Flags.EvaluationJson, OutputKind.File, BackboneKind.All, "evaluation.json", o => o.EvaluationJson);
+
     public static readonly OutputSpec Summaries = new(Flags.SummariesDir, OutputKind.Events, BackboneKind.All, "retrain_logs", o => o.SummariesDir);
 
     public static readonly OutputSpec IntermediateGraphs = new(
@@ -88,7 +90,7 @@ internal sealed class OutputPlan
     };
 
     /// <summary>Every output, in the order the checks name them.</summary>
-    public static IReadOnlyList<OutputSpec> Specs { get; } = [Graph, Labels, Bottlenecks, Onnx, Checkpoint, SavedModel, Summaries, IntermediateGraphs];
+    public static IReadOnlyList<OutputSpec> Specs { get; } = [Graph, Labels, Bottlenecks, Onnx, Checkpoint, SavedModel, Evaluation, Summaries, IntermediateGraphs];
 
     private readonly RetrainOptions options;
 
