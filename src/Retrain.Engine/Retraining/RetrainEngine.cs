@@ -11,6 +11,7 @@ using Retrain.Images;
 using Retrain.IO;
 using Retrain.Models;
 using Retrain.Outputs;
+using Retrain.Progress;
 using Retrain.Retraining;
 using Retrain.Summaries;
 using Retrain.Training;
@@ -24,7 +25,8 @@ namespace Retrain;
 /// </summary>
 public static class RetrainEngine
 {
-    public static RetrainResult Run(RetrainOptions options, ILogger log, CancellationToken ct)
+    /// <param name="progress">Gets the long stages' progress (a terminal's bar); null = periodic log lines.</param>
+    public static RetrainResult Run(RetrainOptions options, ILogger log, CancellationToken ct, IProgressSink? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.BottlenecksOnly)
@@ -46,7 +48,7 @@ public static class RetrainEngine
 
         var parts = DatasetParts.From(lists);
         var decode = new ImageDecodeOptions { ReducedScaleJpeg = options.ReducedScaleJpeg };
-        var bottlenecks = ComputeBottlenecks(parts.AllPaths, backbone, resolved, options, decode, log, ct);
+        var bottlenecks = ComputeBottlenecks(parts.AllPaths, backbone, resolved, options, decode, log, progress, ct);
         var (training, validation, testing) = parts.Split(bottlenecks.Set);
         DatasetReport.Log(lists, training, validation, testing, bottlenecks.Failures.Count, log);
         EnsureTrainable(training, lists, bottlenecks.Failures.Count);
@@ -86,7 +88,7 @@ public static class RetrainEngine
     /// and caches their bottlenecks under <c>--bottleneck_dir</c>, then stops. Many such runs, one per shard, may share
     /// one cache folder; a later <see cref="Run"/> over the same folder computes nothing.
     /// </summary>
-    public static BottleneckRunResult CacheBottlenecks(RetrainOptions options, ILogger log, CancellationToken ct)
+    public static BottleneckRunResult CacheBottlenecks(RetrainOptions options, ILogger log, CancellationToken ct, IProgressSink? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -103,7 +105,7 @@ public static class RetrainEngine
         }
 
         var decode = new ImageDecodeOptions { ReducedScaleJpeg = options.ReducedScaleJpeg };
-        var stage = ComputeBottlenecks(paths, backbone, resolved, options, decode, log, ct);
+        var stage = ComputeBottlenecks(paths, backbone, resolved, options, decode, log, progress, ct);
         log.Information(
             "Cached the bottlenecks of {Count} images in {BottleneckDir}: {Computed} computed, {Reused} reused, {Skipped} skipped",
             paths.Count,
@@ -169,7 +171,7 @@ public static class RetrainEngine
 
     /// <summary>retrain.py's <c>cache_bottlenecks</c>: every image's vector, from the cache, retrain.py's files or the backbone.</summary>
     private static BottleneckStage ComputeBottlenecks(
-        IReadOnlyList<string> paths, Backbone backbone, ResolvedModel resolved, RetrainOptions options, ImageDecodeOptions decode, ILogger log, CancellationToken ct)
+        IReadOnlyList<string> paths, Backbone backbone, ResolvedModel resolved, RetrainOptions options, ImageDecodeOptions decode, ILogger log, IProgressSink? progress, CancellationToken ct)
     {
         var model = backbone.Model;
         using var cache = new BottleneckCache(options.BottleneckDir, model.CacheKeyFor(decode), model.OutputLength, log);
@@ -177,7 +179,7 @@ public static class RetrainEngine
         var retrainPy = options.RetrainPyBottleneckDir is { } legacyDir
             ? RetrainPyBottlenecks.Open(legacyDir, options.RetrainPyBottleneckSuffix, paths, model.OutputLength, log, options.Architecture ?? resolved.CatalogName, backbone.Description.InputHeight)
             : null;
-        var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode, retrainPy: retrainPy);
+        var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode, retrainPy: retrainPy) { Progress = progress };
         return new BottleneckStage(builder.Build(paths, ct));
     }
 
