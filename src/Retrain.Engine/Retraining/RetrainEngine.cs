@@ -37,7 +37,7 @@ public static class RetrainEngine
         options.Validate();
         var plan = OutputPlan.Check(options);
         var lists = ListImages(options, log);
-        var resolved = ResolveModel(options, log, ct);
+        var resolved = ResolveModel(options, log, progress, ct);
         plan.EnsureApartFromModel(resolved.Path);
         using var backbone = OpenBackbone(resolved, options, plan, log);
         var settings = TrainingSettingsOf(options);
@@ -93,7 +93,7 @@ public static class RetrainEngine
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var lists = ListImages(options, log);
-        var resolved = ResolveModel(options, log, ct);
+        var resolved = ResolveModel(options, log, progress, ct);
         using var backbone = Backbone.Open(resolved, options.Model, PipelineThreads.ForPipeline(options.Inference));
         backbone.Describe(log);
 
@@ -128,12 +128,12 @@ public static class RetrainEngine
         return lists;
     }
 
-    private static ResolvedModel ResolveModel(RetrainOptions options, ILogger log, CancellationToken ct) =>
+    private static ResolvedModel ResolveModel(RetrainOptions options, ILogger log, IProgressSink? progress, CancellationToken ct) =>
         ModelLocator.Resolve(
             options.TfhubModule,
             options.Architecture,
             options.ModelDir,
-            options.ModelDownload ?? ModelDownloadSettings.FromEnvironment(),
+            (options.ModelDownload ?? ModelDownloadSettings.FromEnvironment()) with { Progress = progress },
             log,
             ct);
 
