@@ -53,7 +53,7 @@ public static class RetrainEngine
         DatasetReport.Log(lists, training, validation, testing, bottlenecks.Failures.Count, log);
         EnsureTrainable(training, lists, bottlenecks.Failures.Count);
 
-        var result = Train(new(training, validation, testing), lists, backbone, plan, identity, settings, resume, options, decode, log, ct);
+        var result = Train(new(training, validation, testing), lists, backbone, plan, identity, settings, resume, options, decode, log, progress, ct);
         PrintMisclassified(result, options, log);
         Evaluate(result, lists.Labels, options, log);
 
@@ -195,11 +195,12 @@ public static class RetrainEngine
         RetrainOptions options,
         ImageDecodeOptions decode,
         ILogger log,
+        IProgressSink? progress,
         CancellationToken ct)
     {
         var intermediate = backbone.IntermediateGraphs(options.FinalTensorName, options.IntermediateOutputGraphsDir, options.IntermediateStoreFrequency, log);
         using var outputs = TrainingOutputs.Start(plan.PathOf(OutputPlan.Checkpoint), intermediate, plan.PathOf(OutputPlan.Summaries), identity, settings, resume, log);
-        using var distorted = StartDistortions(backbone.Model, parts.Training, lists, settings, resume, options, decode, log, ct);
+        using var distorted = StartDistortions(backbone.Model, parts.Training, lists, settings, resume, options, decode, log, progress, ct);
         TrainingResult result;
         try
         {
@@ -263,6 +264,7 @@ public static class RetrainEngine
         RetrainOptions options,
         ImageDecodeOptions decode,
         ILogger log,
+        IProgressSink? progress,
         CancellationToken ct)
     {
         if (!settings.Distortions.Any)
@@ -277,7 +279,7 @@ public static class RetrainEngine
             settings.Steps - firstStep,
             settings.TrainBatchSize);
         return new DistortedBatches(
-            model, training, lists.ClassCount, settings, firstStep, options.InferenceBatchSize, decode, log, ct);
+            model, training, lists.ClassCount, settings, firstStep, options.InferenceBatchSize, decode, log, ct) { Progress = progress };
     }
 
     private static void EnsureTrainable(LabeledVectors training, ImageLists lists, int failures)
