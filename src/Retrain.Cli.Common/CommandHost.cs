@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Retrain.Errors;
+using Retrain.Progress;
 using Serilog;
 using Serilog.Events;
 
@@ -17,11 +18,28 @@ public static class CommandHost
 {
     public delegate ExitCode Body(ParseResult parsed, ILogger log, TextWriter stdout, CancellationToken ct);
 
+    /// <summary>A body that also gets the progress sink: a bar when stderr is a terminal, otherwise null (log lines).</summary>
+    public delegate ExitCode ProgressBody(ParseResult parsed, ILogger log, IProgressSink? progress, TextWriter stdout, CancellationToken ct);
+
     /// <param name="cancelled">What Ctrl+C or SIGTERM leaves behind, logged on cancellation (retrain: the cache).</param>
     public static int Run(
         RootCommand command,
         string[] args,
         Body body,
+        Func<ParseResult, LogEventLevel>? level = null,
+        TextWriter? stdout = null,
+        TextWriter? stderr = null,
+        string cancelled = "Cancelled.")
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return Run(command, args, (p, log, _, o, ct) => body(p, log, o, ct), level, stdout, stderr, cancelled);
+    }
+
+    /// <inheritdoc cref="Run(RootCommand, string[], Body, Func{ParseResult, LogEventLevel}?, TextWriter?, TextWriter?, string)"/>
+    public static int Run(
+        RootCommand command,
+        string[] args,
+        ProgressBody body,
         Func<ParseResult, LogEventLevel>? level = null,
         TextWriter? stdout = null,
         TextWriter? stderr = null,
@@ -54,8 +72,13 @@ public static class CommandHost
         // The error that ends a run is printed whatever the verbosity: --logging_verbosity FATAL hides warnings and
         // errors the run survives, not the reason it failed.
         var ending = minimum > LogEventLevel.Error ? LogEventLevel.Fatal : LogEventLevel.Error;
+        var bar = ShowsBar(ReferenceEquals(stderr, Console.Error), Console.IsErrorRedirected) ? new TerminalProgressBar(stderr) : null;
         using var logger = (ReferenceEquals(stderr, Console.Error)
-                ? configuration.WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: CultureInfo.InvariantCulture)
+                ? (bar is null
+                    ? configuration.WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: CultureInfo.InvariantCulture)
+                    : configuration.WriteTo.Sink(Serilog.Configuration.LoggerSinkConfiguration.Wrap(
+                        console => new ProgressBarSink(console, bar),
+                        c => c.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: CultureInfo.InvariantCulture))))
                 : configuration.WriteTo.Sink(new TextWriterSink(stderr, template)))
             .CreateLogger();
         using var cancel = new CancellationTokenSource();
@@ -72,7 +95,7 @@ public static class CommandHost
         });
         try
         {
-            return (int)body(parsed, logger, stdout, cancel.Token);
+            return (int)body(parsed, logger, bar, stdout, cancel.Token);
         }
         catch (RetrainException e)
         {
@@ -91,7 +114,14 @@ public static class CommandHost
         }
         finally
         {
+            bar?.Finish();
             Console.CancelKeyPress -= onCancel;
         }
     }
+
+    /// <summary>
+    /// The bar only when the log goes to the process's own stderr and that is a terminal: pipes, files and CI logs
+    /// (and tests' writers) keep the periodic progress lines, unchanged.
+    /// </summary>
+    internal static bool ShowsBar(bool stderrIsConsole, bool errorRedirected) => stderrIsConsole && !errorRedirected;
 }

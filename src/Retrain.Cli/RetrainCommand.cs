@@ -3,6 +3,7 @@ using Retrain.Cli.Common;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Inference;
+using Retrain.Progress;
 using Serilog;
 using Serilog.Events;
 
@@ -81,16 +82,20 @@ internal static class RetrainCommand
         return command;
     }
 
-    public static ExitCode Execute(ParseResult p, ILogger log, TextWriter stdout, CancellationToken ct)
+    public static ExitCode Execute(ParseResult p, ILogger log, TextWriter stdout, CancellationToken ct) =>
+        Execute(p, log, null, stdout, ct);
+
+    /// <param name="progress">A terminal's bar for the long stages; null = the engine's periodic log lines.</param>
+    public static ExitCode Execute(ParseResult p, ILogger log, IProgressSink? progress, TextWriter stdout, CancellationToken ct)
     {
         var options = Bind(p, Environment.GetEnvironmentVariable);
         if (options.BottlenecksOnly)
         {
-            RetrainEngine.CacheBottlenecks(options, log, ct);
+            RetrainEngine.CacheBottlenecks(options, log, ct, progress);
         }
         else
         {
-            RetrainEngine.Run(options, log, ct);
+            RetrainEngine.Run(options, log, ct, progress);
         }
 
         return ExitCode.Success;

@@ -4,6 +4,7 @@ using Retrain.Backbones;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Images;
+using Retrain.Progress;
 using Serilog;
 
 namespace Retrain.Bottlenecks;
@@ -59,6 +60,9 @@ public sealed class BottleneckBuilder
     /// <summary>Least time between two progress lines; tests shorten it to see the lines of a run of a few images.</summary>
     internal TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Gets the progress instead of the periodic log lines (a terminal's bar); null = log them.</summary>
+    public IProgressSink? Progress { get; init; }
+
     // Two batches queued: the model never waits for a batch the decoders could have finished while it ran the last.
     private int ChannelCapacity => batchSize * 2;
 
@@ -77,7 +81,7 @@ public sealed class BottleneckBuilder
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var writer = cache is null ? null : new CacheWriter(cache, state.Vectors, length, linked);
-        var progress = new ProgressReporter(log, paths.Count, ProgressInterval);
+        var progress = new ProgressReporter(log, paths.Count, ProgressInterval, Progress);
         var pool = new InputTensorPool(inputLength);
         var producer = Task.Run(() => ProduceAsync(paths, prep, pool, state, writer, progress, channel.Writer, linked.Token), linked.Token);
         try
@@ -88,6 +92,8 @@ public sealed class BottleneckBuilder
         }
         catch
         {
+            // The bar goes before the error is logged.
+            Progress?.Finish();
             linked.Cancel();
             try
             {

@@ -1,15 +1,33 @@
 using System.Diagnostics;
 using System.Globalization;
+using Retrain.Progress;
 using Serilog;
 
 namespace Retrain.Bottlenecks;
 
-/// <summary>Logs progress at most every <c>interval</c>, so 100k images give a readable log with a rate and an ETA.</summary>
-internal sealed class ProgressReporter(ILogger log, int total, TimeSpan interval)
+/// <summary>
+/// Logs progress at most every <c>interval</c>, so 100k images give a readable log with a rate and an ETA. With a
+/// <see cref="IProgressSink"/> (a terminal's bar) the sink gets every step instead of the periodic lines; the summary
+/// line at the end is logged either way.
+/// </summary>
+internal sealed class ProgressReporter
 {
+    private readonly ILogger log;
+    private readonly int total;
+    private readonly TimeSpan interval;
+    private readonly IProgressSink? sink;
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly Lock gate = new();
     private TimeSpan lastReport = TimeSpan.Zero;
+
+    public ProgressReporter(ILogger log, int total, TimeSpan interval, IProgressSink? sink = null)
+    {
+        this.log = log;
+        this.total = total;
+        this.interval = interval;
+        this.sink = sink;
+        sink?.Start("Bottlenecks", total, ProgressUnit.Images);
+    }
 
     /// <summary>
     /// Called by the model's thread after each batch and by the decoders after each vector they found without the
@@ -17,6 +35,12 @@ internal sealed class ProgressReporter(ILogger log, int total, TimeSpan interval
     /// </summary>
     public void Report(BuildState state)
     {
+        if (sink is not null)
+        {
+            sink.Advance(state.Done);
+            return;
+        }
+
         var now = clock.Elapsed;
         lock (gate)
         {
@@ -48,6 +72,7 @@ internal sealed class ProgressReporter(ILogger log, int total, TimeSpan interval
 
     public void Finish(BuildState state)
     {
+        sink?.Finish();
         var seconds = clock.Elapsed.TotalSeconds;
 
         log.Information(

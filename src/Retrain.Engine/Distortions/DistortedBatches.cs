@@ -7,6 +7,7 @@ using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Images;
 using Retrain.Training;
+using Retrain.Progress;
 using Serilog;
 
 namespace Retrain.Distortions;
@@ -50,8 +51,11 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
     private readonly Stopwatch waiting = new();
     private int nextStep;
     private float[]? handedOut;
+    private readonly int firstStep;
     private TimeSpan lastProgress;
     private long imagesRun;
+    private bool progressStarted;
+    private bool progressFinished;
 
     /// <param name="training">The training part: its paths and labels are the photos to distort.</param>
     /// <param name="firstStep">The step the trainer starts at (after a resumed checkpoint's steps).</param>
@@ -86,12 +90,16 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
         steps = settings.Steps;
         this.log = log;
         nextStep = firstStep;
+        this.firstStep = firstStep;
         stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         decoder = Task.Run(() => DecodeSteps(firstStep, stop.Token), CancellationToken.None);
         runner = Task.Run(() => RunSteps(stop.Token), CancellationToken.None);
     }
 
     public int MaxRows => batchSize;
+
+    /// <summary>Gets the steps instead of the periodic progress lines (a terminal's bar); null = log them.</summary>
+    public IProgressSink? Progress { get; init; }
 
     /// <summary>Images distorted and run through the backbone so far.</summary>
     public long ImagesRun => Interlocked.Read(ref imagesRun);
@@ -118,6 +126,12 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
             handedOut = null;
         }
 
+        if (Progress is not null && !progressStarted)
+        {
+            progressStarted = true;
+            Progress.Start("Distorted training", steps - firstStep, ProgressUnit.Steps);
+        }
+
         waiting.Start();
         StepVectors batch;
         try
@@ -138,7 +152,15 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
             rows[i] = i;
         }
 
-        ReportProgress(step);
+        if (Progress is not null)
+        {
+            Progress.Advance(step + 1 - firstStep);
+        }
+        else
+        {
+            ReportProgress(step);
+        }
+
         var length = model.OutputLength;
         return new LabeledVectors(length, batch.Vectors.AsMemory(0, count * length), batch.Labels, batch.Paths);
     }
@@ -146,6 +168,7 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
     /// <summary>One line on what distorting cost, for the log after training.</summary>
     public void LogSummary()
     {
+        FinishProgress();
         var seconds = clock.Elapsed.TotalSeconds;
         var stepsRun = ImagesRun / (double)batchSize;
         log.Information(
@@ -164,6 +187,7 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
 
     public void Dispose()
     {
+        FinishProgress();
         stop.Cancel();
         try
         {
@@ -280,6 +304,16 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
         catch (Exception e)
         {
             ready.Writer.Complete(e);
+        }
+    }
+
+    // Once, whether training ended (LogSummary) or failed (Dispose), before what follows is logged.
+    private void FinishProgress()
+    {
+        if (progressStarted && !progressFinished)
+        {
+            progressFinished = true;
+            Progress?.Finish();
         }
     }
 

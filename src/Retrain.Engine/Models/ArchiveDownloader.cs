@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Retrain.Errors;
+using Retrain.Progress;
 using Serilog;
 
 namespace Retrain.Models;
@@ -28,9 +29,10 @@ internal static class ArchiveDownloader
         TimeSpan stallTimeout,
         DownloadFailure fail,
         ILogger log,
+        IProgressSink? progress,
         CancellationToken ct) =>
         // The engine is synchronous; async I/O is used only because it is what can be cancelled by a stall timer.
-        DownloadAsync(url, destination, expectedLength, stallTimeout, fail, log, ct).GetAwaiter().GetResult();
+        DownloadAsync(url, destination, expectedLength, stallTimeout, fail, log, progress, ct).GetAwaiter().GetResult();
 
     private static async Task<DownloadedFile> DownloadAsync(
         Uri url,
@@ -39,6 +41,7 @@ internal static class ArchiveDownloader
         TimeSpan stallTimeout,
         DownloadFailure fail,
         ILogger log,
+        IProgressSink? sink,
         CancellationToken ct)
     {
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -49,6 +52,7 @@ internal static class ArchiveDownloader
         client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("retrain", "1"));
         long received = 0;
         long? announced = null;
+        DownloadProgress? progress = null;
         try
         {
             using var response = await GetFollowingRedirects(client, url, fail, log, stall.Token).ConfigureAwait(false);
@@ -65,7 +69,7 @@ internal static class ArchiveDownloader
 
             var fileName = Path.GetFileName(url.AbsolutePath);
             log.Information("Downloading {Url} ({Size})", url, announced is { } a ? $"{a} bytes" : "size unknown");
-            var progress = new DownloadProgress(fileName, announced ?? expectedLength, log);
+            progress = new DownloadProgress(fileName, announced ?? expectedLength, log, sink);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var body = await response.Content.ReadAsStreamAsync(stall.Token).ConfigureAwait(false);
             await using (body.ConfigureAwait(false))
@@ -114,6 +118,11 @@ internal static class ArchiveDownloader
             // Disk errors were turned into RetrainException where the file is written: this is the connection.
             var total = announced ?? expectedLength;
             throw fail($"the connection broke after {received}{(total is { } t ? $" of {t}" : string.Empty)} bytes ({e.Message})", e);
+        }
+        finally
+        {
+            // A failed download's bar goes before its error is logged.
+            progress?.Finish();
         }
     }
 

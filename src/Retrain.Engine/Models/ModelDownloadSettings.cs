@@ -1,5 +1,6 @@
 using System.Globalization;
 using Retrain.Errors;
+using Retrain.Progress;
 
 namespace Retrain.Models;
 
@@ -32,6 +33,9 @@ public sealed record ModelDownloadSettings
     /// body). A limit on the whole transfer would fail slow but healthy connections on a 90 MB archive.
     /// </summary>
     public TimeSpan StallTimeout { get; init; } = DefaultStallTimeout;
+
+    /// <summary>Gets the download's progress instead of its periodic log lines (a terminal's bar); null = log them.</summary>
+    public IProgressSink? Progress { get; init; }
 
     /// <summary>
     /// Most bytes an archive may unpack to, all entries together (4 GiB; the largest catalogue model unpacks to about

@@ -40,7 +40,7 @@ internal static class ModelFetcher
         try
         {
             RetrainException Fail(string reason, Exception? cause) => DownloadFailed(entry, cache, url, reason, cause);
-            var download = ArchiveDownloader.Download(url, archive, entry.ArchiveSize, settings.StallTimeout, Fail, log, ct);
+            var download = ArchiveDownloader.Download(url, archive, entry.ArchiveSize, settings.StallTimeout, Fail, log, settings.Progress, ct);
             var record = HashRecord.Read(cache.RecordPath(entry));
             var expected = entry.ArchiveSha256 ?? record.HashOf(entry.ArchiveFileName);
             if (expected is not null && !string.Equals(download.Sha256, expected, StringComparison.OrdinalIgnoreCase))

@@ -11,6 +11,7 @@ using Retrain.Images;
 using Retrain.IO;
 using Retrain.Models;
 using Retrain.Outputs;
+using Retrain.Progress;
 using Retrain.Retraining;
 using Retrain.Summaries;
 using Retrain.Training;
@@ -24,7 +25,8 @@ namespace Retrain;
 /// </summary>
 public static class RetrainEngine
 {
-    public static RetrainResult Run(RetrainOptions options, ILogger log, CancellationToken ct)
+    /// <param name="progress">Gets the long stages' progress (a terminal's bar); null = periodic log lines.</param>
+    public static RetrainResult Run(RetrainOptions options, ILogger log, CancellationToken ct, IProgressSink? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.BottlenecksOnly)
@@ -35,7 +37,7 @@ public static class RetrainEngine
         options.Validate();
         var plan = OutputPlan.Check(options);
         var lists = ListImages(options, log);
-        var resolved = ResolveModel(options, log, ct);
+        var resolved = ResolveModel(options, log, progress, ct);
         plan.EnsureApartFromModel(resolved.Path);
         using var backbone = OpenBackbone(resolved, options, plan, log);
         var settings = TrainingSettingsOf(options);
@@ -46,12 +48,12 @@ public static class RetrainEngine
 
         var parts = DatasetParts.From(lists);
         var decode = new ImageDecodeOptions { ReducedScaleJpeg = options.ReducedScaleJpeg };
-        var bottlenecks = ComputeBottlenecks(parts.AllPaths, backbone, resolved, options, decode, log, ct);
+        var bottlenecks = ComputeBottlenecks(parts.AllPaths, backbone, resolved, options, decode, log, progress, ct);
         var (training, validation, testing) = parts.Split(bottlenecks.Set);
         DatasetReport.Log(lists, training, validation, testing, bottlenecks.Failures.Count, log);
         EnsureTrainable(training, lists, bottlenecks.Failures.Count);
 
-        var result = Train(new(training, validation, testing), lists, backbone, plan, identity, settings, resume, options, decode, log, ct);
+        var result = Train(new(training, validation, testing), lists, backbone, plan, identity, settings, resume, options, decode, log, progress, ct);
         PrintMisclassified(result, options, log);
         Evaluate(result, lists.Labels, options, log);
 
@@ -86,12 +88,12 @@ public static class RetrainEngine
     /// and caches their bottlenecks under <c>--bottleneck_dir</c>, then stops. Many such runs, one per shard, may share
     /// one cache folder; a later <see cref="Run"/> over the same folder computes nothing.
     /// </summary>
-    public static BottleneckRunResult CacheBottlenecks(RetrainOptions options, ILogger log, CancellationToken ct)
+    public static BottleneckRunResult CacheBottlenecks(RetrainOptions options, ILogger log, CancellationToken ct, IProgressSink? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var lists = ListImages(options, log);
-        var resolved = ResolveModel(options, log, ct);
+        var resolved = ResolveModel(options, log, progress, ct);
         using var backbone = Backbone.Open(resolved, options.Model, PipelineThreads.ForPipeline(options.Inference));
         backbone.Describe(log);
 
@@ -103,7 +105,7 @@ public static class RetrainEngine
         }
 
         var decode = new ImageDecodeOptions { ReducedScaleJpeg = options.ReducedScaleJpeg };
-        var stage = ComputeBottlenecks(paths, backbone, resolved, options, decode, log, ct);
+        var stage = ComputeBottlenecks(paths, backbone, resolved, options, decode, log, progress, ct);
         log.Information(
             "Cached the bottlenecks of {Count} images in {BottleneckDir}: {Computed} computed, {Reused} reused, {Skipped} skipped",
             paths.Count,
@@ -126,12 +128,12 @@ public static class RetrainEngine
         return lists;
     }
 
-    private static ResolvedModel ResolveModel(RetrainOptions options, ILogger log, CancellationToken ct) =>
+    private static ResolvedModel ResolveModel(RetrainOptions options, ILogger log, IProgressSink? progress, CancellationToken ct) =>
         ModelLocator.Resolve(
             options.TfhubModule,
             options.Architecture,
             options.ModelDir,
-            options.ModelDownload ?? ModelDownloadSettings.FromEnvironment(),
+            (options.ModelDownload ?? ModelDownloadSettings.FromEnvironment()) with { Progress = progress },
             log,
             ct);
 
@@ -172,7 +174,7 @@ public static class RetrainEngine
 
     /// <summary>retrain.py's <c>cache_bottlenecks</c>: every image's vector, from the cache, retrain.py's files or the backbone.</summary>
     private static BottleneckStage ComputeBottlenecks(
-        IReadOnlyList<string> paths, Backbone backbone, ResolvedModel resolved, RetrainOptions options, ImageDecodeOptions decode, ILogger log, CancellationToken ct)
+        IReadOnlyList<string> paths, Backbone backbone, ResolvedModel resolved, RetrainOptions options, ImageDecodeOptions decode, ILogger log, IProgressSink? progress, CancellationToken ct)
     {
         var model = backbone.Model;
         using var cache = new BottleneckCache(options.BottleneckDir, model.CacheKeyFor(decode), model.OutputLength, log);
@@ -180,7 +182,7 @@ public static class RetrainEngine
         var retrainPy = options.RetrainPyBottleneckDir is { } legacyDir
             ? RetrainPyBottlenecks.Open(legacyDir, options.RetrainPyBottleneckSuffix, paths, model.OutputLength, log, options.Architecture ?? resolved.CatalogName, backbone.Description.InputHeight)
             : null;
-        var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode, retrainPy: retrainPy);
+        var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode, retrainPy: retrainPy) { Progress = progress };
         return new BottleneckStage(builder.Build(paths, ct));
     }
 
@@ -196,11 +198,12 @@ public static class RetrainEngine
         RetrainOptions options,
         ImageDecodeOptions decode,
         ILogger log,
+        IProgressSink? progress,
         CancellationToken ct)
     {
         var intermediate = backbone.IntermediateGraphs(options.FinalTensorName, options.IntermediateOutputGraphsDir, options.IntermediateStoreFrequency, log);
         using var outputs = TrainingOutputs.Start(plan.PathOf(OutputPlan.Checkpoint), intermediate, plan.PathOf(OutputPlan.Summaries), identity, settings, resume, log);
-        using var distorted = StartDistortions(backbone.Model, parts.Training, lists, settings, resume, options, decode, log, ct);
+        using var distorted = StartDistortions(backbone.Model, parts.Training, lists, settings, resume, options, decode, log, progress, ct);
         TrainingResult result;
         try
         {
@@ -264,6 +267,7 @@ public static class RetrainEngine
         RetrainOptions options,
         ImageDecodeOptions decode,
         ILogger log,
+        IProgressSink? progress,
         CancellationToken ct)
     {
         if (!settings.Distortions.Any)
@@ -278,7 +282,7 @@ public static class RetrainEngine
             settings.Steps - firstStep,
             settings.TrainBatchSize);
         return new DistortedBatches(
-            model, training, lists.ClassCount, settings, firstStep, options.InferenceBatchSize, decode, log, ct);
+            model, training, lists.ClassCount, settings, firstStep, options.InferenceBatchSize, decode, log, ct) { Progress = progress };
     }
 
     private static void EnsureTrainable(LabeledVectors training, ImageLists lists, int failures)

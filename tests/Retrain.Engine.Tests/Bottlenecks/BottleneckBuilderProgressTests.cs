@@ -61,10 +61,30 @@ public sealed class BottleneckBuilderProgressTests : IDisposable
             l => l.StartsWith($"Bottlenecks: {images.Count}/{images.Count} (0 from cache, {images.Count} from retrain.py's files, ", StringComparison.Ordinal));
     }
 
-    private LogCapture Build(BottleneckCache cache, RetrainPyBottlenecks? retrainPy)
+    [Fact]
+    public void ProgressSink_GetsStartAdvanceFinish_InsteadOfTheProgressLines()
+    {
+        var sink = new RecordingProgressSink();
+        var log = Build(cache: null, retrainPy: null, sink);
+
+        var calls = sink.Calls;
+        Assert.Equal($"Start Bottlenecks {images.Count} Images", calls[0]);
+        Assert.Equal("Finish", calls[^1]);
+        Assert.Single(calls, c => c.StartsWith("Start", StringComparison.Ordinal));
+        Assert.Single(calls, c => c == "Finish");
+        Assert.Equal(images.Count, sink.Advances.Max());
+        Assert.All(sink.Advances, d => Assert.InRange(d, 1, images.Count));
+
+        // The bar replaces the periodic lines; the summary line stays in the log.
+        var messages = log.Messages(LogEventLevel.Information).ToList();
+        Assert.DoesNotContain(messages, m => m.StartsWith("Bottlenecks: ", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith($"Bottlenecks ready: {images.Count} computed", StringComparison.Ordinal));
+    }
+
+    private LogCapture Build(BottleneckCache? cache, RetrainPyBottlenecks? retrainPy, RecordingProgressSink? sink = null)
     {
         var log = new LogCapture();
-        var builder = new BottleneckBuilder(model, cache, log.Logger, batchSize: 4, retrainPy: retrainPy) { ProgressInterval = TimeSpan.Zero };
+        var builder = new BottleneckBuilder(model, cache, log.Logger, batchSize: 4, retrainPy: retrainPy) { ProgressInterval = TimeSpan.Zero, Progress = sink };
         builder.Build(images, CancellationToken.None);
         return log;
     }

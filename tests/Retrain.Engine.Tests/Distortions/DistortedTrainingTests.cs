@@ -44,6 +44,23 @@ public class DistortedTrainingTests
     }
 
     [Fact]
+    public void ProgressSink_GetsTheBottleneckPass_ThenEveryDistortedStep_InsteadOfTheProgressLines()
+    {
+        using var tiny = new TinyRetrain(perClass: 8);
+        var sink = new RecordingProgressSink();
+        var log = new LogCapture();
+
+        RetrainEngine.Run(Distorted(tiny, "bar") with { HowManyTrainingSteps = 12 }, log.Logger, TestContext.Current.CancellationToken, sink);
+
+        var stages = sink.Calls.Where(c => c != "Advance").ToList();
+        Assert.Equal([$"Start Bottlenecks {3 * 8} Images", "Finish", "Start Distorted training 12 Steps", "Finish"], stages);
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => (long)i), sink.Advances.TakeLast(12));
+        var messages = log.Events.Select(e => e.RenderMessage()).ToList();
+        Assert.DoesNotContain(messages, m => m.StartsWith("Distorted training: step", StringComparison.Ordinal) || m.StartsWith("Bottlenecks: ", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Distorted 192 training images in ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void InterruptedDistortedRun_ResumesToTheUninterruptedResult()
     {
         using var tiny = new TinyRetrain();

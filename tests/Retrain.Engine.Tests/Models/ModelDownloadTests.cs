@@ -55,6 +55,31 @@ public sealed class ModelDownloadTests : IDisposable
     }
 
     [Fact]
+    public void ProgressSink_GetsTheDownloadInBytes_AndFinishesOnce_OnSuccessAndOnACutConnection()
+    {
+        using var server = Serving(Archive);
+        var sink = new RecordingProgressSink();
+
+        ModelLocator.Resolve(null, Name, Root, Settings(server, null) with { Progress = sink }, _log.Logger, TestContext.Current.CancellationToken);
+
+        Assert.Equal($"Start mobilenet_v1_1.0_224_frozen.tgz {Archive.Length} Bytes", sink.Calls[0]);
+        Assert.Equal("Finish", sink.Calls[^1]);
+        Assert.Single(sink.Calls, c => c == "Finish");
+        Assert.Equal(Archive.Length, sink.Advances[^1]);
+        Assert.DoesNotContain(_log.Messages(LogEventLevel.Information), m => m.StartsWith("Downloading \"mobilenet", StringComparison.Ordinal));
+
+        Directory.Delete(ModelFolder, recursive: true);
+        File.Delete(Path.Combine(Root, Name + ".sha256"));
+        var cut = new RecordingProgressSink();
+        server.Respond = _ => LocalHttpServer.Reply.Ok(Archive) with { SendBytes = Archive.Length / 2 };
+
+        Assert.Throws<RetrainException>(() =>
+            ModelLocator.Resolve(null, Name, Root, Settings(server, null) with { Progress = cut }, _log.Logger, TestContext.Current.CancellationToken));
+        Assert.Equal("Finish", cut.Calls[^1]);
+        Assert.Single(cut.Calls, c => c == "Finish");
+    }
+
+    [Fact]
     public void ConnectionCutHalfway_FailsWithTheUrl_LeavesNothing_AndTheNextAttemptSucceeds()
     {
         using var server = new LocalHttpServer(_ => LocalHttpServer.Reply.Ok(Archive) with { SendBytes = Archive.Length / 2 });
