@@ -14,7 +14,8 @@ namespace Retrain.Tests.Graphs;
 /// </summary>
 public class ResNet18BackboneTests
 {
-    private static string PackageFile(string relative)
+    /// <summary>A file of the restored ResNet-18 package; fails naming the restore when it is missing.</summary>
+    internal static string PackageFile(string relative)
     {
         var root = typeof(ResNet18BackboneTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "ResNet18Package").Value!;

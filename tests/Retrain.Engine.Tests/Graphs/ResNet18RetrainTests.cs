@@ -1,4 +1,3 @@
-using System.Reflection;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Images;
@@ -21,12 +20,11 @@ public sealed class ResNet18RetrainTests : IDisposable
     [Fact]
     public void Flowers_OnResNet18_TrainWell_AndTheExportedOnnxLabelsAlike()
     {
-        var package = typeof(ResNet18RetrainTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ResNet18Package").Value!;
         var options = new RetrainOptions
         {
             // Spelled relative to the test's folder, so the split is the same on every checkout (retrain.py hashes the path as given).
             ImageDir = Path.GetRelativePath(Environment.CurrentDirectory, SharedData.Path("datasets/flower_photos_dev")),
-            TfhubModule = Path.Combine(package, "tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx"),
+            TfhubModule = ResNet18BackboneTests.PackageFile("tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx"),
             Model = new ModelOverrides(InputStd: 1f)
             {
                 // What ResNetPreprocess.onnx does (docs/backbones.md): BGR, minus its mean image averaged per channel.
