@@ -10,7 +10,7 @@ namespace Retrain.Backbones;
 
 /// <summary>
 /// The retrained classifier for an ONNX backbone: the backbone model unchanged, then the trained layer appended the way
-/// <see cref="RetrainedGraphWriter"/> appends it to a GraphDef (bottleneck flattened to [batch, size], MatMul with the
+/// <see cref="Export.RetrainedGraphWriter"/> appends it to a GraphDef (bottleneck flattened to [batch, size], MatMul with the
 /// final weights, Add of the biases, Softmax named --final_tensor_name), written as one ONNX file with the same
 /// metadata_props as --output_onnx. A GraphDef cannot hold an ONNX backbone, so this is the only output form there.
 /// </summary>
