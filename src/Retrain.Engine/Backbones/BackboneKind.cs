@@ -2,7 +2,7 @@ namespace Retrain.Backbones;
 
 /// <summary>The kinds of backbone retrain can train on; as flags, so an output can name every kind that writes it.</summary>
 [Flags]
-public enum BackboneKind
+internal enum BackboneKind
 {
     None = 0,
 

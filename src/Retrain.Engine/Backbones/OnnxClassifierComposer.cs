@@ -14,7 +14,7 @@ namespace Retrain.Backbones;
 /// final weights, Add of the biases, Softmax named --final_tensor_name), written as one ONNX file with the same
 /// metadata_props as --output_onnx. A GraphDef cannot hold an ONNX backbone, so this is the only output form there.
 /// </summary>
-public static class OnnxClassifierComposer
+internal static class OnnxClassifierComposer
 {
     private const string Scope = "final_retrain_ops/";
 

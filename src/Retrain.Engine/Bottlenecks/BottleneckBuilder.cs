@@ -16,7 +16,7 @@ namespace Retrain.Bottlenecks;
 /// the decoded images in memory to a constant number whatever the dataset size. Images that cannot be read or decoded
 /// are skipped with one warning each and reported in the result: one bad photo never costs the user the rest of the run.
 /// </summary>
-public sealed class BottleneckBuilder
+internal sealed class BottleneckBuilder
 {
     private readonly LoadedModel model;
     private readonly BottleneckCache? cache;

@@ -8,7 +8,7 @@ public sealed record ImageFailure(string Path, string Reason);
 /// could not be read or decoded; their slots are zero and must not be trained on. <see cref="Imported"/> counts the
 /// vectors taken from retrain.py's own cache files (<see cref="RetrainPyBottlenecks"/>).
 /// </summary>
-public sealed record BottleneckSet(
+internal sealed record BottleneckSet(
     int VectorLength,
     float[] Vectors,
     bool[] Available,

@@ -9,7 +9,7 @@ namespace Retrain.Bottlenecks;
 /// the decoders need only a small share of the cores anyway. Chosen by measuring end-to-end images/s with
 /// scripts/bench.sh --sweep (see docs/performance.md).
 /// </summary>
-public static class PipelineThreads
+internal static class PipelineThreads
 {
     /// <summary>Image decoding workers: one per core.</summary>
     public static int DecodeWorkers => Environment.ProcessorCount;

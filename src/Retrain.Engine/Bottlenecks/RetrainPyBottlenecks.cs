@@ -22,7 +22,7 @@ namespace Retrain.Bottlenecks;
 /// warning and its vector computed.
 /// </para>
 /// </summary>
-public sealed partial class RetrainPyBottlenecks
+internal sealed partial class RetrainPyBottlenecks
 {
     /// <summary>
     /// A retrain.py bottleneck file is one vector as text: 2,048 floats (Inception-v3) at most 16 characters each, about

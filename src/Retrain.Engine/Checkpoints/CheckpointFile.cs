@@ -12,7 +12,7 @@ namespace Retrain.Checkpoints;
 /// Its last field is a CRC-32C of every byte before it: a few bytes damaged on disk or in a copy still parse (into
 /// other weights, or another step count), so without it a damaged checkpoint would be trained on silently.
 /// </summary>
-public static class CheckpointFile
+internal static class CheckpointFile
 {
     public const string Format = "retrain.checkpoint.v2";
 

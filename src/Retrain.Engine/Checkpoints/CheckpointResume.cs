@@ -8,7 +8,7 @@ namespace Retrain.Checkpoints;
 /// Decides whether a run continues from --checkpoint_path (retrain.py always started over). A checkpoint for the same
 /// dataset and model is resumed; one for another dataset or model is refused (it is never overwritten silently).
 /// </summary>
-public static class CheckpointResume
+internal static class CheckpointResume
 {
     /// <summary>The point to resume from, or null when there is no checkpoint at <paramref name="path"/> yet.</summary>
     public static ResumePoint? Load(string path, RunIdentity identity, TrainingSettings settings, ILogger log)

@@ -8,7 +8,7 @@ namespace Retrain.Checkpoints;
 /// last step, as retrain.py's train_saver saves at the end), and, through <see cref="SaveLatest"/>, when the run is
 /// cancelled, so Ctrl+C loses no finished step. Each save replaces the file atomically.
 /// </summary>
-public sealed class CheckpointWriter(string path, RunIdentity identity, TrainingSettings settings) : ITrainingObserver
+internal sealed class CheckpointWriter(string path, RunIdentity identity, TrainingSettings settings) : ITrainingObserver
 {
     private FinalLayer? _layer;
     private int _stepsDone = -1;

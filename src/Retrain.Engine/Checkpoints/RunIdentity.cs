@@ -12,7 +12,7 @@ namespace Retrain.Checkpoints;
 /// preprocessing). A checkpoint is only resumed by a run with the same identity; the layer it holds means nothing
 /// for other classes or other bottlenecks.
 /// </summary>
-public sealed record RunIdentity(IReadOnlyList<string> Labels, string DatasetFingerprint, string ModelFingerprint, int BottleneckSize)
+internal sealed record RunIdentity(IReadOnlyList<string> Labels, string DatasetFingerprint, string ModelFingerprint, int BottleneckSize)
 {
     public static RunIdentity Of(ImageLists lists, string modelCacheKey, int bottleneckSize)
     {

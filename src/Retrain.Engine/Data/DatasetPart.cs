@@ -1,7 +1,7 @@
 namespace Retrain.Data;
 
 /// <summary>The three disjoint parts retrain.py's <c>create_image_lists</c> splits every class into.</summary>
-public enum DatasetPart
+internal enum DatasetPart
 {
     Training,
     Validation,

@@ -9,7 +9,7 @@ namespace Retrain.Data;
 /// The stable training/validation/testing assignment of retrain.py's <c>create_image_lists</c>: a file's part depends
 /// only on its path string, so a file keeps its part when images are added or removed, on every machine and every run.
 /// </summary>
-public static partial class DatasetSplit
+internal static partial class DatasetSplit
 {
     /// <summary>retrain.py's MAX_NUM_IMAGES_PER_CLASS (2^27 - 1): the hash is taken modulo this plus one.</summary>
     public const long MaxImagesPerClass = 134_217_727;

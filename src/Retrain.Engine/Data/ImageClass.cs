@@ -5,7 +5,7 @@ namespace Retrain.Data;
 /// built from the image directory as the user gave it (see <see cref="ImageListBuilder"/>), sorted ordinally so the
 /// lists never depend on the order the file system enumerates them.
 /// </summary>
-public sealed record ImageClass(
+internal sealed record ImageClass(
     string Label,
     string DirectoryName,
     IReadOnlyList<string> Training,

@@ -7,7 +7,7 @@ namespace Retrain.Data;
 /// Finds the classes and images under the image directory and splits them, following retrain.py's
 /// <c>create_image_lists</c> and the class-count checks at the start of its <c>main</c>.
 /// </summary>
-public static class ImageListBuilder
+internal static class ImageListBuilder
 {
     /// <summary>Folders with fewer images than this get retrain.py's "may cause issues" warning.</summary>
     public const int FewImagesWarningThreshold = 20;

@@ -4,7 +4,7 @@ namespace Retrain.Data;
 /// The result of <see cref="ImageListBuilder.Create"/>: the classes in label order. A class's index in
 /// <see cref="Classes"/> is its output index in the trained layer, and <see cref="Labels"/> is what the labels file holds.
 /// </summary>
-public sealed record ImageLists(string ImageDir, IReadOnlyList<ImageClass> Classes)
+internal sealed record ImageLists(string ImageDir, IReadOnlyList<ImageClass> Classes)
 {
     public int ClassCount => Classes.Count;
 

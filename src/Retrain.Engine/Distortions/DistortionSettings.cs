@@ -8,7 +8,7 @@ namespace Retrain.Distortions;
 /// of freshly distorted photos through the backbone instead of reading cached vectors (retrain.py's
 /// <c>should_distort_images</c>).
 /// </summary>
-public sealed record DistortionSettings(
+internal sealed record DistortionSettings(
     bool FlipLeftRight = false,
     int RandomCrop = 0,
     int RandomScale = 0,

@@ -10,7 +10,7 @@ namespace Retrain.Evaluation;
 /// confusion matrix (rows = true class, columns = predicted class) and top-1 / top-k accuracy, all from the final test
 /// batch's probabilities. Top-k uses k = min(5, classes), so with five classes or fewer it is 1 by construction.
 /// </summary>
-public sealed record TestEvaluation(
+internal sealed record TestEvaluation(
     IReadOnlyList<string> Labels,
     int Count,
     double Top1Accuracy,

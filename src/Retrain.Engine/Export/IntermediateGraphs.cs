@@ -12,7 +12,7 @@ namespace Retrain.Export;
 /// <c>i % intermediate_frequency == 0 and i > 0</c>, so a long run can be sampled or rolled back. Each file is written
 /// atomically, like output_graph.pb.
 /// </summary>
-public sealed class IntermediateGraphs(
+internal sealed class IntermediateGraphs(
     GraphDef backbone,
     ModelDescription model,
     string finalTensorName,

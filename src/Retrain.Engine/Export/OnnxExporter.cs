@@ -12,7 +12,7 @@ namespace Retrain.Export;
 /// output_graph.pb; metadata_props describe input, preprocessing, labels and output (see <see cref="OnnxMetadata"/>).
 /// Staged in an <see cref="OutputTransaction"/> with the outputs it belongs to.
 /// </summary>
-public static class OnnxExporter
+internal static class OnnxExporter
 {
     public static void Write(OutputTransaction outputs, GraphDef outputGraph, ModelDescription model, string finalTensorName, IReadOnlyList<string> labels, string path)
     {

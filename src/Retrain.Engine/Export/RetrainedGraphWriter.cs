@@ -17,7 +17,7 @@ namespace Retrain.Export;
 /// softmax named by --final_tensor_name. One extra disconnected string Const records the preprocessing, so
 /// label-image needs no flags for graphs retrain wrote (TensorFlow ignores it).
 /// </summary>
-public static class RetrainedGraphWriter
+internal static class RetrainedGraphWriter
 {
     public const string BottleneckInput = RetrainedNodes.BottleneckInput;
     public const string Weights = RetrainedNodes.Weights;

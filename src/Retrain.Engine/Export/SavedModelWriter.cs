@@ -16,7 +16,7 @@ namespace Retrain.Export;
 /// The folder is assembled beside the target and renamed into place, so a killed run leaves no half-written model
 /// (TensorFlow Serving watches for new version folders and would load one).
 /// </summary>
-public static class SavedModelWriter
+internal static class SavedModelWriter
 {
     public const string SignatureKey = "serving_default";
     public const string PredictMethod = "tensorflow/serving/predict";

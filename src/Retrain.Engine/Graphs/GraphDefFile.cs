@@ -6,7 +6,7 @@ using Retrain.Protos.TensorFlow;
 namespace Retrain.Graphs;
 
 /// <summary>Reads and writes frozen TensorFlow GraphDef files (the binary .pb that retrain.py reads and writes).</summary>
-public static class GraphDefFile
+internal static class GraphDefFile
 {
     /// <summary>
     /// Parses the binary GraphDef at <paramref name="path"/>. Throws <see cref="RetrainException"/> with

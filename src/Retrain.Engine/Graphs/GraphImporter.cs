@@ -9,7 +9,7 @@ namespace Retrain.Graphs;
 /// Translates a frozen TensorFlow GraphDef into an ONNX model that ONNX Runtime runs with TF's numerics: NHWC at
 /// the boundaries, TF's SAME padding and AvgPool divisors, inference-mode batch norms, constant subgraphs folded.
 /// </summary>
-public static class GraphImporter
+internal static class GraphImporter
 {
     /// <summary>
     /// Translates the part of <paramref name="graph"/> that computes <paramref name="outputNode"/> from

@@ -9,7 +9,7 @@ namespace Retrain.Graphs;
 /// Works out a <see cref="ModelDescription"/> from the graph itself, so the MobileNet and Inception graphs users have
 /// (and every graph retrain writes) need no extra flags. Explicit flags always win over what is recognised.
 /// </summary>
-public static class ModelRecognizer
+internal static class ModelRecognizer
 {
     /// <summary>Name of the string Const retrain adds to output_graph.pb to record the preprocessing it trained with.</summary>
     public const string ModelInfoNode = "retrain/model_info";

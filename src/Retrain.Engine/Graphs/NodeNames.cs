@@ -3,7 +3,7 @@ namespace Retrain.Graphs;
 /// <summary>
 /// TensorFlow's tensor-name syntax ("node", "node:1", "^control_dependency") and name suggestions for typos.
 /// </summary>
-public static class NodeNames
+internal static class NodeNames
 {
     /// <summary>Splits "node:k" into the node name and output index (0 when absent).</summary>
     public static (string Node, int Output) Parse(string tensorName)

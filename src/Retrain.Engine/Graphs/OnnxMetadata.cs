@@ -12,7 +12,7 @@ namespace Retrain.Graphs;
 /// in output order, and the output's name. <see cref="ModelInfoKey"/> repeats the description as the same JSON the
 /// output graph's <c>retrain/model_info</c> node holds; it is what <see cref="Read"/> relies on.
 /// </summary>
-public static class OnnxMetadata
+internal static class OnnxMetadata
 {
     public const string ModelInfoKey = "retrain/model_info";
     public const string LabelsKey = "labels";

@@ -4,7 +4,7 @@ namespace Retrain.Graphs;
 /// The names of the nodes retrain.py's <c>add_final_retrain_ops</c> adds after the bottleneck, shared by the graph
 /// writer and the TensorBoard summaries that name its variables.
 /// </summary>
-public static class RetrainedNodes
+internal static class RetrainedNodes
 {
     public const string BottleneckInput = "input/BottleneckInputPlaceholder";
     public const string Weights = "final_retrain_ops/weights/final_weights";

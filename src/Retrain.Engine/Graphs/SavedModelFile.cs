@@ -10,7 +10,7 @@ namespace Retrain.Graphs;
 /// proto) and a <c>variables/</c> folder. Reading takes the GraphDef of the MetaGraph tagged "serve", so label-image
 /// runs the SavedModel folders retrain writes (frozen graphs: nothing to restore from variables/).
 /// </summary>
-public static class SavedModelFile
+internal static class SavedModelFile
 {
     public const string FileName = "saved_model.pb";
     public const string VariablesFolder = "variables";

@@ -4,7 +4,7 @@ namespace Retrain.Graphs;
 /// Decodes Snappy's raw block format (github.com/google/snappy, format_description.txt): TensorFlow's table writer
 /// compresses index blocks with it by default. Returns null on malformed input; the caller names the file.
 /// </summary>
-public static class Snappy
+internal static class Snappy
 {
     public static byte[]? Decompress(ReadOnlySpan<byte> input)
     {

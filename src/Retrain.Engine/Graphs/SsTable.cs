@@ -9,7 +9,7 @@ namespace Retrain.Graphs;
 /// index in (tensorflow/core/lib/io/table.cc). Each block's masked CRC-32C is checked, so a corrupt index fails here
 /// with the file's name instead of decoding garbage tensors later.
 /// </summary>
-public static class SsTable
+internal static class SsTable
 {
     private const ulong TableMagic = 0xdb4775248b80fb57UL;
     private const int FooterLength = 48;

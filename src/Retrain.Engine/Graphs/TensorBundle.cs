@@ -10,7 +10,7 @@ namespace Retrain.Graphs;
 /// variables.data-NNNNN-of-MMMMM shards holding the raw little-endian bytes (tensorflow/core/util/tensor_bundle).
 /// Each tensor's CRC-32C is checked when it is read.
 /// </summary>
-public sealed class TensorBundle
+internal sealed class TensorBundle
 {
     private readonly string _prefix;
     private readonly Dictionary<string, BundleEntryProto> _entries;

@@ -11,7 +11,7 @@ namespace Retrain.Graphs;
 /// shorter than the shape is padded with its last value (that is how TF stores a splat such as one float_val for a
 /// whole [64] bias).
 /// </summary>
-public static class TensorProtos
+internal static class TensorProtos
 {
     /// <summary>The dimensions of <paramref name="t"/>; a scalar has none.</summary>
     public static long[] Shape(TensorProto t)

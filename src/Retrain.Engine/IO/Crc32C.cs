@@ -7,7 +7,7 @@ namespace Retrain.IO;
 /// CRC-32C (Castagnoli), the checksum TFRecord framing and the bottleneck cache use. BitOperations.Crc32C maps to the
 /// SSE4.2/ARMv8 CRC instruction where available, so checking a 8 KiB vector costs well under a microsecond.
 /// </summary>
-public static class Crc32C
+internal static class Crc32C
 {
     public static uint Compute(ReadOnlySpan<byte> data)
     {

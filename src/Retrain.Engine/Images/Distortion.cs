@@ -6,7 +6,7 @@ namespace Retrain.Images;
 /// <see cref="OffsetX"/>), mirror it when <see cref="Flip"/>, multiply the pixel values by <see cref="Brightness"/>;
 /// the model's normalisation follows. <see cref="Identity"/> of an input size is the plain resize.
 /// </summary>
-public readonly record struct Distortion(
+internal readonly record struct Distortion(
     int PrecropHeight,
     int PrecropWidth,
     int OffsetY,

@@ -6,7 +6,7 @@ namespace Retrain.Images;
 /// Every failure is a <see cref="Errors.RetrainException"/> with <see cref="Errors.ExitCode.BadImage"/> naming the file.
 /// Thread-safe: no shared state.
 /// </summary>
-public static class ImageDecoder
+internal static class ImageDecoder
 {
     /// <param name="encoded">The file's bytes; the format is detected from them, never from a file name.</param>
     /// <param name="pathForMessages">Shown in error messages only.</param>

@@ -8,7 +8,7 @@ namespace Retrain.Images;
 /// pooled buffer and are read by the resize as decoded (RGBA), and normalisation is fused into the resize.
 /// Thread-safe: call it from as many threads as there are cores.
 /// </summary>
-public static class ImageLoader
+internal static class ImageLoader
 {
     /// <param name="destination">At least <see cref="ImagePreprocessing.TensorLength"/> floats, in the order <see cref="ImagePreprocessing.Layout"/> says (HWC by default).</param>
     public static void LoadInto(string path, ImagePreprocessing prep, Span<float> destination) =>

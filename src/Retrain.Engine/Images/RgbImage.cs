@@ -4,7 +4,7 @@ namespace Retrain.Images;
 /// A decoded image as TensorFlow's <c>decode_image(channels=3)</c> yields it: 8-bit RGB, interleaved, row-major,
 /// no padding between rows.
 /// </summary>
-public sealed class RgbImage
+internal sealed class RgbImage
 {
     public RgbImage(int width, int height, byte[] pixels)
     {

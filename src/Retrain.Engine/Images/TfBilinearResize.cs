@@ -14,7 +14,7 @@ namespace Retrain.Images;
 /// <c>top = tl + (tr - tl) * xlerp</c>, <c>bottom = bl + (br - bl) * xlerp</c>, <c>top + (bottom - top) * ylerp</c>.
 /// Output is float and not rounded (TF returns float32).
 /// </summary>
-public static class TfBilinearResize
+internal static class TfBilinearResize
 {
     /// <summary>Resizes to <paramref name="outHeight"/> x <paramref name="outWidth"/> x 3 floats in [0, 255].</summary>
     public static void Resize(RgbImage source, int outHeight, int outWidth, Span<float> destinationHwc)

@@ -7,7 +7,7 @@ namespace Retrain;
 /// Reads a labels file: one label per line (output_labels.txt), or `index:name` lines as in the MobileNet
 /// labels.txt files. Without a file, labels are the class indices.
 /// </summary>
-public static class LabelFile
+internal static class LabelFile
 {
     /// <summary>
     /// A labels file above this is not one: a million classes of 60-character names fit. The cap keeps a huge file or

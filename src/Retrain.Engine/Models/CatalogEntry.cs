@@ -10,7 +10,7 @@ namespace Retrain.Models;
 /// <param name="Name">The name users pass to --tfhub_module or --architecture (lower case).</param>
 /// <param name="ArchivePath">The archive's path relative to the download base URL.</param>
 /// <param name="ModelFile">Path of the frozen graph inside the archive, with '/' separators.</param>
-public sealed record CatalogEntry(
+internal sealed record CatalogEntry(
     string Name,
     string ArchivePath,
     string ModelFile,

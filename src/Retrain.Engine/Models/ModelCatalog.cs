@@ -7,7 +7,7 @@ namespace Retrain.Models;
 /// that was its default, and `mobilenet_&lt;1.0|0.75|0.50|0.25&gt;_&lt;224|192|160|128&gt;[_quantized]`. URLs, archive
 /// layouts, node names and preprocessing are retrain.py's; names are matched case-insensitively, as it lower-cased them.
 /// </summary>
-public static class ModelCatalog
+internal static class ModelCatalog
 {
     /// <summary>Where retrain.py downloaded from; every archive path is relative to it.</summary>
     public const string OfficialBaseUrl = "http://download.tensorflow.org/models/";

@@ -10,7 +10,7 @@ namespace Retrain.Models;
 /// (`--model_dir`, else $RETRAIN_HOME, else ~/.cache/retrain) and downloaded there first if missing; any other bare
 /// name must be a folder in that cache.
 /// </summary>
-public static class ModelLocator
+internal static class ModelLocator
 {
     public const string DefaultModel = "inception_v3";
 

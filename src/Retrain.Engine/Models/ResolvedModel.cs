@@ -7,7 +7,7 @@ namespace Retrain.Models;
 /// normalisation as retrain.py hard-coded them; all null for a graph the catalogue does not know).
 /// </summary>
 /// <param name="CatalogName">The catalogue name it was resolved or recognised as, e.g. "mobilenet_0.25_224".</param>
-public sealed record ResolvedModel(string Path, ModelOverrides Defaults, string? CatalogName)
+internal sealed record ResolvedModel(string Path, ModelOverrides Defaults, string? CatalogName)
 {
     /// <summary>Set when the file came from the model cache (downloaded now or earlier); null for a path the user gave.</summary>
     internal CachedModel? Cached { get; init; }

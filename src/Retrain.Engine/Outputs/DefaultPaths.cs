@@ -8,7 +8,7 @@ namespace Retrain.Outputs;
 /// so two users on one machine overwrote each other's work (tensorflow/hub PR #302). The same defaults here live in a
 /// per-user folder: /tmp/retrain-&lt;user&gt;/..., created private to its user.
 /// </summary>
-public static class DefaultPaths
+internal static class DefaultPaths
 {
     public static string UserTempRoot { get; } =
         Path.Combine(Path.GetTempPath(), "retrain-" + SafeUserName());

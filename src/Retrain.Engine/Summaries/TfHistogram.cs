@@ -8,7 +8,7 @@ namespace Retrain.Summaries;
 /// bucket whose limit is above it. Runs of empty buckets are merged into one, as TensorFlow does when it encodes the
 /// proto, so a histogram of a few thousand weights takes a few hundred bytes.
 /// </summary>
-public static class TfHistogram
+internal static class TfHistogram
 {
     private static readonly double[] Limits = DefaultLimits();
 

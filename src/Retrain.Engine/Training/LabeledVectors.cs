@@ -5,7 +5,7 @@ namespace Retrain.Training;
 /// stored row-major in one array so batches can be read without copying. The order is the order a whole-part batch
 /// (batch size -1) uses; retrain.py's is class by class, then image list order (see <c>ImageLists.Images</c>).
 /// </summary>
-public sealed class LabeledVectors
+internal sealed class LabeledVectors
 {
     private readonly ReadOnlyMemory<float> _vectors;
 

@@ -4,4 +4,4 @@ namespace Retrain.Training;
 /// Where a resumed run starts: <paramref name="StepsDone"/> steps already run, and the layer they produced
 /// ([bottleneckSize, classCount] row-major weights, as <see cref="FinalLayer.Weights"/>).
 /// </summary>
-public sealed record ResumePoint(int StepsDone, float[] Weights, float[] Biases);
+internal sealed record ResumePoint(int StepsDone, float[] Weights, float[] Biases);

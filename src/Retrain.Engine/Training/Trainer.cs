@@ -8,7 +8,7 @@ namespace Retrain.Training;
 /// Trains the final layer on cached bottlenecks: the training loop of retrain.py's <c>main</c> and its
 /// <c>run_final_eval</c>, with the same step numbering (0-based), evaluation schedule and log wording.
 /// </summary>
-public static class Trainer
+internal static class Trainer
 {
     /// <summary>
     /// Runs <see cref="TrainingSettings.Steps"/> gradient descent steps, logging train accuracy, cross-entropy and

@@ -6,7 +6,7 @@ namespace Retrain.Training;
 /// initial weights and then every batch. A seeded System.Random keeps its original algorithm across .NET versions
 /// (the runtime preserves it for compatibility), so a seed names the same batches on every machine.
 /// </summary>
-public sealed record TrainingSettings(
+internal sealed record TrainingSettings(
     int Steps = 4000,
     float LearningRate = 0.01f,
     int EvalStepInterval = 10,

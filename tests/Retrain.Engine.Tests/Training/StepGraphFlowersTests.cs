@@ -27,11 +27,11 @@ public sealed class FlowerVectorsFixture
         Labels = lists.Labels;
     }
 
-    public LabeledVectors Training { get; }
+    internal LabeledVectors Training { get; }
 
-    public LabeledVectors Validation { get; }
+    internal LabeledVectors Validation { get; }
 
-    public LabeledVectors Testing { get; }
+    internal LabeledVectors Testing { get; }
 
     public IReadOnlyList<string> Labels { get; }
 }
