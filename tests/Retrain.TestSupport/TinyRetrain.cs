@@ -1,4 +1,5 @@
 using Retrain.Graphs;
+using Retrain.Inference;
 using Retrain.Tests.Images;
 using SkiaSharp;
 
@@ -7,7 +8,7 @@ namespace Retrain.Tests.TestSupport;
 /// <summary>
 /// A retrain setup that runs in well under a second: a three-class dataset of generated 16x16 PNGs (red-, green- and
 /// blue-tinted noise) and <see cref="TinyBackbone"/>, both written to a temporary folder. <see cref="Options"/> gives
-/// a run with its own outputs.
+/// a run with its own outputs, built on <see cref="TinyRuns.Options"/> (the one tiny-run builder).
 /// </summary>
 public sealed class TinyRetrain : IDisposable
 {
@@ -48,24 +49,23 @@ public sealed class TinyRetrain : IDisposable
     /// test and 20% validation over names from <see cref="SpreadNames"/>: from 4 images per class on, every class has
     /// at least two training images, and from 5 on, images in every part.
     /// </summary>
-    public RetrainOptions Options(string name = "run") => new()
-    {
-        ImageDir = ImageDir,
-        TfhubModule = ModelPath,
-        Model = new ModelOverrides(OutputNode: BottleneckNode),
-        OutputGraph = Path.Combine(Root, name, "output_graph.pb"),
-        OutputLabels = Path.Combine(Root, name, "output_labels.txt"),
-        BottleneckDir = Path.Combine(Root, "bottlenecks"),
-        IntermediateOutputGraphsDir = Path.Combine(Root, name, "intermediate"),
-        TestingPercentage = 20,
-        ValidationPercentage = 20,
-        HowManyTrainingSteps = 30,
-        EvalStepInterval = 10,
-        LearningRate = 0.5f,
-        TrainBatchSize = 16,
-        ValidationBatchSize = 8,
-        InferenceBatchSize = 8,
-    };
+    public RetrainOptions Options(string name = "run") =>
+        TinyRuns.Options(Path.Combine(Root, name), ImageDir, ModelPath) with
+        {
+            Model = new ModelOverrides(OutputNode: BottleneckNode),
+            OutputGraph = PathOf(name, "output_graph.pb"),
+            OutputLabels = PathOf(name, "output_labels.txt"),
+            BottleneckDir = Path.Combine(Root, "bottlenecks"),
+            IntermediateOutputGraphsDir = PathOf(name, "intermediate"),
+            TestingPercentage = 20,
+            ValidationPercentage = 20,
+            HowManyTrainingSteps = 30,
+            EvalStepInterval = 10,
+            LearningRate = 0.5f,
+            ValidationBatchSize = 8,
+            InferenceBatchSize = 8,
+            Inference = new InferenceSettings(),
+        };
 
     public string PathOf(string name, string file) => Path.Combine(Root, name, file);
 
