@@ -47,12 +47,15 @@ internal sealed record BenchOptions
     /// </summary>
     public double ChunkSeconds { get; init; } = 10;
 
+    /// <summary>Where to write the pass's figures as a Markdown table (FigureTable); null writes none.</summary>
+    public string? Markdown { get; init; }
+
     /// <summary>Also run the end-to-end pipeline under other thread splits (decoders vs ONNX Runtime, spinning).</summary>
     public bool Sweep { get; init; }
 
     private const string Usage =
         "flags: --runs N (default 3) --models inception_v3,mobilenet_v1_0.25_224 --sweep --batch-sizes 1,8,32 " +
-        "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --chunk-seconds S --scale N --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
+        "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --chunk-seconds S --scale N --markdown FILE --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
 
     public string ImageDir => Path.Combine(Shared, "datasets", "flower_photos_dev");
 
@@ -78,6 +81,7 @@ internal sealed record BenchOptions
                 "--sweep" => o with { Sweep = true },
                 "--chunk-seconds" => o with { ChunkSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--scale" => o with { Scale = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--markdown" => o with { Markdown = Path.GetFullPath(Next()) },
                 "--help" or "-h" => throw new ArgumentException(Usage),
                 _ => throw new ArgumentException($"unknown flag {args[i]}\n{Usage}"),
             };

@@ -11,7 +11,7 @@ using static Retrain.Benchmarks.Stats;
 namespace Retrain.Benchmarks;
 
 /// <summary>Every figure for one backbone, printed as `name key=value ...` lines, the summary line last.</summary>
-internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
+internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, FigureTable figures)
 {
     private static readonly int Cores = Environment.ProcessorCount;
 
@@ -229,7 +229,11 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data)
         Print($"label_image_one_image_s={F(one)} label_image_per_image_s={F(perImage)} (process start to answer; per image over {Math.Min(o.LabelImageMany, testImages.Count)} images)");
     }
 
-    private void Print(string line) => Console.WriteLine($"{Name} {line}");
+    private void Print(string line)
+    {
+        Console.WriteLine($"{Name} {line}");
+        figures.Record(Name, line);
+    }
 
     /// <summary>A temporary folder for the graph, labels and ONNX files the child processes read.</summary>
     private sealed class WorkFolder : IDisposable

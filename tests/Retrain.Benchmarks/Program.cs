@@ -23,9 +23,18 @@ if (o.Scale > 0)
 }
 
 var data = Dataset.Load(o.ImageDir);
+var figures = new FigureTable();
 foreach (var spec in BenchModel.All.Where(m => o.Models.Contains(m.Name)))
 {
-    new ModelBench(spec, o, data).Run();
+    new ModelBench(spec, o, data, figures).Run();
+}
+
+if (o.Markdown is not null)
+{
+    File.WriteAllText(o.Markdown, figures.ToMarkdown(
+        $"Measured {DateTime.UtcNow:yyyy-MM-dd} by `scripts/bench.sh` ({o.Runs} runs, medians): {cores} cores, " +
+        $"\"{MachineState.CpuModel()}\", load average {MachineState.LoadAverage()} at the end."));
+    Console.WriteLine($"markdown {o.Markdown}");
 }
 
 Console.WriteLine($"process peak_rss_mb={F(MachineState.PeakRssMegabytes())} load_avg={MachineState.LoadAverage()}");

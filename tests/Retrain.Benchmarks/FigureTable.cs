@@ -1,0 +1,57 @@
+using System.Text;
+
+namespace Retrain.Benchmarks;
+
+/// <summary>
+/// The figures a pass printed, as one Markdown table (one row per figure, one column per model) for
+/// docs/performance.md: <c>scripts/bench.sh --markdown FILE</c> regenerates it. A figure is the first
+/// <c>key=value</c> of a printed line, named by the words before it (e.g. <c>mlnet featurize_img_per_s</c>).
+/// </summary>
+internal sealed class FigureTable
+{
+    private readonly List<string> _models = [];
+    private readonly List<string> _rows = [];
+    private readonly Dictionary<(string Row, string Model), string> _cells = [];
+
+    public void Record(string model, string line)
+    {
+        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var first = Array.FindIndex(words, w => w.Contains('=', StringComparison.Ordinal));
+        if (first < 0 || words[first].StartsWith("load_avg=", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var equals = words[first].IndexOf('=', StringComparison.Ordinal);
+        var row = string.Join(' ', words.Take(first).Append(words[first][..equals]));
+        var value = words[first][(equals + 1)..];
+        if (!_models.Contains(model))
+        {
+            _models.Add(model);
+        }
+
+        if (!_rows.Contains(row))
+        {
+            _rows.Add(row);
+        }
+
+        _cells[(row, model)] = value;
+    }
+
+    /// <summary>The table, preceded by one line saying where and when it was measured.</summary>
+    public string ToMarkdown(string measuredOn)
+    {
+        var text = new StringBuilder();
+        text.Append(measuredOn).Append("\n\n");
+        text.Append("| figure | ").AppendJoin(" | ", _models).Append(" |\n");
+        text.Append("|---|").AppendJoin(string.Empty, _models.Select(_ => "---|")).Append('\n');
+        foreach (var row in _rows)
+        {
+            text.Append("| `").Append(row).Append("` | ")
+                .AppendJoin(" | ", _models.Select(m => _cells.TryGetValue((row, m), out var v) ? v : ""))
+                .Append(" |\n");
+        }
+
+        return text.ToString();
+    }
+}
