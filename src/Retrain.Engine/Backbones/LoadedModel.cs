@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Retrain.Graphs;
+using Retrain.Graphs.SavedModels;
 using Retrain.Errors;
 using Retrain.Images;
 using Retrain.Inference;
@@ -125,8 +126,8 @@ public sealed class LoadedModel : IDisposable
     {
         if (SavedModelFile.IsSavedModel(path))
         {
-            var (serveGraph, savedModelBytes) = SavedModelFile.LoadServeGraph(path);
-            return OpenGraphDef(path, serveGraph, overrides, settings, describe, Convert.ToHexStringLower(SHA256.HashData(savedModelBytes)), vectorOutput);
+            var savedModel = SavedModelGraph.Load(path);
+            return OpenGraphDef(path, savedModel.Graph, savedModel.WithSignature(overrides), settings, describe, savedModel.FileHash, vectorOutput, savedModel.Freeze);
         }
 
         if (Directory.Exists(path))
@@ -155,10 +156,14 @@ public sealed class LoadedModel : IDisposable
         InferenceSettings settings,
         Func<GraphDef, string, ModelOverrides, ModelDescription> describe,
         string fileHash,
-        bool vectorOutput)
+        bool vectorOutput,
+        Func<string, string, GraphDef>? freeze = null)
     {
         RefuseArrangement(overrides.Arrangement, path);
         var description = describe(graph, path, overrides);
+
+        // A SavedModel's variables become constants of the one cut it is opened for, as TensorFlow's freeze_graph does.
+        graph = freeze?.Invoke(description.InputNode, description.OutputNode) ?? graph;
         var inputNode = graph.Node.FirstOrDefault(n => n.Name == description.InputNode);
 
         // Nodes in the middle of a graph (the 2015 Inception's `Mul`) carry no shape: tell the importer the image size.
