@@ -13,7 +13,13 @@ public static class VariableSavedModel
 {
     /// <summary>Writes the SavedModel folder; returns the names of the variables made.</summary>
     public static IReadOnlyList<string> Write(
-        GraphDef frozen, string folder, string input, string output, bool resourceVariables = false, string signature = "serving_default")
+        GraphDef frozen,
+        string folder,
+        string input,
+        string output,
+        bool resourceVariables = false,
+        string signature = "serving_default",
+        TensorShapeProto? signatureInputShape = null)
     {
         var tensors = new Dictionary<string, TensorBundleWriter.Tensor>(StringComparer.Ordinal);
         var reads = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -81,7 +87,8 @@ public static class VariableSavedModel
             MetaInfoDef = new MetaGraphDef.Types.MetaInfoDef { Tags = { "serve" } },
             GraphDef = graph,
         };
-        var inputShape = graph.Node.Single(n => n.Name == input).Attr.TryGetValue("shape", out var s) ? s.Shape : null;
+        var inputShape = signatureInputShape
+            ?? (graph.Node.Single(n => n.Name == input).Attr.TryGetValue("shape", out var s) ? s.Shape : null);
         meta.SignatureDef[signature] = new SignatureDef
         {
             MethodName = "tensorflow/serving/predict",

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Retrain.Graphs;
+using Retrain.Graphs.Import;
 using Retrain.Graphs.SavedModels;
 using Retrain.Errors;
 using Retrain.Images;
@@ -167,7 +168,9 @@ public sealed class LoadedModel : IDisposable
         var inputNode = graph.Node.FirstOrDefault(n => n.Name == description.InputNode);
 
         // Nodes in the middle of a graph (the 2015 Inception's `Mul`) carry no shape: tell the importer the image size.
-        long[]? inputShape = inputNode is { Op: "Placeholder" or "PlaceholderWithDefault" }
+        // A Placeholder with unknown sides (SavedModels served at any size) gets the size the description settled on.
+        long[]? inputShape = inputNode is { Op: "Placeholder" or "PlaceholderWithDefault" } && inputNode.DeclaredShape() is { Length: > 1 } declared
+            && declared.Skip(1).All(static d => d > 0)
             ? null
             : [-1, description.InputHeight, description.InputWidth, 3];
         if (description.InputNode == description.OutputNode)

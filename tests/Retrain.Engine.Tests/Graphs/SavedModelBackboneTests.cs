@@ -1,6 +1,7 @@
 using Retrain.Backbones;
 using Retrain.Graphs;
 using Retrain.Inference;
+using Retrain.Protos.TensorFlow;
 using Retrain.Tests.TestSupport;
 using Xunit;
 
@@ -38,4 +39,37 @@ public class SavedModelBackboneTests
         saved.Runner.Run(input, 2, b);
         Assert.Equal(a, b);
     }
+
+    [Fact]
+    public void UnrecognisedGraph_TakesInputBottleneckAndImageSizeFromTheServingSignature()
+    {
+        using var dir = new TempFolder();
+        var graph = TinyBackbone.Graph();
+        var input = graph.Node.Single(n => n.Name == TinyBackbone.InputNode);
+        input.Attr["shape"] = new AttrValue { Shape = Shape(-1, -1, -1, 3) };
+        var folder = Path.Combine(dir.Path, "tiny");
+        VariableSavedModel.Write(graph, folder, TinyBackbone.InputNode, TinyBackbone.BottleneckNode, signatureInputShape: Shape(-1, 8, 8, 3));
+
+        using var model = LoadedModel.OpenBackbone(folder, new ModelOverrides(), new InferenceSettings(IntraOpThreads: 1));
+
+        var d = model.Description;
+        Assert.Equal((TinyBackbone.InputNode, TinyBackbone.BottleneckNode, 8, 8), (d.InputNode, d.OutputNode, d.InputHeight, d.InputWidth));
+        Assert.Equal(TinyBackbone.BottleneckLength, model.OutputLength);
+    }
+
+    [Fact]
+    public void FlagsWinOverTheSignature()
+    {
+        using var dir = new TempFolder();
+        var folder = Path.Combine(dir.Path, "tiny");
+        // The signature's output is the 4-D feature map, which is no bottleneck: only the flag's node loads.
+        VariableSavedModel.Write(TinyBackbone.Graph(), folder, TinyBackbone.InputNode, "relu");
+
+        using var model = LoadedModel.OpenBackbone(folder, TinyBackbone.Overrides, new InferenceSettings(IntraOpThreads: 1));
+
+        Assert.Equal(TinyBackbone.BottleneckNode, model.Description.OutputNode);
+    }
+
+    private static TensorShapeProto Shape(params long[] dims) =>
+        new() { Dim = { dims.Select(static d => new TensorShapeProto.Types.Dim { Size = d }) } };
 }
