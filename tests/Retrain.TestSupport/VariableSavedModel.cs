@@ -23,7 +23,7 @@ public static class VariableSavedModel
     {
         var tensors = new Dictionary<string, TensorBundleWriter.Tensor>(StringComparer.Ordinal);
         var reads = new Dictionary<string, string>(StringComparer.Ordinal);
-        var graph = new GraphDef { Versions = frozen.Versions?.Clone() };
+        var graph = new GraphDef { Versions = frozen.Versions?.Clone(), Library = frozen.Library?.Clone() };
         var names = frozen.Node.Select(static n => n.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var node in frozen.Node)
         {
