@@ -37,6 +37,12 @@ public class SavedModelBackboneExportTests
         var expected = Label(fromFrozen.OutputGraph, fromFrozen.OutputLabels, frozenRun.TestImages);
         var actual = Label(fromVariables.OutputGraph, fromVariables.OutputLabels, frozenRun.TestImages);
         Assert.Equal(expected.Images.Select(i => i.Probabilities), actual.Images.Select(i => i.Probabilities));
+
+        // label-image reads a classifier kept as a SavedModel with variables as it reads the frozen graph.
+        var classifier = Path.Combine(tiny.Root, "classifier_saved_model");
+        VariableSavedModel.Write(GraphDef.Parser.ParseFrom(File.ReadAllBytes(fromFrozen.OutputGraph)), classifier, TinyBackbone.InputNode, fromFrozen.FinalTensorName);
+        var fromClassifier = Label(classifier, fromFrozen.OutputLabels, frozenRun.TestImages);
+        Assert.Equal(expected.Images.Select(i => i.Probabilities), fromClassifier.Images.Select(i => i.Probabilities));
     }
 
     private static LabelImageResult Label(string graph, string labels, IReadOnlyList<string> images) =>
