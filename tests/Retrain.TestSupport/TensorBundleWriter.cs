@@ -18,6 +18,7 @@ public static class TensorBundleWriter
     private const int BlockSize = 4096;
     private const int RestartInterval = 16;
 
+    /// <summary>A tensor's raw little-endian bytes; for DT_STRING (scalars only), the string's bytes.</summary>
     public sealed record Tensor(DataType Type, long[] Shape, byte[] Bytes);
 
     /// <summary>Writes <paramref name="tensors"/> (raw little-endian bytes) under <paramref name="prefix"/>.</summary>
@@ -35,21 +36,40 @@ public static class TensorBundleWriter
         };
         foreach (var (name, tensor) in tensors.OrderBy(static p => p.Key, StringComparer.Ordinal))
         {
+            var (stored, crc) = tensor.Type == DataType.DtString ? ScalarString(tensor.Bytes) : (tensor.Bytes, Crc32C.Compute(tensor.Bytes));
             var entry = new BundleEntryProto
             {
                 Dtype = tensor.Type,
                 Shape = new TensorShapeProto { Dim = { tensor.Shape.Select(static d => new TensorShapeProto.Types.Dim { Size = d }) } },
                 ShardId = 0,
                 Offset = data.Position,
-                Size = tensor.Bytes.Length,
-                Crc32C = Crc32C.Mask(Crc32C.Compute(tensor.Bytes)),
+                Size = stored.Length,
+                Crc32C = Crc32C.Mask(crc),
             };
-            data.Write(tensor.Bytes);
+            data.Write(stored);
             entries[name] = entry.ToByteArray();
         }
 
         File.WriteAllBytes(prefix + ".data-00000-of-00001", data.ToArray());
         File.WriteAllBytes(prefix + ".index", Table(entries));
+    }
+
+    /// <summary>
+    /// One string (a DT_STRING scalar, such as the TF2 object graph) as TensorFlow stores it: its varint64 length, the
+    /// masked CRC-32C of the length as a uint32, the bytes; the entry's CRC-32C covers the uint32 length, that
+    /// checksum and the bytes.
+    /// </summary>
+    private static (byte[] Stored, uint Crc) ScalarString(byte[] value)
+    {
+        using var stored = new MemoryStream();
+        Varint(stored, (ulong)value.Length);
+        var length = new byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)value.Length);
+        var lengthCrc = new byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(lengthCrc, Crc32C.Mask(Crc32C.Compute(length)));
+        stored.Write(lengthCrc);
+        stored.Write(value);
+        return (stored.ToArray(), Crc32C.Compute([.. length, .. lengthCrc, .. value]));
     }
 
     /// <summary>A LevelDB table holding <paramref name="entries"/> (sorted by key).</summary>

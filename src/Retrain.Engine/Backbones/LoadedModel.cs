@@ -106,7 +106,8 @@ public sealed class LoadedModel : IDisposable
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
-        var stem = new string(Path.GetFileNameWithoutExtension(d.Path).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_').ToArray());
+        // A SavedModel is a folder, given with or without a trailing separator.
+        var stem = new string(Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(d.Path)).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_').ToArray());
         return $"{stem}-{hash}";
     }
 

@@ -41,6 +41,28 @@ public class SavedModelBackboneTests
     }
 
     [Fact]
+    public void MobileNetAsATf2FunctionWithResourceVariables_GivesTheFrozenGraphsBottlenecks()
+    {
+        using var dir = new TempFolder();
+        var pb = SharedData.Path(MobileNet);
+        var folder = Path.Combine(dir.Path, "mobilenet_tf2");
+        var output = VariableSavedModel.WriteTf2(GraphDefFile.Load(pb), folder, "input", Bottleneck);
+
+        using var frozen = LoadedModel.OpenBackbone(pb, new ModelOverrides(), new InferenceSettings(IntraOpThreads: 1));
+        using var saved = LoadedModel.OpenBackbone(folder, new ModelOverrides(), new InferenceSettings(IntraOpThreads: 1));
+
+        // The signature names the call; the nodes inside it are no longer the names retrain recognises.
+        Assert.Equal(("input", output, 128, 128), (saved.Description.InputNode, saved.Description.OutputNode, saved.Description.InputHeight, saved.Description.InputWidth));
+        Assert.DoesNotContain(saved.Graph!.Node, n => n.Op is "VarHandleOp" or "ReadVariableOp" or "StatefulPartitionedCall");
+        var input = Enumerable.Range(0, 2 * 128 * 128 * 3).Select(i => (float)Math.Sin(i * 0.017)).ToArray();
+        var a = new float[2 * 1001];
+        var b = new float[2 * 1001];
+        frozen.Runner.Run(input, 2, a);
+        saved.Runner.Run(input, 2, b);
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
     public void UnrecognisedGraph_TakesInputBottleneckAndImageSizeFromTheServingSignature()
     {
         using var dir = new TempFolder();
