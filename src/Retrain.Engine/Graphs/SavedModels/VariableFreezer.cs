@@ -92,37 +92,46 @@ internal static class VariableFreezer
     private static void CheckOpsOnPath(
         Dictionary<string, NodeDef> nodes, HashSet<string> needed, string input, IReadOnlyDictionary<string, string> origin, string source)
     {
+        // Iterative post-order over the needed nodes (deep graphs would overflow a recursive walk): a node depends on
+        // the input when it is the input or reads a node that does.
         var fromInput = new HashSet<string>(StringComparer.Ordinal) { input };
-        bool DependsOnInput(string name, HashSet<string> visiting)
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        var entered = new HashSet<string>(StringComparer.Ordinal); // a cycle is entered once; the importer reports it
+        foreach (var root in needed)
         {
-            if (fromInput.Contains(name))
+            var stack = new Stack<(string Name, bool Expanded)>();
+            stack.Push((root, false));
+            while (stack.Count > 0)
             {
-                return true;
+                var (name, expanded) = stack.Pop();
+                if (done.Contains(name) || !nodes.TryGetValue(name, out var node))
+                {
+                    continue;
+                }
+
+                var inputs = node.Input.Where(static i => !NodeNames.IsControlInput(i)).Select(static i => NodeNames.Parse(i).Node);
+                if (expanded || name == input)
+                {
+                    done.Add(name);
+                    if (name != input && inputs.Any(fromInput.Contains))
+                    {
+                        fromInput.Add(name);
+                    }
+
+                    continue;
+                }
+
+                if (!entered.Add(name))
+                {
+                    continue;
+                }
+
+                stack.Push((name, true));
+                foreach (var i in inputs.Where(i => !done.Contains(i)))
+                {
+                    stack.Push((i, false));
+                }
             }
-
-            if (name == input || !nodes.TryGetValue(name, out var node) || !visiting.Add(name))
-            {
-                return false;
-            }
-
-            var depends = false;
-            foreach (var i in node.Input.Where(static i => !NodeNames.IsControlInput(i)))
-            {
-                depends |= DependsOnInput(NodeNames.Parse(i).Node, visiting);
-            }
-
-            if (depends)
-            {
-                fromInput.Add(name);
-            }
-
-            return depends;
-        }
-
-        var checkedNodes = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var name in needed)
-        {
-            DependsOnInput(name, checkedNodes);
         }
 
         foreach (var name in fromInput.Where(n => n != input && needed.Contains(n)))
