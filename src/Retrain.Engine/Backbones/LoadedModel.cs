@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Retrain.Graphs;
+using Retrain.Graphs.Import;
+using Retrain.Graphs.SavedModels;
 using Retrain.Errors;
 using Retrain.Images;
 using Retrain.Inference;
@@ -104,7 +106,8 @@ public sealed class LoadedModel : IDisposable
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
-        var stem = new string(Path.GetFileNameWithoutExtension(d.Path).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_').ToArray());
+        // A SavedModel is a folder, given with or without a trailing separator.
+        var stem = new string(Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(d.Path)).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_').ToArray());
         return $"{stem}-{hash}";
     }
 
@@ -125,8 +128,8 @@ public sealed class LoadedModel : IDisposable
     {
         if (SavedModelFile.IsSavedModel(path))
         {
-            var (serveGraph, savedModelBytes) = SavedModelFile.LoadServeGraph(path);
-            return OpenGraphDef(path, serveGraph, overrides, settings, describe, Convert.ToHexStringLower(SHA256.HashData(savedModelBytes)), vectorOutput);
+            var savedModel = SavedModelGraph.Load(path);
+            return OpenGraphDef(path, savedModel.Graph, savedModel.WithSignature(overrides), settings, describe, savedModel.FileHash, vectorOutput, savedModel.Freeze);
         }
 
         if (Directory.Exists(path))
@@ -155,14 +158,20 @@ public sealed class LoadedModel : IDisposable
         InferenceSettings settings,
         Func<GraphDef, string, ModelOverrides, ModelDescription> describe,
         string fileHash,
-        bool vectorOutput)
+        bool vectorOutput,
+        Func<string, string, GraphDef>? freeze = null)
     {
         RefuseArrangement(overrides.Arrangement, path);
         var description = describe(graph, path, overrides);
+
+        // A SavedModel's variables become constants of the one cut it is opened for, as TensorFlow's freeze_graph does.
+        graph = freeze?.Invoke(description.InputNode, description.OutputNode) ?? graph;
         var inputNode = graph.Node.FirstOrDefault(n => n.Name == description.InputNode);
 
         // Nodes in the middle of a graph (the 2015 Inception's `Mul`) carry no shape: tell the importer the image size.
-        long[]? inputShape = inputNode is { Op: "Placeholder" or "PlaceholderWithDefault" }
+        // A Placeholder with unknown sides (SavedModels served at any size) gets the size the description settled on.
+        long[]? inputShape = inputNode is { Op: "Placeholder" or "PlaceholderWithDefault" } && inputNode.DeclaredShape() is { Length: > 1 } declared
+            && declared.Skip(1).All(static d => d > 0)
             ? null
             : [-1, description.InputHeight, description.InputWidth, 3];
         if (description.InputNode == description.OutputNode)

@@ -92,7 +92,7 @@ internal static class GraphDefFile
     {
         var message =
             $"Model file '{path}' is not a TensorFlow GraphDef: {why}. The file may be truncated or in another format " +
-            "(a SavedModel folder or a checkpoint is not supported: freeze the graph to a .pb first).";
+            "(for a SavedModel, give its folder rather than saved_model.pb; a bare checkpoint is not supported: freeze the graph to a .pb first).";
         return inner is null
             ? new RetrainException(ExitCode.BadModel, message)
             : new RetrainException(ExitCode.BadModel, message, inner);

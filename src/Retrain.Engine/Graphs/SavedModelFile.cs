@@ -7,8 +7,8 @@ namespace Retrain.Graphs;
 
 /// <summary>
 /// The SavedModel layout TensorFlow Serving loads: a folder with <c>saved_model.pb</c> (a <see cref="SavedModel"/>
-/// proto) and a <c>variables/</c> folder. Reading takes the GraphDef of the MetaGraph tagged "serve", so label-image
-/// runs the SavedModel folders retrain writes (frozen graphs: nothing to restore from variables/).
+/// proto) and a <c>variables/</c> folder. Reading takes the GraphDef of the MetaGraph tagged "serve"; a graph with
+/// variables or a TF2 function library is then made frozen by <see cref="SavedModels.SavedModelGraph"/>.
 /// </summary>
 internal static class SavedModelFile
 {
@@ -21,6 +21,16 @@ internal static class SavedModelFile
 
     /// <summary>Loads the serve MetaGraph's GraphDef; also returns the file's bytes (to fingerprint the model).</summary>
     public static (GraphDef Graph, byte[] Bytes) LoadServeGraph(string folder)
+    {
+        var (meta, bytes) = LoadMetaGraph(folder);
+        return (meta.GraphDef, bytes);
+    }
+
+    /// <summary>
+    /// Loads the MetaGraph tagged "serve", or for a TF1 Hub module (which tags its inference graph with no tag at all,
+    /// the set hub.Module loads by default) the untagged one; also returns the file's bytes.
+    /// </summary>
+    public static (MetaGraphDef MetaGraph, byte[] Bytes) LoadMetaGraph(string folder)
     {
         var file = Path.Combine(folder, FileName);
         var bytes = InputFile.ReadAllBytes(file, GraphDefFile.ModelFileRole);
@@ -36,16 +46,18 @@ internal static class SavedModelFile
         }
 
         var serve = savedModel.MetaGraphs.FirstOrDefault(m => m.MetaInfoDef?.Tags.Contains(ServeTag) == true)
+            ?? savedModel.MetaGraphs.FirstOrDefault(m => m.MetaInfoDef is null || m.MetaInfoDef.Tags.Count == 0)
             ?? throw new RetrainException(
                 ExitCode.BadModel,
-                $"SavedModel '{folder}' has no MetaGraph tagged '{ServeTag}' (tags: " +
-                $"{string.Join("; ", savedModel.MetaGraphs.Select(m => string.Join(",", m.MetaInfoDef?.Tags ?? [])))}).");
+                $"SavedModel '{folder}' has no MetaGraph tagged '{ServeTag}' (nor an untagged one, as TF1 Hub modules have); its " +
+                $"MetaGraphs are tagged: {string.Join("; ", savedModel.MetaGraphs.Select(m => "{" + string.Join(",", m.MetaInfoDef?.Tags ?? []) + "}"))}. " +
+                $"Re-export it with tf.saved_model.save (which tags '{ServeTag}'), or give a frozen graph (.pb).");
         if (serve.GraphDef is null || serve.GraphDef.Node.Count == 0)
         {
             throw new RetrainException(ExitCode.BadModel, $"The '{ServeTag}' MetaGraph of SavedModel '{folder}' holds no graph.");
         }
 
         GraphDefFile.CheckNodes(serve.GraphDef, file);
-        return (serve.GraphDef, bytes);
+        return (serve, bytes);
     }
 }

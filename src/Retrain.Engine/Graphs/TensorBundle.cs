@@ -25,6 +25,15 @@ internal sealed class TensorBundle
 
     public IReadOnlyCollection<string> Names => _entries.Keys;
 
+    /// <summary>The index file, for messages.</summary>
+    public string IndexPath => _prefix + ".index";
+
+    public bool Contains(string name) => _entries.ContainsKey(name);
+
+    /// <summary>The stored shape of a variable (null when it is not in the bundle), without reading its bytes.</summary>
+    public long[]? ShapeOf(string name) =>
+        _entries.TryGetValue(name, out var entry) ? entry.Shape?.Dim.Select(static d => d.Size).ToArray() ?? [] : null;
+
     /// <summary>The stored type of a variable, without reading its bytes.</summary>
     public DataType DataTypeOf(string name) =>
         _entries.TryGetValue(name, out var entry) ? entry.Dtype : DataType.DtInvalid;
@@ -94,7 +103,94 @@ internal sealed class TensorBundle
                 $"the variable '{name}' in {_prefix}.index holds strings, which cannot become a graph constant.");
         }
 
+        var (bytes, shard) = ReadBytes(name, entry);
+        if (Crc32C.Mask(Crc32C.Compute(bytes)) != entry.Crc32C)
+        {
+            throw Corrupt(name, shard);
+        }
+
+        return new TensorProto
+        {
+            Dtype = entry.Dtype,
+            TensorShape = entry.Shape?.Clone() ?? new TensorShapeProto(),
+            TensorContent = ByteString.CopyFrom(bytes),
+        };
+    }
+
+    /// <summary>
+    /// A scalar string entry, such as the TF2 object graph under <c>_CHECKPOINTABLE_OBJECT_GRAPH</c>. TensorFlow
+    /// stores a string tensor as varint64 lengths, a masked CRC-32C of the lengths (as fixed-width integers), then the
+    /// bytes; the entry's CRC-32C covers the lengths as fixed-width integers, that checksum and the bytes.
+    /// </summary>
+    public byte[] ReadScalarString(string name)
+    {
+        if (!_entries.TryGetValue(name, out var entry))
+        {
+            throw new RetrainException(ExitCode.BadModel,
+                $"the entry '{name}' is not in {_prefix}.index; the SavedModel's graph and variables do not match.");
+        }
+
+        if (entry.Dtype != DataType.DtString || entry.Shape is null || entry.Shape.Dim.Count != 0)
+        {
+            throw new RetrainException(ExitCode.BadModel,
+                $"the entry '{name}' in {_prefix}.index is a {entry.Dtype} of shape [{string.Join(",", entry.Shape?.Dim.Select(d => d.Size) ?? [])}], not one string.");
+        }
+
+        var (bytes, shard) = ReadBytes(name, entry);
+        var position = 0;
+        ulong length = 0;
+        for (var shift = 0; ; shift += 7)
+        {
+            if (position >= bytes.Length || shift > 63)
+            {
+                throw Corrupt(name, shard);
+            }
+
+            var b = bytes[position++];
+            length |= (ulong)(b & 0x7f) << shift;
+            if (b < 0x80)
+            {
+                break;
+            }
+        }
+
+        if ((ulong)bytes.Length - (ulong)position < 4 || (ulong)bytes.Length - (ulong)position - 4 != length)
+        {
+            throw Corrupt(name, shard);
+        }
+
+        // Lengths that fit are checksummed as uint32 (what older checkpoints wrote), larger ones as uint64.
+        var width = length <= uint.MaxValue ? 4 : 8;
+        var covered = new byte[width + bytes.Length - position];
+        if (width == 4)
+        {
+            BitConverter.TryWriteBytes(covered.AsSpan(0, 4), (uint)length);
+        }
+        else
+        {
+            BitConverter.TryWriteBytes(covered.AsSpan(0, 8), length);
+        }
+
+        bytes.AsSpan(position).CopyTo(covered.AsSpan(width));
+        var lengthCrc = BitConverter.ToUInt32(bytes, position);
+        if (Crc32C.Mask(Crc32C.Compute(covered.AsSpan(0, width))) != lengthCrc || Crc32C.Mask(Crc32C.Compute(covered)) != entry.Crc32C)
+        {
+            throw Corrupt(name, shard);
+        }
+
+        return bytes[(position + 4)..];
+    }
+
+    private (byte[] Bytes, string Shard) ReadBytes(string name, BundleEntryProto entry)
+    {
         var shard = $"{_prefix}.data-{entry.ShardId:D5}-of-{_shardCount:D5}";
+        if (!File.Exists(shard))
+        {
+            throw new RetrainException(ExitCode.BadModel,
+                $"the variables shard {shard} is missing: {_prefix}.index stores '{name}' in it ({_shardCount} shard(s) in all). " +
+                "Copy the SavedModel's whole variables/ folder, or re-export the SavedModel.");
+        }
+
         var bytes = new byte[entry.Size];
         try
         {
@@ -114,17 +210,9 @@ internal sealed class TensorBundle
             throw new RetrainException(ExitCode.IoError, $"cannot read the variables shard {shard}: {e.Message}", e);
         }
 
-        if (Crc32C.Mask(Crc32C.Compute(bytes)) != entry.Crc32C)
-        {
-            throw new RetrainException(ExitCode.BadModel,
-                $"the variable '{name}' in {shard} fails its CRC-32C check: the shard is corrupt. Re-export the SavedModel.");
-        }
-
-        return new TensorProto
-        {
-            Dtype = entry.Dtype,
-            TensorShape = entry.Shape?.Clone() ?? new TensorShapeProto(),
-            TensorContent = ByteString.CopyFrom(bytes),
-        };
+        return (bytes, shard);
     }
+
+    private static RetrainException Corrupt(string name, string shard) =>
+        new(ExitCode.BadModel, $"the variable '{name}' in {shard} fails its CRC-32C check: the shard is corrupt. Re-export the SavedModel.");
 }

@@ -34,7 +34,8 @@ internal static class ModelLocator
 
         if (Directory.Exists(requested))
         {
-            return Recognised(FindModelFile(requested, requested));
+            // A SavedModel folder (a Keras export, a TF1 Hub module) is the model itself, variables and all.
+            return Recognised(SavedModelFile.IsSavedModel(requested) ? requested : FindModelFile(requested, requested));
         }
 
         if (LooksLikePath(requested))
@@ -55,7 +56,7 @@ internal static class ModelLocator
         var custom = Path.Combine(cache.Root, requested);
         if (Directory.Exists(custom))
         {
-            return Recognised(FindModelFile(custom, requested));
+            return Recognised(SavedModelFile.IsSavedModel(custom) ? custom : FindModelFile(custom, requested));
         }
 
         var flag = tfhubModule is not null ? "--tfhub_module" : "--architecture";
