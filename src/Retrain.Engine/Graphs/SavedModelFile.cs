@@ -16,6 +16,9 @@ public static class SavedModelFile
     public const string VariablesFolder = "variables";
     public const string ServeTag = "serve";
 
+    /// <summary>The file that makes a SavedModel folder a TF1 Hub module (tensorflow_hub's native format).</summary>
+    public const string HubModuleFileName = "tfhub_module.pb";
+
     /// <summary>True when <paramref name="path"/> is a folder holding saved_model.pb.</summary>
     public static bool IsSavedModel(string path) => Directory.Exists(path) && File.Exists(Path.Combine(path, FileName));
 
@@ -36,6 +39,8 @@ public static class SavedModelFile
         }
 
         var serve = savedModel.MetaGraphs.FirstOrDefault(m => m.MetaInfoDef?.Tags.Contains(ServeTag) == true)
+            // A TF1 Hub module is used through its graph without tags (hub.Module's default), not a "serve" one.
+            ?? (File.Exists(Path.Combine(folder, HubModuleFileName)) ? savedModel.MetaGraphs.FirstOrDefault(m => m.MetaInfoDef is null || m.MetaInfoDef.Tags.Count == 0) : null)
             ?? throw new RetrainException(
                 ExitCode.BadModel,
                 $"SavedModel '{folder}' has no MetaGraph tagged '{ServeTag}' (tags: " +
