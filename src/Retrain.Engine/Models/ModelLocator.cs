@@ -34,7 +34,15 @@ public static class ModelLocator
             // retrain.py's hub.load_module_spec(handle): tensorflow_hub's cache first, else the compressed module.
             var module = new HubModuleDownload(requested, download.HubCacheDir ?? HubModuleDownload.DefaultRoot());
             var fetched = ModelFetcher.Fetch(module, download, log, ct);
-            return SavedModelFolder(fetched.Path) with { Cached = fetched };
+            try
+            {
+                return SavedModelFolder(fetched.Path) with { Cached = fetched };
+            }
+            catch (RetrainException e) when (e.Code == ExitCode.BadModel)
+            {
+                // As for a module that fails to load later: no pinned hash, and the folder to delete is named.
+                throw fetched.LoadFailed(e);
+            }
         }
 
         if (File.Exists(requested))
