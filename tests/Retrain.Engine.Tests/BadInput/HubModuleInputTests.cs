@@ -2,7 +2,6 @@ using Google.Protobuf;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Models;
-using Retrain.Tests.Models;
 using Retrain.Tests.TestSupport;
 using Xunit;
 
@@ -31,8 +30,8 @@ public sealed class HubModuleInputTests : IDisposable
     [Fact]
     public void ADownloadedModuleWithADamagedTfhubModulePb_IsABadModelError_PinsNothing_AndSaysWhatToDelete()
     {
-        var files = TestHubModules.Files().Select(f => f.Name == "tfhub_module.pb" ? (f.Name, new byte[] { 0xff, 0xff, 0xff }) : f).ToList();
-        using var server = new LocalHttpServer(_ => LocalHttpServer.Reply.Ok(TestHubModules.Archive(files)));
+        var files = TinyHubModule.Files().Select(f => f.Name == "tfhub_module.pb" ? (f.Name, new byte[] { 0xff, 0xff, 0xff }) : f).ToList();
+        using var server = new LocalHttpServer(_ => LocalHttpServer.Reply.Ok(TinyHubModule.Archive(files)));
         var handle = server.BaseUrl + "google/damaged/1";
         var folder = Path.Combine(_cacheRoot, HubModuleDownload.FolderName(handle));
         var inputs = InputSnapshot.Take(_imageDir);
@@ -52,7 +51,7 @@ public sealed class HubModuleInputTests : IDisposable
         using var server = new LocalHttpServer(_ => LocalHttpServer.Reply.Error(500));
         var handle = server.BaseUrl + "google/garbage/1";
         var folder = Path.Combine(_cacheRoot, HubModuleDownload.FolderName(handle));
-        TestHubModules.Write(folder, [("tfhub_module.pb", ValidModuleDef()), (SavedModelFile.FileName, "not a protobuf at all"u8.ToArray())]);
+        TinyHubModule.Write(folder, [("tfhub_module.pb", ValidModuleDef()), (SavedModelFile.FileName, "not a protobuf at all"u8.ToArray())]);
         var inputs = InputSnapshot.Take(_imageDir, _cacheRoot);
 
         var e = Assert.Throws<RetrainException>(() => RetrainEngine.Run(Options(handle, server), new LogCapture().Logger, CancellationToken.None));

@@ -18,7 +18,7 @@ public sealed class HubModuleDownloadTests : IDisposable
 {
     private const string HandlePath = "google/tiny/feature_vector/1";
 
-    private static readonly byte[] Archive = TestHubModules.Archive();
+    private static readonly byte[] Archive = TinyHubModule.Archive();
 
     private readonly TempFolder _temp = new();
     private readonly LogCapture _log = new();
@@ -88,7 +88,7 @@ public sealed class HubModuleDownloadTests : IDisposable
     public void ACacheTensorflowHubFilled_IsUsedAsItIs_WithoutAnyNetwork()
     {
         var handle = $"https://tfhub.dev/google/imagenet/inception_v3/feature_vector/1";
-        var folder = TestHubModules.Write(Path.Combine(Root, "11d9faf945d073033780fd924b2b09ff42155763"));
+        var folder = TinyHubModule.Write(Path.Combine(Root, "11d9faf945d073033780fd924b2b09ff42155763"));
         File.WriteAllText(Path.Combine(Root, "11d9faf945d073033780fd924b2b09ff42155763.descriptor.txt"), $"Module: {handle}\n");
         var before = Directory.EnumerateFileSystemEntries(Root).Order(StringComparer.Ordinal).ToList();
 

@@ -23,7 +23,7 @@ public sealed class HubModuleTests : IDisposable
     public void HubModuleFolder_TakesItsDefaultsFromTheTaglessGraphsDefaultSignature_AndTheImageModuleInfo()
     {
         // The images input accepts any size: only the attached image_module_info gives 8x8.
-        var folder = TestHubModules.Write(Path.Combine(_temp.Path, "module"), TestHubModules.Files(imagesShape: [-1, -1, -1, 3]));
+        var folder = TinyHubModule.Write(Path.Combine(_temp.Path, "module"), TinyHubModule.Files(imagesShape: [-1, -1, -1, 3]));
 
         var resolved = Resolve(folder);
 
@@ -35,7 +35,7 @@ public sealed class HubModuleTests : IDisposable
     [Fact]
     public void WithoutImageModuleInfo_TheImageSizeComesFromTheImagesInputsShape()
     {
-        var folder = TestHubModules.Write(Path.Combine(_temp.Path, "module"), TestHubModules.Files(imagesShape: [-1, 6, 7, 3], imageModuleInfo: false));
+        var folder = TinyHubModule.Write(Path.Combine(_temp.Path, "module"), TinyHubModule.Files(imagesShape: [-1, 6, 7, 3], imageModuleInfo: false));
 
         var resolved = Resolve(folder);
 
@@ -45,7 +45,7 @@ public sealed class HubModuleTests : IDisposable
     [Fact]
     public void Flags_WinOverTheModulesDefaults()
     {
-        var folder = TestHubModules.Write(Path.Combine(_temp.Path, "module"));
+        var folder = TinyHubModule.Write(Path.Combine(_temp.Path, "module"));
 
         var applied = Resolve(folder).Apply(new ModelOverrides(InputMean: 127.5f, InputHeight: 16));
 
@@ -56,7 +56,7 @@ public sealed class HubModuleTests : IDisposable
     public void ASavedModelWithoutTfhubModulePb_GetsNoHubDefaults()
     {
         var folder = Path.Combine(_temp.Path, "plain");
-        TestHubModules.Write(folder, TestHubModules.Files().Where(f => f.Name != "tfhub_module.pb").ToList());
+        TinyHubModule.Write(folder, TinyHubModule.Files().Where(f => f.Name != "tfhub_module.pb").ToList());
 
         var resolved = Resolve(folder);
 
@@ -67,7 +67,7 @@ public sealed class HubModuleTests : IDisposable
     [Fact]
     public void RetrainOnAHubModule_NeedsNoModelFlags_AndComputesTheBottlenecksOfTheGraphFedWithMean0Std255()
     {
-        var folder = TestHubModules.Write(Path.Combine(_temp.Path, "module"));
+        var folder = TinyHubModule.Write(Path.Combine(_temp.Path, "module"));
         var imageDir = Path.Combine(_temp.Path, "images");
         var images = TinyDataset.Create(imageDir, perClass: 6);
         var hub = TinyRuns.Options(Path.Combine(_temp.Path, "hub"), imageDir, folder) with { Model = new ModelOverrides() };
@@ -98,7 +98,7 @@ public sealed class HubModuleTests : IDisposable
     [InlineData(4, "format 4")]
     public void AModuleFormatOtherThanV3_IsRefused(int format, string expected)
     {
-        var folder = TestHubModules.Write(Path.Combine(_temp.Path, "module"), TestHubModules.Files(format: format));
+        var folder = TinyHubModule.Write(Path.Combine(_temp.Path, "module"), TinyHubModule.Files(format: format));
 
         var e = Assert.Throws<RetrainException>(() => Resolve(folder));
 
@@ -110,7 +110,7 @@ public sealed class HubModuleTests : IDisposable
     [Fact]
     public void RequiredFeaturesRetrainDoesNotKnow_AreRefusedByName()
     {
-        var folder = TestHubModules.Write(Path.Combine(_temp.Path, "module"), TestHubModules.Files(requiredFeatures: ["fancy_v4_thing"]));
+        var folder = TinyHubModule.Write(Path.Combine(_temp.Path, "module"), TinyHubModule.Files(requiredFeatures: ["fancy_v4_thing"]));
 
         var e = Assert.Throws<RetrainException>(() => Resolve(folder));
 
@@ -121,7 +121,7 @@ public sealed class HubModuleTests : IDisposable
     [Fact]
     public void AModuleWithoutTheDefaultSignature_IsRefused_ListingItsSignatures()
     {
-        var folder = TestHubModules.Write(Path.Combine(_temp.Path, "module"), TestHubModules.Files(signature: "image_feature_vector"));
+        var folder = TinyHubModule.Write(Path.Combine(_temp.Path, "module"), TinyHubModule.Files(signature: "image_feature_vector"));
 
         var e = Assert.Throws<RetrainException>(() => Resolve(folder));
 

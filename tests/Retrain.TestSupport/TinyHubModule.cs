@@ -1,10 +1,10 @@
 using System.Formats.Tar;
+using System.IO.Compression;
 using Google.Protobuf;
 using Retrain.Protos.TensorFlow;
 using Retrain.Protos.TensorFlowHub;
-using Retrain.Tests.TestSupport;
 
-namespace Retrain.Tests.Models;
+namespace Retrain.Tests.TestSupport;
 
 /// <summary>
 /// TF1 Hub modules built in code, laid out as tensorflow_hub exports them: <c>tfhub_module.pb</c> (ModuleDef, format 3)
@@ -13,7 +13,7 @@ namespace Retrain.Tests.Models;
 /// so a module loads and trains in a second. A <c>train</c>-tagged graph comes first with other names, as in modules
 /// exported with a training variant, so using it instead of the tag-less one shows.
 /// </summary>
-public static class TestHubModules
+public static class TinyHubModule
 {
     public const string TrainSignatureInput = "train_input";
 
@@ -50,13 +50,23 @@ public static class TestHubModules
     }
 
     /// <summary>The module as tfhub.dev serves it with ?tf-hub-format=compressed: `tar -cz -C module .`.</summary>
-    public static byte[] Archive(IReadOnlyList<(string Name, byte[] Content)>? files = null) =>
-        TestArchives.Build(
-        [
-            new PaxTarEntry(TarEntryType.Directory, "./"),
-            .. (files ?? Files()).Select(f => TestArchives.Entry("./" + f.Name, f.Content)),
-            new PaxTarEntry(TarEntryType.Directory, "./variables/"),
-        ]);
+    public static byte[] Archive(IReadOnlyList<(string Name, byte[] Content)>? files = null)
+    {
+        using var memory = new MemoryStream();
+        using (var gzip = new GZipStream(memory, CompressionLevel.Fastest, leaveOpen: true))
+        using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, "./"));
+            foreach (var (name, content) in files ?? Files())
+            {
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "./" + name) { DataStream = new MemoryStream(content) });
+            }
+
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, "./variables/"));
+        }
+
+        return memory.ToArray();
+    }
 
     private static MetaGraphDef MetaGraph(string[] tags, string signatureName, string input, long[] imagesShape, (int Height, int Width)? imageInfo)
     {
