@@ -232,7 +232,7 @@ internal static class ArchiveDownloader
     private static RetrainException CannotWrite(string path, Exception e) =>
         new(
             ExitCode.IoError,
-            $"Cannot write the download to '{path}': {e.Message} Make sure the model cache folder is writable and the disk " +
-            "has room, or choose another folder with --model_dir or $RETRAIN_HOME.",
+            $"Cannot write the download to '{path}': {e.Message} Make sure the cache folder '{Path.GetDirectoryName(path)}' is " +
+            "writable and the disk has room, or choose another cache folder.",
             e);
 }

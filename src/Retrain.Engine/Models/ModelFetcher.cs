@@ -25,7 +25,7 @@ internal static class ModelFetcher
         }
 
         CreateRoot(target);
-        using var held = CacheLock.Acquire(target.LockPath, target.Name, log, ct);
+        using var held = CacheLock.Acquire(target.LockPath, target.Name, target.RootChoice, log, ct);
 
         // Whoever held the lock before us may just have downloaded it.
         if (target.FindCached(log, ct) is { } downloadedMeanwhile)

@@ -133,6 +133,20 @@ public sealed class HubModuleDownloadTests : IDisposable
     }
 
     [Fact]
+    public void LeftoversOfAKilledDownload_AreRemovedByTheNextOne()
+    {
+        using var server = Serving(Archive);
+        var handle = Handle(server);
+        var sha1 = HubModuleDownload.FolderName(handle);
+        _temp.File(Path.Combine("tfhub_modules", $".{sha1}.download-4242-0123456789abcdef"), "half an archive");
+        _temp.File(Path.Combine("tfhub_modules", $".{sha1}.extract-4242-0123456789abcdef", "saved_model.pb"), "half a module");
+
+        Resolve(handle, Settings(server));
+
+        AssertNoTemporaryFiles();
+    }
+
+    [Fact]
     public void CorruptArchive_IsRefused_NamingTheUrl_AndLeavesNothing()
     {
         using var server = Serving(RandomNumberGenerator.GetBytes(4096));
