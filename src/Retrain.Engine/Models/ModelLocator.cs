@@ -31,6 +31,14 @@ public static class ModelLocator
         var requested = tfhubModule ?? architecture ?? DefaultModel;
         if (HubModuleDownload.IsHandle(requested))
         {
+            if (!Uri.TryCreate(requested, UriKind.Absolute, out var url) || string.IsNullOrEmpty(url.Host))
+            {
+                throw new RetrainException(
+                    ExitCode.Usage,
+                    $"{Flags.TfhubModule} '{requested}' starts like a TF Hub handle but is not a valid URL. Give a handle such as " +
+                    "https://tfhub.dev/google/imagenet/inception_v3/feature_vector/1, or the path of a model file or folder.");
+            }
+
             // retrain.py's hub.load_module_spec(handle): tensorflow_hub's cache first, else the compressed module.
             var module = new HubModuleDownload(requested, download.HubCacheDir ?? HubModuleDownload.DefaultRoot());
             var fetched = ModelFetcher.Fetch(module, download, log, ct);

@@ -48,6 +48,18 @@ public sealed class HubModuleDownloadTests : IDisposable
     public void CacheRoot_IsTfhubCacheDir_ElseTfhubModulesInTheTemporaryFolder(string? variable, string expected) =>
         Assert.Equal(expected, HubModuleDownload.DefaultRoot(variable, "/tmp"));
 
+    [Theory]
+    [InlineData("https://")]
+    [InlineData("http://exa mple.com/m/1")]
+    public void AHandleThatIsNotAUrl_IsAUsageErrorNamingTheFlag(string handle)
+    {
+        var e = Assert.Throws<RetrainException>(() => Resolve(handle));
+
+        Assert.Equal(ExitCode.Usage, e.Code);
+        Assert.Contains($"--tfhub_module '{handle}'", e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Root));
+    }
+
     [Fact]
     public void FirstRun_DownloadsIntoTensorflowHubsLayout_AndLoads_TheSecondRunUsesTheCacheOffline()
     {
