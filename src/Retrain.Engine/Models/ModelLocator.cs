@@ -35,7 +35,7 @@ public static class ModelLocator
             {
                 throw new RetrainException(
                     ExitCode.Usage,
-                    $"{Flags.TfhubModule} '{requested}' starts like a TF Hub handle but is not a valid URL. Give a handle such as " +
+                    $"{(tfhubModule is not null ? Flags.TfhubModule : Flags.Architecture)} '{requested}' starts like a TF Hub handle but is not a valid URL. Give a handle such as " +
                     "https://tfhub.dev/google/imagenet/inception_v3/feature_vector/1, or the path of a model file or folder.");
             }
 

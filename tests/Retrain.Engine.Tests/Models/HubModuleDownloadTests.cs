@@ -113,6 +113,31 @@ public sealed class HubModuleDownloadTests : IDisposable
     }
 
     [Fact]
+    public async Task TwoRunsAtOnce_DownloadTheModuleOnce_AndBothGetIt()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var server = new LocalHttpServer(_ => LocalHttpServer.Reply.Ok(Archive) with { Gate = gate.Task });
+        var handle = Handle(server);
+        var logB = new LogCapture();
+
+        var a = Task.Run(() => Resolve(handle, Settings(server)));
+        await server.RequestSeen.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var b = Task.Run(() => ModelLocator.Resolve(handle, null, null, Settings(server), logB.Logger, TestContext.Current.CancellationToken));
+        for (var i = 0; i < 200 && !logB.Messages(Serilog.Events.LogEventLevel.Information).Any(m => m.StartsWith("Waiting for another retrain process", StringComparison.Ordinal)); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        gate.SetResult();
+        var results = await Task.WhenAll(a, b).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, server.RequestCount);
+        Assert.Equal(results[0].Path, results[1].Path);
+        Assert.Contains(logB.Messages(Serilog.Events.LogEventLevel.Information), m => m.Contains("downloaded by another retrain process", StringComparison.Ordinal));
+        AssertNoTemporaryFiles();
+    }
+
+    [Fact]
     public void ProgressBar_IsNamedAfterTheHandle()
     {
         using var server = Serving(Archive);
