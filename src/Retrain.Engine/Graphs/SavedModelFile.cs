@@ -16,6 +16,9 @@ internal static class SavedModelFile
     public const string VariablesFolder = "variables";
     public const string ServeTag = "serve";
 
+    /// <summary>The file that makes a SavedModel folder a TF1 Hub module (tensorflow_hub's native format).</summary>
+    public const string HubModuleFileName = "tfhub_module.pb";
+
     /// <summary>True when <paramref name="path"/> is a folder holding saved_model.pb.</summary>
     public static bool IsSavedModel(string path) => Directory.Exists(path) && File.Exists(Path.Combine(path, FileName));
 

@@ -30,9 +30,10 @@ internal static class ArchiveDownloader
         DownloadFailure fail,
         ILogger log,
         IProgressSink? progress,
-        CancellationToken ct) =>
+        CancellationToken ct,
+        string? label = null) =>
         // The engine is synchronous; async I/O is used only because it is what can be cancelled by a stall timer.
-        DownloadAsync(url, destination, expectedLength, stallTimeout, fail, log, progress, ct).GetAwaiter().GetResult();
+        DownloadAsync(url, destination, expectedLength, stallTimeout, fail, log, progress, label ?? Path.GetFileName(url.AbsolutePath), ct).GetAwaiter().GetResult();
 
     private static async Task<DownloadedFile> DownloadAsync(
         Uri url,
@@ -42,6 +43,7 @@ internal static class ArchiveDownloader
         DownloadFailure fail,
         ILogger log,
         IProgressSink? sink,
+        string fileName,
         CancellationToken ct)
     {
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -67,7 +69,6 @@ internal static class ArchiveDownloader
                 throw fail($"the server announces {length} bytes, but the archive is {expected} bytes (a different or damaged file)", null);
             }
 
-            var fileName = Path.GetFileName(url.AbsolutePath);
             log.Information("Downloading {Url} ({Size})", url, announced is { } a ? $"{a} bytes" : "size unknown");
             progress = new DownloadProgress(fileName, announced ?? expectedLength, log, sink);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -231,7 +232,7 @@ internal static class ArchiveDownloader
     private static RetrainException CannotWrite(string path, Exception e) =>
         new(
             ExitCode.IoError,
-            $"Cannot write the download to '{path}': {e.Message} Make sure the model cache folder is writable and the disk " +
-            "has room, or choose another folder with --model_dir or $RETRAIN_HOME.",
+            $"Cannot write the download to '{path}': {e.Message} Make sure the cache folder '{Path.GetDirectoryName(path)}' is " +
+            "writable and the disk has room, or choose another cache folder.",
             e);
 }

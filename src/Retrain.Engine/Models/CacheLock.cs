@@ -23,7 +23,8 @@ internal sealed class CacheLock : IDisposable
     }
 
     /// <summary>Takes the lock, waiting (and saying so) while another process holds it.</summary>
-    public static CacheLock Acquire(string path, string what, ILogger log, CancellationToken ct)
+    /// <param name="rootChoice">How the user picks another cache folder, for the error when the lock cannot be created.</param>
+    public static CacheLock Acquire(string path, string what, string rootChoice, ILogger log, CancellationToken ct)
     {
         var lastLog = long.MinValue;
         while (true)
@@ -48,8 +49,8 @@ internal sealed class CacheLock : IDisposable
             {
                 throw new RetrainException(
                     ExitCode.IoError,
-                    $"Cannot create the lock file '{path}' in the model cache: {e.Message} Make the folder writable, or " +
-                    "choose another cache folder with --model_dir or $RETRAIN_HOME.",
+                    $"Cannot create the lock file '{path}' in the cache: {e.Message} Make the folder writable, or " +
+                    $"choose another cache folder with {rootChoice}.",
                     e);
             }
         }

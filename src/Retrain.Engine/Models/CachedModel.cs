@@ -23,7 +23,7 @@ internal sealed record CachedModel(string Name, string Path, string Folder, stri
         }
 
         // retrain.py's --model_dir layout keeps the file straight in the cache root: only the file is the model's.
-        var inFolder = Path.StartsWith(Folder + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        var inFolder = Path == Folder || Path.StartsWith(Folder + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal);
         var delete = inFolder ? $"the folder '{Folder}'" : $"the file '{Path}'";
         if (!DownloadedNow && File.Exists(RecordPath))
         {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Retrain.Errors;
 using Retrain.IO;
+using Serilog;
 
 namespace Retrain.Models;
 
@@ -68,6 +69,32 @@ internal sealed class HashRecord
         }
 
         AtomicFile.WriteAllText(path, text.ToString());
+    }
+
+    /// <summary>
+    /// Refuses a cached file whose SHA-256 differs from the one <paramref name="recordPath"/> holds for it under
+    /// <paramref name="recordedName"/>; a file without a recorded hash (placed by hand, or by tensorflow_hub) passes.
+    /// </summary>
+    public static void CheckCached(string recordPath, string recordedName, string path, string folder, ILogger log, CancellationToken ct)
+    {
+        var record = Read(recordPath);
+        var expected = record.HashOf(recordedName);
+        if (expected is null)
+        {
+            return;
+        }
+
+        var actual = HashFile(path, ct);
+        if (actual != expected)
+        {
+            throw new RetrainException(
+                ExitCode.BadModel,
+                $"Cached model file '{path}' has SHA-256 {actual}, not {expected} as recorded in '{record.Path}' when it " +
+                $"was downloaded: the file was changed or damaged. Delete the folder '{folder}' to download " +
+                $"it again, or delete '{record.Path}' if you replaced the file on purpose.");
+        }
+
+        log.Debug("{Path} matches its recorded SHA-256 {Hash}", path, actual);
     }
 
     /// <summary>Hex SHA-256 of a file's bytes.</summary>

@@ -1,4 +1,3 @@
-using Retrain.Errors;
 using Serilog;
 
 namespace Retrain.Models;
@@ -42,9 +41,6 @@ internal sealed class ModelCache
     /// <summary>The model file's path relative to the root, as the hash record names it.</summary>
     public static string RecordedModelName(CatalogEntry entry) => entry.Name + "/" + entry.ModelFile;
 
-    public string NewTempPath(CatalogEntry entry, string kind) =>
-        Path.Combine(Root, $".{entry.Name}.{kind}-{Environment.ProcessId}-{Guid.NewGuid():N}");
-
     /// <summary>
     /// The cached model file of <paramref name="entry"/>, checked against its recorded hash, or null when it is not
     /// here. Also accepts the file placed by hand straight in the model folder, and retrain.py's own layout in --model_dir.
@@ -54,7 +50,7 @@ internal sealed class ModelCache
         var unpacked = ModelPath(entry);
         if (File.Exists(unpacked))
         {
-            Verify(entry, unpacked, log, ct);
+            HashRecord.CheckCached(RecordPath(entry), RecordedModelName(entry), unpacked, ModelFolder(entry), log, ct);
             return unpacked;
         }
 
@@ -66,27 +62,6 @@ internal sealed class ModelCache
 
         var retrainPy = Path.Combine(Root, Native(entry.ModelFile));
         return IsRetrainPyModelDir && File.Exists(retrainPy) ? retrainPy : null;
-    }
-
-    /// <summary>
-    /// Deletes what a killed download of this model left behind. Only called while holding the model's lock, so no
-    /// live download owns these files.
-    /// </summary>
-    public void RemoveLeftovers(CatalogEntry entry, ILogger log)
-    {
-        if (!Directory.Exists(Root))
-        {
-            return;
-        }
-
-        foreach (var kind in new[] { "download", "extract" })
-        {
-            foreach (var path in Directory.EnumerateFileSystemEntries(Root, $".{entry.Name}.{kind}-*"))
-            {
-                log.Debug("Removing {Path}, left by an interrupted download", path);
-                DeleteQuietly(path);
-            }
-        }
     }
 
     public static void DeleteQuietly(string path)
@@ -106,28 +81,6 @@ internal sealed class ModelCache
         {
             // A leftover is never used (its name marks it temporary) and the next download of this model removes it.
         }
-    }
-
-    private void Verify(CatalogEntry entry, string path, ILogger log, CancellationToken ct)
-    {
-        var record = HashRecord.Read(RecordPath(entry));
-        var expected = record.HashOf(RecordedModelName(entry));
-        if (expected is null)
-        {
-            return;
-        }
-
-        var actual = HashRecord.HashFile(path, ct);
-        if (actual != expected)
-        {
-            throw new RetrainException(
-                ExitCode.BadModel,
-                $"Cached model file '{path}' has SHA-256 {actual}, not {expected} as recorded in '{record.Path}' when it " +
-                $"was downloaded: the file was changed or damaged. Delete the folder '{ModelFolder(entry)}' to download " +
-                $"it again, or delete '{record.Path}' if you replaced the file on purpose.");
-        }
-
-        log.Debug("{Path} matches its recorded SHA-256 {Hash}", path, actual);
     }
 
     private static string Native(string relative) => relative.Replace('/', Path.DirectorySeparatorChar);

@@ -34,6 +34,12 @@ public sealed record ModelDownloadSettings
     /// </summary>
     public TimeSpan StallTimeout { get; init; } = DefaultStallTimeout;
 
+    /// <summary>
+    /// The TF Hub module cache for handles; null = tensorflow_hub's rule, $TFHUB_CACHE_DIR or else
+    /// &lt;temp&gt;/tfhub_modules (<see cref="HubModuleDownload.DefaultRoot()"/>). Tests pass a folder of their own.
+    /// </summary>
+    public string? HubCacheDir { get; init; }
+
     /// <summary>Gets the download's progress instead of its periodic log lines (a terminal's bar); null = log them.</summary>
     public IProgressSink? Progress { get; init; }
 

@@ -13,45 +13,48 @@ namespace Retrain.Models;
 internal static class ModelFetcher
 {
     /// <summary>Returns the model file of <paramref name="entry"/>, downloading it first unless it is already cached.</summary>
-    public static CachedModel Fetch(CatalogEntry entry, ModelCache cache, ModelDownloadSettings settings, ILogger log, CancellationToken ct)
+    public static CachedModel Fetch(CatalogEntry entry, ModelCache cache, ModelDownloadSettings settings, ILogger log, CancellationToken ct) =>
+        Fetch(new CatalogDownload(entry, cache, settings.BaseUrl), settings, log, ct);
+
+    /// <summary>Returns what <paramref name="target"/> names in its cache, downloading it first unless it is already there.</summary>
+    public static CachedModel Fetch(DownloadTarget target, ModelDownloadSettings settings, ILogger log, CancellationToken ct)
     {
-        if (cache.FindCached(entry, log, ct) is { } cached)
+        if (target.FindCached(log, ct) is { } cached)
         {
-            return Found(entry, cache, cached, downloadedNow: false);
+            return Found(target, cached, downloadedNow: false);
         }
 
-        CreateRoot(cache);
-        using var held = CacheLock.Acquire(cache.LockPath(entry), entry.Name, log, ct);
+        CreateRoot(target);
+        using var held = CacheLock.Acquire(target.LockPath, target.Name, target.RootChoice, log, ct);
 
         // Whoever held the lock before us may just have downloaded it.
-        if (cache.FindCached(entry, log, ct) is { } downloadedMeanwhile)
+        if (target.FindCached(log, ct) is { } downloadedMeanwhile)
         {
             log.Information("Using {Path}, downloaded by another retrain process", downloadedMeanwhile);
-            return Found(entry, cache, downloadedMeanwhile, downloadedNow: false);
+            return Found(target, downloadedMeanwhile, downloadedNow: false);
         }
 
-        var url = entry.ArchiveUrl(settings.BaseUrl);
-        cache.RemoveLeftovers(entry, log);
-        ClearEmptyModelFolder(entry, cache, url);
-        log.Information("Model {Name} is not in the model cache {Root}; downloading it", entry.Name, cache.Root);
+        var url = target.Url;
+        target.RemoveLeftovers(log);
+        ClearEmptyModelFolder(target);
+        log.Information("{What} is not in the cache {Root}; downloading it", Capitalized(target.Description), target.Root);
 
-        var archive = cache.NewTempPath(entry, "download");
-        var unpacked = cache.NewTempPath(entry, "extract");
+        var archive = target.NewTempPath("download");
+        var unpacked = target.NewTempPath("extract");
         try
         {
-            RetrainException Fail(string reason, Exception? cause) => DownloadFailed(entry, cache, url, reason, cause);
-            var download = ArchiveDownloader.Download(url, archive, entry.ArchiveSize, settings.StallTimeout, Fail, log, settings.Progress, ct);
-            var record = HashRecord.Read(cache.RecordPath(entry));
-            var expected = entry.ArchiveSha256 ?? record.HashOf(entry.ArchiveFileName);
+            RetrainException Fail(string reason, Exception? cause) => DownloadFailed(target, reason, cause);
+            var download = ArchiveDownloader.Download(
+                url, archive, target.ArchiveSize, settings.StallTimeout, Fail, log, settings.Progress, ct, target.ProgressLabel);
+            var record = HashRecord.Read(target.RecordPath);
+            var expected = target.ArchiveSha256 ?? record.HashOf(target.RecordedArchiveName);
             if (expected is not null && !string.Equals(download.Sha256, expected, StringComparison.OrdinalIgnoreCase))
             {
                 var mismatch = $"the archive's SHA-256 is {download.Sha256}, not {expected}";
-                throw entry.ArchiveSha256 is not null
+                throw target.ArchiveSha256 is not null
                     ? Fail($"{mismatch} (the published one): the file is damaged or was replaced", null)
                     : DownloadFailed(
-                        entry,
-                        cache,
-                        url,
+                        target,
                         $"{mismatch} (the one recorded at the first download in '{record.Path}'): the file is damaged or was replaced",
                         null,
                         // Running again would meet the same record: only deleting it accepts another archive.
@@ -59,20 +62,21 @@ internal static class ModelFetcher
             }
 
             TgzExtractor.Extract(archive, unpacked, settings.MaxUnpackedBytes, Fail, ct);
-            var model = Path.Combine(unpacked, entry.ModelFile.Replace('/', Path.DirectorySeparatorChar));
+            var model = Path.Combine(unpacked, target.ModelFile.Replace('/', Path.DirectorySeparatorChar));
             if (!File.Exists(model))
             {
-                throw Fail($"the archive does not contain {entry.ModelFile}", null);
+                throw Fail($"the archive does not contain {target.ModelFile}", null);
             }
 
             var modelHash = HashRecord.HashFile(model, ct);
             ct.ThrowIfCancellationRequested();
 
             // Record first, then publish: a model folder in place always has its hashes recorded.
-            HashRecord.Write(cache.RecordPath(entry), [(entry.ArchiveFileName, download.Sha256), (ModelCache.RecordedModelName(entry), modelHash)]);
-            Publish(unpacked, cache.ModelFolder(entry));
-            log.Information("Model {Name} unpacked into {Folder} (archive SHA-256 {Hash})", entry.Name, cache.ModelFolder(entry), download.Sha256);
-            return Found(entry, cache, cache.ModelPath(entry), downloadedNow: true);
+            HashRecord.Write(target.RecordPath, [(target.RecordedArchiveName, download.Sha256), (target.RecordedModelName, modelHash)]);
+            target.BeforePublish();
+            Publish(unpacked, target);
+            log.Information("{What} unpacked into {Folder} (archive SHA-256 {Hash})", Capitalized(target.Description), target.Folder, download.Sha256);
+            return Found(target, target.PublishedPath, downloadedNow: true);
         }
         finally
         {
@@ -81,44 +85,41 @@ internal static class ModelFetcher
         }
     }
 
-    /// <summary>What to do by hand when downloading is impossible (offline machines, blocked hosts).</summary>
-    public static string ManualInstructions(CatalogEntry entry, ModelCache cache, Uri url) =>
-        $"To install it by hand, download {entry.ArchiveFileName} from {url} and unpack it into '{cache.ModelFolder(entry)}{Path.DirectorySeparatorChar}' " +
-        $"(so that '{cache.ModelPath(entry)}' exists), or pass --tfhub_module with the path of a frozen GraphDef you already have.";
+    private static CachedModel Found(DownloadTarget target, string path, bool downloadedNow) =>
+        new(target.Name, path, target.Folder, target.RecordPath, downloadedNow);
 
-    private static CachedModel Found(CatalogEntry entry, ModelCache cache, string path, bool downloadedNow) =>
-        new(entry.Name, path, cache.ModelFolder(entry), cache.RecordPath(entry), downloadedNow);
+    private static string Capitalized(string text) => char.ToUpperInvariant(text[0]) + text[1..];
 
     private static RetrainException DownloadFailed(
-        CatalogEntry entry, ModelCache cache, Uri url, string reason, Exception? cause, string retry = "running again retries the download")
+        DownloadTarget target, string reason, Exception? cause, string retry = "running again retries the download")
     {
-        var message = $"Cannot download model '{entry.Name}' from {url}: {reason}. No partial download was kept in the model cache; " +
-                      $"{retry}. {ManualInstructions(entry, cache, url)}";
+        var message = $"Cannot download {target.Description} from {target.Url}: {reason}. No partial download was kept in the cache " +
+                      $"'{target.Root}'; {retry}. {target.ManualInstructions()}";
         return cause is null
             ? new RetrainException(ExitCode.DownloadFailed, message)
             : new RetrainException(ExitCode.DownloadFailed, message, cause);
     }
 
-    private static void CreateRoot(ModelCache cache)
+    private static void CreateRoot(DownloadTarget target)
     {
         try
         {
-            Directory.CreateDirectory(cache.Root);
+            Directory.CreateDirectory(target.Root);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RetrainException(
                 ExitCode.IoError,
-                $"Cannot create the model cache folder '{cache.Root}': {e.Message} Choose a writable folder with --model_dir or $RETRAIN_HOME.",
+                $"Cannot create the cache folder '{target.Root}': {e.Message} Choose a writable folder with {target.RootChoice}.",
                 e);
         }
     }
 
     // An empty model folder is what someone following the manual instructions may leave before placing the file; it
     // would block the rename. A folder with other files in it is somebody's, and is not deleted.
-    private static void ClearEmptyModelFolder(CatalogEntry entry, ModelCache cache, Uri url)
+    private static void ClearEmptyModelFolder(DownloadTarget target)
     {
-        var folder = cache.ModelFolder(entry);
+        var folder = target.Folder;
         if (!Directory.Exists(folder))
         {
             return;
@@ -128,9 +129,9 @@ internal static class ModelFetcher
         {
             throw new RetrainException(
                 ExitCode.BadModel,
-                $"The model cache folder '{folder}' exists but does not hold {entry.ModelFile}, so model '{entry.Name}' cannot be " +
+                $"The cache folder '{folder}' exists but does not hold {target.ModelFile}, so {target.Description} cannot be " +
                 $"downloaded into it. Move the folder away and run again. " +
-                ManualInstructions(entry, cache, url));
+                target.ManualInstructions());
         }
 
         try
@@ -143,8 +144,9 @@ internal static class ModelFetcher
         }
     }
 
-    private static void Publish(string unpacked, string folder)
+    private static void Publish(string unpacked, DownloadTarget target)
     {
+        var folder = target.Folder;
         try
         {
             Directory.Move(unpacked, folder);
@@ -153,7 +155,7 @@ internal static class ModelFetcher
         {
             throw new RetrainException(
                 ExitCode.IoError,
-                $"Cannot move the unpacked model into '{folder}': {e.Message} Make sure the model cache folder is writable.",
+                $"Cannot move the unpacked download into '{folder}': {e.Message} Make sure the cache folder '{target.Root}' is writable.",
                 e);
         }
     }

@@ -5,8 +5,10 @@ using Serilog;
 namespace Retrain.Models;
 
 /// <summary>
-/// Turns `--tfhub_module` / `--architecture` into a model file on disk. A path to a file is used as it is; a folder is
-/// searched for its one model file; a catalogue name (inception_v3, mobilenet_...) is taken from the model cache
+/// Turns `--tfhub_module` / `--architecture` into a model file on disk. A TF Hub handle (http:// or https://) is taken
+/// from tensorflow_hub's module cache ($TFHUB_CACHE_DIR) and downloaded there first if missing; a path to a file is
+/// used as it is; a SavedModel folder (a Hub module among them) is used whole; another folder is searched for its one
+/// model file; a catalogue name (inception_v3, mobilenet_...) is taken from the model cache
 /// (`--model_dir`, else $RETRAIN_HOME, else ~/.cache/retrain) and downloaded there first if missing; any other bare
 /// name must be a folder in that cache.
 /// </summary>
@@ -27,9 +29,38 @@ internal static class ModelLocator
         CancellationToken ct)
     {
         var requested = tfhubModule ?? architecture ?? DefaultModel;
+        if (HubModuleDownload.IsHandle(requested))
+        {
+            if (!Uri.TryCreate(requested, UriKind.Absolute, out var url) || string.IsNullOrEmpty(url.Host))
+            {
+                throw new RetrainException(
+                    ExitCode.Usage,
+                    $"{(tfhubModule is not null ? Flags.TfhubModule : Flags.Architecture)} '{requested}' starts like a TF Hub handle but is not a valid URL. Give a handle such as " +
+                    "https://tfhub.dev/google/imagenet/inception_v3/feature_vector/1, or the path of a model file or folder.");
+            }
+
+            // retrain.py's hub.load_module_spec(handle): tensorflow_hub's cache first, else the compressed module.
+            var module = new HubModuleDownload(requested, download.HubCacheDir ?? HubModuleDownload.DefaultRoot());
+            var fetched = ModelFetcher.Fetch(module, download, log, ct);
+            try
+            {
+                return SavedModelFolder(fetched.Path) with { Cached = fetched };
+            }
+            catch (RetrainException e) when (e.Code == ExitCode.BadModel)
+            {
+                // As for a module that fails to load later: no pinned hash, and the folder to delete is named.
+                throw fetched.LoadFailed(e);
+            }
+        }
+
         if (File.Exists(requested))
         {
             return Recognised(requested);
+        }
+
+        if (SavedModelFile.IsSavedModel(requested))
+        {
+            return SavedModelFolder(requested);
         }
 
         if (Directory.Exists(requested))
@@ -77,6 +108,13 @@ internal static class ModelLocator
         ModelCatalog.FindByLayout(path) is { } entry
             ? new ResolvedModel(path, entry.Defaults, entry.Name)
             : new ResolvedModel(path, new ModelOverrides(), null);
+
+    // The folder is the model (LoadedModel reads saved_model.pb and what lies beside it); a TF1 Hub module also says
+    // how it is fed.
+    private static ResolvedModel SavedModelFolder(string folder) =>
+        HubModule.IsHubModule(folder)
+            ? new ResolvedModel(folder, HubModule.Defaults(folder), null)
+            : new ResolvedModel(folder, new ModelOverrides(), null);
 
     private static string FindModelFile(string dir, string requested)
     {

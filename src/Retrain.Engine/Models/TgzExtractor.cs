@@ -48,7 +48,7 @@ internal static class TgzExtractor
         {
             throw new RetrainException(
                 ExitCode.IoError,
-                $"Cannot unpack into '{root}': {e.Message} Make sure the model cache folder is writable and the disk has room.",
+                $"Cannot unpack into '{root}': {e.Message} Make sure the cache folder is writable and the disk has room.",
                 e);
         }
     }
