@@ -87,7 +87,7 @@ internal static class LbfgsTrainer
                 }
             }
 
-            var stop = validationScore is { } scored && stopping is not null && stopping.ShouldStop(step, scored.CrossEntropy);
+            var stop = validationScore is { } scored && stopping is not null && evaluation is { } trained && stopping.ShouldStop(step, trained, scored);
             if (observer is not null)
             {
                 trainable.CopyTo(layer);
@@ -120,7 +120,9 @@ internal static class LbfgsTrainer
         trainable.CopyTo(layer);
         ct.ThrowIfCancellationRequested();
         var test = Trainer.Evaluate(trainable, testing, labels, settings.TestBatchSize, rng, log);
-        return new TrainingResult(layer, test, trainAccuracy, crossEntropy, validationAccuracy);
+        return stopping?.Best is { } best
+            ? new TrainingResult(layer, test, best.Train.Accuracy, best.Train.CrossEntropy, best.Validation.Accuracy)
+            : new TrainingResult(layer, test, trainAccuracy, crossEntropy, validationAccuracy);
     }
 
     /// <summary>

@@ -169,7 +169,7 @@ public static class Trainer
                 }
             }
 
-            var stop = validationScore is { } scored && stopping is not null && stopping.ShouldStop(step, scored.CrossEntropy);
+            var stop = validationScore is { } scored && stopping is not null && evaluation is { } trained && stopping.ShouldStop(step, trained, scored);
 
             if (observer is not null)
             {
@@ -188,7 +188,9 @@ public static class Trainer
         trainable.CopyTo(layer);
         ct.ThrowIfCancellationRequested();
         var test = Evaluate(trainable, testing, labels, settings.TestBatchSize, rng, log);
-        return new TrainingResult(layer, test, lastTrainAccuracy, lastCrossEntropy, lastValidationAccuracy);
+        return stopping?.Best is { } best
+            ? new TrainingResult(layer, test, best.Train.Accuracy, best.Train.CrossEntropy, best.Validation.Accuracy)
+            : new TrainingResult(layer, test, lastTrainAccuracy, lastCrossEntropy, lastValidationAccuracy);
     }
 
     private static bool IsEvaluationStep(int step, TrainingSettings settings) =>

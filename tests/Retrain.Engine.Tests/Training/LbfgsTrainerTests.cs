@@ -119,6 +119,24 @@ public class LbfgsTrainerTests
     }
 
     [Fact]
+    public void Run_EarlyStopping_KeepsAndReportsTheBestEvaluation()
+    {
+        var (training, validation, testing) = Clusters();
+        // Validation labels shifted by one class: the better the fit, the worse the validation cross entropy.
+        var misled = new LabeledVectors(Length, Enumerable.Range(0, validation.Count).SelectMany(i => validation.Vector(i).ToArray()).ToArray(), validation.Labels.Select(l => (l + 1) % Classes).ToArray(), validation.Paths);
+        var ct = TestContext.Current.CancellationToken;
+        var log = new LogCapture();
+
+        var stopped = Trainer.Run(training, misled, testing, Labels, Lbfgs with { EvalStepInterval = 1, EarlyStoppingPatience = 2 }, log.Logger, ct);
+        var oneStep = Trainer.Run(training, misled, testing, Labels, Lbfgs with { Steps = 1 }, new LogCapture().Logger, ct);
+
+        Assert.Contains(log.Messages(LogEventLevel.Information), m => m.StartsWith("Early stopping at step 2:", StringComparison.Ordinal));
+        Assert.Equal(oneStep.Layer.Weights, stopped.Layer.Weights);
+        Assert.Equal(oneStep.LastValidationAccuracy, stopped.LastValidationAccuracy);
+        Assert.Equal(oneStep.LastCrossEntropy, stopped.LastCrossEntropy);
+    }
+
+    [Fact]
     public void Objective_WithClassWeightsSmoothingAndL2_HasTheGradientOfItsValue()
     {
         var training = SyntheticVectors.Clusters(3, 15, 8, 0.7, centreSeed: 5, sampleSeed: 6);
