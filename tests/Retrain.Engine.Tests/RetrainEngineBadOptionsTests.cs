@@ -101,16 +101,6 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
     }
 
     [Theory]
-    [InlineData(Retrain.Training.OptimizerKind.Momentum)]
-    [InlineData(Retrain.Training.OptimizerKind.Adam)]
-    public void OptimizerWithStateAndACheckpoint_IsAUsageErrorNamingBothFlags(Retrain.Training.OptimizerKind optimizer)
-    {
-        var error = Fails(Options with { Optimizer = optimizer, CheckpointPath = Path.Combine(work.Path, "state") }, ExitCode.Usage);
-        Assert.StartsWith("Invalid value for --optimizer:", error.Message, StringComparison.Ordinal);
-        Assert.Contains("--checkpoint_path", error.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
     [InlineData(-0.1f)]
     [InlineData(1f)]
     [InlineData(float.NaN)]

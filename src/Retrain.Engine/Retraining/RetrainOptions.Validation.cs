@@ -35,11 +35,6 @@ public sealed partial record RetrainOptions
         Flags.Require(LabelSmoothing is >= 0 and < 1, Flags.LabelSmoothing, "must be at least 0 and below 1");
         Flags.Require(EarlyStoppingPatience >= 0, Flags.EarlyStoppingPatience, "must be 0 (off) or a positive number of evaluations");
         Flags.Require(Enum.IsDefined(Optimizer), Flags.Optimizer, "must be sgd, momentum, adam or lbfgs");
-        // A checkpoint holds the weights only: momentum's velocity and Adam's moments would restart on resume.
-        Flags.Require(
-            Optimizer == Training.OptimizerKind.Sgd || CheckpointPath is null,
-            Flags.Optimizer,
-            $"must be sgd with {Flags.CheckpointPath}: a checkpoint holds the weights, not the optimizer's state. Drop {Flags.CheckpointPath} or use {Flags.Optimizer} sgd");
         Flags.Require(EvalStepInterval > 0, Flags.EvalStepInterval, "must be at least 1");
         // Batches are drawn with replacement, so a size beyond the set is legal, but each one is held in memory as
         // rows of vectors and class scores: past this bound it would not fit (and its size would overflow).

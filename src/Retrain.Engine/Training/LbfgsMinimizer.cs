@@ -75,6 +75,48 @@ internal sealed class LbfgsMinimizer
     /// <summary>Objective evaluations so far, the start's included: each costs a pass over the data.</summary>
     public int Evaluations { get; private set; } = 1;
 
+    /// <summary>
+    /// The state the next iterations depend on besides the point: the iteration count, the (s, y) history oldest first
+    /// (the s vectors, then the y vectors) and the recent losses of the convergence test.
+    /// </summary>
+    public OptimizerSnapshot Capture()
+    {
+        var order = Enumerable.Range(0, _pairs).Select(k => (_newest - _pairs + 1 + k + Memory) % Memory).ToList();
+        return new OptimizerSnapshot(
+            Iterations,
+            [.. order.Select(i => (float[])_s[i].Clone()), .. order.Select(i => (float[])_y[i].Clone())],
+            [.. _recentLosses]);
+    }
+
+    /// <summary>
+    /// Continues from <paramref name="snapshot"/>, taken at the point this minimiser was started at: the history and
+    /// counts come back, and the loss and gradient at the point were evaluated by the constructor (the same bits as
+    /// the interrupted run had).
+    /// </summary>
+    public void Restore(OptimizerSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var pairs = snapshot.Slots.Count / 2;
+        if (pairs > Memory || snapshot.Values.Count == 0)
+        {
+            throw new ArgumentException($"An L-BFGS state holds at most {Memory} pairs and at least one loss.", nameof(snapshot));
+        }
+
+        snapshot.RequireSlots([.. Enumerable.Repeat(_x.Length, pairs * 2)]);
+        for (var k = 0; k < pairs; k++)
+        {
+            _s[k] = (float[])snapshot.Slots[k].Clone();
+            _y[k] = (float[])snapshot.Slots[pairs + k].Clone();
+            _rho[k] = 1 / Dot(_s[k], _y[k]);
+        }
+
+        _pairs = pairs;
+        _newest = pairs - 1;
+        Iterations = snapshot.Step;
+        _recentLosses.Clear();
+        _recentLosses.AddRange(snapshot.Values);
+    }
+
     /// <summary>One L-BFGS iteration: a direction from the history, a Wolfe line search along it, a new pair.</summary>
     public LbfgsOutcome Iterate()
     {

@@ -37,25 +37,40 @@ internal static class LbfgsTrainer
         Refuse(settings.Inference.Device.RunsFinalLayerOnDevice, "is not supported where the final layer trains on the device (--device cuda). Train on the CPU");
         Refuse(batches is not CachedBatches, "trains on the cached bottlenecks of the whole training part, and distortions make a new batch of photos every step. Drop --flip_left_right, --random_crop, --random_scale and --random_brightness");
         Refuse(settings.Dropout > 0, $"is a deterministic full-batch method and {Flags.Dropout} makes its loss random. Drop {Flags.Dropout}");
-        Refuse(resume is not null, $"cannot resume from {Flags.CheckpointPath} yet. Drop {Flags.CheckpointPath}");
+        var start = Start(layer);
+        var firstStep = 0;
+        if (resume is not null)
+        {
+            firstStep = Resume(resume, layer, settings);
+        }
 
         using var trainable = TrainableLayer.Create(layer, spareCore: true);
         trainable.LabelSmoothing = settings.LabelSmoothing;
         trainable.ClassWeights = ClassWeights.Of(settings.ClassWeights, training, labels.Count);
-        var start = new SoftmaxRegressionObjective(trainable, training, 0).Pack();
         var validationRows = Enumerable.Range(0, validation.Count).ToArray();
         var probabilities = new float[Math.Max(validation.Count, 1) * labels.Count];
 
-        var l2 = settings.L2Regularization ?? PickL2(trainable, training, validation, validationRows, probabilities, start, settings, log, ct);
+        var picked = settings.L2Regularization is null
+            ? resume?.Optimizer?.PickedL2Regularization ?? PickL2(trainable, training, validation, validationRows, probabilities, start, settings, log, ct)
+            : (float?)null;
+        var l2 = settings.L2Regularization ?? picked!.Value;
         var objective = new SoftmaxRegressionObjective(trainable, training, l2);
         var stopping = EarlyStopping.Create(trainable, settings, validation.Count == 0, layer, log);
-        var minimizer = new LbfgsMinimizer(objective, start);
+        var minimizer = new LbfgsMinimizer(objective, resume is null ? start : objective.Pack());
+        if (resume is not null)
+        {
+            minimizer.Restore(resume.Optimizer ?? throw new RetrainException(
+                ExitCode.Usage,
+                $"{Flags.Optimizer} lbfgs cannot resume from {Flags.CheckpointPath}: the checkpoint holds no L-BFGS state. Delete it to start over."));
+        }
+
+        Func<OptimizerSnapshot> capture = () => minimizer.Capture() with { PickedL2Regularization = picked };
         var trainAccuracy = objective.Accuracy;
         var crossEntropy = objective.CrossEntropy;
         double? validationAccuracy = null;
         var outcome = LbfgsOutcome.Progress;
         var clock = Stopwatch.StartNew();
-        for (var step = 0; step < settings.Steps && outcome == LbfgsOutcome.Progress; step++)
+        for (var step = firstStep; step < settings.Steps && outcome == LbfgsOutcome.Progress; step++)
         {
             ct.ThrowIfCancellationRequested();
             var lossBefore = new BatchScore(crossEntropy, trainAccuracy, training.Count);
@@ -91,7 +106,7 @@ internal static class LbfgsTrainer
             if (observer is not null)
             {
                 trainable.CopyTo(layer);
-                observer.OnStep(new StepReport(step, layer, lossBefore, evaluation, validationScore));
+                observer.OnStep(new StepReport(step, layer, lossBefore, evaluation, validationScore, capture));
             }
 
             if (stop)
@@ -123,6 +138,35 @@ internal static class LbfgsTrainer
         return stopping?.Best is { } best
             ? new TrainingResult(layer, test, best.Train.Accuracy, best.Train.CrossEntropy, best.Validation.Accuracy)
             : new TrainingResult(layer, test, trainAccuracy, crossEntropy, validationAccuracy);
+    }
+
+    /// <summary>The initial layer as L-BFGS's parameter vector: class-major weights, then biases.</summary>
+    private static float[] Start(FinalLayer layer)
+    {
+        var x = new float[layer.Weights.Length + layer.Biases.Length];
+        SoftmaxKernel.Transpose(layer.Weights, layer.BottleneckSize, layer.ClassCount, x);
+        layer.Biases.CopyTo(x, layer.Weights.Length);
+        return x;
+    }
+
+    /// <summary>Puts the checkpoint's layer in place; returns the first iteration to run.</summary>
+    private static int Resume(ResumePoint resume, FinalLayer layer, TrainingSettings settings)
+    {
+        if (resume.StepsDone < 0 || resume.StepsDone > settings.Steps)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"Cannot resume after step {resume.StepsDone}: {Flags.HowManyTrainingSteps} is {settings.Steps}. Raise it, or start over without the checkpoint.");
+        }
+
+        if (resume.Weights.Length != layer.Weights.Length || resume.Biases.Length != layer.Biases.Length)
+        {
+            throw new ArgumentException("The resumed layer's shape differs from this run's.", nameof(resume));
+        }
+
+        resume.Weights.CopyTo(layer.Weights, 0);
+        resume.Biases.CopyTo(layer.Biases, 0);
+        return resume.StepsDone;
     }
 
     /// <summary>

@@ -113,6 +113,7 @@ public static class Trainer
         ApplyLabelSmoothing(trainable, settings);
         ApplyClassWeights(trainable, settings, training, labels.Count);
         var dropout = BottleneckDropout.Create(settings, training.VectorLength);
+        Func<OptimizerSnapshot>? captureOptimizer = trainable is TrainableLayer withRule ? withRule.Optimizer.Capture : null;
         var stopping = EarlyStopping.Create(trainable, settings, validationSampler.IsEmpty, layer, log);
 
         var lastTrainAccuracy = double.NaN;
@@ -175,7 +176,7 @@ public static class Trainer
             {
                 trainable.CopyTo(layer);
                 var train = new BatchScore(crossEntropyBefore, (double)correctBefore / batch.Length, batch.Length);
-                observer.OnStep(new StepReport(step, layer, train, evaluation, validationScore));
+                observer.OnStep(new StepReport(step, layer, train, evaluation, validationScore, captureOptimizer));
             }
 
             if (stop)
@@ -346,8 +347,8 @@ public static class Trainer
     }
 
     /// <summary>
-    /// Gives the layer <c>--optimizer</c>'s update rule; only the CPU kernels have rules beyond plain gradient descent,
-    /// and a rule with state cannot resume a checkpoint, which holds the weights only.
+    /// Gives the layer <c>--optimizer</c>'s update rule, with the state a resumed checkpoint saved; only the CPU kernels
+    /// have rules beyond plain gradient descent.
     /// </summary>
     private static void ApplyOptimizer(ITrainableLayer trainable, TrainingSettings settings, ResumePoint? resume)
     {
@@ -368,10 +369,15 @@ public static class Trainer
         var optimizer = Optimizer.Create(settings.Optimizer, cpu.WeightsByClass.Length, cpu.Biases.Length);
         if (resume is not null && optimizer.HasState)
         {
-            throw new RetrainException(
-                ExitCode.Usage,
-                $"{Flags.Optimizer} {name} cannot resume from {Flags.CheckpointPath}: the checkpoint holds the weights but " +
-                $"not the optimizer's state. Use {Flags.Optimizer} sgd, or drop {Flags.CheckpointPath}.");
+            if (resume.Optimizer is not { } snapshot)
+            {
+                throw new RetrainException(
+                    ExitCode.Usage,
+                    $"{Flags.Optimizer} {name} cannot resume from {Flags.CheckpointPath}: the checkpoint holds the weights but " +
+                    $"not the optimizer's state. Delete the checkpoint to start over, or pass another {Flags.CheckpointPath}.");
+            }
+
+            optimizer.Restore(snapshot);
         }
 
         cpu.Optimizer = optimizer;
