@@ -23,8 +23,10 @@ internal static class RetrainCommand
     private static readonly Option<string?> SummariesDir = Value<string?>("--summaries_dir", null, "Where to save summary logs for TensorBoard (train/ and validation/ subfolders). Default: none.");
     private static readonly Option<int> Steps = Value("--how_many_training_steps", Defaults.HowManyTrainingSteps, "How many training steps to run before ending.");
     private static readonly Option<float> LearningRate = Value("--learning_rate", Defaults.LearningRate, "How large a learning rate to use when training.");
-    private static readonly Option<float> L2Regularization = Value("--l2_regularization", 0f, "Strength of an L2 penalty on the new layer's weights; 0 adds none (CPU training only).");
-    private static readonly Option<string> Optimizer = Value("--optimizer", "sgd", "How the new layer's weights follow the gradient: sgd (retrain.py's gradient descent), momentum (0.9) or adam (CPU training only; not with --checkpoint_path).").AcceptOnlyFromAmong("sgd", "momentum", "adam");
+    private static readonly Option<float?> L2Regularization = Value<float?>("--l2_regularization", null, "Strength of an L2 penalty on the new layer's weights; 0 adds none (CPU training only). Default: 0, except that lbfgs picks it on the validation set.");
+    private static readonly Option<string> Optimizer = Value("--optimizer", "sgd", "How the new layer is trained: sgd (retrain.py's gradient descent), momentum (0.9), adam, or lbfgs (full-batch logistic regression; --how_many_training_steps is its most iterations) (CPU training only).").AcceptOnlyFromAmong("sgd", "momentum", "adam", "lbfgs");
+    private static readonly Option<float> Dropout = Value("--dropout", 0f, "Share of bottleneck values dropped in each training batch, from 0 to below 1; 0 drops none (not with lbfgs).");
+    private static readonly Option<string> ClassWeights = Value("--class_weights", "none", "How each class weighs in the loss: none (retrain.py's) or balanced (n/(classes*n_c), so rare classes count as much as common ones) (CPU training only).").AcceptOnlyFromAmong("none", "balanced");
     private static readonly Option<float> LabelSmoothing = Value("--label_smoothing", 0f, "Share of each training target spread over all classes, from 0 to below 1; 0 keeps one-hot targets (CPU training only).");
     private static readonly Option<int> EarlyStoppingPatience = Value("--early_stopping_patience", 0, "Stop when the validation cross entropy has not improved for this many evaluations (see --eval_step_interval) and keep the best evaluation's weights; 0 trains every step (CPU training only).");
     private static readonly Option<double> TestingPercentage = Value("--testing_percentage", Defaults.TestingPercentage, "What percentage of images to use as a test set.");
@@ -68,7 +70,7 @@ internal static class RetrainCommand
         var command = new RootCommand("Retrains the final layer of a frozen ImageNet network on a folder of labeled photos (TensorFlow retrain.py, in .NET).");
         foreach (var option in new Option[]
                  {
-                     ImageDir, OutputGraph, OutputLabels, SummariesDir, Steps, LearningRate, L2Regularization, Optimizer, LabelSmoothing, EarlyStoppingPatience, TestingPercentage, ValidationPercentage,
+                     ImageDir, OutputGraph, OutputLabels, SummariesDir, Steps, LearningRate, L2Regularization, Optimizer, LabelSmoothing, EarlyStoppingPatience, Dropout, ClassWeights, TestingPercentage, ValidationPercentage,
                      EvalStepInterval, TrainBatchSize, TestBatchSize, ValidationBatchSize, PrintMisclassified, EvaluationJson, BottleneckDir,
                      FinalTensorName, FlipLeftRight, RandomCrop, RandomScale, RandomBrightness, TfhubModule, SavedModelDir,
                      IntermediateStoreFrequency, IntermediateOutputGraphsDir, LoggingVerbosity, CheckpointPath, Architecture, ModelDir,
@@ -127,6 +129,8 @@ internal static class RetrainCommand
         L2Regularization = p.GetValue(L2Regularization),
         LabelSmoothing = p.GetValue(LabelSmoothing),
         EarlyStoppingPatience = p.GetValue(EarlyStoppingPatience),
+        Dropout = p.GetValue(Dropout),
+        ClassWeights = Enum.Parse<Retrain.Training.ClassWeighting>(p.GetValue(ClassWeights)!, ignoreCase: true),
         Optimizer = Enum.Parse<Retrain.Training.OptimizerKind>(p.GetValue(Optimizer)!, ignoreCase: true),
         TestingPercentage = p.GetValue(TestingPercentage),
         ValidationPercentage = p.GetValue(ValidationPercentage),

@@ -50,12 +50,18 @@ internal sealed record BenchOptions
     /// <summary>Where to write the pass's figures as a Markdown table (FigureTable); null writes none.</summary>
     public string? Markdown { get; init; }
 
+    /// <summary>The heads' test accuracy on each model's cached flower vectors (HeadsBench) instead of the speed figures.</summary>
+    public bool Heads { get; init; }
+
+    /// <summary>Rows of generated vectors (2,048 values, 101 classes) lbfgs is timed on (HeadsBench.Scale); 0 = none.</summary>
+    public int HeadsScale { get; init; }
+
     /// <summary>Also run the end-to-end pipeline under other thread splits (decoders vs ONNX Runtime, spinning).</summary>
     public bool Sweep { get; init; }
 
     private const string Usage =
         "flags: --runs N (default 3) --models inception_v3,mobilenet_v1_0.25_224 --sweep --batch-sizes 1,8,32 " +
-        "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --chunk-seconds S --scale N --markdown FILE --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
+        "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --chunk-seconds S --scale N --heads --heads-scale N --markdown FILE --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
 
     public string ImageDir => Path.Combine(Shared, "datasets", "flower_photos_dev");
 
@@ -79,6 +85,8 @@ internal sealed record BenchOptions
                 "--distorted-steps" => o with { DistortedSteps = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--label-image-many" => o with { LabelImageMany = Math.Max(2, int.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--sweep" => o with { Sweep = true },
+                "--heads" => o with { Heads = true },
+                "--heads-scale" => o with { HeadsScale = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--chunk-seconds" => o with { ChunkSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--scale" => o with { Scale = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--markdown" => o with { Markdown = Path.GetFullPath(Next()) },

@@ -22,6 +22,22 @@ if (o.Scale > 0)
     return 0;
 }
 
+if (o.HeadsScale > 0)
+{
+    HeadsBench.Scale(o.HeadsScale);
+}
+
+if (o.Heads)
+{
+    HeadsBench.Run(o, Dataset.Load(o.ImageDir));
+}
+
+if (o.Heads || o.HeadsScale > 0)
+{
+    Console.WriteLine($"process peak_rss_mb={F(MachineState.PeakRssMegabytes())} load_avg={MachineState.LoadAverage()}");
+    return 0;
+}
+
 var data = Dataset.Load(o.ImageDir);
 var figures = new FigureTable();
 foreach (var spec in BenchModel.All.Where(m => o.Models.Contains(m.Name)))

@@ -11,6 +11,24 @@ internal static class TrainingBench
 {
     public static (double Seconds, TrainingResult Result) Run(ImageLists lists, IReadOnlyList<string> paths, BottleneckSet set, int steps)
     {
+        var (training, validation, testing) = Parts(lists, paths, set);
+        var defaults = new RetrainOptions { ImageDir = "" };
+        var settings = new TrainingSettings(
+            steps,
+            defaults.LearningRate,
+            defaults.EvalStepInterval,
+            defaults.TrainBatchSize,
+            defaults.ValidationBatchSize,
+            defaults.TestBatchSize,
+            defaults.RandomSeed);
+        var clock = Stopwatch.StartNew();
+        var result = Trainer.Run(training, validation, testing, lists.Labels, settings, Logger.None, CancellationToken.None);
+        return (clock.Elapsed.TotalSeconds, result);
+    }
+
+    /// <summary>retrain's training, validation and testing parts of the cached vectors (images without one left out).</summary>
+    public static (LabeledVectors Training, LabeledVectors Validation, LabeledVectors Testing) Parts(ImageLists lists, IReadOnlyList<string> paths, BottleneckSet set)
+    {
         var index = paths.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => x.i, StringComparer.Ordinal);
         LabeledVectors Part(DatasetPart part)
         {
@@ -25,18 +43,6 @@ internal static class TrainingBench
             return new LabeledVectors(length, vectors, [.. images.Select(x => x.ClassIndex)], [.. images.Select(x => x.Path)]);
         }
 
-        var (training, validation, testing) = (Part(DatasetPart.Training), Part(DatasetPart.Validation), Part(DatasetPart.Testing));
-        var defaults = new RetrainOptions { ImageDir = "" };
-        var settings = new TrainingSettings(
-            steps,
-            defaults.LearningRate,
-            defaults.EvalStepInterval,
-            defaults.TrainBatchSize,
-            defaults.ValidationBatchSize,
-            defaults.TestBatchSize,
-            defaults.RandomSeed);
-        var clock = Stopwatch.StartNew();
-        var result = Trainer.Run(training, validation, testing, lists.Labels, settings, Logger.None, CancellationToken.None);
-        return (clock.Elapsed.TotalSeconds, result);
+        return (Part(DatasetPart.Training), Part(DatasetPart.Validation), Part(DatasetPart.Testing));
     }
 }

@@ -15,6 +15,7 @@ public class HeadFlagsTests
     [InlineData("sgd", OptimizerKind.Sgd)]
     [InlineData("momentum", OptimizerKind.Momentum)]
     [InlineData("adam", OptimizerKind.Adam)]
+    [InlineData("lbfgs", OptimizerKind.Lbfgs)]
     public void Optimizer_BindsEachName(string name, OptimizerKind expected) =>
         Assert.Equal(expected, Bind("--optimizer", name).Optimizer);
 
@@ -43,5 +44,27 @@ public class HeadFlagsTests
     {
         Assert.Equal(3, Bind("--early_stopping_patience", "3").EarlyStoppingPatience);
         Assert.Equal(0, Bind().EarlyStoppingPatience);
+    }
+
+    [Fact]
+    public void L2Regularization_BindsAndIsUnsetByDefault_SoLbfgsCanPickIt()
+    {
+        Assert.Equal(1e-4f, Bind("--l2_regularization", "1e-4").L2Regularization);
+        Assert.Null(Bind().L2Regularization);
+    }
+
+    [Fact]
+    public void Dropout_BindsAndDefaultsToNone()
+    {
+        Assert.Equal(0.2f, Bind("--dropout", "0.2").Dropout);
+        Assert.Equal(0f, Bind().Dropout);
+    }
+
+    [Fact]
+    public void ClassWeights_BindsBalancedAndDefaultsToNone()
+    {
+        Assert.Equal(ClassWeighting.Balanced, Bind("--class_weights", "balanced").ClassWeights);
+        Assert.Equal(ClassWeighting.None, Bind().ClassWeights);
+        Assert.Single(RetrainCommand.Create().Parse([.. Base, "--class_weights", "inverse"]).Errors);
     }
 }

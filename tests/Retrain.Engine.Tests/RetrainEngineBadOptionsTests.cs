@@ -101,16 +101,6 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
     }
 
     [Theory]
-    [InlineData(Retrain.Training.OptimizerKind.Momentum)]
-    [InlineData(Retrain.Training.OptimizerKind.Adam)]
-    public void OptimizerWithStateAndACheckpoint_IsAUsageErrorNamingBothFlags(Retrain.Training.OptimizerKind optimizer)
-    {
-        var error = Fails(Options with { Optimizer = optimizer, CheckpointPath = Path.Combine(work.Path, "state") }, ExitCode.Usage);
-        Assert.StartsWith("Invalid value for --optimizer:", error.Message, StringComparison.Ordinal);
-        Assert.Contains("--checkpoint_path", error.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
     [InlineData(-0.1f)]
     [InlineData(1f)]
     [InlineData(float.NaN)]
@@ -118,6 +108,31 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
     {
         var error = Fails(Options with { LabelSmoothing = value }, ExitCode.Usage);
         Assert.StartsWith("Invalid value for --label_smoothing:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-0.1f)]
+    [InlineData(1f)]
+    [InlineData(float.NaN)]
+    public void DropoutOutsideZeroToBelowOne_IsAUsageError(float value)
+    {
+        var error = Fails(Options with { Dropout = value }, ExitCode.Usage);
+        Assert.StartsWith("Invalid value for --dropout:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DropoutWithLbfgs_IsAUsageErrorNamingBothFlags()
+    {
+        var error = Fails(Options with { Dropout = 0.2f, Optimizer = Retrain.Training.OptimizerKind.Lbfgs }, ExitCode.Usage);
+        Assert.StartsWith("Invalid value for --dropout:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--optimizer lbfgs", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownClassWeights_IsAUsageError()
+    {
+        var error = Fails(Options with { ClassWeights = (Retrain.Training.ClassWeighting)5 }, ExitCode.Usage);
+        Assert.StartsWith("Invalid value for --class_weights:", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,7 +14,10 @@ namespace Retrain.Checkpoints;
 /// </summary>
 internal static class CheckpointFile
 {
-    public const string Format = "retrain.checkpoint.v2";
+    public const string Format = "retrain.checkpoint.v3";
+
+    /// <summary>The format before the head and the optimizer's state were saved (its checksum was field 21).</summary>
+    internal const string HeadlessFormat = "retrain.checkpoint.v2";
 
     /// <summary>The format before the checksum: the same fields, but nothing proves them undamaged.</summary>
     internal const string UncheckedFormat = "retrain.checkpoint.v1";
@@ -41,7 +44,12 @@ internal static class CheckpointFile
         if (!HasIntactChecksum(bytes))
         {
             var parsed = TryParse(bytes);
-            throw parsed?.Format == UncheckedFormat
+            throw parsed?.Format == HeadlessFormat
+                ? new RetrainException(
+                    ExitCode.Usage,
+                    $"The checkpoint '{path}' (--checkpoint_path) was written by an earlier version of retrain, which did not save " +
+                    $"the optimizer's state or the head flags, so it cannot be continued exactly. {Advice}")
+                : parsed?.Format == UncheckedFormat
                 ? new RetrainException(
                     ExitCode.Usage,
                     $"The checkpoint '{path}' (--checkpoint_path) was written by an earlier version of retrain, without the checksum " +

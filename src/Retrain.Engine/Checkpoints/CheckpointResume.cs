@@ -40,6 +40,8 @@ internal static class CheckpointResume
                 "start over with a lower --learning_rate.");
         }
 
+        var optimizer = CheckpointHead.Check(checkpoint, settings, path);
+
         // These decide the random batches: with other values the run still continues the layer, but no longer ends
         // where an uninterrupted run would have.
         var differences = new List<string>();
@@ -61,7 +63,7 @@ internal static class CheckpointResume
         }
 
         log.Information("Resuming from checkpoint {Path} at step {Step}", path, checkpoint.StepsDone);
-        return new ResumePoint(checkpoint.StepsDone, checkpoint.Weights.ToArray(), checkpoint.Biases.ToArray());
+        return new ResumePoint(checkpoint.StepsDone, checkpoint.Weights.ToArray(), checkpoint.Biases.ToArray()) { Optimizer = optimizer };
     }
 
     private static void Compare(List<string> differences, string flag, int saved, int now)

@@ -11,6 +11,7 @@ namespace Retrain.Checkpoints;
 internal sealed class CheckpointWriter(string path, RunIdentity identity, TrainingSettings settings) : ITrainingObserver
 {
     private FinalLayer? _layer;
+    private Func<OptimizerSnapshot>? _optimizer;
     private int _stepsDone = -1;
     private int _savedStepsDone = -1;
 
@@ -19,6 +20,7 @@ internal sealed class CheckpointWriter(string path, RunIdentity identity, Traini
     public void OnStep(in StepReport report)
     {
         _layer = report.Layer;
+        _optimizer = report.Optimizer;
         _stepsDone = report.Step + 1;
         if (report.IsEvaluationStep)
         {
@@ -58,6 +60,16 @@ internal sealed class CheckpointWriter(string path, RunIdentity identity, Traini
             RandomBrightness = settings.Distortions.RandomBrightness,
             WallTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
         };
+        var optimizer = _optimizer?.Invoke() ?? OptimizerSnapshot.None;
+        checkpoint.Optimizer = CheckpointHead.OptimizerName(settings.Optimizer);
+        checkpoint.L2Regularization = optimizer.PickedL2Regularization ?? settings.L2Regularization ?? 0;
+        checkpoint.L2Picked = optimizer.PickedL2Regularization is not null;
+        checkpoint.LabelSmoothing = settings.LabelSmoothing;
+        checkpoint.Dropout = settings.Dropout;
+        checkpoint.ClassWeights = CheckpointHead.ClassWeightsName(settings.ClassWeights);
+        checkpoint.OptimizerState = new OptimizerState { Step = optimizer.Step };
+        checkpoint.OptimizerState.Slots.AddRange(optimizer.Slots.Select(slot => new FloatArray { Values = { slot } }));
+        checkpoint.OptimizerState.Values.AddRange(optimizer.Values);
         checkpoint.Weights.AddRange(layer.Weights);
         checkpoint.Biases.AddRange(layer.Biases);
         checkpoint.Labels.AddRange(identity.Labels);

@@ -17,6 +17,8 @@ public static class Flags
     public const string Optimizer = "--optimizer";
     public const string LabelSmoothing = "--label_smoothing";
     public const string EarlyStoppingPatience = "--early_stopping_patience";
+    public const string Dropout = "--dropout";
+    public const string ClassWeights = "--class_weights";
 
     public const string BottlenecksOnly = "--bottlenecks_only";
 

@@ -167,6 +167,8 @@ public static class RetrainEngine
         L2Regularization = options.L2Regularization,
         Optimizer = options.Optimizer,
         LabelSmoothing = options.LabelSmoothing,
+        Dropout = options.Dropout,
+        ClassWeights = options.ClassWeights,
         EarlyStoppingPatience = options.EarlyStoppingPatience,
         Distortions = new DistortionSettings(options.FlipLeftRight, options.RandomCrop, options.RandomScale, options.RandomBrightness),
         Inference = options.Inference,

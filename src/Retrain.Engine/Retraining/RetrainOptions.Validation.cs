@@ -25,15 +25,16 @@ public sealed partial record RetrainOptions
         Flags.Require(RandomBrightness is >= 0 and <= 100, Flags.RandomBrightness, "must be a percentage from 0 to 100 (100 lets a pixel go to black or double)");
         Flags.Require(HowManyTrainingSteps > 0, Flags.HowManyTrainingSteps, "must be at least 1");
         Flags.Require(LearningRate > 0 && float.IsFinite(LearningRate), Flags.LearningRate, "must be a positive number");
-        Flags.Require(L2Regularization >= 0 && float.IsFinite(L2Regularization), Flags.L2Regularization, "must be zero or a positive number");
+        Flags.Require(L2Regularization is null or (>= 0 and < float.PositiveInfinity), Flags.L2Regularization, "must be zero or a positive number");
+        Flags.Require(Dropout is >= 0 and < 1, Flags.Dropout, "must be at least 0 and below 1");
+        Flags.Require(Enum.IsDefined(ClassWeights), Flags.ClassWeights, "must be none or balanced");
+        Flags.Require(
+            Dropout == 0 || Optimizer != Training.OptimizerKind.Lbfgs,
+            Flags.Dropout,
+            $"must be 0 with {Flags.Optimizer} lbfgs: a full-batch method needs a loss that does not change between evaluations");
         Flags.Require(LabelSmoothing is >= 0 and < 1, Flags.LabelSmoothing, "must be at least 0 and below 1");
         Flags.Require(EarlyStoppingPatience >= 0, Flags.EarlyStoppingPatience, "must be 0 (off) or a positive number of evaluations");
-        Flags.Require(Enum.IsDefined(Optimizer), Flags.Optimizer, "must be sgd, momentum or adam");
-        // A checkpoint holds the weights only: momentum's velocity and Adam's moments would restart on resume.
-        Flags.Require(
-            Optimizer == Training.OptimizerKind.Sgd || CheckpointPath is null,
-            Flags.Optimizer,
-            $"must be sgd with {Flags.CheckpointPath}: a checkpoint holds the weights, not the optimizer's state. Drop {Flags.CheckpointPath} or use {Flags.Optimizer} sgd");
+        Flags.Require(Enum.IsDefined(Optimizer), Flags.Optimizer, "must be sgd, momentum, adam or lbfgs");
         Flags.Require(EvalStepInterval > 0, Flags.EvalStepInterval, "must be at least 1");
         // Batches are drawn with replacement, so a size beyond the set is legal, but each one is held in memory as
         // rows of vectors and class scores: past this bound it would not fit (and its size would overflow).

@@ -24,8 +24,17 @@ public sealed partial record RetrainOptions
 
     public float LearningRate { get; init; } = 0.01f;
 
-    /// <summary>Strength of an L2 penalty on the new layer's weights; 0 (retrain.py's training) adds none.</summary>
-    public float L2Regularization { get; init; }
+    /// <summary>
+    /// Strength of an L2 penalty on the new layer's weights; 0 (retrain.py's training) adds none. Null (not given) is 0,
+    /// except for <see cref="Training.OptimizerKind.Lbfgs"/>, which then picks it on the validation part.
+    /// </summary>
+    public float? L2Regularization { get; init; }
+
+    /// <summary>The share of bottleneck values dropped in each training batch; 0 (retrain.py's) drops none.</summary>
+    public float Dropout { get; init; }
+
+    /// <summary>How each class's rows weigh in the loss; <see cref="Training.ClassWeighting.None"/> is retrain.py's.</summary>
+    public Training.ClassWeighting ClassWeights { get; init; }
 
     /// <summary>The share of each training target spread over all classes; 0 (retrain.py's) keeps one-hot targets.</summary>
     public float LabelSmoothing { get; init; }

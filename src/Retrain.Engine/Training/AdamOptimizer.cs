@@ -18,6 +18,20 @@ internal sealed class AdamOptimizer(int weightCount, int biasCount) : Optimizer
 
     public override bool HasState => true;
 
+    public override OptimizerSnapshot Capture() =>
+        new(_step, [(float[])_weightMean.Clone(), (float[])_weightVariance.Clone(), (float[])_biasMean.Clone(), (float[])_biasVariance.Clone()], []);
+
+    public override void Restore(OptimizerSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        snapshot.RequireSlots(_weightMean.Length, _weightVariance.Length, _biasMean.Length, _biasVariance.Length);
+        _step = snapshot.Step;
+        snapshot.Slots[0].CopyTo(_weightMean, 0);
+        snapshot.Slots[1].CopyTo(_weightVariance, 0);
+        snapshot.Slots[2].CopyTo(_biasMean, 0);
+        snapshot.Slots[3].CopyTo(_biasVariance, 0);
+    }
+
     public override void Update(
         Span<float> weights,
         ReadOnlySpan<float> weightGradient,

@@ -52,13 +52,21 @@ internal sealed class EarlyStopping
         return new EarlyStopping(cpu, shape, settings.EarlyStoppingPatience, log);
     }
 
+    /// <summary>
+    /// The scores of the best evaluation so far (the training batch's after the update, and the validation batch's);
+    /// null before the first. The run reports these, as they describe the weights it keeps.
+    /// </summary>
+    public (BatchScore Train, BatchScore Validation)? Best { get; private set; }
+
     /// <summary>Records the evaluation at <paramref name="step"/>; true when training should stop after it.</summary>
-    public bool ShouldStop(int step, double validationCrossEntropy)
+    public bool ShouldStop(int step, BatchScore train, BatchScore validation)
     {
+        var validationCrossEntropy = validation.CrossEntropy;
         if (validationCrossEntropy < _bestCrossEntropy)
         {
             _bestCrossEntropy = validationCrossEntropy;
             _bestStep = step;
+            Best = (train, validation);
             _sinceBest = 0;
             _trainable.CopyTo(_best);
             return false;

@@ -12,6 +12,16 @@ internal sealed class MomentumOptimizer(int weightCount, int biasCount) : Optimi
 
     public override bool HasState => true;
 
+    public override OptimizerSnapshot Capture() => new(0, [(float[])_weightVelocity.Clone(), (float[])_biasVelocity.Clone()], []);
+
+    public override void Restore(OptimizerSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        snapshot.RequireSlots(_weightVelocity.Length, _biasVelocity.Length);
+        snapshot.Slots[0].CopyTo(_weightVelocity, 0);
+        snapshot.Slots[1].CopyTo(_biasVelocity, 0);
+    }
+
     public override void Update(
         Span<float> weights,
         ReadOnlySpan<float> weightGradient,

@@ -17,6 +17,12 @@ internal abstract class Optimizer
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown optimizer."),
     };
 
+    /// <summary>A copy of the state carried between steps (for --checkpoint_path).</summary>
+    public virtual OptimizerSnapshot Capture() => OptimizerSnapshot.None;
+
+    /// <summary>Takes the state of <paramref name="snapshot"/>, as <see cref="Capture"/> gave it.</summary>
+    public virtual void Restore(OptimizerSnapshot snapshot) => ArgumentNullException.ThrowIfNull(snapshot);
+
     /// <summary>One update of <paramref name="weights"/> and <paramref name="biases"/> from their gradients.</summary>
     public abstract void Update(
         Span<float> weights,

@@ -11,4 +11,10 @@ public enum OptimizerKind
 
     /// <summary>Adam with Keras' defaults (β1 0.9, β2 0.999, ε 1e-7).</summary>
     Adam,
+
+    /// <summary>
+    /// Full-batch multinomial logistic regression by L-BFGS (see <see cref="LbfgsTrainer"/>): not a per-step update
+    /// rule, so it has no <see cref="Optimizer"/>; --how_many_training_steps is its most iterations.
+    /// </summary>
+    Lbfgs,
 }

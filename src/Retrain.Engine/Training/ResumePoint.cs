@@ -4,4 +4,8 @@ namespace Retrain.Training;
 /// Where a resumed run starts: <paramref name="StepsDone"/> steps already run, and the layer they produced
 /// ([bottleneckSize, classCount] row-major weights, as <see cref="FinalLayer.Weights"/>).
 /// </summary>
-internal sealed record ResumePoint(int StepsDone, float[] Weights, float[] Biases);
+internal sealed record ResumePoint(int StepsDone, float[] Weights, float[] Biases)
+{
+    /// <summary>The optimizer's state after those steps (null: none saved, which only plain gradient descent can resume).</summary>
+    public OptimizerSnapshot? Optimizer { get; init; }
+}

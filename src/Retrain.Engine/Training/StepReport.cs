@@ -15,12 +15,17 @@ public readonly record struct BatchScore(double CrossEntropy, double Accuracy, i
 /// </param>
 /// <param name="Evaluation">At evaluation steps, the same batch after the update (the logged train accuracy).</param>
 /// <param name="Validation">At evaluation steps, a validation batch after the update; null without a validation set.</param>
+/// <param name="Optimizer">
+/// Copies the optimizer's state after this step, for a checkpoint (called only when one is saved); null where the state
+/// cannot be saved (the device's step graph).
+/// </param>
 public readonly record struct StepReport(
     int Step,
     FinalLayer Layer,
     BatchScore Train,
     BatchScore? Evaluation,
-    BatchScore? Validation)
+    BatchScore? Validation,
+    Func<OptimizerSnapshot>? Optimizer = null)
 {
     /// <summary>True at retrain.py's evaluation steps: every --eval_step_interval steps and the last step.</summary>
     public bool IsEvaluationStep => Evaluation is not null;

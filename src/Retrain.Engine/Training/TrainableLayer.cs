@@ -15,6 +15,8 @@ internal sealed class TrainableLayer : ITrainableLayer
     private readonly PartnerThread? _ownedPartner;
     private float _l2Regularization;
     private float _labelSmoothing;
+    private float[]? _classWeights;
+    private float[] _rowLosses = [];
 
     /// <summary>With <paramref name="partner"/>, the kernels run on two cores (same results; see <see cref="SplitKernels"/>).</summary>
     public TrainableLayer(FinalLayer layer, PartnerThread? partner = null)
@@ -75,6 +77,24 @@ internal sealed class TrainableLayer : ITrainableLayer
     }
 
     /// <summary>
+    /// <c>--class_weights</c>: a weight per class multiplying each row's loss (and so its gradient); null (the default,
+    /// retrain.py's) weighs every row alike and leaves every step bit for bit as before.
+    /// </summary>
+    public float[]? ClassWeights
+    {
+        get => _classWeights;
+        set
+        {
+            if (value is not null && (value.Length != ClassCount || !value.All(w => float.IsFinite(w) && w >= 0)))
+            {
+                throw new ArgumentException($"Class weights need {ClassCount} finite values of at least 0.", nameof(value));
+            }
+
+            _classWeights = value;
+        }
+    }
+
+    /// <summary>
     /// <c>--optimizer</c>'s update rule; retrain.py's plain gradient descent unless set. Setting it starts the new
     /// rule's state afresh.
     /// </summary>
@@ -111,7 +131,14 @@ internal sealed class TrainableLayer : ITrainableLayer
     /// Fills <paramref name="probabilities"/> (rows x ClassCount) for the given rows of <paramref name="data"/> and
     /// returns the batch's summed cross-entropy and how many rows the arg-max predicts correctly.
     /// </summary>
-    public (double CrossEntropySum, int Correct) Forward(LabeledVectors data, ReadOnlySpan<int> rows, Span<float> probabilities)
+    public (double CrossEntropySum, int Correct) Forward(LabeledVectors data, ReadOnlySpan<int> rows, Span<float> probabilities) =>
+        Forward(data, rows, probabilities, default);
+
+    /// <summary>
+    /// As above; when <paramref name="rowLosses"/> is not empty it receives each row's cross-entropy against the
+    /// smoothed targets, (1-ε)·(lse - z_y) + ε·(lse - mean z), computed from the logits so it never takes log(0).
+    /// </summary>
+    private (double CrossEntropySum, int Correct) Forward(LabeledVectors data, ReadOnlySpan<int> rows, Span<float> probabilities, Span<float> rowLosses)
     {
         _kernels.Logits(data.AllVectors, VectorLength, rows, WeightsByClass, Biases, probabilities[..(rows.Length * ClassCount)]);
         var crossEntropySum = 0.0;
@@ -121,8 +148,14 @@ internal sealed class TrainableLayer : ITrainableLayer
             var label = data.Labels[rows[i]];
             var p = probabilities.Slice(i * ClassCount, ClassCount);
             var trueLogit = p[label];
+            var meanLogit = rowLosses.IsEmpty || _labelSmoothing == 0 ? 0f : TensorPrimitives.Sum<float>(p) / ClassCount;
             var logSumExp = SoftmaxKernel.SoftmaxInPlace(p);
             crossEntropySum += logSumExp - trueLogit;
+            if (!rowLosses.IsEmpty)
+            {
+                rowLosses[i] = ((1f - _labelSmoothing) * (logSumExp - trueLogit)) + (_labelSmoothing * (logSumExp - meanLogit));
+            }
+
             if (SoftmaxKernel.ArgMax(p) == label)
             {
                 correct++;
@@ -141,26 +174,50 @@ internal sealed class TrainableLayer : ITrainableLayer
         ComputeGradient(data, rows, scratch, out _);
 
     /// <summary>As above; <paramref name="correct"/> is how many rows the layer predicted right before the update.</summary>
-    public double ComputeGradient(LabeledVectors data, ReadOnlySpan<int> rows, Span<float> scratch, out int correct)
+    public double ComputeGradient(LabeledVectors data, ReadOnlySpan<int> rows, Span<float> scratch, out int correct) =>
+        ComputeGradient(data, rows, scratch, out correct, out _);
+
+    /// <summary>
+    /// As above; <paramref name="loss"/> is the mean loss the gradient is the gradient of: the cross-entropy against the
+    /// smoothed targets, each row weighted by its class weight (without the L2 penalty). With neither set it is the plain
+    /// mean cross-entropy returned. A line search needs it: the plain figure does not fall along a smoothed gradient.
+    /// </summary>
+    public double ComputeGradient(LabeledVectors data, ReadOnlySpan<int> rows, Span<float> scratch, out int correct, out double loss)
     {
-        (var crossEntropySum, correct) = Forward(data, rows, scratch);
+        var exactLoss = _labelSmoothing > 0 || _classWeights is not null;
+        if (exactLoss && _rowLosses.Length < rows.Length)
+        {
+            _rowLosses = new float[rows.Length];
+        }
+
+        var rowLosses = exactLoss ? _rowLosses.AsSpan(0, rows.Length) : default;
+        (var crossEntropySum, correct) = Forward(data, rows, scratch, rowLosses);
         Array.Clear(_gradientBiases);
         var scale = 1f / rows.Length;
         // With no smoothing these are exactly 1 and 0, so retrain.py's gradient is unchanged bit for bit.
         var offTarget = _labelSmoothing / ClassCount;
         var onTarget = 1f - _labelSmoothing + offTarget;
+        var lossSum = 0.0;
         for (var i = 0; i < rows.Length; i++)
         {
             var label = data.Labels[rows[i]];
             var error = scratch.Slice(i * ClassCount, ClassCount);
+            // Without class weights the row's scale is the batch's, so the gradient stays retrain.py's bit for bit.
+            var rowScale = _classWeights is null ? scale : scale * _classWeights[label];
+            if (exactLoss)
+            {
+                lossSum += (double)rowLosses[i] * (_classWeights is null ? 1f : _classWeights[label]);
+            }
+
             for (var c = 0; c < ClassCount; c++)
             {
-                error[c] = (error[c] - (c == label ? onTarget : offTarget)) * scale;
+                error[c] = (error[c] - (c == label ? onTarget : offTarget)) * rowScale;
                 _gradientBiases[c] += error[c];
             }
         }
 
         _kernels.WeightGradient(data.AllVectors, VectorLength, rows, scratch, ClassCount, _gradientWeights);
+        loss = exactLoss ? lossSum / rows.Length : crossEntropySum / rows.Length;
         return crossEntropySum / rows.Length;
     }
 

@@ -86,6 +86,11 @@ internal static class Trainer
 
         var rng = new Random(settings.Seed);
         var layer = new FinalLayer(training.VectorLength, labels.Count, rng);
+        if (settings.Optimizer == OptimizerKind.Lbfgs)
+        {
+            return LbfgsTrainer.Run(training, validation, testing, labels, settings, log, observer, resume, batches, layer, rng, ct);
+        }
+
         var validationSampler = new BatchSampler(validation, labels.Count);
         if (validationSampler.IsEmpty)
         {
@@ -106,6 +111,9 @@ internal static class Trainer
         ApplyRegularization(trainable, settings);
         ApplyOptimizer(trainable, settings, resume);
         ApplyLabelSmoothing(trainable, settings);
+        ApplyClassWeights(trainable, settings, training, labels.Count);
+        var dropout = BottleneckDropout.Create(settings, training.VectorLength);
+        Func<OptimizerSnapshot>? captureOptimizer = trainable is TrainableLayer withRule ? withRule.Optimizer.Capture : null;
         var stopping = EarlyStopping.Create(trainable, settings, validationSampler.IsEmpty, layer, log);
 
         var lastTrainAccuracy = double.NaN;
@@ -116,7 +124,14 @@ internal static class Trainer
             ct.ThrowIfCancellationRequested();
             var batchVectors = batches.Next(step, rng, trainRows, out var batchLength, ct);
             var batch = trainRows.AsSpan(0, batchLength);
-            var crossEntropyBefore = trainable.Step(batchVectors, batch, settings.LearningRate, probabilities, out var correctBefore);
+            var stepVectors = batchVectors;
+            ReadOnlySpan<int> stepRows = batch;
+            if (dropout is not null)
+            {
+                stepVectors = dropout.Apply(batchVectors, batch, step, out stepRows);
+            }
+
+            var crossEntropyBefore = trainable.Step(stepVectors, stepRows, settings.LearningRate, probabilities, out var correctBefore);
             if (!double.IsFinite(crossEntropyBefore) || !trainable.IsFinite)
             {
                 // retrain.py trains on and writes a graph that answers NaN for every photo; stop while the user can
@@ -155,13 +170,13 @@ internal static class Trainer
                 }
             }
 
-            var stop = validationScore is { } scored && stopping is not null && stopping.ShouldStop(step, scored.CrossEntropy);
+            var stop = validationScore is { } scored && stopping is not null && evaluation is { } trained && stopping.ShouldStop(step, trained, scored);
 
             if (observer is not null)
             {
                 trainable.CopyTo(layer);
                 var train = new BatchScore(crossEntropyBefore, (double)correctBefore / batch.Length, batch.Length);
-                observer.OnStep(new StepReport(step, layer, train, evaluation, validationScore));
+                observer.OnStep(new StepReport(step, layer, train, evaluation, validationScore, captureOptimizer));
             }
 
             if (stop)
@@ -174,7 +189,9 @@ internal static class Trainer
         trainable.CopyTo(layer);
         ct.ThrowIfCancellationRequested();
         var test = Evaluate(trainable, testing, labels, settings.TestBatchSize, rng, log);
-        return new TrainingResult(layer, test, lastTrainAccuracy, lastCrossEntropy, lastValidationAccuracy);
+        return stopping?.Best is { } best
+            ? new TrainingResult(layer, test, best.Train.Accuracy, best.Train.CrossEntropy, best.Validation.Accuracy)
+            : new TrainingResult(layer, test, lastTrainAccuracy, lastCrossEntropy, lastValidationAccuracy);
     }
 
     private static bool IsEvaluationStep(int step, TrainingSettings settings) =>
@@ -230,7 +247,7 @@ internal static class Trainer
     }
 
     // retrain.py's run_final_eval.
-    private static TestResult Evaluate(
+    internal static TestResult Evaluate(
         ITrainableLayer trainable,
         LabeledVectors testing,
         IReadOnlyList<string> labels,
@@ -284,11 +301,12 @@ internal static class Trainer
             float.IsFinite(settings.LearningRate) && settings.LearningRate > 0,
             $"--learning_rate must be a positive number (got {settings.LearningRate}).");
         Require(
-            float.IsFinite(settings.L2Regularization) && settings.L2Regularization >= 0,
+            settings.L2Regularization is null or (>= 0 and < float.PositiveInfinity),
             $"{Flags.L2Regularization} must be zero or a positive number (got {settings.L2Regularization}).");
         Require(
             settings.LabelSmoothing is >= 0 and < 1,
             $"{Flags.LabelSmoothing} must be at least 0 and below 1 (got {settings.LabelSmoothing}).");
+        Require(settings.Dropout is >= 0 and < 1, $"{Flags.Dropout} must be at least 0 and below 1 (got {settings.Dropout}).");
         Require(
             settings.EarlyStoppingPatience >= 0,
             $"{Flags.EarlyStoppingPatience} must be 0 (off) or a positive number of evaluations (got {settings.EarlyStoppingPatience}).");
@@ -329,8 +347,8 @@ internal static class Trainer
     }
 
     /// <summary>
-    /// Gives the layer <c>--optimizer</c>'s update rule; only the CPU kernels have rules beyond plain gradient descent,
-    /// and a rule with state cannot resume a checkpoint, which holds the weights only.
+    /// Gives the layer <c>--optimizer</c>'s update rule, with the state a resumed checkpoint saved; only the CPU kernels
+    /// have rules beyond plain gradient descent.
     /// </summary>
     private static void ApplyOptimizer(ITrainableLayer trainable, TrainingSettings settings, ResumePoint? resume)
     {
@@ -351,10 +369,15 @@ internal static class Trainer
         var optimizer = Optimizer.Create(settings.Optimizer, cpu.WeightsByClass.Length, cpu.Biases.Length);
         if (resume is not null && optimizer.HasState)
         {
-            throw new RetrainException(
-                ExitCode.Usage,
-                $"{Flags.Optimizer} {name} cannot resume from {Flags.CheckpointPath}: the checkpoint holds the weights but " +
-                $"not the optimizer's state. Use {Flags.Optimizer} sgd, or drop {Flags.CheckpointPath}.");
+            if (resume.Optimizer is not { } snapshot)
+            {
+                throw new RetrainException(
+                    ExitCode.Usage,
+                    $"{Flags.Optimizer} {name} cannot resume from {Flags.CheckpointPath}: the checkpoint holds the weights but " +
+                    $"not the optimizer's state. Delete the checkpoint to start over, or pass another {Flags.CheckpointPath}.");
+            }
+
+            optimizer.Restore(snapshot);
         }
 
         cpu.Optimizer = optimizer;
@@ -379,10 +402,29 @@ internal static class Trainer
         cpu.LabelSmoothing = settings.LabelSmoothing;
     }
 
+    /// <summary>Hands <c>--class_weights</c> to the layer; only the CPU kernels weigh rows.</summary>
+    private static void ApplyClassWeights(ITrainableLayer trainable, TrainingSettings settings, LabeledVectors training, int classCount)
+    {
+        if (settings.ClassWeights == ClassWeighting.None)
+        {
+            return;
+        }
+
+        if (trainable is not TrainableLayer cpu)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"{Flags.ClassWeights} is not supported where the final layer trains on the device (--device cuda): " +
+                $"the step graph weighs every image alike. Drop {Flags.ClassWeights} or train on the CPU.");
+        }
+
+        cpu.ClassWeights = ClassWeights.Of(settings.ClassWeights, training, classCount);
+    }
+
     /// <summary>Hands <c>--l2_regularization</c> to the layer; only the CPU kernels carry the penalty.</summary>
     private static void ApplyRegularization(ITrainableLayer trainable, TrainingSettings settings)
     {
-        if (settings.L2Regularization == 0)
+        if (settings.L2Regularization is null or 0)
         {
             return;
         }
@@ -395,6 +437,6 @@ internal static class Trainer
                 $"the step graph has plain gradient descent only. Drop {Flags.L2Regularization} or train on the CPU.");
         }
 
-        cpu.L2Regularization = settings.L2Regularization;
+        cpu.L2Regularization = settings.L2Regularization.Value;
     }
 }

@@ -15,12 +15,21 @@ internal sealed record TrainingSettings(
     int TestBatchSize = -1,
     int Seed = 0)
 {
-    /// <summary>retrain.py's training distortions; with any set, training batches are distorted photos, not cached vectors.</summary>
     /// <summary>
     /// <c>--l2_regularization</c>: the strength λ of an L2 penalty λ/2·‖W‖² on the new layer's weights; 0 (retrain.py's
-    /// training, which has none) leaves every step bit for bit as before.
+    /// training, which has none) leaves every step bit for bit as before. Null (not given) is 0 for the step optimizers;
+    /// <see cref="OptimizerKind.Lbfgs"/> then picks it on the validation part (see <see cref="LbfgsTrainer.L2Grid"/>).
     /// </summary>
-    public float L2Regularization { get; init; }
+    public float? L2Regularization { get; init; }
+
+    /// <summary>
+    /// <c>--dropout</c>: the share of bottleneck values zeroed in each training batch (the rest scaled by 1/(1-rate));
+    /// 0 (retrain.py's) trains on the bottlenecks as they are. Evaluation never drops.
+    /// </summary>
+    public float Dropout { get; init; }
+
+    /// <summary><c>--class_weights</c>: how each class's rows weigh in the loss; none (retrain.py's) weighs them alike.</summary>
+    public ClassWeighting ClassWeights { get; init; }
 
     /// <summary>
     /// <c>--label_smoothing</c>: the share ε of each training target spread over all classes ((1-ε)·onehot + ε/C);
@@ -36,10 +45,11 @@ internal sealed record TrainingSettings(
 
     /// <summary>
     /// <c>--optimizer</c>: the update rule; <see cref="OptimizerKind.Sgd"/> (the default) is retrain.py's plain gradient
-    /// descent, bit for bit. The others keep state a checkpoint does not hold, so they cannot resume one.
+    /// descent, bit for bit.
     /// </summary>
     public OptimizerKind Optimizer { get; init; }
 
+    /// <summary>retrain.py's training distortions; with any set, training batches are distorted photos, not cached vectors.</summary>
     public Distortions.DistortionSettings Distortions { get; init; } = Retrain.Distortions.DistortionSettings.None;
 
     /// <summary>

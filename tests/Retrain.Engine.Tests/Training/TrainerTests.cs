@@ -305,6 +305,11 @@ public class TrainerTests
         Assert.Contains(log.Messages(LogEventLevel.Information), m => m.StartsWith("Early stopping at step 20:", StringComparison.Ordinal) && m.Contains("step 0", StringComparison.Ordinal));
         Assert.Equal(firstStepOnly.Layer.Weights, stopped.Layer.Weights);
         Assert.Equal(firstStepOnly.Layer.Biases, stopped.Layer.Biases);
+        // The figures reported are those of the evaluation whose weights are kept, not of the last one.
+        Assert.Equal(firstStepOnly.LastTrainAccuracy, stopped.LastTrainAccuracy);
+        Assert.Equal(firstStepOnly.LastCrossEntropy, stopped.LastCrossEntropy);
+        Assert.Equal(firstStepOnly.LastValidationAccuracy, stopped.LastValidationAccuracy);
+        Assert.Equal(firstStepOnly.Test.Probabilities, stopped.Test.Probabilities);
     }
 
     [Fact]

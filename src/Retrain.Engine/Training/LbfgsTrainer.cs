@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using System.Globalization;
+using Retrain.Errors;
+using Serilog;
+
+namespace Retrain.Training;
+
+/// <summary>
+/// <c>--optimizer lbfgs</c>: the final layer as a full-batch multinomial logistic regression (softmax cross-entropy
+/// plus λ/2·‖W‖²) minimised by <see cref="LbfgsMinimizer"/> on every training vector at once, the linear-probe recipe
+/// of Create ML and ML.NET's LbfgsMaximumEntropy. One iteration is one "step": --how_many_training_steps is the most
+/// iterations, and the run stops earlier once converged. Evaluation steps score the whole training and validation
+/// parts. Without --l2_regularization the strength is picked on the validation part from <see cref="L2Grid"/>.
+/// </summary>
+internal static class LbfgsTrainer
+{
+    /// <summary>The strengths tried when --l2_regularization is not given: a log grid, one decade apart.</summary>
+    public static IReadOnlyList<float> L2Grid { get; } = [1e-6f, 1e-5f, 1e-4f, 1e-3f, 1e-2f, 1e-1f];
+
+    /// <summary>The strength used when nothing can be picked (no validation part): make_image_classifier's.</summary>
+    public const float FallbackL2 = 1e-4f;
+
+    public static TrainingResult Run(
+        LabeledVectors training,
+        LabeledVectors validation,
+        LabeledVectors testing,
+        IReadOnlyList<string> labels,
+        TrainingSettings settings,
+        ILogger log,
+        ITrainingObserver? observer,
+        ResumePoint? resume,
+        ITrainingBatches batches,
+        FinalLayer layer,
+        Random rng,
+        CancellationToken ct)
+    {
+        Refuse(settings.Inference.Device.RunsFinalLayerOnDevice, "is not supported where the final layer trains on the device (--device cuda). Train on the CPU");
+        Refuse(batches is not CachedBatches, "trains on the cached bottlenecks of the whole training part, and distortions make a new batch of photos every step. Drop --flip_left_right, --random_crop, --random_scale and --random_brightness");
+        Refuse(settings.Dropout > 0, $"is a deterministic full-batch method and {Flags.Dropout} makes its loss random. Drop {Flags.Dropout}");
+        var start = Start(layer);
+        var firstStep = 0;
+        if (resume is not null)
+        {
+            firstStep = Resume(resume, layer, settings);
+        }
+
+        using var trainable = TrainableLayer.Create(layer, spareCore: true);
+        trainable.LabelSmoothing = settings.LabelSmoothing;
+        trainable.ClassWeights = ClassWeights.Of(settings.ClassWeights, training, labels.Count);
+        var validationRows = Enumerable.Range(0, validation.Count).ToArray();
+        var probabilities = new float[Math.Max(validation.Count, 1) * labels.Count];
+
+        var picked = settings.L2Regularization is null
+            ? resume?.Optimizer?.PickedL2Regularization ?? PickL2(trainable, training, validation, validationRows, probabilities, start, settings, log, ct)
+            : (float?)null;
+        var l2 = settings.L2Regularization ?? picked!.Value;
+        var objective = new SoftmaxRegressionObjective(trainable, training, l2);
+        var stopping = EarlyStopping.Create(trainable, settings, validation.Count == 0, layer, log);
+        var minimizer = new LbfgsMinimizer(objective, resume is null ? start : objective.Pack());
+        if (resume is not null)
+        {
+            minimizer.Restore(resume.Optimizer ?? throw new RetrainException(
+                ExitCode.Usage,
+                $"{Flags.Optimizer} lbfgs cannot resume from {Flags.CheckpointPath}: the checkpoint holds no L-BFGS state. Delete it to start over."));
+        }
+
+        Func<OptimizerSnapshot> capture = () => minimizer.Capture() with { PickedL2Regularization = picked };
+        var trainAccuracy = objective.Accuracy;
+        var crossEntropy = objective.CrossEntropy;
+        double? validationAccuracy = null;
+        var outcome = LbfgsOutcome.Progress;
+        var clock = Stopwatch.StartNew();
+        for (var step = firstStep; step < settings.Steps && outcome == LbfgsOutcome.Progress; step++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var lossBefore = new BatchScore(crossEntropy, trainAccuracy, training.Count);
+            outcome = minimizer.Iterate();
+            if (outcome == LbfgsOutcome.Stalled)
+            {
+                break;
+            }
+
+            // The objective's last evaluation is the accepted point, so the layer holds it and the scores are its.
+            (trainAccuracy, crossEntropy) = (objective.Accuracy, objective.CrossEntropy);
+            BatchScore? evaluation = null;
+            BatchScore? validationScore = null;
+            if (step % settings.EvalStepInterval == 0 || step + 1 == settings.Steps || outcome == LbfgsOutcome.Converged)
+            {
+                evaluation = new BatchScore(crossEntropy, trainAccuracy, training.Count);
+                log.Information("Step {Step}: Train accuracy = {TrainAccuracy:0.0}%", step, trainAccuracy * 100);
+                log.Information("Step {Step}: Cross entropy = {CrossEntropy:0.000000}", step, crossEntropy);
+                if (validation.Count > 0)
+                {
+                    var (validationCrossEntropy, correct) = trainable.Forward(validation, validationRows, probabilities);
+                    validationAccuracy = (double)correct / validation.Count;
+                    validationScore = new BatchScore(validationCrossEntropy / validation.Count, validationAccuracy.Value, validation.Count);
+                    log.Information(
+                        "Step {Step}: Validation accuracy = {ValidationAccuracy:0.0}% (N={ValidationCount})",
+                        step,
+                        validationAccuracy.Value * 100,
+                        validation.Count);
+                }
+            }
+
+            var stop = validationScore is { } scored && stopping is not null && evaluation is { } trained && stopping.ShouldStop(step, trained, scored);
+            if (observer is not null)
+            {
+                trainable.CopyTo(layer);
+                observer.OnStep(new StepReport(step, layer, lossBefore, evaluation, validationScore, capture));
+            }
+
+            if (stop)
+            {
+                break;
+            }
+        }
+
+        log.Information(
+            "L-BFGS ({Reason:l}) after {Iterations} iterations, {Passes} passes over the {Count} training vectors in {Seconds:l} s: loss {Loss:l} with --l2_regularization {Strength:l}",
+            outcome switch
+            {
+                LbfgsOutcome.Converged => "converged",
+                LbfgsOutcome.Stalled => "converged: no step lowers the loss at float precision",
+                _ => "stopped",
+            },
+            minimizer.Iterations,
+            minimizer.Evaluations,
+            training.Count,
+            clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture),
+            minimizer.Loss.ToString("0.000000", CultureInfo.InvariantCulture),
+            l2.ToString(CultureInfo.InvariantCulture));
+
+        objective.Load(minimizer.X);
+        stopping?.RestoreBest();
+        trainable.CopyTo(layer);
+        ct.ThrowIfCancellationRequested();
+        var test = Trainer.Evaluate(trainable, testing, labels, settings.TestBatchSize, rng, log);
+        return stopping?.Best is { } best
+            ? new TrainingResult(layer, test, best.Train.Accuracy, best.Train.CrossEntropy, best.Validation.Accuracy)
+            : new TrainingResult(layer, test, trainAccuracy, crossEntropy, validationAccuracy);
+    }
+
+    /// <summary>The initial layer as L-BFGS's parameter vector: class-major weights, then biases.</summary>
+    private static float[] Start(FinalLayer layer)
+    {
+        var x = new float[layer.Weights.Length + layer.Biases.Length];
+        SoftmaxKernel.Transpose(layer.Weights, layer.BottleneckSize, layer.ClassCount, x);
+        layer.Biases.CopyTo(x, layer.Weights.Length);
+        return x;
+    }
+
+    /// <summary>Puts the checkpoint's layer in place; returns the first iteration to run.</summary>
+    private static int Resume(ResumePoint resume, FinalLayer layer, TrainingSettings settings)
+    {
+        if (resume.StepsDone < 0 || resume.StepsDone > settings.Steps)
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"Cannot resume after step {resume.StepsDone}: {Flags.HowManyTrainingSteps} is {settings.Steps}. Raise it, or start over without the checkpoint.");
+        }
+
+        if (resume.Weights.Length != layer.Weights.Length || resume.Biases.Length != layer.Biases.Length)
+        {
+            throw new ArgumentException("The resumed layer's shape differs from this run's.", nameof(resume));
+        }
+
+        resume.Weights.CopyTo(layer.Weights, 0);
+        resume.Biases.CopyTo(layer.Biases, 0);
+        return resume.StepsDone;
+    }
+
+    /// <summary>
+    /// Fits the regression once per strength of <see cref="L2Grid"/>, each from the same start, and returns the one
+    /// with the best validation accuracy (ties: the lower validation cross-entropy), logging every one.
+    /// </summary>
+    private static float PickL2(
+        TrainableLayer trainable,
+        LabeledVectors training,
+        LabeledVectors validation,
+        int[] validationRows,
+        float[] probabilities,
+        float[] start,
+        TrainingSettings settings,
+        ILogger log,
+        CancellationToken ct)
+    {
+        if (validation.Count == 0)
+        {
+            log.Warning(
+                "Validation set is empty; {Optimizer:l} lbfgs cannot pick {Flag:l} and uses {Strength:l}.",
+                Flags.Optimizer,
+                Flags.L2Regularization,
+                FallbackL2.ToString(CultureInfo.InvariantCulture));
+            return FallbackL2;
+        }
+
+        log.Information(
+            "Picking {Flag:l} on the {Count} validation vectors from {Grid:l}",
+            Flags.L2Regularization,
+            validation.Count,
+            string.Join(", ", L2Grid.Select(l => l.ToString(CultureInfo.InvariantCulture))));
+        var clock = Stopwatch.StartNew();
+        var best = (Strength: float.NaN, Accuracy: -1.0, CrossEntropy: double.PositiveInfinity);
+        foreach (var strength in L2Grid)
+        {
+            var objective = new SoftmaxRegressionObjective(trainable, training, strength);
+            var minimizer = new LbfgsMinimizer(objective, start);
+            for (var step = 0; step < settings.Steps; step++)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (minimizer.Iterate() != LbfgsOutcome.Progress)
+                {
+                    break;
+                }
+            }
+
+            objective.Load(minimizer.X);
+            var (crossEntropySum, correct) = trainable.Forward(validation, validationRows, probabilities);
+            var accuracy = (double)correct / validation.Count;
+            var crossEntropy = crossEntropySum / validation.Count;
+            log.Information(
+                "{Flag:l} {Strength:l}: validation accuracy = {ValidationAccuracy:0.0}%, cross entropy = {CrossEntropy:0.000000} ({Iterations} iterations)",
+                Flags.L2Regularization,
+                strength.ToString(CultureInfo.InvariantCulture),
+                accuracy * 100,
+                crossEntropy,
+                minimizer.Iterations);
+            if (accuracy > best.Accuracy || (accuracy == best.Accuracy && crossEntropy < best.CrossEntropy))
+            {
+                best = (strength, accuracy, crossEntropy);
+            }
+        }
+
+        log.Information(
+            "Picked {Flag:l} {Strength:l} ({Count} fits in {Seconds:l} s); training the final layer with it",
+            Flags.L2Regularization,
+            best.Strength.ToString(CultureInfo.InvariantCulture),
+            L2Grid.Count,
+            clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture));
+        return best.Strength;
+    }
+
+    private static void Refuse(bool refused, string why)
+    {
+        if (refused)
+        {
+            throw new RetrainException(ExitCode.Usage, $"{Flags.Optimizer} lbfgs {why}.");
+        }
+    }
+}

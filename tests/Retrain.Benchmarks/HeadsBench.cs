@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Globalization;
+using Retrain.Backbones;
+using Retrain.Bottlenecks;
+using Retrain.Inference;
+using Retrain.Training;
+using Serilog.Core;
+using static Retrain.Benchmarks.Stats;
+
+namespace Retrain.Benchmarks;
+
+/// <summary>
+/// Issue 19's evidence (`--heads`): each head's test accuracy on one backbone's vectors of the flowers, with retrain's
+/// split, next to ML.NET's LbfgsMaximumEntropy trained by the peer on the very same vectors and split; and
+/// (`--heads-scale N`) how long lbfgs takes on N generated vectors of Food-101's shape (2,048 values, 101 classes).
+/// The vectors are cached under .artifacts/bench/heads-cache, so a second run skips the backbone.
+/// </summary>
+internal static class HeadsBench
+{
+    private const int ScaleLength = 2048;
+    private const int ScaleClasses = 101;
+
+    /// <summary>The heads compared: retrain.py's default first, then each option alone, then make_image_classifier's mix.</summary>
+    private static IReadOnlyList<(string Name, Func<TrainingSettings, TrainingSettings> Apply)> Heads { get; } =
+    [
+        ("sgd (retrain.py's default)", s => s),
+        ("--optimizer momentum", s => s with { Optimizer = OptimizerKind.Momentum }),
+        ("--optimizer adam --learning_rate 0.001", s => s with { Optimizer = OptimizerKind.Adam, LearningRate = 0.001f }),
+        ("--l2_regularization 1e-4", s => s with { L2Regularization = 1e-4f }),
+        ("--label_smoothing 0.1", s => s with { LabelSmoothing = 0.1f }),
+        ("--dropout 0.2", s => s with { Dropout = 0.2f }),
+        ("--class_weights balanced", s => s with { ClassWeights = ClassWeighting.Balanced }),
+        ("--early_stopping_patience 10", s => s with { EarlyStoppingPatience = 10 }),
+        ("momentum + l2 1e-4 + dropout 0.2 + smoothing 0.1", s => s with { Optimizer = OptimizerKind.Momentum, L2Regularization = 1e-4f, Dropout = 0.2f, LabelSmoothing = 0.1f }),
+        ("--optimizer lbfgs (l2 picked on validation)", s => s with { Optimizer = OptimizerKind.Lbfgs }),
+        ("--optimizer lbfgs --l2_regularization 1e-4", s => s with { Optimizer = OptimizerKind.Lbfgs, L2Regularization = 1e-4f }),
+    ];
+
+    public static void Run(BenchOptions o, Dataset data)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var cacheDir = Path.Combine(AppContext.BaseDirectory, "..", "heads-cache");
+        foreach (var spec in BenchModel.All.Where(m => o.Models.Contains(m.Name)))
+        {
+            var clock = Stopwatch.StartNew();
+            BottleneckSet set;
+            using (var model = LoadedModel.OpenBackbone(spec.PathIn(o.Shared), spec.Overrides, PipelineThreads.ForPipeline(new InferenceSettings())))
+            using (var cache = new BottleneckCache(cacheDir, model.CacheKey, model.OutputLength))
+            {
+                set = new BottleneckBuilder(model, cache, Logger.None).Build(data.Paths, CancellationToken.None);
+            }
+
+            var (training, validation, testing) = TrainingBench.Parts(data.Lists, data.Paths, set);
+            Console.WriteLine(string.Create(c,
+                $"{spec.Name} heads vectors={set.VectorLength} training={training.Count} validation={validation.Count} testing={testing.Count} bottlenecks_s={clock.Elapsed.TotalSeconds:0.0}"));
+            var defaults = new RetrainOptions { ImageDir = "" };
+            var baseline = new TrainingSettings(
+                defaults.HowManyTrainingSteps,
+                defaults.LearningRate,
+                defaults.EvalStepInterval,
+                defaults.TrainBatchSize,
+                defaults.ValidationBatchSize,
+                defaults.TestBatchSize,
+                defaults.RandomSeed);
+            foreach (var (name, apply) in Heads)
+            {
+                clock.Restart();
+                var result = Trainer.Run(training, validation, testing, data.Lists.Labels, apply(baseline), Logger.None, CancellationToken.None);
+                Console.WriteLine(string.Create(c,
+                    $"{spec.Name} head=\"{name}\" test_accuracy={result.Test.Accuracy:0.0000} validation_accuracy={result.LastValidationAccuracy:0.0000} train_s={clock.Elapsed.TotalSeconds:0.00}"));
+            }
+
+            if (o.MlNet is not null)
+            {
+                var file = Path.Combine(Path.GetTempPath(), $"retrain-heads-{Environment.ProcessId}-{spec.Name}.bin");
+                try
+                {
+                    WriteVectors(file, training, validation, testing);
+                    var (_, stdout, _) = ChildProcess.Run(o.MlNet, ["--vectors", file]);
+                    var line = stdout.Split('\n').First(l => l.StartsWith("mlnet ", StringComparison.Ordinal)).Trim();
+                    Console.WriteLine($"{spec.Name} head=\"ML.NET LbfgsMaximumEntropy (same vectors and split)\" {line["mlnet ".Length..]}");
+                }
+                finally
+                {
+                    File.Delete(file);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// lbfgs on <paramref name="rows"/> generated training vectors (plus a tenth as many for validation): once with a
+    /// given L2 strength, once picking it from the grid; wall time of each.
+    /// </summary>
+    public static void Scale(int rows)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var clock = Stopwatch.StartNew();
+        var training = Generate(rows, seed: 1);
+        var validation = Generate(rows / 10, seed: 2);
+        var testing = Generate(rows / 10, seed: 3);
+        var labels = Enumerable.Range(0, ScaleClasses).Select(i => $"class{i}").ToList();
+        Console.WriteLine(string.Create(c, $"lbfgs_scale rows={rows} length={ScaleLength} classes={ScaleClasses} generate_s={clock.Elapsed.TotalSeconds:0.0}"));
+        var settings = new TrainingSettings(Steps: 4000, EvalStepInterval: 10) { Optimizer = OptimizerKind.Lbfgs };
+        foreach (var (name, l2) in new (string, float?)[] { ("given_l2=1e-4", 1e-4f), ("grid", null) })
+        {
+            using var log = new Serilog.LoggerConfiguration().WriteTo.Sink(new StderrLogSink()).CreateLogger();
+            clock.Restart();
+            var cpuBefore = CpuSeconds();
+            var result = Trainer.Run(training, validation, testing, labels, settings with { L2Regularization = l2 }, log, CancellationToken.None);
+            Console.WriteLine(string.Create(c,
+                $"lbfgs_scale {name} train_s={clock.Elapsed.TotalSeconds:0.0} cpu_s={CpuSeconds() - cpuBefore:0.0} test_accuracy={result.Test.Accuracy:0.0000} " +
+                $"train_accuracy={result.LastTrainAccuracy:0.0000} load_avg={MachineState.LoadAverage()}"));
+        }
+    }
+
+    private static double CpuSeconds()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Food-101-shaped vectors: non-negative like a ReLU backbone's pooled features, a class signal on a few hundred
+    /// dimensions under noise, so the classes overlap and the optimum is not trivially reached.
+    /// </summary>
+    private static LabeledVectors Generate(int count, int seed)
+    {
+        var centres = new float[ScaleClasses * ScaleLength];
+        var centreRng = new Random(7);
+        for (var i = 0; i < centres.Length; i++)
+        {
+            centres[i] = centreRng.NextDouble() < 0.15 ? (float)(centreRng.NextDouble() * 0.1) : 0f;
+        }
+
+        var rng = new Random(seed);
+        var vectors = new float[(long)count * ScaleLength];
+        var labels = new int[count];
+        var paths = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            var label = rng.Next(ScaleClasses);
+            labels[i] = label;
+            paths[i] = string.Empty;
+            var row = vectors.AsSpan(i * ScaleLength, ScaleLength);
+            var centre = centres.AsSpan(label * ScaleLength, ScaleLength);
+            for (var k = 0; k < ScaleLength; k++)
+            {
+                row[k] = Math.Max(0f, centre[k] + (float)((rng.NextDouble() * 2) - 1));
+            }
+        }
+
+        return new LabeledVectors(ScaleLength, vectors, labels, paths);
+    }
+
+    /// <summary>The peer's vector file: count, length, then per row its part (0 train, 1 validation, 2 test), label and values.</summary>
+    private static void WriteVectors(string path, LabeledVectors training, LabeledVectors validation, LabeledVectors testing)
+    {
+        using var writer = new BinaryWriter(File.Create(path));
+        writer.Write(training.Count + validation.Count + testing.Count);
+        writer.Write(training.VectorLength);
+        foreach (var (part, vectors) in new[] { (0, training), (1, validation), (2, testing) })
+        {
+            for (var i = 0; i < vectors.Count; i++)
+            {
+                writer.Write((byte)part);
+                writer.Write(vectors.Labels[i]);
+                foreach (var v in vectors.Vector(i))
+                {
+                    writer.Write(v);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,205 @@
+using System.Text.RegularExpressions;
+using Retrain.Errors;
+using Retrain.Inference;
+using Retrain.Tests.TestSupport;
+using Retrain.Training;
+using Serilog.Events;
+using Xunit;
+
+namespace Retrain.Tests.Training;
+
+/// <summary>Issue 19: <c>--optimizer lbfgs</c>, the full-batch logistic regression.</summary>
+public class LbfgsTrainerTests
+{
+    private const int Length = 64;
+    private const int Classes = 5;
+    private static readonly string[] Labels = ["daisy", "dandelion", "roses", "sunflowers", "tulips"];
+
+    private static readonly TrainingSettings Lbfgs = new(Steps: 200, EvalStepInterval: 10) { Optimizer = OptimizerKind.Lbfgs, L2Regularization = 1e-3f };
+
+    [Fact]
+    public void Run_OverlappingClusters_EndsAtTheRegressionsOptimumAndLearnsThem()
+    {
+        var (training, validation, testing) = Clusters();
+
+        var result = Trainer.Run(training, validation, testing, Labels, Lbfgs, new LogCapture().Logger, TestContext.Current.CancellationToken);
+
+        Assert.True(result.Test.Accuracy > 0.9, $"test accuracy {result.Test.Accuracy}");
+        // The convex objective's gradient vanishes at its minimum: the layer written is the regression's solution.
+        var gradient = GradientAt(result.Layer, training, 1e-3f);
+        Assert.True(gradient.Max(Math.Abs) < 1e-3, $"largest gradient component {gradient.Max(Math.Abs)}");
+    }
+
+    [Fact]
+    public void Run_SameSeed_GivesBitIdenticalResults()
+    {
+        var (training, validation, testing) = Clusters();
+        var ct = TestContext.Current.CancellationToken;
+        var settings = Lbfgs with { Seed = 3 };
+
+        var first = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, ct);
+        var second = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, ct);
+
+        Assert.Equal(first.Layer.Weights, second.Layer.Weights);
+        Assert.Equal(first.Layer.Biases, second.Layer.Biases);
+        Assert.Equal(first.Test.Probabilities, second.Test.Probabilities);
+    }
+
+    [Fact]
+    public void Run_NoL2Given_PicksItOnTheValidationGridAndLogsEveryStrength()
+    {
+        var (training, validation, testing) = Clusters();
+        var log = new LogCapture();
+
+        var picked = Trainer.Run(training, validation, testing, Labels, Lbfgs with { L2Regularization = null }, log.Logger, TestContext.Current.CancellationToken);
+
+        var lines = log.Messages(LogEventLevel.Information).ToList();
+        var grid = lines.Select(l => Regex.Match(l, @"^--l2_regularization ([0-9.eE-]+): validation accuracy = (\d+\.\d)%, cross entropy = (\d+\.\d+)"))
+            .Where(m => m.Success)
+            .Select(m => (Strength: float.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Accuracy: double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), CrossEntropy: double.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        Assert.Equal(LbfgsTrainer.L2Grid, grid.Select(g => g.Strength));
+        var best = grid.OrderByDescending(g => g.Accuracy).ThenBy(g => g.CrossEntropy).First();
+        var chosen = Regex.Match(Assert.Single(lines, l => l.StartsWith("Picked --l2_regularization", StringComparison.Ordinal)), @"Picked --l2_regularization ([0-9.eE-]+) ");
+        Assert.Equal(best.Strength, float.Parse(chosen.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+
+        // The final layer is the regression with the picked strength, trained from the same start.
+        var direct = Trainer.Run(training, validation, testing, Labels, Lbfgs with { L2Regularization = best.Strength }, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        Assert.Equal(direct.Layer.Weights, picked.Layer.Weights);
+    }
+
+    [Fact]
+    public void Run_L2Given_TrainsOnceWithoutTheGrid()
+    {
+        var (training, validation, testing) = Clusters();
+        var log = new LogCapture();
+
+        Trainer.Run(training, validation, testing, Labels, Lbfgs, log.Logger, TestContext.Current.CancellationToken);
+
+        Assert.DoesNotContain(log.Messages(LogEventLevel.Information), l => l.StartsWith("Picked", StringComparison.Ordinal));
+        var summary = Assert.Single(log.Messages(LogEventLevel.Information), l => l.StartsWith("L-BFGS (", StringComparison.Ordinal));
+        Assert.StartsWith("L-BFGS (converged", summary, StringComparison.Ordinal);
+        Assert.Contains(log.Messages(LogEventLevel.Information), l => Regex.IsMatch(l, @"^Step 0: Validation accuracy = \d+\.\d% \(N=100\)$"));
+    }
+
+    [Fact]
+    public void Run_NoValidationAndNoL2_UsesTheFallbackAndSaysSo()
+    {
+        var (training, _, testing) = Clusters();
+        var log = new LogCapture();
+
+        Trainer.Run(training, LabeledVectors.Empty(Length), testing, Labels, Lbfgs with { L2Regularization = null }, log.Logger, TestContext.Current.CancellationToken);
+
+        Assert.Contains(log.Messages(LogEventLevel.Warning), l => l.Contains("cannot pick --l2_regularization", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_StrongerL2_ShrinksTheWeights()
+    {
+        var (training, validation, testing) = Clusters();
+        var ct = TestContext.Current.CancellationToken;
+
+        var weak = Trainer.Run(training, validation, testing, Labels, Lbfgs with { L2Regularization = 1e-4f }, new LogCapture().Logger, ct);
+        var strong = Trainer.Run(training, validation, testing, Labels, Lbfgs with { L2Regularization = 1e-1f }, new LogCapture().Logger, ct);
+
+        static double Norm(float[] w) => w.Sum(v => (double)v * v);
+        Assert.True(Norm(strong.Layer.Weights) < Norm(weak.Layer.Weights) / 4);
+    }
+
+    [Fact]
+    public void Run_StepsCapTheIterations()
+    {
+        var (training, validation, testing) = Clusters();
+        var log = new LogCapture();
+
+        Trainer.Run(training, validation, testing, Labels, Lbfgs with { Steps = 3 }, log.Logger, TestContext.Current.CancellationToken);
+
+        Assert.Contains(log.Messages(LogEventLevel.Information), l => l.StartsWith("L-BFGS (stopped) after 3 iterations", StringComparison.Ordinal));
+        Assert.Equal(["0", "2"], log.Messages(LogEventLevel.Information).Select(l => Regex.Match(l, @"^Step (\d+): Train accuracy")).Where(m => m.Success).Select(m => m.Groups[1].Value));
+    }
+
+    [Fact]
+    public void Run_EarlyStopping_KeepsAndReportsTheBestEvaluation()
+    {
+        var (training, validation, testing) = Clusters();
+        // Validation labels shifted by one class: the better the fit, the worse the validation cross entropy.
+        var misled = new LabeledVectors(Length, Enumerable.Range(0, validation.Count).SelectMany(i => validation.Vector(i).ToArray()).ToArray(), validation.Labels.Select(l => (l + 1) % Classes).ToArray(), validation.Paths);
+        var ct = TestContext.Current.CancellationToken;
+        var log = new LogCapture();
+
+        var stopped = Trainer.Run(training, misled, testing, Labels, Lbfgs with { EvalStepInterval = 1, EarlyStoppingPatience = 2 }, log.Logger, ct);
+        var oneStep = Trainer.Run(training, misled, testing, Labels, Lbfgs with { Steps = 1 }, new LogCapture().Logger, ct);
+
+        Assert.Contains(log.Messages(LogEventLevel.Information), m => m.StartsWith("Early stopping at step 2:", StringComparison.Ordinal));
+        Assert.Equal(oneStep.Layer.Weights, stopped.Layer.Weights);
+        Assert.Equal(oneStep.LastValidationAccuracy, stopped.LastValidationAccuracy);
+        Assert.Equal(oneStep.LastCrossEntropy, stopped.LastCrossEntropy);
+    }
+
+    [Fact]
+    public void Objective_WithClassWeightsSmoothingAndL2_HasTheGradientOfItsValue()
+    {
+        var training = SyntheticVectors.Clusters(3, 15, 8, 0.7, centreSeed: 5, sampleSeed: 6);
+        var layer = new FinalLayer(8, 3, new Random(1));
+        using var trainable = new TrainableLayer(layer) { LabelSmoothing = 0.2f, ClassWeights = [0.5f, 2f, 1f] };
+        var objective = new SoftmaxRegressionObjective(trainable, training, 0.3f);
+        var x = objective.Pack();
+        for (var i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)Math.Sin(i) * 0.5f;
+        }
+
+        var gradient = new float[x.Length];
+        objective.Evaluate(x, gradient);
+        var scratch = new float[x.Length];
+        const float H = 1e-2f;
+        foreach (var i in new[] { 0, 5, 11, 17, 23, x.Length - 2, x.Length - 1 })
+        {
+            var probe = (float[])x.Clone();
+            probe[i] = x[i] + H;
+            var up = objective.Evaluate(probe, scratch);
+            probe[i] = x[i] - H;
+            var down = objective.Evaluate(probe, scratch);
+            Assert.Equal(gradient[i], (up - down) / (2 * H), 2e-3);
+        }
+    }
+
+    [Fact]
+    public void Run_OnTheStepGraph_IsAUsageErrorNamingTheFlag()
+    {
+        var (training, validation, testing) = Clusters();
+        var settings = Lbfgs with { Inference = new InferenceSettings(ExecutionDevice.CpuStepGraph, IntraOpThreads: 1) };
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.StartsWith("--optimizer lbfgs", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_WithDropout_IsAUsageErrorNamingBothFlags()
+    {
+        var (training, validation, testing) = Clusters();
+
+        var error = Assert.Throws<RetrainException>(
+            () => Trainer.Run(training, validation, testing, Labels, Lbfgs with { Dropout = 0.2f }, new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Contains("--dropout", error.Message, StringComparison.Ordinal);
+    }
+
+    internal static float[] GradientAt(FinalLayer layer, LabeledVectors training, float l2)
+    {
+        using var trainable = new TrainableLayer(layer);
+        var objective = new SoftmaxRegressionObjective(trainable, training, l2);
+        var gradient = new float[objective.Dimension];
+        objective.Evaluate(objective.Pack(), gradient);
+        return gradient;
+    }
+
+    private static (LabeledVectors Training, LabeledVectors Validation, LabeledVectors Testing) Clusters() =>
+        (SyntheticVectors.Clusters(Classes, 100, Length, 0.5, centreSeed: 1, sampleSeed: 2),
+         SyntheticVectors.Clusters(Classes, 20, Length, 0.5, centreSeed: 1, sampleSeed: 3),
+         SyntheticVectors.Clusters(Classes, 40, Length, 0.5, centreSeed: 1, sampleSeed: 4));
+}
