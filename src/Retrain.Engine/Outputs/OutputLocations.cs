@@ -130,7 +130,7 @@ internal static class OutputLocations
             {
                 var why = target == input ? $"'{target}', which is the {flag} input"
                     : IsInside(target, input) ? $"'{target}', inside the {flag} folder '{input}'"
-                    : output.Cleared && IsInside(input, target) ? $"'{target}' (deleting its old events files), which holds the {flag} input '{input}'"
+                    : output.Cleared && IsInside(input, target) ? $"'{target}' (deleting its old files), which holds the {flag} input '{input}'"
                     : null;
                 if (why is not null)
                 {

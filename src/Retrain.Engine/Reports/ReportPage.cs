@@ -25,7 +25,8 @@ internal static class ReportPage
         th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: right; }
         th:first-child, td.label { text-align: left; }
         thead th { background: #f2f2f2; }
-        .plots img { max-width: 100%; margin: .3em .6em .3em 0; border: 1px solid #eee; }
+        .plots { display: flex; flex-wrap: wrap; gap: .6em; }
+        .plots img { max-width: 100%; border: 1px solid #eee; }
         table.heatmap td { min-width: 3em; text-align: center; }
         .grid { display: flex; flex-wrap: wrap; gap: .8em; }
         figure { margin: 0; width: 170px; font-size: .8em; }

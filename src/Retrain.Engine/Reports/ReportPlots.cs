@@ -7,8 +7,9 @@ namespace Retrain.Reports;
 /// <summary>The report's plots as PNG files, drawn with ScottPlot (on SkiaSharp, like the rest of the engine's images).</summary>
 internal static class ReportPlots
 {
-    public const int Width = 540;
-    public const int Height = 380;
+    // Two curves side by side fit a 1000-pixel-wide window.
+    public const int Width = 460;
+    public const int Height = 340;
 
     /// <summary>Train and validation accuracy at each evaluation step, in percent.</summary>
     public static byte[] Accuracy(IReadOnlyList<CurvePoint> curves) => Curves(

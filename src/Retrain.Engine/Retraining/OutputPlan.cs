@@ -176,7 +176,7 @@ internal sealed class OutputPlan
     private IEnumerable<Written> Written() =>
         Outputs.SelectMany(o => o.Spec.Kind == OutputKind.Events
             ? TrainingSummaries.ClearedFolders(o.Path).Select(f => new Written(o.Flag, f, Cleared: true))
-            : [new Written(o.Flag, o.Path)]);
+            : [new Written(o.Flag, o.Path, Cleared: o.Spec.Kind == OutputKind.Report)]); // a report replaces its old folder whole
 
     private static void EnsureWritable(PlannedOutput output)
     {

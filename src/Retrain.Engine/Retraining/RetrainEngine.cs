@@ -70,7 +70,7 @@ public static class RetrainEngine
         {
             var report = new RunReport(resolved.CatalogName ?? resolved.Path, settings.Steps, curves!.Points, dataset, TestEvaluation.Of(result.Test, lists.Labels), RunReport.MisclassifiedOf(result.Test, lists.Labels));
             ReportWriter.Write(reportDir, report);
-            log.Information("Wrote the report to {Path}", Path.Combine(Path.GetFullPath(reportDir), ReportWriter.PageName));
+            log.Information("Wrote the report to {Path:l}", Path.Combine(reportDir, ReportWriter.PageName));
         }
 
         if (bottlenecks.Failures.Count > 0)
