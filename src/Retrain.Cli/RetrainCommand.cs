@@ -37,6 +37,7 @@ internal static class RetrainCommand
     private static readonly Option<int> ValidationBatchSize = Value("--validation_batch_size", Defaults.ValidationBatchSize, "How many images to use in an evaluation batch; -1 uses the entire validation set.");
     private static readonly Option<bool> PrintMisclassified = new("--print_misclassified_test_images") { Description = "Whether to print out a list of all misclassified test images." };
     private static readonly Option<string?> EvaluationJson = Value<string?>("--evaluation_json", null, "Where to write the final test evaluation (per-class precision, recall, F1, support; confusion matrix; top-1 and top-5 accuracy) as JSON. Default: none.");
+    private static readonly Option<string?> ReportDir = Value<string?>("--report_dir", null, "Where to write an HTML report of the run (index.html with the training curves, confusion matrix, per-class table, dataset summary and misclassified photos, and its PNG plots), a new or empty folder or an earlier report. Default: none.");
     private static readonly Option<string> BottleneckDir = Value("--bottleneck_dir", Defaults.BottleneckDir, "Path to cache bottleneck layer values as files.");
     private static readonly Option<string> FinalTensorName = Value("--final_tensor_name", Defaults.FinalTensorName, "The name of the output classification layer in the retrained graph.");
     private static readonly Option<bool> FlipLeftRight = new("--flip_left_right") { Description = "Whether to randomly flip half of the training images horizontally." };
@@ -71,7 +72,7 @@ internal static class RetrainCommand
         foreach (var option in new Option[]
                  {
                      ImageDir, OutputGraph, OutputLabels, SummariesDir, Steps, LearningRate, L2Regularization, Optimizer, LabelSmoothing, EarlyStoppingPatience, Dropout, ClassWeights, TestingPercentage, ValidationPercentage,
-                     EvalStepInterval, TrainBatchSize, TestBatchSize, ValidationBatchSize, PrintMisclassified, EvaluationJson, BottleneckDir,
+                     EvalStepInterval, TrainBatchSize, TestBatchSize, ValidationBatchSize, PrintMisclassified, EvaluationJson, ReportDir, BottleneckDir,
                      FinalTensorName, FlipLeftRight, RandomCrop, RandomScale, RandomBrightness, TfhubModule, SavedModelDir,
                      IntermediateStoreFrequency, IntermediateOutputGraphsDir, LoggingVerbosity, CheckpointPath, Architecture, ModelDir,
                      RandomSeed, InferenceBatchSize, OutputOnnx, BottlenecksOnly, Shard, ShardCount,
@@ -140,6 +141,7 @@ internal static class RetrainCommand
         ValidationBatchSize = p.GetValue(ValidationBatchSize),
         PrintMisclassifiedTestImages = p.GetValue(PrintMisclassified),
         EvaluationJson = p.GetValue(EvaluationJson),
+        ReportDir = p.GetValue(ReportDir),
         BottleneckDir = p.GetRequiredValue(BottleneckDir),
         FinalTensorName = p.GetRequiredValue(FinalTensorName),
         FlipLeftRight = p.GetValue(FlipLeftRight),

@@ -11,6 +11,7 @@ public static class Flags
     public const string OutputLabels = "--output_labels";
     public const string SummariesDir = "--summaries_dir";
     public const string EvaluationJson = "--evaluation_json";
+    public const string ReportDir = "--report_dir";
     public const string HowManyTrainingSteps = "--how_many_training_steps";
     public const string LearningRate = "--learning_rate";
     public const string L2Regularization = "--l2_regularization";

@@ -64,13 +64,15 @@ public sealed class OutputTransaction : IDisposable
     /// <summary>
     /// Fills a new temporary folder beside <paramref name="folder"/> (<paramref name="fill"/> gets its path) that
     /// <see cref="Commit"/> renames to <paramref name="folder"/>, which must then be missing or empty (a rename cannot
-    /// replace a folder with files). <paramref name="failed"/> words an I/O error for the user.
+    /// replace a folder with files), unless <paramref name="replace"/>: then an existing folder is first renamed aside,
+    /// the new one renamed into place and the old one deleted, so a reader finds the old folder or the new one whole (the
+    /// caller checks beforehand that the old one may go). <paramref name="failed"/> words an I/O error for the user.
     /// </summary>
-    public void WriteFolder(string folder, Action<string> fill, Func<Exception, RetrainException> failed)
+    public void WriteFolder(string folder, Action<string> fill, Func<Exception, RetrainException> failed, bool replace = false)
     {
         ArgumentNullException.ThrowIfNull(fill);
         var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
-        var staged = new Staged(TempPath(target), target, IsFolder: true, failed);
+        var staged = new Staged(TempPath(target), target, IsFolder: true, failed) { Replace = replace };
         try
         {
             Directory.CreateDirectory(staged.Temp);
@@ -104,6 +106,12 @@ public sealed class OutputTransaction : IDisposable
                     continue;
                 }
 
+                if (s.Replace && Directory.Exists(s.Target))
+                {
+                    ReplaceFolder(s);
+                    continue;
+                }
+
                 if (Directory.Exists(s.Target))
                 {
                     Directory.Delete(s.Target); // must be empty; one with files fails here and is kept
@@ -128,6 +136,24 @@ public sealed class OutputTransaction : IDisposable
 
         _staged.Clear();
         _committed = 0;
+    }
+
+    /// <summary>Swaps a staged folder in for an existing one: the old one is renamed aside first, and deleted last.</summary>
+    private static void ReplaceFolder(Staged s)
+    {
+        var old = TempPath(s.Target);
+        Directory.Move(s.Target, old);
+        try
+        {
+            Directory.Move(s.Temp, s.Target);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Directory.Move(old, s.Target); // put the old one back: the run fails with its previous output intact
+            throw;
+        }
+
+        TryDelete(s with { Temp = old });
     }
 
     private static string TempPath(string target) =>
@@ -174,5 +200,9 @@ public sealed class OutputTransaction : IDisposable
         }
     }
 
-    private sealed record Staged(string Temp, string Target, bool IsFolder, Func<Exception, RetrainException> Failed);
+    private sealed record Staged(string Temp, string Target, bool IsFolder, Func<Exception, RetrainException> Failed)
+    {
+        /// <summary>A folder that replaces an existing one at commit instead of requiring it empty.</summary>
+        public bool Replace { get; init; }
+    }
 }

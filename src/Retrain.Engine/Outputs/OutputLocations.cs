@@ -92,7 +92,7 @@ internal static class OutputLocations
             }
         }
 
-        // A SavedModel folder must be new or empty when it is written, after the other outputs.
+        // A SavedModel or report folder is written whole after the other outputs, so none may lie inside it.
         foreach (var (folderFlag, folder) in newFolders)
         {
             var inside = seen.FirstOrDefault(p => p.Key.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal));
@@ -100,7 +100,7 @@ internal static class OutputLocations
             {
                 throw new RetrainException(
                     ExitCode.Usage,
-                    $"{inside.Value} '{inside.Key}' is inside {folderFlag} '{folder}', which must be a new or empty folder when the SavedModel is written. Put it elsewhere.");
+                    $"{inside.Value} '{inside.Key}' is inside {folderFlag} '{folder}', a folder written whole at the end of the run, which must hold no other output. Put it elsewhere.");
             }
         }
     }
@@ -130,7 +130,7 @@ internal static class OutputLocations
             {
                 var why = target == input ? $"'{target}', which is the {flag} input"
                     : IsInside(target, input) ? $"'{target}', inside the {flag} folder '{input}'"
-                    : output.Cleared && IsInside(input, target) ? $"'{target}' (deleting its old events files), which holds the {flag} input '{input}'"
+                    : output.Cleared && IsInside(input, target) ? $"'{target}' (deleting its old files), which holds the {flag} input '{input}'"
                     : null;
                 if (why is not null)
                 {

@@ -7,13 +7,15 @@ namespace Retrain.Outputs;
 
 /// <summary>
 /// The outputs written while the final layer trains, fed from the trainer's per-step report: TensorBoard summaries
-/// (--summaries_dir), intermediate graphs (--intermediate_store_frequency) and the checkpoint (--checkpoint_path).
+/// (--summaries_dir), intermediate graphs (--intermediate_store_frequency), the checkpoint (--checkpoint_path) and the
+/// report's training curves (--report_dir).
 /// </summary>
 internal sealed class TrainingOutputs : ITrainingObserver, IDisposable
 {
     private readonly CheckpointWriter? _checkpoint;
     private readonly ITrainingObserver? _intermediate;
     private readonly TrainingSummaries? _summaries;
+    private ITrainingObserver? _curves;
 
     private TrainingOutputs(CheckpointWriter? checkpoint, ITrainingObserver? intermediate, TrainingSummaries? summaries)
     {
@@ -23,7 +25,14 @@ internal sealed class TrainingOutputs : ITrainingObserver, IDisposable
     }
 
     /// <summary>False when no output needs the per-step report: the trainer then skips building it.</summary>
-    public bool Any => _checkpoint is not null || _intermediate is not null || _summaries is not null;
+    public bool Any => _checkpoint is not null || _intermediate is not null || _summaries is not null || _curves is not null;
+
+    /// <summary>Also reports every step to <paramref name="curves"/> (the report's training curves), when given.</summary>
+    public TrainingOutputs WithCurves(ITrainingObserver? curves)
+    {
+        _curves = curves;
+        return this;
+    }
 
     /// <param name="intermediate">The backbone's intermediate graphs (--intermediate_store_frequency), if it writes them.</param>
     public static TrainingOutputs Start(
@@ -51,6 +60,7 @@ internal sealed class TrainingOutputs : ITrainingObserver, IDisposable
         _checkpoint?.OnStep(report);
         _intermediate?.OnStep(report);
         _summaries?.OnStep(report);
+        _curves?.OnStep(report);
     }
 
     /// <summary>The run was cancelled between steps: keep every finished step in the checkpoint.</summary>

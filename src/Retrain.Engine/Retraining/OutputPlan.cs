@@ -3,6 +3,7 @@ using Retrain.Errors;
 using Retrain.Export;
 using Retrain.IO;
 using Retrain.Outputs;
+using Retrain.Reports;
 using Retrain.Summaries;
 
 namespace Retrain.Retraining;
@@ -18,6 +19,9 @@ internal enum OutputKind
 
     /// <summary>A folder of TensorBoard events files, whose old ones retrain deletes first.</summary>
     Events,
+
+    /// <summary>A folder written whole and renamed into place, replacing an earlier report (--report_dir).</summary>
+    Report,
 }
 
 /// <summary>
@@ -39,7 +43,7 @@ internal sealed record OutputSpec(string Flag, OutputKind Kind, BackboneKind Wri
     /// </summary>
     public bool SkippedWhereUnsupported { get; init; }
 
-    /// <summary>A folder that must be new or empty when written, so no other output may lie inside it.</summary>
+    /// <summary>A folder written whole (into a new or empty folder, or over an earlier report), so no other output may lie inside it.</summary>
     public bool MustBeNewFolder { get; init; }
 
     /// <summary>Lies in the per-user temporary folder unless its flag is given (<see cref="DefaultPaths"/>).</summary>
@@ -76,6 +80,8 @@ internal sealed class OutputPlan
 
     public static readonly OutputSpec Evaluation = new(Flags.EvaluationJson, OutputKind.File, BackboneKind.All, "evaluation.json", o => o.EvaluationJson);
 
+    public static readonly OutputSpec Report = new(Flags.ReportDir, OutputKind.Report, BackboneKind.All, "report", o => o.ReportDir) { MustBeNewFolder = true };
+
     public static readonly OutputSpec Summaries = new(Flags.SummariesDir, OutputKind.Events, BackboneKind.All, "retrain_logs", o => o.SummariesDir);
 
     public static readonly OutputSpec IntermediateGraphs = new(
@@ -90,7 +96,7 @@ internal sealed class OutputPlan
     };
 
     /// <summary>Every output, in the order the checks name them.</summary>
-    public static IReadOnlyList<OutputSpec> Specs { get; } = [Graph, Labels, Bottlenecks, Onnx, Checkpoint, SavedModel, Evaluation, Summaries, IntermediateGraphs];
+    public static IReadOnlyList<OutputSpec> Specs { get; } = [Graph, Labels, Bottlenecks, Onnx, Checkpoint, SavedModel, Evaluation, Report, Summaries, IntermediateGraphs];
 
     private readonly RetrainOptions options;
 
@@ -170,7 +176,7 @@ internal sealed class OutputPlan
     private IEnumerable<Written> Written() =>
         Outputs.SelectMany(o => o.Spec.Kind == OutputKind.Events
             ? TrainingSummaries.ClearedFolders(o.Path).Select(f => new Written(o.Flag, f, Cleared: true))
-            : [new Written(o.Flag, o.Path)]);
+            : [new Written(o.Flag, o.Path, Cleared: o.Spec.Kind == OutputKind.Report)]); // a report replaces its old folder whole
 
     private static void EnsureWritable(PlannedOutput output)
     {
@@ -178,6 +184,10 @@ internal sealed class OutputPlan
         {
             case OutputKind.File:
                 OutputLocations.EnsureWritableFile(output.Path, output.Flag, output.Spec.Example);
+                break;
+            case OutputKind.Report:
+                ReportWriter.EnsureUsable(output.Path);
+                OutputLocations.EnsureWritableParent(output.Path, output.Flag);
                 break;
             case OutputKind.Folder when output.Spec.MustBeNewFolder:
                 SavedModelWriter.EnsureUsable(output.Path);

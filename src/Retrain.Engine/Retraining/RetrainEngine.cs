@@ -12,6 +12,7 @@ using Retrain.IO;
 using Retrain.Models;
 using Retrain.Outputs;
 using Retrain.Progress;
+using Retrain.Reports;
 using Retrain.Retraining;
 using Retrain.Summaries;
 using Retrain.Training;
@@ -52,8 +53,10 @@ public static class RetrainEngine
         var (training, validation, testing) = parts.Split(bottlenecks.Set);
         DatasetReport.Log(lists, training, validation, testing, bottlenecks.Failures.Count, log);
         EnsureTrainable(training, lists, bottlenecks.Failures.Count);
+        var dataset = DatasetSummary.Of(options.ImageDir, lists.Labels, training, validation, testing, bottlenecks.Failures);
+        var curves = plan.Has(OutputPlan.Report) ? new TrainingCurves() : null;
 
-        var result = Train(new(training, validation, testing), lists, backbone, plan, identity, settings, resume, options, decode, log, progress, ct);
+        var result = Train(new(training, validation, testing), lists, backbone, plan, identity, settings, resume, options, decode, curves, log, progress, ct);
         PrintMisclassified(result, options, log);
         Evaluate(result, lists.Labels, options, log);
 
@@ -63,6 +66,13 @@ public static class RetrainEngine
             lists.Labels,
             new ExportPaths(options.OutputGraph, options.OutputLabels, plan.PathOf(OutputPlan.SavedModel), plan.PathOf(OutputPlan.Onnx), options.FinalTensorName),
             log);
+        if (plan.PathOf(OutputPlan.Report) is { } reportDir)
+        {
+            var report = new RunReport(resolved.CatalogName ?? resolved.Path, settings.Steps, curves!.Points, dataset, TestEvaluation.Of(result.Test, lists.Labels), RunReport.MisclassifiedOf(result.Test, lists.Labels));
+            ReportWriter.Write(reportDir, report);
+            log.Information("Wrote the report to {Path:l}", Path.Combine(reportDir, ReportWriter.PageName));
+        }
+
         if (bottlenecks.Failures.Count > 0)
         {
             log.Warning("{Count} images were skipped because they could not be read or decoded (listed above).", bottlenecks.Failures.Count);
@@ -199,12 +209,14 @@ public static class RetrainEngine
         ResumePoint? resume,
         RetrainOptions options,
         ImageDecodeOptions decode,
+        TrainingCurves? curves,
         ILogger log,
         IProgressSink? progress,
         CancellationToken ct)
     {
         var intermediate = backbone.IntermediateGraphs(options.FinalTensorName, options.IntermediateOutputGraphsDir, options.IntermediateStoreFrequency, log);
-        using var outputs = TrainingOutputs.Start(plan.PathOf(OutputPlan.Checkpoint), intermediate, plan.PathOf(OutputPlan.Summaries), identity, settings, resume, log);
+        using var outputs = TrainingOutputs.Start(plan.PathOf(OutputPlan.Checkpoint), intermediate, plan.PathOf(OutputPlan.Summaries), identity, settings, resume, log)
+            .WithCurves(curves);
         using var distorted = StartDistortions(backbone.Model, parts.Training, lists, settings, resume, options, decode, log, progress, ct);
         TrainingResult result;
         try

@@ -62,6 +62,9 @@ public sealed partial record RetrainOptions
     /// <summary>Where to write the final evaluation (per-class metrics, confusion matrix, top-k) as JSON. Null = none.</summary>
     public string? EvaluationJson { get; init; }
 
+    /// <summary>Where to write the HTML report (curves, confusion matrix, dataset, misclassified photos). Null = none.</summary>
+    public string? ReportDir { get; init; }
+
     public string BottleneckDir { get; init; } = DefaultPaths.InTemp("bottleneck");
 
     /// <summary>

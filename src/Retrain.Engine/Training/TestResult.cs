@@ -13,6 +13,9 @@ public sealed record TestResult(
 {
     /// <summary>The true class index of each row of <see cref="Probabilities"/>, in the same order.</summary>
     public int[] TrueClasses { get; init; } = [];
+
+    /// <summary>The image path of each row of <see cref="Probabilities"/>, in the same order.</summary>
+    public string[] Paths { get; init; } = [];
 }
 
 /// <summary>A test image the trained layer got wrong (retrain.py's --print_misclassified_test_images).</summary>

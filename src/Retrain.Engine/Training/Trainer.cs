@@ -282,7 +282,11 @@ internal static class Trainer
 
         var accuracy = (double)correct / rows.Length;
         log.Information("Final test accuracy = {TestAccuracy:0.0}% (N={TestCount})", accuracy * 100, rows.Length);
-        return new TestResult(accuracy, rows.Length, misclassified, probabilities) { TrueClasses = trueClasses };
+        return new TestResult(accuracy, rows.Length, misclassified, probabilities)
+        {
+            TrueClasses = trueClasses,
+            Paths = Array.ConvertAll(rows, r => testing.Paths[r]),
+        };
     }
 
     private static void CheckSettings(TrainingSettings settings)
