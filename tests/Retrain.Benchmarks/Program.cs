@@ -22,6 +22,16 @@ if (o.Scale > 0)
     return 0;
 }
 
+if (o.Shards.Count > 0)
+{
+    foreach (var spec in BenchModel.All.Where(m => o.Models.Contains(m.Name)))
+    {
+        ShardBench.Run(o, spec);
+    }
+
+    return 0;
+}
+
 var data = Dataset.Load(o.ImageDir);
 foreach (var spec in BenchModel.All.Where(m => o.Models.Contains(m.Name)))
 {
