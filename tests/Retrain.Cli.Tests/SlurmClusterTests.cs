@@ -19,6 +19,11 @@ public sealed partial class SlurmClusterTests
 {
     private const string ImageDir = "../shared/datasets/flower_photos_dev";
     private const string Model = "../shared/models/mobilenet_v1_0.25_224/frozen_graph.pb";
+    private const string BottleneckDir = "out/bottlenecks";
+    private const string OutDir = "out/flowers";
+
+    /// <summary>submit.sh's arguments, as docs/many-machines.md types them from the repository root.</summary>
+    private static readonly string[] SubmitArguments = [ImageDir, Model, BottleneckDir, OutDir, "--cpus-per-task=1"];
 
     /// <summary>Safety net only, for a machine slowed several times by other load; no assertion depends on speed.</summary>
     private static readonly TimeSpan Hang = TimeSpan.FromMinutes(8);
@@ -39,7 +44,7 @@ public sealed partial class SlurmClusterTests
         // as docs/many-machines.md says, and two tasks run at a time.
         var (code, submitted) = cluster.Command(
             "bash",
-            [Path.Combine(SharedData.RepositoryRoot, "deploy", "slurm", "submit.sh"), ImageDir, Model, "bottlenecks", "out", "--cpus-per-task=1"],
+            [Path.Combine(SharedData.RepositoryRoot, "deploy", "slurm", "submit.sh"), .. SubmitArguments],
             project,
             new Dictionary<string, string> { ["RETRAIN"] = Retrain(), ["DOTNET_ROOT"] = DotnetRoot() });
         Assert.True(code == 0, $"submit.sh: exit {code}\n{submitted}");
@@ -79,8 +84,8 @@ public sealed partial class SlurmClusterTests
 
         var trainLog = Output(project, $"retrain-train-{trainJob}.out");
         Assert.Contains($"Bottlenecks ready: 0 computed, {images.Length} reused from cache", trainLog, StringComparison.Ordinal);
-        Assert.True(new FileInfo(Path.Combine(project, "out", "output_graph.pb")).Length > 100_000, trainLog);
-        Assert.True(File.Exists(Path.Combine(project, "out", "evaluation.json")), trainLog);
+        Assert.True(new FileInfo(Path.Combine(project, OutDir, "output_graph.pb")).Length > 100_000, trainLog);
+        Assert.True(File.Exists(Path.Combine(project, OutDir, "evaluation.json")), trainLog);
 
         // One plain process over the same photos, spelt alike, with a cache of its own: the same split and seed, so
         // the same final layer and test accuracy.
@@ -94,6 +99,17 @@ public sealed partial class SlurmClusterTests
         Assert.True(aloneAccuracy.Success, aloneLog);
         Assert.Equal(aloneAccuracy.Value, clusterAccuracy.Value);
         TestContext.Current.SendDiagnosticMessage($"cluster: {string.Join(", ", shards.Select(s => $"shard {s.Index}: {s.Computed} computed, {s.Reused} reused"))}; {clusterAccuracy.Value}");
+    }
+
+    /// <summary>The docs' recipe is the one the test above runs: the same submit.sh line, the same cluster script.</summary>
+    [Fact]
+    public void Docs_ShowTheRecipeTheClusterTestRuns()
+    {
+        var docs = File.ReadAllText(Path.Combine(SharedData.RepositoryRoot, "docs", "many-machines.md"));
+
+        Assert.Contains("deploy/slurm/submit.sh " + string.Join(' ', SubmitArguments), docs, StringComparison.Ordinal);
+        Assert.Contains("deploy/slurm/local-cluster.sh", docs, StringComparison.Ordinal);
+        Assert.Contains("deploy/slurm/local-cluster.sh stop", docs, StringComparison.Ordinal);
     }
 
     /// <summary>How many tasks bottlenecks.sbatch's <c>#SBATCH --array=0-N</c> line asks for (issue 20 asks for 4).</summary>
@@ -172,7 +188,7 @@ public sealed partial class SlurmClusterTests
     private static CacheContents CacheContents(string project)
     {
         using var model = LoadedModel.OpenBackbone(Path.GetFullPath(Path.Combine(project, Model)), new ModelOverrides(), new InferenceSettings());
-        using var cache = new BottleneckCache(Path.Combine(project, "bottlenecks"), model.CacheKey, model.OutputLength);
+        using var cache = new BottleneckCache(Path.Combine(project, BottleneckDir), model.CacheKey, model.OutputLength);
         return cache.Inspect();
     }
 
