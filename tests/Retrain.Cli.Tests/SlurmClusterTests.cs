@@ -64,22 +64,22 @@ public sealed partial class SlurmClusterTests
         var lastTaskEnd = array.Max(job => LocalSlurmCluster.Field(job, "EndTime"));
         Assert.True(string.CompareOrdinal(LocalSlurmCluster.Field(training, "StartTime"), lastTaskEnd) >= 0, $"training started before the array ended:\n{training}\n{string.Join('\n', array)}");
 
-        // Each task cached its own shard: the shards' images add up to the photos, and every photo was computed once,
-        // except that a photo whose bytes another shard had already cached is reused (the flowers hold two pairs of
-        // identical photos; which twin is computed depends on timing).
+        // Each task cached its own shard: the shards' images add up to the photos and each shard computed or reused
+        // exactly its own. A shard reuses a photo whose bytes another shard had already cached (the flowers hold two
+        // pairs of identical photos), and logs a copy of a photo in its own shard as computed with its original.
         var shards = Enumerable.Range(0, tasks).Select(i => ShardLog(Output(project, $"retrain-bottlenecks-{arrayJob}_{i}.out"), i, tasks)).ToList();
         var distinct = images.Select(p => BottleneckCache.ContentKey(File.ReadAllBytes(p))).Distinct().Count();
         Assert.Equal(images.Length, shards.Sum(s => s.Images));
         Assert.All(shards, s => Assert.InRange(s.Images, 1, images.Length - 1));
         Assert.All(shards, s => Assert.Equal(s.Images, s.Computed + s.Reused));
         var computed = shards.Sum(s => s.Computed);
-        Assert.InRange(computed, distinct, images.Length);
 
-        // What the cache holds agrees: one pack per task, one record per computed vector, every photo's bytes present.
+        // The cache: one pack per task, one record per vector the model computed, every photo's bytes present. Only
+        // identical photos in different shards can have been computed twice, so there are at most that many extra.
         var contents = CacheContents(project);
         Assert.Equal(tasks, contents.Packs.Count);
-        Assert.Equal(computed, contents.IntactKeys.Count);
         Assert.Equal(distinct, contents.IntactKeys.Distinct().Count());
+        Assert.InRange(contents.IntactKeys.Count, distinct, Math.Min(computed, images.Length));
         Assert.Empty(contents.DamagedKeys);
 
         var trainLog = Output(project, $"retrain-train-{trainJob}.out");
