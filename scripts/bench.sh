@@ -3,6 +3,8 @@
 # peak, final-layer training, label-image, and the same job in ML.NET, for Inception-v3 and MobileNet v1 0.25_224 on
 # ../shared/datasets/flower_photos_dev. Every figure is the median of --runs runs (default 3; --runs 1 is a quick run).
 #   scripts/bench.sh [--runs N] [--models inception_v3,mobilenet_v1_0.25_224] [--sweep] [--mlnet none] ...
+#   scripts/bench.sh --shards 1,2,4 [--models ...]   only N concurrent shard processes over one cache, for each N
+#                                                    (docs/many-machines.md)
 # Run it on a quiet machine: `uptime` is printed first, and the load average is repeated next to the figures.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -38,6 +38,9 @@ internal sealed record BenchOptions
     /// <summary>With N > 0, only the scale figures: N generated photos with cached vectors (see ScaleBench).</summary>
     public int Scale { get; init; }
 
+    /// <summary>When given, only the shard figures: N concurrent shard processes for each N (see ShardBench).</summary>
+    public IReadOnlyList<int> Shards { get; init; } = [];
+
     /// <summary>Images given to one label-image process for the per-image figure.</summary>
     public int LabelImageMany { get; init; } = 50;
 
@@ -61,7 +64,7 @@ internal sealed record BenchOptions
 
     private const string Usage =
         "flags: --runs N (default 3) --models inception_v3,mobilenet_v1_0.25_224 --sweep --batch-sizes 1,8,32 " +
-        "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --chunk-seconds S --scale N --heads --heads-scale N --markdown FILE --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
+        "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --chunk-seconds S --scale N --heads --heads-scale N --markdown FILE --shards 1,2,4 --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
 
     public string ImageDir => Path.Combine(Shared, "datasets", "flower_photos_dev");
 
@@ -90,6 +93,7 @@ internal sealed record BenchOptions
                 "--chunk-seconds" => o with { ChunkSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--scale" => o with { Scale = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--markdown" => o with { Markdown = Path.GetFullPath(Next()) },
+                "--shards" => o with { Shards = [.. Next().Split(',').Select(s => Math.Max(1, int.Parse(s, CultureInfo.InvariantCulture)))] },
                 "--help" or "-h" => throw new ArgumentException(Usage),
                 _ => throw new ArgumentException($"unknown flag {args[i]}\n{Usage}"),
             };

@@ -38,6 +38,16 @@ if (o.Heads || o.HeadsScale > 0)
     return 0;
 }
 
+if (o.Shards.Count > 0)
+{
+    foreach (var spec in BenchModel.All.Where(m => o.Models.Contains(m.Name)))
+    {
+        ShardBench.Run(o, spec);
+    }
+
+    return 0;
+}
+
 var data = Dataset.Load(o.ImageDir);
 var figures = new FigureTable();
 foreach (var spec in BenchModel.All.Where(m => o.Models.Contains(m.Name)))

@@ -8,7 +8,7 @@ using Xunit;
 namespace Retrain.Cli.Tests;
 
 /// <summary>
-/// Issue 20: deploy/slurm's scripts hold together, without a Slurm cluster (issue 20 part 3 is that test). The job
+/// Issue 20: deploy/slurm's scripts hold together, without a Slurm cluster (SlurmClusterTests runs them on one). The job
 /// scripts run under bash with the variables Slurm sets and a stand-in `retrain` that prints its arguments, which then
 /// go through the real parser; submit.sh runs with a stand-in `sbatch` that records how it is called.
 /// </summary>
@@ -91,7 +91,7 @@ public sealed partial class DeploySlurmTests
             if [ "$n" = 1 ]; then echo "4242;cluster"; else echo 4243; fi
             """);
 
-        var (code, output) = Bash(dir, [Path.Combine(Folder, "submit.sh"), "photos", "models/inception_v3.pb", "/cluster/bottlenecks", "/cluster/out"], new());
+        var (code, output) = Bash(dir, [Path.Combine(Folder, "submit.sh"), "photos", "models/inception_v3.pb", "/cluster/bottlenecks", "/cluster/out", "--cpus-per-task=1"], new());
 
         Assert.True(code == 0, output);
         var submitted = File.ReadAllText(calls).Split("call ", StringSplitOptions.RemoveEmptyEntries)
@@ -109,6 +109,8 @@ public sealed partial class DeploySlurmTests
         Assert.Contains("--dependency=afterok:4242", train);
         foreach (var call in submitted)
         {
+            // sbatch options after the four paths go to both jobs, before the script so they override its #SBATCH lines.
+            Assert.Equal("--cpus-per-task=1", Args(call)[^2]);
             Assert.Contains("env IMAGE_DIR=photos TFHUB_MODULE=models/inception_v3.pb BOTTLENECK_DIR=/cluster/bottlenecks OUT_DIR=/cluster/out", call);
         }
 

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Retrain.Tests.TestSupport;
+using Xunit;
+
+namespace Retrain.Cli.Tests;
+
+/// <summary>
+/// The single-node Slurm cluster that deploy/slurm/local-cluster.sh starts on this machine (munged, slurmctld and
+/// slurmd on 127.0.0.1), and Slurm's commands pointed at it. Disposing it stops the daemons.
+/// </summary>
+internal sealed partial class LocalSlurmCluster : IDisposable
+{
+    public static readonly string Script = Path.Combine(SharedData.RepositoryRoot, "deploy", "slurm", "local-cluster.sh");
+
+    /// <summary>Covers installing slurm-wlm and munge with apt-get on a fresh machine (about half a minute).</summary>
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>What the deploy scripts and Slurm read from the environment: never inherited from the test host's.</summary>
+    private static readonly string[] Inherited = ["RETRAIN", "IMAGE_DIR", "TFHUB_MODULE", "BOTTLENECK_DIR", "OUT_DIR", "SLURM_", "SBATCH_", "SQUEUE_", "SINFO_"];
+
+    private LocalSlurmCluster(string conf) => Conf = conf;
+
+    /// <summary>The cluster's slurm.conf, as local-cluster.sh printed it (<c>export SLURM_CONF=...</c>).</summary>
+    public string Conf { get; }
+
+    private static bool InCi =>
+        string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Runs <c>local-cluster.sh start</c>. Where it cannot install Slurm (exit 3: not root, no apt-get) the test is
+    /// skipped on a developer machine and fails in CI, where the cluster must run.
+    /// </summary>
+    public static LocalSlurmCluster Start()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.False(InCi, "CI runs on Linux, where the Slurm cluster test must run.");
+            Assert.Skip("Slurm's Debian packages: Linux only.");
+        }
+
+        var (code, output) = Run("bash", [Script, "start"], SharedData.RepositoryRoot, new Dictionary<string, string>(), StartTimeout);
+        if (code == 3 && !InCi)
+        {
+            Assert.Skip("No Slurm on this machine, and local-cluster.sh cannot install it here: " + output);
+        }
+
+        Assert.True(code == 0, $"deploy/slurm/local-cluster.sh start: exit {code}\n{output}");
+        var conf = ConfLine().Match(output);
+        Assert.True(conf.Success, $"local-cluster.sh start did not print 'export SLURM_CONF=...':\n{output}");
+        return new LocalSlurmCluster(conf.Groups[1].Value.Trim());
+    }
+
+    /// <summary>Runs <paramref name="command"/> against this cluster (SLURM_CONF set) with <paramref name="environment"/> added.</summary>
+    public (int Code, string Output) Command(string command, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var all = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["SLURM_CONF"] = Conf };
+        return Run(command, arguments, workingDirectory, all, TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>One line per job (one per task of an array) from <c>scontrol show job -o</c>; empty once Slurm forgot it.</summary>
+    public IReadOnlyList<string> Jobs(string jobId)
+    {
+        var (code, output) = Command("scontrol", ["show", "job", "-o", jobId], SharedData.RepositoryRoot);
+        return code == 0 ? output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("JobId=", StringComparison.Ordinal)).ToList() : [];
+    }
+
+    /// <summary>The value of <paramref name="field"/> (JobState, Reason, ExitCode, ...) in one of <see cref="Jobs"/>' lines.</summary>
+    public static string Field(string job, string field)
+    {
+        var match = Regex.Match(job, $@"(?:^| ){field}=(\S*)");
+        return match.Success ? match.Groups[1].Value : string.Empty;
+    }
+
+    public void Dispose()
+    {
+        var (code, output) = Run("bash", [Script, "stop"], SharedData.RepositoryRoot, new Dictionary<string, string>(), TimeSpan.FromMinutes(1));
+        if (code != 0)
+        {
+            TestContext.Current.SendDiagnosticMessage($"local-cluster.sh stop: exit {code}\n{output}");
+        }
+    }
+
+    private static (int Code, string Output) Run(string command, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(command) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var name in start.Environment.Keys.Where(k => Inherited.Any(p => k == p || (p.EndsWith('_') && k.StartsWith(p, StringComparison.Ordinal)))).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{command} {string.Join(' ', start.ArgumentList)} did not finish within {timeout}");
+        }
+
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    [GeneratedRegex(@"^export SLURM_CONF=(.+)$", RegexOptions.Multiline)]
+    private static partial Regex ConfLine();
+}
