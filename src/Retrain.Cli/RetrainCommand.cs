@@ -54,7 +54,7 @@ internal static class RetrainCommand
     private static readonly Option<string?> ModelDir = Value<string?>("--model_dir", null, "Model cache folder that named models are downloaded into (older retrain.py's --model_dir); default $RETRAIN_HOME or ~/.cache/retrain.");
     private static readonly Option<int> RandomSeed = Value("--random_seed", 0, "Seed for weight initialisation and batch sampling; the same seed gives the same result.");
     private static readonly Option<string?> OutputOnnx = Value<string?>("--output_onnx", null, "Where to export the whole classifier (backbone + new layer) as one ONNX model.");
-    private static readonly Option<int> InferenceBatchSize = Value("--inference_batch_size", Defaults.InferenceBatchSize, "Images per backbone call while computing bottlenecks.");
+    private static readonly Option<int?> InferenceBatchSize = Value<int?>("--inference_batch_size", null, "Images per backbone call while computing bottlenecks and distorted batches. Default: 16, or 64 with --device cuda.");
     private static readonly ModelFlags ModelDescription = new("--bottleneck_layer", "Name of the backbone node whose output is the bottleneck.", "backbone");
     private static readonly Option<string?> RetrainPyBottleneckDir = Value<string?>("--retrain_py_bottleneck_dir", null, "A --bottleneck_dir retrain.py filled: images not in this cache take their vector from its .txt files instead of being computed.");
     private static readonly Option<string?> RetrainPyBottleneckSuffix = Value<string?>("--retrain_py_bottleneck_suffix", null, "What follows the image name in those files' names, before .txt (e.g. _inception_v3); found from the files when left out.");

@@ -25,7 +25,7 @@ internal sealed record BenchOptions
     public IReadOnlyList<int> BatchSizes { get; init; } = [1, 8, 32];
 
     /// <summary>Batch size of the end-to-end pipeline; the product's default (--inference_batch_size).</summary>
-    public int PipelineBatch { get; init; } = new RetrainOptions { ImageDir = "" }.InferenceBatchSize;
+    public int PipelineBatch { get; init; } = new RetrainOptions { ImageDir = "" }.EffectiveInferenceBatchSize;
 
     public int TrainingSteps { get; init; } = 4000;
 

@@ -26,6 +26,21 @@ public abstract record ExecutionDevice
     /// </summary>
     internal static ExecutionDevice CpuStepGraph { get; } = new CpuDevice(StepGraph: true);
 
+    /// <summary>
+    /// The CPU provider run exactly as a GPU is (whole model, I/O binding, step-graph training, the GPU's batch size):
+    /// the GPU's code paths, checkable where there is no GPU.
+    /// </summary>
+    internal static ExecutionDevice CpuLikeCuda { get; } = new CpuLikeCudaDevice();
+
+    /// <summary>
+    /// Images per backbone call when <c>--inference_batch_size</c> is not given: retrain's CPU default, or a larger one
+    /// that keeps a GPU busy (docs/gpu.md says why).
+    /// </summary>
+    internal abstract int DefaultInferenceBatchSize { get; }
+
+    /// <summary>Wraps <paramref name="session"/> (taking ownership) as this device runs a whole model.</summary>
+    internal abstract ModelExecution CreateWholeModel(InferenceSession session);
+
     /// <summary>Whether retrain's CPU kernels (Winograd convolutions, model segmentation) may replace parts of the model.</summary>
     internal abstract bool RunsCpuKernels { get; }
 

@@ -13,7 +13,17 @@ internal abstract class ModelExecution : IDisposable
     /// <summary>Convolutions computed by retrain's kernel rather than ONNX Runtime (0 for a plain session).</summary>
     public virtual int OwnConvolutions => 0;
 
-    /// <summary>Runs one batch: <paramref name="buffers"/> holds its input and receives its output.</summary>
+    /// <summary>
+    /// Where a batch waits on the host: the buffers <see cref="Run"/> takes, for <paramref name="batchSize"/> items.
+    /// Managed arrays unless the execution has memory of its own to offer; the caller disposes them before this.
+    /// </summary>
+    public virtual RunBuffers CreateBuffers(int batchSize, long[] inputShape, long[] outputShape) =>
+        ArrayRunBuffers.Create(batchSize, inputShape, outputShape);
+
+    /// <summary>What <see cref="CreateBuffers"/> allocates in, for the logs and the GPU check.</summary>
+    public virtual string BatchMemory => "managed arrays (pinned)";
+
+    /// <summary>Runs one batch: <paramref name="buffers"/>, made by <see cref="CreateBuffers"/>, holds its input and receives its output.</summary>
     public abstract void Run(RunBuffers buffers);
 
     public abstract void Dispose();

@@ -64,6 +64,9 @@ public sealed class ModelRunner : IDisposable
     /// <summary>How many of the model's convolutions retrain's own kernel computes (see <see cref="InferenceSettings.WinogradConvolutions"/>).</summary>
     public int OwnConvolutions => _execution.OwnConvolutions;
 
+    /// <summary>Where batches wait on the host before the model reads them, e.g. the CUDA provider's page-locked memory.</summary>
+    public string BatchMemory => _execution.BatchMemory;
+
     /// <summary>
     /// Creates a runner for a serialized ONNX model. Throws <see cref="RetrainException"/> with
     /// <see cref="ExitCode.DeviceUnavailable"/> when the device cannot be used and <see cref="ExitCode.BadModel"/>
@@ -116,7 +119,7 @@ public sealed class ModelRunner : IDisposable
         var buffers = BuffersFor(batchSize);
         input.CopyTo(buffers.Input);
         _execution.Run(buffers);
-        buffers.Output.AsSpan(0, (int)outputCount).CopyTo(output);
+        buffers.Output[..(int)outputCount].CopyTo(output);
     }
 
     /// <summary>
@@ -143,7 +146,7 @@ public sealed class ModelRunner : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(batchSize, MaxBatchSize);
         var buffers = BuffersFor(batchSize);
         _execution.Run(buffers);
-        return buffers.Output.AsSpan(0, batchSize * OutputSizePerItem);
+        return buffers.Output[..(batchSize * OutputSizePerItem)];
     }
 
     public void Dispose()
@@ -189,13 +192,13 @@ public sealed class ModelRunner : IDisposable
             }
         }
 
-        return new WholeModel(SessionFactory.Create(onnxModel, settings, modelPath));
+        return settings.Device.CreateWholeModel(SessionFactory.Create(onnxModel, settings, modelPath));
     }
 
     private RunBuffers BuffersFor(int batchSize) =>
         _buffers.Get(
             b => b.BatchSize == batchSize,
-            () => RunBuffers.Create(
+            () => _execution.CreateBuffers(
                 batchSize,
                 [batchSize, .. InputShapePerItem],
                 _batchIsDynamic ? [batchSize, .. _outputShapePerItem] : _outputShapePerItem));

@@ -3,54 +3,40 @@ using Microsoft.ML.OnnxRuntime;
 namespace Retrain.Inference;
 
 /// <summary>
-/// Pinned input and output arrays for one batch size, wrapped once as OrtValues so repeated Run calls with that
-/// batch size allocate nothing. Owns both OrtValues.
+/// A batch's input and output for one batch size, preallocated and wrapped once as OrtValues, so repeated runs with
+/// that batch size allocate nothing and callers fill the input and read the output in place. Each kind of memory is
+/// one type: <see cref="ArrayRunBuffers"/> (managed arrays pinned for the values' lifetime, the CPU's) and
+/// <see cref="AllocatedRunBuffers"/> (memory from an ONNX Runtime allocator, such as the CUDA provider's page-locked
+/// host memory). Owns both OrtValues.
 /// </summary>
-internal sealed class RunBuffers : IDisposable
+internal abstract class RunBuffers : IDisposable
 {
-    private RunBuffers(int batchSize, float[] input, float[] output, OrtValue inputValue, OrtValue outputValue)
+    private protected RunBuffers(int batchSize, OrtValue inputValue, OrtValue outputValue)
     {
         BatchSize = batchSize;
-        Input = input;
-        Output = output;
         InputValue = inputValue;
         OutputValue = outputValue;
     }
 
     public int BatchSize { get; }
 
-    public float[] Input { get; }
+    /// <summary>The batch's input, back to back in the model's layout.</summary>
+    public abstract Span<float> Input { get; }
 
-    public float[] Output { get; }
+    /// <summary>The batch's output, filled by a run.</summary>
+    public abstract Span<float> Output { get; }
 
     public OrtValue InputValue { get; }
 
     public OrtValue OutputValue { get; }
 
-    public static RunBuffers Create(int batchSize, long[] inputShape, long[] outputShape)
-    {
-        var input = new float[checked((int)Product(inputShape))];
-        var output = new float[checked((int)Product(outputShape))];
-        var inputValue = OrtValue.CreateTensorValueFromMemory(input, inputShape);
-        try
-        {
-            var outputValue = OrtValue.CreateTensorValueFromMemory(output, outputShape);
-            return new RunBuffers(batchSize, input, output, inputValue, outputValue);
-        }
-        catch
-        {
-            inputValue.Dispose();
-            throw;
-        }
-    }
-
-    public void Dispose()
+    public virtual void Dispose()
     {
         InputValue.Dispose();
         OutputValue.Dispose();
     }
 
-    private static long Product(long[] shape)
+    internal static long Product(long[] shape)
     {
         long n = 1;
         foreach (var d in shape)

@@ -194,7 +194,7 @@ public static class RetrainEngine
         var retrainPy = options.RetrainPyBottleneckDir is { } legacyDir
             ? RetrainPyBottlenecks.Open(legacyDir, options.RetrainPyBottleneckSuffix, paths, model.OutputLength, log, options.Architecture ?? resolved.CatalogName, backbone.Description.InputHeight)
             : null;
-        var builder = new BottleneckBuilder(model, cache, log, options.InferenceBatchSize, decodeOptions: decode, retrainPy: retrainPy) { Progress = progress };
+        var builder = new BottleneckBuilder(model, cache, log, options.EffectiveInferenceBatchSize, decodeOptions: decode, retrainPy: retrainPy) { Progress = progress };
         return new BottleneckStage(builder.Build(paths, ct));
     }
 
@@ -296,7 +296,7 @@ public static class RetrainEngine
             settings.Steps - firstStep,
             settings.TrainBatchSize);
         return new DistortedBatches(
-            model, training, lists.ClassCount, settings, firstStep, options.InferenceBatchSize, decode, log, ct) { Progress = progress };
+            model, training, lists.ClassCount, settings, firstStep, options.EffectiveInferenceBatchSize, decode, log, ct) { Progress = progress };
     }
 
     private static void EnsureTrainable(LabeledVectors training, ImageLists lists, int failures)

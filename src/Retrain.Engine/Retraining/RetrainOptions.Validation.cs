@@ -74,7 +74,7 @@ public sealed partial record RetrainOptions
             Flags.RetrainPyBottleneckDir,
             "cannot be combined with --reduced_scale_jpeg: retrain.py computed its vectors from full-size decoding, which that cache does not hold");
         Flags.Require(
-            InferenceBatchSize is > 0 and <= MaxInferenceBatchSize,
+            InferenceBatchSize is null or (> 0 and <= MaxInferenceBatchSize),
             Flags.InferenceBatchSize,
             $"must be from 1 to {MaxInferenceBatchSize:N0}");
         Flags.Require(

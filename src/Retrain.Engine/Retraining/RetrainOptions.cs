@@ -119,8 +119,17 @@ public sealed partial record RetrainOptions
     /// and the pipeline holds three batches (two queued, one running); batches past 32 run no faster.</summary>
     public const int MaxInferenceBatchSize = 1024;
 
-    /// <summary>Images per inference call while computing bottlenecks (capped at what the graph allows).</summary>
-    public int InferenceBatchSize { get; init; } = 16;
+    /// <summary>
+    /// Images per inference call while computing bottlenecks and distorted batches (capped at what the graph allows);
+    /// null leaves it to the device (<see cref="EffectiveInferenceBatchSize"/>).
+    /// </summary>
+    public int? InferenceBatchSize { get; init; }
+
+    /// <summary>
+    /// <see cref="InferenceBatchSize"/>, or where it is null the device's default: 16 on the CPU (what retrain has
+    /// always used there), 64 on a GPU, which needs larger batches to keep busy (docs/gpu.md).
+    /// </summary>
+    public int EffectiveInferenceBatchSize => InferenceBatchSize ?? Inference.Device.DefaultInferenceBatchSize;
 
     /// <summary>
     /// Decode JPEGs at least twice the input size at 1/2..1/8 scale (<see cref="Images.ImageDecodeOptions.ReducedScaleJpeg"/>):

@@ -13,6 +13,14 @@ internal sealed record CpuDevice(bool StepGraph = false) : ExecutionDevice
 
     internal override bool RunsFinalLayerOnDevice => StepGraph;
 
+    /// <summary>Sixteen images per call keep ONNX Runtime's CPU kernels and retrain's Winograd kernel busy (docs/performance.md).</summary>
+    internal const int CpuInferenceBatchSize = 16;
+
+    internal override int DefaultInferenceBatchSize => CpuInferenceBatchSize;
+
+    // The CPU runs a model on its own arrays with plain Run calls: bit-identical to retrain before I/O binding.
+    internal override ModelExecution CreateWholeModel(InferenceSession session) => new WholeModel(session);
+
     internal override OrtMemoryInfo CreateMemoryInfo() =>
         new(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.Default);
 

@@ -16,7 +16,16 @@ internal sealed record CudaDevice(int gpuId) : ExecutionDevice
         ? gpuId
         : throw new RetrainException(ExitCode.Usage, $"--gpu_id {gpuId} is not a GPU number: give 0 for the first GPU, 1 for the second, ...");
 
+    /// <summary>Images per backbone call on a GPU unless --inference_batch_size says otherwise (docs/gpu.md).</summary>
+    internal const int GpuInferenceBatchSize = 64;
+
     internal override bool RunsCpuKernels => false;
+
+    internal override int DefaultInferenceBatchSize => GpuInferenceBatchSize;
+
+    // Batches wait in the provider's page-locked host memory and reach the GPU through I/O binding.
+    internal override ModelExecution CreateWholeModel(InferenceSession session) =>
+        new BoundModel(session, static () => new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.CpuOutput));
 
     internal override bool RunsFinalLayerOnDevice => true;
 

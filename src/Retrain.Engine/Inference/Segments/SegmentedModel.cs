@@ -102,7 +102,10 @@ internal sealed class SegmentedModel : ModelExecution
     public override void Run(RunBuffers buffers)
     {
         ArgumentNullException.ThrowIfNull(buffers);
-        var values = _values.Get(v => v.Buffers == buffers, () => new StepValues(_plan, _shapes, buffers));
+
+        // The stages address the batch image by image in its arrays: CreateBuffers (the base's) made them so.
+        var arrays = (ArrayRunBuffers)buffers;
+        var values = _values.Get(v => v.Buffers == arrays, () => new StepValues(_plan, _shapes, arrays));
         for (var n = 0; n < buffers.BatchSize; n++)
         {
             for (var i = 0; i < _plan.PerImageSteps; i++)

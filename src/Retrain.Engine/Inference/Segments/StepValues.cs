@@ -19,14 +19,14 @@ internal sealed class StepValues : IDisposable
     private readonly OrtValue[][][] _inputs;
     private readonly OrtValue[][][] _outputs;
 
-    public StepValues(SegmentPlan plan, Dictionary<string, long[]> shapes, RunBuffers buffers)
+    public StepValues(SegmentPlan plan, Dictionary<string, long[]> shapes, ArrayRunBuffers buffers)
     {
         _plan = plan;
         _shapes = shapes;
         Buffers = buffers;
         var steps = plan.Steps;
         var chain = plan.PerImageSteps;
-        _slots[plan.Input.Name] = new Slot(buffers.Input, buffers.Input.Length / buffers.BatchSize, PerBatch: true);
+        _slots[plan.Input.Name] = new Slot(buffers.InputArray, buffers.InputArray.Length / buffers.BatchSize, PerBatch: true);
         if (chain > 1)
         {
             var largest = Enumerable.Range(0, chain - 1).Max(i => Length(steps[i].Outputs[0]));
@@ -89,7 +89,7 @@ internal sealed class StepValues : IDisposable
         }
     }
 
-    public RunBuffers Buffers { get; }
+    public ArrayRunBuffers Buffers { get; }
 
     /// <summary>What stage <paramref name="step"/> reads for image <paramref name="n"/> (-1: the whole batch).</summary>
     public OrtValue[] Inputs(int step, int n) => _inputs[step][Math.Max(n, 0)];
