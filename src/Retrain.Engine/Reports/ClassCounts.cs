@@ -1,7 +1,7 @@
 namespace Retrain.Reports;
 
 /// <summary>One class's usable images in each part.</summary>
-public sealed record ClassCounts(string Label, int Training, int Validation, int Testing)
+internal sealed record ClassCounts(string Label, int Training, int Validation, int Testing)
 {
     public int Total => Training + Validation + Testing;
 }

@@ -7,7 +7,7 @@ namespace Retrain.Reports;
 /// The usable images of each class in each part (training, validation, testing) and the files skipped because they
 /// could not be read or decoded, with the reason each one was skipped.
 /// </summary>
-public sealed record DatasetSummary(
+internal sealed record DatasetSummary(
     string ImageDir,
     IReadOnlyList<string> Labels,
     IReadOnlyList<ClassCounts> Classes,

@@ -4,4 +4,4 @@ namespace Retrain.Reports;
 /// A test photo the trained layer got wrong, with the scores (softmax probabilities) of the class it predicted and of
 /// its true class.
 /// </summary>
-public sealed record MisclassifiedPhoto(string Path, string TrueLabel, string PredictedLabel, double PredictedScore, double TrueScore);
+internal sealed record MisclassifiedPhoto(string Path, string TrueLabel, string PredictedLabel, double PredictedScore, double TrueScore);

@@ -11,7 +11,7 @@ namespace Retrain.Reports;
 /// into place (<see cref="OutputTransaction"/>), so a reader sees the previous report or the new one, never a mix; an
 /// earlier report there is replaced, any other non-empty folder refused.
 /// </summary>
-public static class ReportWriter
+internal static class ReportWriter
 {
     public const string PageName = "index.html";
     public const string AccuracyPlot = "accuracy.png";

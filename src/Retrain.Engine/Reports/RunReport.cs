@@ -7,7 +7,7 @@ namespace Retrain.Reports;
 /// Everything <c>--report_dir</c> shows about one run: what was trained, the training curves, the dataset, and the
 /// test evaluation (null when the test part was empty) with the photos it got wrong.
 /// </summary>
-public sealed record RunReport(
+internal sealed record RunReport(
     string Model,
     int Steps,
     IReadOnlyList<CurvePoint> Curves,

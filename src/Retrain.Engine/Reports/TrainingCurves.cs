@@ -6,7 +6,7 @@ namespace Retrain.Reports;
 /// Collects the training curves for the report from the trainer's per-step report: one point per evaluation step, the
 /// same numbers the log prints, so the plots and the log never disagree. A resumed run has the points of its own steps.
 /// </summary>
-public sealed class TrainingCurves : ITrainingObserver
+internal sealed class TrainingCurves : ITrainingObserver
 {
     private readonly List<CurvePoint> _points = [];
 
