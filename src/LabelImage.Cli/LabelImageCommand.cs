@@ -15,7 +15,7 @@ namespace LabelImage.Cli;
 /// </summary>
 internal static class LabelImageCommand
 {
-    private static readonly Option<string> Graph = new("--graph") { Description = "Graph to run: a frozen GraphDef (.pb), an ONNX model, or a SavedModel folder retrain wrote.", Required = true };
+    private static readonly Option<string> Graph = new("--graph") { Description = "Graph to run: a frozen GraphDef (.pb), an ONNX model, or a TensorFlow SavedModel folder (one retrain wrote, or one with variables).", Required = true };
     private static readonly Option<string?> Labels = new("--labels") { Description = "Labels file: one label per line (output_labels.txt) or 'index:name' lines. Default: the labels an ONNX file from retrain carries." };
     private static readonly Option<string[]> Image = ImageOption();
     private static readonly ModelFlags ModelDescription = new("--output_layer", $"Name of the output node (default: {LabelImageEngine.DefaultOutputLayer}).", "graph");
