@@ -27,7 +27,7 @@ internal static class ReportPage
         thead th { background: #f2f2f2; }
         .plots { display: flex; flex-wrap: wrap; gap: .6em; }
         .plots img { max-width: 100%; border: 1px solid #eee; }
-        table.heatmap td { min-width: 3em; text-align: center; }
+        table.heatmap td { min-width: 3em; text-align: center; } table.heatmap td.label { text-align: left; }
         .grid { display: flex; flex-wrap: wrap; gap: .8em; }
         figure { margin: 0; width: 170px; font-size: .8em; }
         figure img { display: block; max-width: 160px; max-height: 160px; border: 1px solid #ccc; }
