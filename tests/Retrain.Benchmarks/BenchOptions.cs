@@ -1,4 +1,5 @@
 using System.Globalization;
+using Retrain.Inference;
 
 namespace Retrain.Benchmarks;
 
@@ -59,11 +60,22 @@ internal sealed record BenchOptions
     /// <summary>Rows of generated vectors (2,048 values, 101 classes) lbfgs is timed on (HeadsBench.Scale); 0 = none.</summary>
     public int HeadsScale { get; init; }
 
+    /// <summary>"cpu", or "cuda" to run the backbone, training and both commands on GPU <see cref="GpuId"/> (the CUDA build).</summary>
+    public string Device { get; init; } = "cpu";
+
+    public int GpuId { get; init; }
+
+    /// <summary>The settings every in-process model and trainer of the benchmark takes (the CPU's defaults for cpu).</summary>
+    public InferenceSettings Inference => new(Device == "cuda" ? ExecutionDevice.Cuda(GpuId) : ExecutionDevice.Cpu);
+
+    /// <summary>What the retrain and label-image processes are given to run where the benchmark runs.</summary>
+    public string[] DeviceArguments => Device == "cuda" ? ["--device", "cuda", "--gpu_id", GpuId.ToString(CultureInfo.InvariantCulture)] : [];
+
     /// <summary>Also run the end-to-end pipeline under other thread splits (decoders vs ONNX Runtime, spinning).</summary>
     public bool Sweep { get; init; }
 
     private const string Usage =
-        "flags: --runs N (default 3) --models inception_v3,mobilenet_v1_0.25_224 --sweep --batch-sizes 1,8,32 " +
+        "flags: --device cpu|cuda --gpu-id N --runs N (default 3) --models inception_v3,mobilenet_v1_0.25_224 --sweep --batch-sizes 1,8,32 " +
         "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --chunk-seconds S --scale N --heads --heads-scale N --markdown FILE --shards 1,2,4 --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
 
     public string ImageDir => Path.Combine(Shared, "datasets", "flower_photos_dev");
@@ -84,6 +96,8 @@ internal sealed record BenchOptions
                 "--mlnet" => o with { MlNet = NullIfNone(Next()) },
                 "--batch-sizes" => o with { BatchSizes = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] },
                 "--pipeline-batch" => o with { PipelineBatch = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--device" => o with { Device = DeviceName(Next()) },
+                "--gpu-id" => o with { GpuId = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--steps" => o with { TrainingSteps = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--distorted-steps" => o with { DistortedSteps = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--label-image-many" => o with { LabelImageMany = Math.Max(2, int.Parse(Next(), CultureInfo.InvariantCulture)) },
@@ -99,11 +113,18 @@ internal sealed record BenchOptions
             };
         }
 
+        var batchGiven = args.Contains("--pipeline-batch");
+
+        // Unless given, the pipeline runs at the product's default for the device (--inference_batch_size).
+        o = batchGiven ? o : o with { PipelineBatch = new RetrainOptions { ImageDir = "", Inference = o.Inference }.EffectiveInferenceBatchSize };
         var unknown = o.Models.Except(BenchModel.All.Select(m => m.Name)).ToList();
         return unknown.Count == 0
             ? o
             : throw new ArgumentException($"unknown model {string.Join(",", unknown)}; known: {string.Join(",", BenchModel.All.Select(m => m.Name))}");
     }
+
+    private static string DeviceName(string value) =>
+        value is "cpu" or "cuda" ? value : throw new ArgumentException($"--device must be cpu or cuda, not {value}\n{Usage}");
 
     private static string? NullIfNone(string value) => value is "none" or "" ? null : Path.GetFullPath(value);
 

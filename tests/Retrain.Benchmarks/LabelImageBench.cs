@@ -13,7 +13,7 @@ namespace Retrain.Benchmarks;
 internal static class LabelImageBench
 {
     public static (double OneImageSeconds, double PerImageSeconds) Run(
-        string dll, LoadedModel model, FinalLayer layer, IReadOnlyList<string> labels, IReadOnlyList<string> images, int many, int runs, string workDir)
+        string dll, LoadedModel model, FinalLayer layer, IReadOnlyList<string> labels, IReadOnlyList<string> images, int many, int runs, string workDir, string[] deviceArguments)
     {
         var graph = Path.Combine(workDir, "output_graph.pb");
         var labelFile = Path.Combine(workDir, "output_labels.txt");
@@ -23,7 +23,7 @@ internal static class LabelImageBench
         many = Math.Min(many, images.Count);
         double Time(int count) => ChildProcess.Run(
             dll,
-            ["--graph", graph, "--labels", labelFile, .. images.Take(count).SelectMany(i => new[] { "--image", i })]).Seconds;
+            ["--graph", graph, "--labels", labelFile, .. images.Take(count).SelectMany(i => new[] { "--image", i }), .. deviceArguments]).Seconds;
 
         Time(1); // warm the disk cache and the runtime's own files
         var one = Stats.MedianOf(runs, () => Time(1));

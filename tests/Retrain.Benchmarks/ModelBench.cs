@@ -25,10 +25,10 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
 
         // "alone" runs with ONNX Runtime's own defaults (the engine's speed when it has the cores to itself);
         // "pipeline" with the product's settings for running beside the decoders.
-        using var alone = LoadedModel.OpenBackbone(path, spec.Overrides, new InferenceSettings());
+        using var alone = LoadedModel.OpenBackbone(path, spec.Overrides, o.Inference);
         Print($"model_load_s={F(clock.Elapsed.TotalSeconds)} input={alone.Description.InputHeight}x{alone.Description.InputWidth} bottleneck={alone.OutputLength} " +
               $"winograd_convolutions={alone.Runner.OwnConvolutions} (3x3 stride-1 convolutions on retrain's own kernel; the rest in ONNX Runtime)");
-        var product = PipelineThreads.ForPipeline(new InferenceSettings());
+        var product = PipelineThreads.ForPipeline(o.Inference);
         using var pipeline = LoadedModel.OpenBackbone(path, spec.Overrides, product);
         var prep = alone.Preprocessing;
         var d = alone.Description;
@@ -90,13 +90,18 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
         }
 
         var (trainSeconds, training) = Enumerable.Range(0, o.Runs)
-            .Select(_ => TrainingBench.Run(data.Lists, data.Paths, set!, o.TrainingSteps))
+            .Select(_ => TrainingBench.Run(data.Lists, data.Paths, set!, o.TrainingSteps, o.Inference))
             .OrderBy(x => x.Seconds)
             .ElementAt(o.Runs / 2);
         Print($"training_s={F(trainSeconds)} steps={o.TrainingSteps} batch=100 test_accuracy={F(training.Test.Accuracy)} test_images={training.Test.Count}");
 
         RetrainCommand(path, work.Path, r.EndToEnd);
         LabelImage(alone, training.Layer, work.Path);
+
+        if (o.Device == "cuda")
+        {
+            Print($"gpu_memory_used_mb={GpuCheck.GpuMemoryMb()} (this process, nvidia-smi; the retrain and label-image processes are not in it)");
+        }
 
         Console.WriteLine($"{Name} end_to_end_img_per_s={F(r.EndToEnd)} pipeline_ratio={F(r.PipelineRatio)} efficiency={F(r.Efficiency)} " +
                           $"mlnet_img_per_s={F(r.MlNet)} speedup_vs_mlnet={F(r.Speedup)}");
@@ -202,14 +207,14 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
             return;
         }
 
-        var runs = Enumerable.Range(0, o.Runs).Select(_ => RetrainCommandBench.Run(o.Retrain, o.ImageDir, path, o.TrainingSteps, workDir)).ToList();
+        var runs = Enumerable.Range(0, o.Runs).Select(_ => RetrainCommandBench.Run(o.Retrain, o.ImageDir, path, o.TrainingSteps, workDir, o.DeviceArguments)).ToList();
         Print(RetrainCommandBench.Describe(runs) + $" (whole command, cold cache, {o.TrainingSteps} steps; peak resident memory of the process)");
 
         // The first run fills the cache, so the runs measured only distort and train.
         var cache = Path.Combine(workDir, "distortion-cache");
-        RetrainCommandBench.RunDistorted(o.Retrain, o.ImageDir, path, 1, cache, workDir);
+        RetrainCommandBench.RunDistorted(o.Retrain, o.ImageDir, path, 1, cache, workDir, o.DeviceArguments);
         var steps = o.DistortedSteps > 0 ? o.DistortedSteps : Math.Clamp((int)(endToEndImagesPerSecond * 20 / 100), 3, 200);
-        var distorted = Enumerable.Range(0, o.Runs).Select(_ => RetrainCommandBench.RunDistorted(o.Retrain, o.ImageDir, path, steps, cache, workDir)).ToList();
+        var distorted = Enumerable.Range(0, o.Runs).Select(_ => RetrainCommandBench.RunDistorted(o.Retrain, o.ImageDir, path, steps, cache, workDir, o.DeviceArguments)).ToList();
         Print(string.Create(
             CultureInfo.InvariantCulture,
             $"distorted_step_s={F(Median([.. distorted.Select(d => d.SecondsPerStep)]))} distorted_img_per_s={F(Median([.. distorted.Select(d => d.ImagesPerSecond)]))} " +
@@ -225,7 +230,7 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
         }
 
         var testImages = data.Lists.Images(DatasetPart.Testing).Select(x => x.Path).ToList();
-        var (one, perImage) = LabelImageBench.Run(o.LabelImage, model, layer, data.Lists.Labels, testImages, o.LabelImageMany, o.Runs, workDir);
+        var (one, perImage) = LabelImageBench.Run(o.LabelImage, model, layer, data.Lists.Labels, testImages, o.LabelImageMany, o.Runs, workDir, o.DeviceArguments);
         Print($"label_image_one_image_s={F(one)} label_image_per_image_s={F(perImage)} (process start to answer; per image over {Math.Min(o.LabelImageMany, testImages.Count)} images)");
     }
 

@@ -2,6 +2,22 @@ using Retrain.Benchmarks;
 using static Retrain.Benchmarks.Stats;
 
 // Speed benchmark: see scripts/bench.sh and docs/performance.md. Every figure is the median of --runs runs.
+if (args is ["gpu-check", .. var checkArgs])
+{
+    GpuCheckOptions check;
+    try
+    {
+        check = GpuCheckOptions.Parse(checkArgs);
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 2;
+    }
+
+    return GpuCheck.Run(check);
+}
+
 BenchOptions o;
 try
 {
@@ -14,7 +30,7 @@ catch (ArgumentException e)
 }
 
 var cores = Environment.ProcessorCount;
-Console.WriteLine($"machine cores={cores} cpu=\"{MachineState.CpuModel()}\" date={DateTime.UtcNow:yyyy-MM-dd} runs={o.Runs} load_avg={MachineState.LoadAverage()}");
+Console.WriteLine($"machine cores={cores} cpu=\"{MachineState.CpuModel()}\" date={DateTime.UtcNow:yyyy-MM-dd} runs={o.Runs} device={o.Inference.Device} load_avg={MachineState.LoadAverage()}");
 if (o.Scale > 0)
 {
     ScaleBench.Run(o);
@@ -50,9 +66,17 @@ if (o.Shards.Count > 0)
 
 var data = Dataset.Load(o.ImageDir);
 var figures = new FigureTable();
-foreach (var spec in BenchModel.All.Where(m => o.Models.Contains(m.Name)))
+try
 {
-    new ModelBench(spec, o, data, figures).Run();
+    foreach (var spec in BenchModel.All.Where(m => o.Models.Contains(m.Name)))
+    {
+        new ModelBench(spec, o, data, figures).Run();
+    }
+}
+catch (Retrain.Errors.RetrainException e) when (e.Code == Retrain.Errors.ExitCode.DeviceUnavailable)
+{
+    Console.WriteLine($"CUDA unavailable: {e.Message}");
+    return (int)e.Code;
 }
 
 if (o.Markdown is not null)

@@ -9,10 +9,10 @@ namespace Retrain.Benchmarks;
 /// </summary>
 internal static class RetrainCommandBench
 {
-    public static (double Seconds, double PeakRssMb) Run(string dll, string imageDir, string model, int steps, string workDir) =>
+    public static (double Seconds, double PeakRssMb) Run(string dll, string imageDir, string model, int steps, string workDir, string[] deviceArguments) =>
         InRunFolder(workDir, dir =>
         {
-            var (seconds, stdout, peak) = ChildProcess.Run(dll, Arguments(imageDir, model, steps, Path.Combine(dir, "bottlenecks"), dir));
+            var (seconds, stdout, peak) = ChildProcess.Run(dll, [.. Arguments(imageDir, model, steps, Path.Combine(dir, "bottlenecks"), dir), .. deviceArguments]);
             if (!stdout.Contains("Final test accuracy", StringComparison.Ordinal) && !File.Exists(Path.Combine(dir, "output_graph.pb")))
             {
                 throw new InvalidOperationException("retrain finished without writing its graph: " + stdout);
@@ -26,13 +26,14 @@ internal static class RetrainCommandBench
     /// <paramref name="steps"/> steps on a warm cache: the seconds per training step and distorted images per second
     /// the command itself reports, so the figure is what a user sees in their log.
     /// </summary>
-    public static (double SecondsPerStep, double ImagesPerSecond) RunDistorted(string dll, string imageDir, string model, int steps, string bottleneckDir, string workDir) =>
+    public static (double SecondsPerStep, double ImagesPerSecond) RunDistorted(string dll, string imageDir, string model, int steps, string bottleneckDir, string workDir, string[] deviceArguments) =>
         InRunFolder(workDir, dir =>
         {
             var (_, stdout, stderr, _) = ChildProcess.RunCapturingLog(dll,
             [
                 .. Arguments(imageDir, model, steps, bottleneckDir, dir),
                 "--flip_left_right", "--random_crop", "10", "--random_scale", "10", "--random_brightness", "10",
+                .. deviceArguments,
             ]);
             var line = Regex.Match(stderr + stdout, @"Distorted \d+ training images in [0-9.]+ s: ([0-9.]+) s per step, ([0-9.]+) images/s");
             if (!line.Success)

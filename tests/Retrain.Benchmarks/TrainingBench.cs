@@ -9,7 +9,11 @@ namespace Retrain.Benchmarks;
 /// <summary>Final-layer training as `retrain` runs it (Trainer.Run, retrain.py's defaults) on the real cached vectors.</summary>
 internal static class TrainingBench
 {
-    public static (double Seconds, TrainingResult Result) Run(ImageLists lists, IReadOnlyList<string> paths, BottleneckSet set, int steps)
+    public static (double Seconds, TrainingResult Result) Run(ImageLists lists, IReadOnlyList<string> paths, BottleneckSet set, int steps) =>
+        Run(lists, paths, set, steps, new Inference.InferenceSettings());
+
+    /// <summary>The same on <paramref name="inference"/>'s device; images not in <paramref name="paths"/> are left out.</summary>
+    public static (double Seconds, TrainingResult Result) Run(ImageLists lists, IReadOnlyList<string> paths, BottleneckSet set, int steps, Inference.InferenceSettings inference)
     {
         var (training, validation, testing) = Parts(lists, paths, set);
         var defaults = new RetrainOptions { ImageDir = "" };
@@ -20,7 +24,7 @@ internal static class TrainingBench
             defaults.TrainBatchSize,
             defaults.ValidationBatchSize,
             defaults.TestBatchSize,
-            defaults.RandomSeed);
+            defaults.RandomSeed) { Inference = inference };
         var clock = Stopwatch.StartNew();
         var result = Trainer.Run(training, validation, testing, lists.Labels, settings, Logger.None, CancellationToken.None);
         return (clock.Elapsed.TotalSeconds, result);
@@ -32,7 +36,7 @@ internal static class TrainingBench
         var index = paths.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => x.i, StringComparer.Ordinal);
         LabeledVectors Part(DatasetPart part)
         {
-            var images = lists.Images(part).Where(x => set.Available[index[x.Path]]).ToList();
+            var images = lists.Images(part).Where(x => index.TryGetValue(x.Path, out var i) && set.Available[i]).ToList();
             var length = set.VectorLength;
             var vectors = new float[images.Count * length];
             for (var k = 0; k < images.Count; k++)

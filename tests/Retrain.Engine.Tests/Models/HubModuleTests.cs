@@ -1,7 +1,10 @@
+using Google.Protobuf;
 using Retrain.Bottlenecks;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Models;
+using Retrain.Protos.TensorFlow;
+using Retrain.Protos.TensorFlowHub;
 using Retrain.Tests.TestSupport;
 using Xunit;
 
@@ -82,6 +85,48 @@ public sealed class HubModuleTests : IDisposable
 
         Assert.Equal(["blue", "green", "red"], result.Labels);
         Assert.Contains(_log.Messages(Serilog.Events.LogEventLevel.Information), m => m.Contains("mean 0, std 255", StringComparison.Ordinal));
+        using var fromModule = TinyRuns.Cache(hub.BottleneckDir);
+        using var fromGraph = TinyRuns.Cache(graph.BottleneckDir);
+        foreach (var image in images)
+        {
+            var key = BottleneckCache.ContentKey(File.ReadAllBytes(image));
+            var (a, b) = (new float[TinyBackbone.BottleneckLength], new float[TinyBackbone.BottleneckLength]);
+            Assert.True(fromModule.TryRead(key, a) && fromGraph.TryRead(key, b), image);
+            Assert.Equal(b, a);
+        }
+    }
+
+    [Fact]
+    public void AHubModuleWhoseWeightsAreVariables_IsFrozen_AndGivesTheFrozenGraphsBottlenecks()
+    {
+        // What tfhub.dev serves for retrain.py: tfhub_module.pb beside a tag-less graph whose weights are VariableV2
+        // nodes with their values in variables/.
+        var folder = Path.Combine(_temp.Path, "module");
+        var variables = VariableSavedModel.Write(TinyBackbone.Graph(), folder, TinyBackbone.InputNode, TinyBackbone.BottleneckNode, signature: "default");
+        var savedModelPath = Path.Combine(folder, SavedModelFile.FileName);
+        var savedModel = SavedModel.Parser.ParseFrom(File.ReadAllBytes(savedModelPath));
+        var meta = savedModel.MetaGraphs.Single();
+        meta.MetaInfoDef.Tags.Clear();
+        var outputs = meta.SignatureDef["default"].Outputs;
+        outputs["default"] = outputs["feature_vector"];
+        outputs.Remove("feature_vector");
+        File.WriteAllBytes(savedModelPath, savedModel.ToByteArray());
+        File.WriteAllBytes(Path.Combine(folder, "tfhub_module.pb"), new ModuleDef { Format = 3 }.ToByteArray());
+        Assert.NotEmpty(variables);
+        Assert.DoesNotContain(meta.GraphDef.Node, n => n.Op == "Const" && variables.Contains(n.Name));
+
+        var imageDir = Path.Combine(_temp.Path, "images");
+        var images = TinyDataset.Create(imageDir, perClass: 6);
+        var hub = TinyRuns.Options(Path.Combine(_temp.Path, "hub"), imageDir, folder) with { Model = new ModelOverrides() };
+        var graphDir = Directory.CreateDirectory(Path.Combine(_temp.Path, "graph")).FullName;
+        var graph = TinyRuns.Options(graphDir, imageDir, TinyBackbone.Write(graphDir)) with
+        {
+            Model = TinyBackbone.Overrides with { InputMean = 0f, InputStd = 255f },
+        };
+
+        RetrainEngine.Run(hub, _log.Logger, TestContext.Current.CancellationToken);
+        RetrainEngine.Run(graph, new LogCapture().Logger, TestContext.Current.CancellationToken);
+
         using var fromModule = TinyRuns.Cache(hub.BottleneckDir);
         using var fromGraph = TinyRuns.Cache(graph.BottleneckDir);
         foreach (var image in images)

@@ -23,7 +23,9 @@ internal sealed record CudaDevice(int gpuId) : ExecutionDevice
 
     internal override int DefaultInferenceBatchSize => GpuInferenceBatchSize;
 
-    // Batches wait in the provider's page-locked host memory and reach the GPU through I/O binding.
+    // Batches wait in the provider's page-locked host memory and reach the GPU through I/O binding. That memory is host
+    // memory, numbered 0 whichever GPU the session runs on; should the provider not find it so, BoundModel falls back
+    // to pinned managed arrays (same results, slower copies). Untested on a GPU so far.
     internal override ModelExecution CreateWholeModel(InferenceSession session) =>
         new BoundModel(session, static () => new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.CpuOutput));
 
