@@ -53,12 +53,18 @@ internal sealed record BenchOptions
     /// <summary>Rows of generated vectors (2,048 values, 101 classes) lbfgs is timed on (HeadsBench.Scale); 0 = none.</summary>
     public int HeadsScale { get; init; }
 
+    /// <summary>The most L-BFGS iterations of the --heads-scale runs (--how_many_training_steps' default otherwise).</summary>
+    public int HeadsScaleIterations { get; init; } = 4000;
+
+    /// <summary>Whether --heads-scale also times the L2 grid (--heads-scale-grid).</summary>
+    public bool HeadsScaleGrid { get; init; }
+
     /// <summary>Also run the end-to-end pipeline under other thread splits (decoders vs ONNX Runtime, spinning).</summary>
     public bool Sweep { get; init; }
 
     private const string Usage =
         "flags: --runs N (default 3) --models inception_v3,mobilenet_v1_0.25_224 --sweep --batch-sizes 1,8,32 " +
-        "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --chunk-seconds S --scale N --heads --heads-scale N --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
+        "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --chunk-seconds S --scale N --heads --heads-scale N --heads-scale-iterations N --heads-scale-grid --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
 
     public string ImageDir => Path.Combine(Shared, "datasets", "flower_photos_dev");
 
@@ -83,6 +89,8 @@ internal sealed record BenchOptions
                 "--label-image-many" => o with { LabelImageMany = Math.Max(2, int.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--sweep" => o with { Sweep = true },
                 "--heads" => o with { Heads = true },
+                "--heads-scale-iterations" => o with { HeadsScaleIterations = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--heads-scale-grid" => o with { HeadsScaleGrid = true },
                 "--heads-scale" => o with { HeadsScale = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--chunk-seconds" => o with { ChunkSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--scale" => o with { Scale = int.Parse(Next(), CultureInfo.InvariantCulture) },
