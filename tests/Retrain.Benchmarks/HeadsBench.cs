@@ -40,11 +40,13 @@ internal static class HeadsBench
     {
         var c = CultureInfo.InvariantCulture;
         var cacheDir = Path.Combine(AppContext.BaseDirectory, "..", "heads-cache");
-        foreach (var spec in BenchModel.All.Where(m => o.Models.Contains(m.Name)))
+        foreach (var modelName in o.Models)
         {
+            var (path, overrides) = Backbone(modelName, o.Shared);
+            var spec = new { Name = modelName };
             var clock = Stopwatch.StartNew();
             BottleneckSet set;
-            using (var model = LoadedModel.OpenBackbone(spec.PathIn(o.Shared), spec.Overrides, PipelineThreads.ForPipeline(new InferenceSettings())))
+            using (var model = LoadedModel.OpenBackbone(path, overrides, PipelineThreads.ForPipeline(new InferenceSettings())))
             using (var cache = new BottleneckCache(cacheDir, model.CacheKey, model.OutputLength))
             {
                 set = new BottleneckBuilder(model, cache, Logger.None).Build(data.Paths, CancellationToken.None);
@@ -89,10 +91,31 @@ internal static class HeadsBench
     }
 
     /// <summary>
+    /// A backbone by its benchmark name; resnet18 is ML.NET's (the DnnImageFeaturizer package) with its preprocessing as
+    /// docs/backbones.md gives it (BGR, a mean per channel, no scaling).
+    /// </summary>
+    private static (string Path, Graphs.ModelOverrides Overrides) Backbone(string name, string shared)
+    {
+        if (name == "resnet18")
+        {
+            var root = typeof(HeadsBench).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+                .Cast<System.Reflection.AssemblyMetadataAttribute>()
+                .Single(a => a.Key == "ResNet18Package").Value!;
+            return (Path.Combine(root, "tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx"), new Graphs.ModelOverrides(InputStd: 1f)
+            {
+                Arrangement = new Graphs.InputArrangement(ChannelOrder: Images.ChannelOrder.Bgr, ChannelMeans: [103.06f, 115.90f, 123.15f]),
+            });
+        }
+
+        var spec = BenchModel.All.SingleOrDefault(m => m.Name == name) ?? throw new ArgumentException($"unknown model '{name}'");
+        return (spec.PathIn(shared), spec.Overrides);
+    }
+
+    /// <summary>
     /// lbfgs on <paramref name="rows"/> generated training vectors (plus a tenth as many for validation): once with a
     /// given L2 strength, once picking it from the grid; wall time of each.
     /// </summary>
-    public static void Scale(int rows)
+    public static void Scale(int rows, int maxIterations, bool grid)
     {
         var c = CultureInfo.InvariantCulture;
         var clock = Stopwatch.StartNew();
@@ -101,15 +124,16 @@ internal static class HeadsBench
         var testing = Generate(rows / 10, seed: 3);
         var labels = Enumerable.Range(0, ScaleClasses).Select(i => $"class{i}").ToList();
         Console.WriteLine(string.Create(c, $"lbfgs_scale rows={rows} length={ScaleLength} classes={ScaleClasses} generate_s={clock.Elapsed.TotalSeconds:0.0}"));
-        var settings = new TrainingSettings(Steps: 4000, EvalStepInterval: 10) { Optimizer = OptimizerKind.Lbfgs };
-        foreach (var (name, l2) in new (string, float?)[] { ("given_l2=1e-4", 1e-4f), ("grid", null) })
+        var settings = new TrainingSettings(Steps: maxIterations, EvalStepInterval: 10) { Optimizer = OptimizerKind.Lbfgs };
+        var runs = grid ? new (string, float?)[] { ("given_l2=1e-4", 1e-4f), ("grid", null) } : [("given_l2=1e-4", 1e-4f)];
+        foreach (var (name, l2) in runs)
         {
             using var log = new Serilog.LoggerConfiguration().WriteTo.Sink(new StderrLogSink()).CreateLogger();
             clock.Restart();
             var cpuBefore = CpuSeconds();
             var result = Trainer.Run(training, validation, testing, labels, settings with { L2Regularization = l2 }, log, CancellationToken.None);
             Console.WriteLine(string.Create(c,
-                $"lbfgs_scale {name} train_s={clock.Elapsed.TotalSeconds:0.0} cpu_s={CpuSeconds() - cpuBefore:0.0} test_accuracy={result.Test.Accuracy:0.0000} " +
+                $"lbfgs_scale {name} max_iterations={maxIterations} train_s={clock.Elapsed.TotalSeconds:0.0} cpu_s={CpuSeconds() - cpuBefore:0.0} test_accuracy={result.Test.Accuracy:0.0000} " +
                 $"train_accuracy={result.LastTrainAccuracy:0.0000} load_avg={MachineState.LoadAverage()}"));
         }
     }

@@ -40,7 +40,7 @@ if (o.Scale > 0)
 
 if (o.HeadsScale > 0)
 {
-    HeadsBench.Scale(o.HeadsScale);
+    HeadsBench.Scale(o.HeadsScale, o.HeadsScaleIterations, o.HeadsScaleGrid);
 }
 
 if (o.Heads)

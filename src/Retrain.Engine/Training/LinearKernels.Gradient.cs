@@ -42,23 +42,44 @@ internal static partial class LinearKernels
         }
 
         var groupCount = GroupCount(classCount);
-        var start = 0;
-        for (var group = 0; group < groupCount; group++)
+        for (var c = 0; c < classCount; c++)
         {
-            var size = GroupSize(classCount, group);
-            var g = gradient.Slice(start * vectorLength, size * vectorLength);
-            switch (size)
-            {
-                case 1: SumRows<G1>(vectors, vectorLength, rows, errors, classCount, start, g, firstColumn, endColumn); break;
-                case 2: SumRows<G2>(vectors, vectorLength, rows, errors, classCount, start, g, firstColumn, endColumn); break;
-                case 3: SumRows<G3>(vectors, vectorLength, rows, errors, classCount, start, g, firstColumn, endColumn); break;
-                case 4: SumRows<G4>(vectors, vectorLength, rows, errors, classCount, start, g, firstColumn, endColumn); break;
-                default: SumRows<G5>(vectors, vectorLength, rows, errors, classCount, start, g, firstColumn, endColumn); break;
-            }
+            gradient.Slice((c * vectorLength) + firstColumn, endColumn - firstColumn).Clear();
+        }
 
-            start += size;
+        for (int blockStart = firstColumn, blockEnd; blockStart < endColumn; blockStart = blockEnd)
+        {
+            // A last block of a few columns would cost a full pass over the batch: it joins the one before.
+            blockEnd = endColumn - blockStart < GradientBlock + (GradientBlock / 4) ? endColumn : blockStart + GradientBlock;
+
+            // Rows go in chunks, each chunk's block of columns meeting every class group while it is in L2: a
+            // whole-part batch would otherwise stream every row from memory once per group. Each gradient element
+            // still sums the rows in batch order, in the same pairs, so the bits do not depend on the chunking.
+            for (var chunkStart = 0; chunkStart < rows.Length; chunkStart += GradientRowChunk)
+            {
+                var chunkEnd = Math.Min(rows.Length, chunkStart + GradientRowChunk);
+                var start = 0;
+                for (var group = 0; group < groupCount; group++)
+                {
+                    var size = GroupSize(classCount, group);
+                    var g = gradient.Slice(start * vectorLength, size * vectorLength);
+                    switch (size)
+                    {
+                        case 1: SumRows<G1>(vectors, vectorLength, rows, errors, classCount, start, g, blockStart, blockEnd, chunkStart, chunkEnd); break;
+                        case 2: SumRows<G2>(vectors, vectorLength, rows, errors, classCount, start, g, blockStart, blockEnd, chunkStart, chunkEnd); break;
+                        case 3: SumRows<G3>(vectors, vectorLength, rows, errors, classCount, start, g, blockStart, blockEnd, chunkStart, chunkEnd); break;
+                        case 4: SumRows<G4>(vectors, vectorLength, rows, errors, classCount, start, g, blockStart, blockEnd, chunkStart, chunkEnd); break;
+                        default: SumRows<G5>(vectors, vectorLength, rows, errors, classCount, start, g, blockStart, blockEnd, chunkStart, chunkEnd); break;
+                    }
+
+                    start += size;
+                }
+            }
         }
     }
+
+    /// <summary>Batch rows per chunk of the gradient kernel (even, so pairs never straddle chunks): 128 rows of a 512-column block are 256 KB.</summary>
+    private const int GradientRowChunk = 128;
 
     /// <summary>
     /// Columns per block of the gradient kernel: the group's block of the gradient (at most 5 x 640 floats, 12.5 KB)
@@ -66,6 +87,7 @@ internal static partial class LinearKernels
     /// </summary>
     private const int GradientBlock = 512;
 
+    // Adds rows [chunkStart, chunkEnd) of the batch, in pairs, to columns [blockStart, blockEnd) of the group's rows.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumRows<TGroup>(
         ReadOnlySpan<float> vectors,
@@ -75,40 +97,32 @@ internal static partial class LinearKernels
         int classCount,
         int firstClass,
         Span<float> gradient,
-        int firstColumn,
-        int endColumn)
+        int blockStart,
+        int blockEnd,
+        int chunkStart,
+        int chunkEnd)
         where TGroup : struct, IClassGroup
     {
-        for (var c = 0; c < TGroup.Size; c++)
-        {
-            gradient.Slice((c * length) + firstColumn, endColumn - firstColumn).Clear();
-        }
-
         ref var x = ref MemoryMarshal.GetReference(vectors);
         ref var e = ref Unsafe.Add(ref MemoryMarshal.GetReference(errors), firstClass);
         ref var g = ref MemoryMarshal.GetReference(gradient);
-        for (int blockStart = firstColumn, blockEnd; blockStart < endColumn; blockStart = blockEnd)
+        var i = chunkStart;
+        for (; i + 1 < chunkEnd; i += 2)
         {
-            // A last block of a few columns would cost a full pass over the batch: it joins the one before.
-            blockEnd = endColumn - blockStart < GradientBlock + (GradientBlock / 4) ? endColumn : blockStart + GradientBlock;
-            var i = 0;
-            for (; i + 1 < rows.Length; i += 2)
-            {
-                AddRowPair<TGroup>(
-                    ref Unsafe.Add(ref x, rows[i] * length),
-                    ref Unsafe.Add(ref x, rows[i + 1] * length),
-                    ref Unsafe.Add(ref e, i * classCount),
-                    ref Unsafe.Add(ref e, (i + 1) * classCount),
-                    ref g,
-                    length,
-                    blockStart,
-                    blockEnd);
-            }
+            AddRowPair<TGroup>(
+                ref Unsafe.Add(ref x, rows[i] * length),
+                ref Unsafe.Add(ref x, rows[i + 1] * length),
+                ref Unsafe.Add(ref e, i * classCount),
+                ref Unsafe.Add(ref e, (i + 1) * classCount),
+                ref g,
+                length,
+                blockStart,
+                blockEnd);
+        }
 
-            if (i < rows.Length)
-            {
-                AddRow<TGroup>(ref Unsafe.Add(ref x, rows[i] * length), ref Unsafe.Add(ref e, i * classCount), ref g, length, blockStart, blockEnd);
-            }
+        if (i < chunkEnd)
+        {
+            AddRow<TGroup>(ref Unsafe.Add(ref x, rows[i] * length), ref Unsafe.Add(ref e, i * classCount), ref g, length, blockStart, blockEnd);
         }
     }
 

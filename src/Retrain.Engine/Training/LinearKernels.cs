@@ -39,44 +39,53 @@ internal static partial class LinearKernels
     {
         var classCount = biases.Length;
         CheckShapes(vectors, vectorLength, rows, weightsByClass, classCount, logits.Length);
-        for (var i = 0; i < rows.Length; i += 2)
+        var groupCount = GroupCount(classCount);
+        // Rows go in blocks, and each block meets every class group in turn: a group's weights (at most 5 rows of the
+        // weight matrix) stay in L1 while the block's rows come from L2, where a whole-part batch over many classes
+        // would otherwise stream the whole weight matrix from memory for every pair of rows. Every logit is still one
+        // DotPair call on the same pair of rows, so the bits do not depend on the blocking.
+        for (var blockStart = 0; blockStart < rows.Length; blockStart += LogitsRowBlock)
         {
-            // An odd last row is paired with itself; its duplicate results are discarded.
-            var second = i + 1 < rows.Length ? i + 1 : i;
-            ref readonly var x0 = ref vectors[rows[i] * vectorLength];
-            ref readonly var x1 = ref vectors[rows[second] * vectorLength];
-            var out0 = logits.Slice(i * classCount, classCount);
-            var out1 = logits.Slice(second * classCount, classCount);
-            var groupCount = GroupCount(classCount);
+            var blockEnd = Math.Min(rows.Length, blockStart + LogitsRowBlock);
             var start = 0;
             for (var group = 0; group < groupCount; group++)
             {
                 var size = GroupSize(classCount, group);
                 ref readonly var w = ref weightsByClass[start * vectorLength];
-                var o0 = out0.Slice(start, size);
-                var o1 = out1.Slice(start, size);
-                switch (size)
+                for (var i = blockStart; i < blockEnd; i += 2)
                 {
-                    case 1: DotPair<G1>(in x0, in x1, in w, vectorLength, o0, o1); break;
-                    case 2: DotPair<G2>(in x0, in x1, in w, vectorLength, o0, o1); break;
-                    case 3: DotPair<G3>(in x0, in x1, in w, vectorLength, o0, o1); break;
-                    case 4: DotPair<G4>(in x0, in x1, in w, vectorLength, o0, o1); break;
-                    default: DotPair<G5>(in x0, in x1, in w, vectorLength, o0, o1); break;
+                    // An odd last row is paired with itself; its duplicate results are discarded.
+                    var second = i + 1 < rows.Length ? i + 1 : i;
+                    ref readonly var x0 = ref vectors[rows[i] * vectorLength];
+                    ref readonly var x1 = ref vectors[rows[second] * vectorLength];
+                    var o0 = logits.Slice((i * classCount) + start, size);
+                    var o1 = logits.Slice((second * classCount) + start, size);
+                    switch (size)
+                    {
+                        case 1: DotPair<G1>(in x0, in x1, in w, vectorLength, o0, o1); break;
+                        case 2: DotPair<G2>(in x0, in x1, in w, vectorLength, o0, o1); break;
+                        case 3: DotPair<G3>(in x0, in x1, in w, vectorLength, o0, o1); break;
+                        case 4: DotPair<G4>(in x0, in x1, in w, vectorLength, o0, o1); break;
+                        default: DotPair<G5>(in x0, in x1, in w, vectorLength, o0, o1); break;
+                    }
                 }
 
                 start += size;
             }
 
-            for (var c = 0; c < classCount; c++)
+            for (var i = blockStart; i < blockEnd; i++)
             {
-                out0[c] += biases[c];
-                if (second != i)
+                var output = logits.Slice(i * classCount, classCount);
+                for (var c = 0; c < classCount; c++)
                 {
-                    out1[c] += biases[c];
+                    output[c] += biases[c];
                 }
             }
         }
     }
+
+    /// <summary>Rows per block of the logits kernel (even, so pairs never straddle blocks): 16 rows of 2,048 floats are 128 KB.</summary>
+    private const int LogitsRowBlock = 16;
 
     // Classes split into as few groups of at most MaxGroupSize as possible, the larger groups first and sizes within
     // one of each other (7 classes: 4 + 3), so no pass runs with mostly idle registers.
