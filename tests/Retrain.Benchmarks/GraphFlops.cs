@@ -10,17 +10,17 @@ namespace Retrain.Benchmarks;
 /// </summary>
 internal sealed class GraphFlops
 {
-    private readonly Dictionary<string, NodeDef> nodes;
-    private readonly Dictionary<string, long[]?> shapes = new(StringComparer.Ordinal);
-    private readonly HashSet<string> unknownOps = new(StringComparer.Ordinal);
-    private long macs;
+    private readonly Dictionary<string, NodeDef> _nodes;
+    private readonly Dictionary<string, long[]?> _shapes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _unknownOps = new(StringComparer.Ordinal);
+    private long _macs;
 
     private GraphFlops(GraphDef graph)
     {
-        nodes = new Dictionary<string, NodeDef>(StringComparer.Ordinal);
+        _nodes = new Dictionary<string, NodeDef>(StringComparer.Ordinal);
         foreach (var n in graph.Node)
         {
-            nodes.TryAdd(n.Name, n);
+            _nodes.TryAdd(n.Name, n);
         }
     }
 
@@ -28,29 +28,29 @@ internal sealed class GraphFlops
     public static (long Macs, IReadOnlyCollection<string> UnknownOps) Count(GraphDef graph, string input, string output, int height, int width)
     {
         var counter = new GraphFlops(graph);
-        counter.shapes[input] = [1, height, width, 3];
+        counter._shapes[input] = [1, height, width, 3];
         counter.ShapeOf(output);
-        return (counter.macs, counter.unknownOps);
+        return (counter._macs, counter._unknownOps);
     }
 
     private long[]? ShapeOf(string tensor)
     {
         var name = NodeNames.Parse(tensor).Node;
-        if (shapes.TryGetValue(name, out var known))
+        if (_shapes.TryGetValue(name, out var known))
         {
             return known;
         }
 
-        shapes[name] = null; // guards against cycles
-        var node = nodes[name];
+        _shapes[name] = null; // guards against cycles
+        var node = _nodes[name];
         var inputs = node.Input.Where(i => !NodeNames.IsControlInput(i)).ToList();
         var shape = Infer(node, inputs);
         if (shape is null)
         {
-            unknownOps.Add(node.Op);
+            _unknownOps.Add(node.Op);
         }
 
-        shapes[name] = shape;
+        _shapes[name] = shape;
         return shape;
     }
 
@@ -70,7 +70,7 @@ internal sealed class GraphFlops
             {
                 var (x, f) = (ShapeOf(inputs[0]), ShapeOf(inputs[1]));
                 var y = Window(node, x, f?[0], f?[1], f?[3]);
-                macs += y is null ? 0 : y[0] * y[1] * y[2] * y[3] * f![0] * f[1] * f[2];
+                _macs += y is null ? 0 : y[0] * y[1] * y[2] * y[3] * f![0] * f[1] * f[2];
                 return y;
             }
 
@@ -78,7 +78,7 @@ internal sealed class GraphFlops
             {
                 var (x, f) = (ShapeOf(inputs[0]), ShapeOf(inputs[1]));
                 var y = Window(node, x, f?[0], f?[1], f is null ? null : f[2] * f[3]);
-                macs += y is null ? 0 : y[0] * y[1] * y[2] * y[3] * f![0] * f[1];
+                _macs += y is null ? 0 : y[0] * y[1] * y[2] * y[3] * f![0] * f[1];
                 return y;
             }
 
@@ -99,7 +99,7 @@ internal sealed class GraphFlops
 
                 var (m, k) = Attr(node, "transpose_a") ? (a[1], a[0]) : (a[0], a[1]);
                 var n = Attr(node, "transpose_b") ? b[0] : b[1];
-                macs += m * k * n;
+                _macs += m * k * n;
                 return [m, n];
             }
 
@@ -196,7 +196,7 @@ internal sealed class GraphFlops
 
     private long[]? Ints(string tensor)
     {
-        var node = nodes[NodeNames.Parse(tensor).Node];
+        var node = _nodes[NodeNames.Parse(tensor).Node];
         return node.Op == "Const" ? TensorProtos.ToLongs(node.Attr["value"].Tensor) : null;
     }
 

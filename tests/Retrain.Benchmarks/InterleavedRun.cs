@@ -18,8 +18,8 @@ namespace Retrain.Benchmarks;
 internal sealed class InterleavedRun(
     LoadedModel alone, LoadedModel pipeline, Dataset data, int inferenceBatch, int pipelineBatch, MlNetPeer? mlnet)
 {
-    private float[] decoded = [];
-    private (int Start, int Count) decodedChunk = (-1, 0);
+    private float[] _decoded = [];
+    private (int Start, int Count) _decodedChunk = (-1, 0);
 
     private enum Stage
     {
@@ -98,15 +98,15 @@ internal sealed class InterleavedRun(
     private Rate Inference(int start, int count)
     {
         var prep = alone.Preprocessing;
-        if (decodedChunk != (start, count))
+        if (_decodedChunk != (start, count))
         {
-            if (decoded.Length < count * prep.TensorLength)
+            if (_decoded.Length < count * prep.TensorLength)
             {
-                decoded = new float[count * prep.TensorLength];
+                _decoded = new float[count * prep.TensorLength];
             }
 
-            Parallel.For(0, count, i => ImageLoader.LoadInto(data.Encoded[start + i], data.Paths[start + i], prep, decoded.AsSpan(i * prep.TensorLength, prep.TensorLength)));
-            decodedChunk = (start, count);
+            Parallel.For(0, count, i => ImageLoader.LoadInto(data.Encoded[start + i], data.Paths[start + i], prep, _decoded.AsSpan(i * prep.TensorLength, prep.TensorLength)));
+            _decodedChunk = (start, count);
         }
 
         var runner = alone.Runner;
@@ -114,7 +114,7 @@ internal sealed class InterleavedRun(
         for (var first = 0; first < count; first += inferenceBatch)
         {
             var n = Math.Min(inferenceBatch, count - first);
-            decoded.AsSpan(first * prep.TensorLength, n * prep.TensorLength).CopyTo(runner.InputFor(n));
+            _decoded.AsSpan(first * prep.TensorLength, n * prep.TensorLength).CopyTo(runner.InputFor(n));
             runner.RunInPlace(n);
         }
 
@@ -157,17 +157,17 @@ internal sealed class InterleavedRun(
     /// <summary>Wall seconds and CPU milliseconds summed over chunks, as one rate over all their images.</summary>
     private sealed class RateSum
     {
-        private double seconds;
-        private double cpuMs;
-        private int images;
+        private double _seconds;
+        private double _cpuMs;
+        private int _images;
 
-        public Rate Total => new(images / seconds, cpuMs / images);
+        public Rate Total => new(_images / _seconds, _cpuMs / _images);
 
         public void Add(Rate rate, int count)
         {
-            seconds += count / rate.ImagesPerSecond;
-            cpuMs += rate.CpuMsPerImage * count;
-            images += count;
+            _seconds += count / rate.ImagesPerSecond;
+            _cpuMs += rate.CpuMsPerImage * count;
+            _images += count;
         }
     }
 }

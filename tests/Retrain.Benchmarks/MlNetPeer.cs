@@ -14,11 +14,11 @@ namespace Retrain.Benchmarks;
 /// </summary>
 internal sealed class MlNetPeer : IDisposable
 {
-    private readonly Process process;
+    private readonly Process _process;
 
     private MlNetPeer(Process process, double loadSeconds)
     {
-        this.process = process;
+        this._process = process;
         LoadSeconds = loadSeconds;
     }
 
@@ -67,19 +67,19 @@ internal sealed class MlNetPeer : IDisposable
     public Rate Featurize(int start, int count)
     {
         var c = CultureInfo.InvariantCulture;
-        process.StandardInput.WriteLine(string.Create(c, $"featurize {start} {count}"));
-        var reply = Values(ReadReply(process, "chunk"));
+        _process.StandardInput.WriteLine(string.Create(c, $"featurize {start} {count}"));
+        var reply = Values(ReadReply(_process, "chunk"));
         return new Rate(count / double.Parse(reply["seconds"], c), double.Parse(reply["cpu_ms"], c) / count);
     }
 
     /// <summary>LbfgsMaximumEntropy on the latest features; the key=value pairs of the peer's report line.</summary>
     public IReadOnlyDictionary<string, string> Train()
     {
-        process.StandardInput.WriteLine("train");
-        return Values(ReadReply(process, "mlnet"));
+        _process.StandardInput.WriteLine("train");
+        return Values(ReadReply(_process, "mlnet"));
     }
 
-    public void Dispose() => Stop(process);
+    public void Dispose() => Stop(_process);
 
     private static string ReadReply(Process process, string expected)
     {

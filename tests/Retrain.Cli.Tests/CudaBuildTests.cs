@@ -15,9 +15,9 @@ namespace Retrain.Cli.Tests;
 /// </summary>
 public sealed class CudaBuildTests : IClassFixture<CudaBuildTests.CudaBuild>
 {
-    private readonly CudaBuild build;
+    private readonly CudaBuild _build;
 
-    public CudaBuildTests(CudaBuild build) => this.build = build;
+    public CudaBuildTests(CudaBuild build) => this._build = build;
 
     [Fact]
     public void NoDriver_NamesLibcudaAndTheDriver()
@@ -28,7 +28,7 @@ public sealed class CudaBuildTests : IClassFixture<CudaBuildTests.CudaBuild>
             Assert.Skip("This machine has an NVIDIA driver: the no-driver case cannot be produced here.");
         }
 
-        var (code, err) = build.LabelImage(driver: null);
+        var (code, err) = _build.LabelImage(driver: null);
 
         Assert.Equal((int)ExitCode.DeviceUnavailable, code);
         Assert.Contains("no NVIDIA driver was found (libcuda.so.1", err, StringComparison.Ordinal);
@@ -38,7 +38,7 @@ public sealed class CudaBuildTests : IClassFixture<CudaBuildTests.CudaBuild>
     [Fact]
     public void DriverTooOld_SaysWhichCudaItSupportsAndWhatToUpdate()
     {
-        var (code, err) = build.LabelImage(driver: new("STUB_CUDA_VERSION", "12080"));
+        var (code, err) = _build.LabelImage(driver: new("STUB_CUDA_VERSION", "12080"));
 
         Assert.Equal((int)ExitCode.DeviceUnavailable, code);
         Assert.Contains("the NVIDIA driver supports CUDA up to 12.8", err, StringComparison.Ordinal);
@@ -48,7 +48,7 @@ public sealed class CudaBuildTests : IClassFixture<CudaBuildTests.CudaBuild>
     [Fact]
     public void DriverWithoutDevice_SaysNoGpuWasFound()
     {
-        var (code, err) = build.LabelImage(driver: new("STUB_CUINIT", "100"));
+        var (code, err) = _build.LabelImage(driver: new("STUB_CUINIT", "100"));
 
         Assert.Equal((int)ExitCode.DeviceUnavailable, code);
         Assert.Contains("finds no CUDA GPU (cuInit: CUDA_ERROR_NO_DEVICE)", err, StringComparison.Ordinal);
@@ -57,7 +57,7 @@ public sealed class CudaBuildTests : IClassFixture<CudaBuildTests.CudaBuild>
     [Fact]
     public void GpuIdOutOfRange_NamesTheFlagAndTheRange()
     {
-        var (code, err) = build.LabelImage(driver: new("STUB_CUDA_DEVICES", "2"), "--gpu_id", "3");
+        var (code, err) = _build.LabelImage(driver: new("STUB_CUDA_DEVICES", "2"), "--gpu_id", "3");
 
         Assert.Equal((int)ExitCode.DeviceUnavailable, code);
         Assert.Contains("--gpu_id 3 is out of range: this machine has 2 CUDA GPUs (numbered 0 to 1", err, StringComparison.Ordinal);
@@ -66,7 +66,7 @@ public sealed class CudaBuildTests : IClassFixture<CudaBuildTests.CudaBuild>
     [Fact]
     public void MissingCudaLibraries_AreEachNamedWithTheirPackages()
     {
-        var (code, err) = build.LabelImage(driver: new("STUB_CUDA_DEVICES", "1"));
+        var (code, err) = _build.LabelImage(driver: new("STUB_CUDA_DEVICES", "1"));
 
         Assert.Equal((int)ExitCode.DeviceUnavailable, code);
         Assert.Contains("libcudart.so.13 (the CUDA 13 runtime: pip package nvidia-cuda-runtime, or apt package cuda-cudart-13-0)", err, StringComparison.Ordinal);
@@ -77,7 +77,7 @@ public sealed class CudaBuildTests : IClassFixture<CudaBuildTests.CudaBuild>
     [Fact]
     public void ProviderThatCannotLoadItsLibraries_IsReportedWithOnnxRuntimesReason()
     {
-        var (code, err) = build.LabelImage(driver: new("STUB_CUDA_DEVICES", "1"), withLibraryStandIns: true);
+        var (code, err) = _build.LabelImage(driver: new("STUB_CUDA_DEVICES", "1"), withLibraryStandIns: true);
 
         Assert.Equal((int)ExitCode.DeviceUnavailable, code);
         Assert.Contains("ONNX Runtime's CUDA provider could not be started", err, StringComparison.Ordinal);
@@ -96,7 +96,7 @@ public sealed class CudaBuildTests : IClassFixture<CudaBuildTests.CudaBuild>
             int cuDeviceGetCount(int *count) { *count = value("STUB_CUDA_DEVICES", 1); return 0; }
             """;
 
-        private readonly TempFolder folder = new();
+        private readonly TempFolder _folder = new();
 
         public CudaBuild()
         {
@@ -104,13 +104,13 @@ public sealed class CudaBuildTests : IClassFixture<CudaBuildTests.CudaBuild>
             Run("bash", [Path.Combine(SharedData.RepositoryRoot, "scripts", "build.sh"), "--cuda"], TimeSpan.FromMinutes(15));
             Assert.True(File.Exists(Path.Combine(Bin, "label-image.dll")), "scripts/build.sh --cuda did not publish label-image");
 
-            DriverOnly = Directory.CreateDirectory(Path.Combine(folder.Path, "driver")).FullName;
-            WithLibraries = Directory.CreateDirectory(Path.Combine(folder.Path, "libraries")).FullName;
-            var source = Path.Combine(folder.Path, "libcuda.c");
+            DriverOnly = Directory.CreateDirectory(Path.Combine(_folder.Path, "driver")).FullName;
+            WithLibraries = Directory.CreateDirectory(Path.Combine(_folder.Path, "libraries")).FullName;
+            var source = Path.Combine(_folder.Path, "libcuda.c");
             File.WriteAllText(source, DriverSource);
             Compile(source, Path.Combine(DriverOnly, "libcuda.so.1"), "libcuda.so.1");
             Compile(source, Path.Combine(WithLibraries, "libcuda.so.1"), "libcuda.so.1");
-            var empty = Path.Combine(folder.Path, "empty.c");
+            var empty = Path.Combine(_folder.Path, "empty.c");
             File.WriteAllText(empty, "int retrain_stand_in;\n");
             foreach (var library in new[] { "libcudart.so.13", "libcublasLt.so.13", "libcublas.so.13", "libcurand.so.10", "libcudnn.so.9" })
             {
@@ -160,7 +160,7 @@ public sealed class CudaBuildTests : IClassFixture<CudaBuildTests.CudaBuild>
             return (process.ExitCode, err.Result);
         }
 
-        public void Dispose() => folder.Dispose();
+        public void Dispose() => _folder.Dispose();
 
         private static void Compile(string source, string output, string soname) =>
             Run("gcc", ["-shared", "-fPIC", $"-Wl,-soname,{soname}", "-o", output, source], TimeSpan.FromMinutes(1));

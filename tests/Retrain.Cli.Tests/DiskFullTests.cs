@@ -28,9 +28,9 @@ public sealed class DiskFullTests : IDisposable
         echo "SECOND RUN EXIT $?"
         """;
 
-    private readonly TempFolder work = new();
+    private readonly TempFolder _work = new();
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     [Fact]
     public void DiskFillingUpDuringBottlenecks_IsAnIoError_AndTheNextRunReusesWhatWasWritten()
@@ -40,10 +40,10 @@ public sealed class DiskFullTests : IDisposable
             Assert.Skip("Linux mount namespaces only.");
         }
 
-        var imageDir = Path.Combine(work.Path, "images");
+        var imageDir = Path.Combine(_work.Path, "images");
         TinyDataset.Create(imageDir, perClass: Photos / 2, classes: ["blue", "red"]);
-        var disk = Directory.CreateDirectory(Path.Combine(work.Path, "disk")).FullName;
-        var options = TinyRuns.Options(disk, imageDir, TinyBackbone.Write(work.Path));
+        var disk = Directory.CreateDirectory(Path.Combine(_work.Path, "disk")).FullName;
+        var options = TinyRuns.Options(disk, imageDir, TinyBackbone.Write(_work.Path));
 
         using var run = RetrainProcess.StartInMountNamespace(Script, [disk, .. TinyRuns.Arguments(options)]);
         var code = run.WaitForExit();

@@ -10,19 +10,19 @@ namespace Retrain.Cli.Tests;
 /// </summary>
 public sealed class RetrainCommandRobustnessTests : IDisposable
 {
-    private readonly TempFolder work = new();
-    private readonly string imageDir;
-    private readonly string model;
+    private readonly TempFolder _work = new();
+    private readonly string _imageDir;
+    private readonly string _model;
 
     public RetrainCommandRobustnessTests()
     {
-        imageDir = Path.Combine(work.Path, "images");
-        model = TinyBackbone.Write(work.Path);
+        _imageDir = Path.Combine(_work.Path, "images");
+        _model = TinyBackbone.Write(_work.Path);
     }
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
-    private RetrainOptions Options => TinyRuns.Options(work.Path, imageDir, model);
+    private RetrainOptions Options => TinyRuns.Options(_work.Path, _imageDir, _model);
 
     private static (int Code, string Err) Run(RetrainOptions options)
     {
@@ -34,10 +34,10 @@ public sealed class RetrainCommandRobustnessTests : IDisposable
     [Fact]
     public void BadPhotos_AreSkippedWithAWarningEachAndTheRunSucceeds()
     {
-        TinyDataset.Create(imageDir, perClass: 5, classes: ["blue", "red"]);
-        var empty = Path.Combine(imageDir, "red", "empty.jpg");
+        TinyDataset.Create(_imageDir, perClass: 5, classes: ["blue", "red"]);
+        var empty = Path.Combine(_imageDir, "red", "empty.jpg");
         File.WriteAllBytes(empty, []);
-        var text = Path.Combine(imageDir, "blue", "notes.png");
+        var text = Path.Combine(_imageDir, "blue", "notes.png");
         File.WriteAllText(text, "not a picture");
 
         var (code, err) = Run(Options);
@@ -54,22 +54,22 @@ public sealed class RetrainCommandRobustnessTests : IDisposable
     {
         foreach (var folder in new[] { "blue", "red" })
         {
-            Directory.CreateDirectory(Path.Combine(imageDir, folder));
-            File.WriteAllBytes(Path.Combine(imageDir, folder, "broken.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 0, 16]);
+            Directory.CreateDirectory(Path.Combine(_imageDir, folder));
+            File.WriteAllBytes(Path.Combine(_imageDir, folder, "broken.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 0, 16]);
         }
 
         var (code, err) = Run(Options);
 
         Assert.Equal((int)ExitCode.BadDataset, code);
-        Assert.Contains($"Nothing to train on: only 0 of 2 classes in '{imageDir}' have usable training images", err, StringComparison.Ordinal);
+        Assert.Contains($"Nothing to train on: only 0 of 2 classes in '{_imageDir}' have usable training images", err, StringComparison.Ordinal);
     }
 
     [Fact]
     public void TruncatedModel_ExitsWithBadModelNamingTheFile()
     {
-        TinyDataset.Create(imageDir, perClass: 3, classes: ["blue", "red"]);
-        var truncated = Path.Combine(work.Path, "truncated.pb");
-        File.WriteAllBytes(truncated, File.ReadAllBytes(model)[..100]);
+        TinyDataset.Create(_imageDir, perClass: 3, classes: ["blue", "red"]);
+        var truncated = Path.Combine(_work.Path, "truncated.pb");
+        File.WriteAllBytes(truncated, File.ReadAllBytes(_model)[..100]);
 
         var (code, err) = Run(Options with { TfhubModule = truncated });
 
@@ -80,7 +80,7 @@ public sealed class RetrainCommandRobustnessTests : IDisposable
     [Fact]
     public void WrongBottleneckLayer_ExitsWithBadModelListingTheClosestNames()
     {
-        TinyDataset.Create(imageDir, perClass: 3, classes: ["blue", "red"]);
+        TinyDataset.Create(_imageDir, perClass: 3, classes: ["blue", "red"]);
 
         var (code, err) = Run(Options with { Model = TinyBackbone.Overrides with { OutputNode = "Bottleneck" } });
 
@@ -93,8 +93,8 @@ public sealed class RetrainCommandRobustnessTests : IDisposable
     [Fact]
     public void OutputUnderARegularFile_ExitsWithIoErrorBeforeAnyWork()
     {
-        TinyDataset.Create(imageDir, perClass: 3, classes: ["blue", "red"]);
-        var blocker = work.File("blocker");
+        TinyDataset.Create(_imageDir, perClass: 3, classes: ["blue", "red"]);
+        var blocker = _work.File("blocker");
 
         var (code, err) = Run(Options with { OutputGraph = Path.Combine(blocker, "output_graph.pb") });
 

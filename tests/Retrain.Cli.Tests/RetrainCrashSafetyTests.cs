@@ -20,19 +20,19 @@ public sealed partial class RetrainCrashSafetyTests : IDisposable
     private const int Steps = 3000;
     private const int EvalStepInterval = 5;
 
-    private readonly TempFolder work = new();
+    private readonly TempFolder _work = new();
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     [Fact]
     public void KilledRuns_LoseNoFinishedWork_AndTheResumedRunEqualsAnUninterruptedOne()
     {
-        var imageDir = Path.Combine(work.Path, "images");
+        var imageDir = Path.Combine(_work.Path, "images");
         // Photos large enough (noisy 960x720) that decoding the 60 of them takes a good fraction of a second: the kills
         // aimed at the bottleneck pass must land before it ends, and writing a vector costs almost nothing.
         var images = TinyDataset.Create(imageDir, perClass: 20, width: 960, height: 720);
-        var model = TinyBackbone.Write(work.Path);
-        var reference = TinyRuns.Options(Path.Combine(work.Path, "reference"), imageDir, model) with
+        var model = TinyBackbone.Write(_work.Path);
+        var reference = TinyRuns.Options(Path.Combine(_work.Path, "reference"), imageDir, model) with
         {
             HowManyTrainingSteps = Steps,
             EvalStepInterval = EvalStepInterval,
@@ -40,9 +40,9 @@ public sealed partial class RetrainCrashSafetyTests : IDisposable
         };
         var resumed = reference with
         {
-            OutputGraph = Path.Combine(work.Path, "resumed", "out", "output_graph.pb"),
-            OutputLabels = Path.Combine(work.Path, "resumed", "out", "output_labels.txt"),
-            BottleneckDir = Path.Combine(work.Path, "resumed", "bottlenecks"),
+            OutputGraph = Path.Combine(_work.Path, "resumed", "out", "output_graph.pb"),
+            OutputLabels = Path.Combine(_work.Path, "resumed", "out", "output_labels.txt"),
+            BottleneckDir = Path.Combine(_work.Path, "resumed", "bottlenecks"),
         };
 
         using (var uninterrupted = Start(reference))

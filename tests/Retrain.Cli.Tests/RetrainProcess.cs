@@ -17,11 +17,11 @@ internal sealed class RetrainProcess : IDisposable
     /// </summary>
     private static readonly TimeSpan Hang = TimeSpan.FromMinutes(8);
 
-    private readonly Process process;
-    private readonly Stopwatch clock = Stopwatch.StartNew();
-    private readonly List<(TimeSpan At, string Line)> lines = [];
+    private readonly Process _process;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<(TimeSpan At, string Line)> _lines = [];
 
-    private RetrainProcess(Process process) => this.process = process;
+    private RetrainProcess(Process process) => this._process = process;
 
     public static string RetrainDll { get; } = Path.Combine(AppContext.BaseDirectory, "retrain.dll");
 
@@ -29,19 +29,19 @@ internal sealed class RetrainProcess : IDisposable
     {
         get
         {
-            lock (lines)
+            lock (_lines)
             {
-                return lines.ToArray();
+                return _lines.ToArray();
             }
         }
     }
 
     public string Log => string.Join('\n', Lines.Select(l => l.Line));
 
-    public bool HasExited => process.HasExited;
+    public bool HasExited => _process.HasExited;
 
     /// <summary>True once the run has gone on for longer than any test run should: the caller fails instead of hanging.</summary>
-    public bool Hung => clock.Elapsed > Hang;
+    public bool Hung => _clock.Elapsed > Hang;
 
     public static string LabelImageDll { get; } = Path.Combine(AppContext.BaseDirectory, "label-image.dll");
 
@@ -135,7 +135,7 @@ internal sealed class RetrainProcess : IDisposable
     {
         while (!Lines.Any(l => l.Line.Contains(text, StringComparison.Ordinal)))
         {
-            if (process.HasExited || Hung)
+            if (_process.HasExited || Hung)
             {
                 return false;
             }
@@ -155,7 +155,7 @@ internal sealed class RetrainProcess : IDisposable
     {
         try
         {
-            process.Kill(entireProcessTree: false);
+            _process.Kill(entireProcessTree: false);
         }
         catch (InvalidOperationException)
         {
@@ -167,28 +167,28 @@ internal sealed class RetrainProcess : IDisposable
 
     public int WaitForExit()
     {
-        Assert.True(process.WaitForExit(Hang), $"retrain did not finish within {Hang}:\n{Log}");
-        process.WaitForExit(); // drains the redirected streams
-        return process.ExitCode;
+        Assert.True(_process.WaitForExit(Hang), $"retrain did not finish within {Hang}:\n{Log}");
+        _process.WaitForExit(); // drains the redirected streams
+        return _process.ExitCode;
     }
 
     public void Dispose()
     {
-        if (!process.HasExited)
+        if (!_process.HasExited)
         {
-            process.Kill();
+            _process.Kill();
         }
 
-        process.Dispose();
+        _process.Dispose();
     }
 
     private void Add(string? line)
     {
         if (line is not null)
         {
-            lock (lines)
+            lock (_lines)
             {
-                lines.Add((clock.Elapsed, line));
+                _lines.Add((_clock.Elapsed, line));
             }
         }
     }

@@ -11,9 +11,9 @@ namespace Retrain.Cli.Tests;
 /// </summary>
 public sealed class UnreadablePhotoTests : IDisposable
 {
-    private readonly TempFolder work = new();
+    private readonly TempFolder _work = new();
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     [Fact]
     public void UnreadablePhoto_IsSkippedByRetrain_AndRefusedByLabelImage()
@@ -24,12 +24,12 @@ public sealed class UnreadablePhotoTests : IDisposable
             return; // tells the platform analyzer that the Unix-only calls below run on Unix
         }
 
-        var imageDir = Path.Combine(work.Path, "images");
+        var imageDir = Path.Combine(_work.Path, "images");
         TinyDataset.Create(imageDir, perClass: 5, classes: ["blue", "red"]);
         var secret = Path.Combine(imageDir, "blue", "secret.png");
         File.WriteAllBytes(secret, TinyDataset.Image("blue", seed: 8));
         File.SetUnixFileMode(secret, UnixFileMode.None);
-        var options = TinyRuns.Options(work.Path, imageDir, TinyBackbone.Write(work.Path));
+        var options = TinyRuns.Options(_work.Path, imageDir, TinyBackbone.Write(_work.Path));
 
         using var retrain = RetrainProcess.Start(RetrainProcess.RetrainDll, TinyRuns.Arguments(options), null, asUserWithoutOverride: true);
         var code = retrain.WaitForExit();
@@ -60,10 +60,10 @@ public sealed class UnreadablePhotoTests : IDisposable
             return;
         }
 
-        var imageDir = Path.Combine(work.Path, "images");
+        var imageDir = Path.Combine(_work.Path, "images");
         TinyDataset.Create(imageDir, perClass: 5, classes: ["blue", "red"]);
         var locked = Path.Combine(imageDir, "red");
-        var options = TinyRuns.Options(work.Path, imageDir, TinyBackbone.Write(work.Path));
+        var options = TinyRuns.Options(_work.Path, imageDir, TinyBackbone.Write(_work.Path));
         File.SetUnixFileMode(locked, UnixFileMode.None);
         try
         {

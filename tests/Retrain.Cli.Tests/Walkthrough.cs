@@ -10,13 +10,13 @@ namespace Retrain.Cli.Tests;
 /// </summary>
 internal sealed partial class Walkthrough
 {
-    private readonly string text;
-    private readonly string source;
+    private readonly string _text;
+    private readonly string _source;
 
     private Walkthrough(string text, string source)
     {
-        this.text = text;
-        this.source = source;
+        this._text = text;
+        this._source = source;
     }
 
     /// <summary>Loads samples/&lt;name&gt;/README.md from the repository being tested.</summary>
@@ -29,10 +29,10 @@ internal sealed partial class Walkthrough
     /// <summary>The prose and code blocks of the `## ` section whose heading starts with <paramref name="heading"/>.</summary>
     public string Section(string heading)
     {
-        var start = text.IndexOf("\n## " + heading, StringComparison.Ordinal);
-        Assert.True(start >= 0, $"{source} has no section '## {heading}'");
-        var end = text.IndexOf("\n## ", start + 4, StringComparison.Ordinal);
-        return end < 0 ? text[start..] : text[start..end];
+        var start = _text.IndexOf("\n## " + heading, StringComparison.Ordinal);
+        Assert.True(start >= 0, $"{_source} has no section '## {heading}'");
+        var end = _text.IndexOf("\n## ", start + 4, StringComparison.Ordinal);
+        return end < 0 ? _text[start..] : _text[start..end];
     }
 
     /// <summary>The fenced code blocks of a section, in order, each as its lines.</summary>
@@ -48,7 +48,7 @@ internal sealed partial class Walkthrough
     {
         foreach (var line in ReproducibleLogLines(heading, block))
         {
-            Assert.True(log.Contains(line, StringComparison.Ordinal), $"{source}, section '{heading}', shows '{line}'; the run logged:\n{log}");
+            Assert.True(log.Contains(line, StringComparison.Ordinal), $"{_source}, section '{heading}', shows '{line}'; the run logged:\n{log}");
         }
     }
 
@@ -67,7 +67,7 @@ internal sealed partial class Walkthrough
             .Select(l => l["INF ".Length..])
             .Select(l => l.StartsWith("Bottlenecks ready: ", StringComparison.Ordinal) ? l[..l.IndexOf(" skipped, in ", StringComparison.Ordinal)] + " skipped" : l)
             .ToList();
-        Assert.True(lines.Count > 0, $"{source}, section '{heading}', block {block} shows no reproducible log line");
+        Assert.True(lines.Count > 0, $"{_source}, section '{heading}', block {block} shows no reproducible log line");
         return lines;
     }
 
@@ -75,7 +75,7 @@ internal sealed partial class Walkthrough
     public string[] Arguments(string heading, int block, string script)
     {
         var words = Words(heading, block);
-        Assert.True(words.Length > 0 && words[0] == script, $"{source}, section '{heading}': block {block} is not a {script} command");
+        Assert.True(words.Length > 0 && words[0] == script, $"{_source}, section '{heading}': block {block} is not a {script} command");
         Assert.DoesNotContain(words, w => w.Contains('"', StringComparison.Ordinal) || w.Contains('\'', StringComparison.Ordinal));
         return words[1..];
     }
@@ -85,7 +85,7 @@ internal sealed partial class Walkthrough
     {
         var words = Words(heading, block);
         var at = Array.IndexOf(words, flag);
-        Assert.True(at >= 0 && at + 1 < words.Length, $"{source}, section '{heading}': no {flag} in block {block}");
+        Assert.True(at >= 0 && at + 1 < words.Length, $"{_source}, section '{heading}': no {flag} in block {block}");
         return words[at + 1];
     }
 

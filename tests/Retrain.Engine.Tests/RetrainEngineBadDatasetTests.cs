@@ -13,20 +13,20 @@ namespace Retrain.Tests;
 /// </summary>
 public sealed class RetrainEngineBadDatasetTests : IDisposable
 {
-    private readonly TempFolder work = new();
-    private readonly string imageDir;
-    private readonly string model;
+    private readonly TempFolder _work = new();
+    private readonly string _imageDir;
+    private readonly string _model;
 
     public RetrainEngineBadDatasetTests()
     {
-        imageDir = Path.Combine(work.Path, "images");
-        Directory.CreateDirectory(imageDir);
-        model = TinyBackbone.Write(work.Path);
+        _imageDir = Path.Combine(_work.Path, "images");
+        Directory.CreateDirectory(_imageDir);
+        _model = TinyBackbone.Write(_work.Path);
     }
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
-    private RetrainOptions Options => TinyRuns.Options(work.Path, imageDir, model);
+    private RetrainOptions Options => TinyRuns.Options(_work.Path, _imageDir, _model);
 
     private static RetrainException Fails(RetrainOptions options, ExitCode code)
     {
@@ -40,17 +40,17 @@ public sealed class RetrainEngineBadDatasetTests : IDisposable
     [Fact]
     public void NoClassFolders_IsBadDatasetNamingTheFolder()
     {
-        File.WriteAllBytes(Path.Combine(imageDir, "loose.png"), TinyDataset.Image("red", seed: 1));
+        File.WriteAllBytes(Path.Combine(_imageDir, "loose.png"), TinyDataset.Image("red", seed: 1));
 
         var error = Fails(Options, ExitCode.BadDataset);
 
-        Assert.StartsWith($"No valid folders of images found at '{imageDir}'", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"No valid folders of images found at '{_imageDir}'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void OneClass_IsBadDatasetNamingIt()
     {
-        TinyDataset.Create(imageDir, perClass: 5, classes: ["red"]);
+        TinyDataset.Create(_imageDir, perClass: 5, classes: ["red"]);
 
         var error = Fails(Options, ExitCode.BadDataset);
 
@@ -64,7 +64,7 @@ public sealed class RetrainEngineBadDatasetTests : IDisposable
     [InlineData(100, 0)]
     public void PercentagesLeavingNoTrainingImages_AreAUsageErrorBeforeAnyWork(double testing, double validation)
     {
-        TinyDataset.Create(imageDir, perClass: 3, classes: ["red", "blue"]);
+        TinyDataset.Create(_imageDir, perClass: 3, classes: ["red", "blue"]);
 
         var error = Fails(Options with { TestingPercentage = testing, ValidationPercentage = validation }, ExitCode.Usage);
 
@@ -75,8 +75,8 @@ public sealed class RetrainEngineBadDatasetTests : IDisposable
     [Fact]
     public void ClassWithOneImage_TrainsAndSaysWhichPartsLackIt()
     {
-        TinyDataset.Create(imageDir, perClass: 8, classes: ["blue", "green"]);
-        var single = Path.Combine(imageDir, "red", "only.png");
+        TinyDataset.Create(_imageDir, perClass: 8, classes: ["blue", "green"]);
+        var single = Path.Combine(_imageDir, "red", "only.png");
         Directory.CreateDirectory(Path.GetDirectoryName(single)!);
         File.WriteAllBytes(single, TinyDataset.Image("red", seed: 3));
         var options = Options with { TestingPercentage = 20, ValidationPercentage = 20 };
@@ -108,7 +108,7 @@ public sealed class RetrainEngineBadDatasetTests : IDisposable
     [Fact]
     public void NoValidationOrTestingPercentage_TrainsAndSaysBothSetsAreEmpty()
     {
-        TinyDataset.Create(imageDir, perClass: 3, classes: ["blue", "red"]);
+        TinyDataset.Create(_imageDir, perClass: 3, classes: ["blue", "red"]);
         var log = new LogCapture();
 
         var result = RetrainEngine.Run(Options with { TestingPercentage = 0, ValidationPercentage = 0 }, log.Logger, CancellationToken.None);
@@ -124,12 +124,12 @@ public sealed class RetrainEngineBadDatasetTests : IDisposable
     public void HugeImbalance_StillLearnsTheSmallClass()
     {
         // Batches pick a class uniformly, then one of its images (retrain.py): 2 red photos weigh as much as 40 blue.
-        TinyDataset.Create(imageDir, perClass: 40, classes: ["blue"]);
-        var red = Path.Combine(imageDir, "red");
+        TinyDataset.Create(_imageDir, perClass: 40, classes: ["blue"]);
+        var red = Path.Combine(_imageDir, "red");
         Directory.CreateDirectory(red);
         File.WriteAllBytes(Path.Combine(red, "r1.png"), TinyDataset.Image("red", seed: 1));
         File.WriteAllBytes(Path.Combine(red, "r2.jpg"), TinyDataset.Image("red", seed: 2, png: false));
-        var probe = Path.Combine(work.Path, "probe.png");
+        var probe = Path.Combine(_work.Path, "probe.png");
         File.WriteAllBytes(probe, TinyDataset.Image("red", seed: 77));
 
         var result = RetrainEngine.Run(
@@ -148,13 +148,13 @@ public sealed class RetrainEngineBadDatasetTests : IDisposable
     [Fact]
     public void ImagesOutsideClassFolders_AreIgnoredWithAWarningNamingWhere()
     {
-        TinyDataset.Create(imageDir, perClass: 4, classes: ["blue", "red"]);
-        var deeper = Path.Combine(imageDir, "blue", "close-ups", "more");
+        TinyDataset.Create(_imageDir, perClass: 4, classes: ["blue", "red"]);
+        var deeper = Path.Combine(_imageDir, "blue", "close-ups", "more");
         Directory.CreateDirectory(deeper);
-        File.WriteAllBytes(Path.Combine(imageDir, "blue", "close-ups", "c1.png"), TinyDataset.Image("blue", seed: 11));
+        File.WriteAllBytes(Path.Combine(_imageDir, "blue", "close-ups", "c1.png"), TinyDataset.Image("blue", seed: 11));
         File.WriteAllBytes(Path.Combine(deeper, "c2.png"), TinyDataset.Image("blue", seed: 12));
         Directory.CreateSymbolicLink(Path.Combine(deeper, "up"), ".."); // a loop: must not be followed
-        File.WriteAllBytes(Path.Combine(imageDir, "stray.jpg"), TinyDataset.Image("red", seed: 13, png: false));
+        File.WriteAllBytes(Path.Combine(_imageDir, "stray.jpg"), TinyDataset.Image("red", seed: 13, png: false));
         var log = new LogCapture();
 
         var result = RetrainEngine.Run(Options, log.Logger, CancellationToken.None);
@@ -162,7 +162,7 @@ public sealed class RetrainEngineBadDatasetTests : IDisposable
         Assert.Equal(["blue", "red"], result.Labels);
         Assert.Equal(8, result.TrainingImages + result.ValidationImages + result.TestingImages);
         var warnings = log.Messages(LogEventLevel.Warning).ToList();
-        Assert.Contains(warnings, w => w.StartsWith($"Ignoring 2 images in '{imageDir}/blue/close-ups' and below: only the images directly in 'blue' belong to its class.", StringComparison.Ordinal));
-        Assert.Contains(warnings, w => w.StartsWith($"Ignoring 1 images in '{imageDir}': they are not in a class folder.", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.StartsWith($"Ignoring 2 images in '{_imageDir}/blue/close-ups' and below: only the images directly in 'blue' belong to its class.", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.StartsWith($"Ignoring 1 images in '{_imageDir}': they are not in a class folder.", StringComparison.Ordinal));
     }
 }

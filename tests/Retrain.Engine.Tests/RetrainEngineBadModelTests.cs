@@ -12,20 +12,20 @@ namespace Retrain.Tests;
 /// </summary>
 public sealed class RetrainEngineBadModelTests : IDisposable
 {
-    private readonly TempFolder work = new();
-    private readonly string imageDir;
+    private readonly TempFolder _work = new();
+    private readonly string _imageDir;
 
     public RetrainEngineBadModelTests()
     {
-        imageDir = Path.Combine(work.Path, "images");
-        TinyDataset.Create(imageDir, perClass: 4, classes: ["blue", "red"]);
+        _imageDir = Path.Combine(_work.Path, "images");
+        TinyDataset.Create(_imageDir, perClass: 4, classes: ["blue", "red"]);
     }
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     private RetrainException Fails(string model, ModelOverrides? overrides = null)
     {
-        var options = TinyRuns.Options(work.Path, imageDir, model) with { Model = overrides ?? TinyBackbone.Overrides };
+        var options = TinyRuns.Options(_work.Path, _imageDir, model) with { Model = overrides ?? TinyBackbone.Overrides };
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None));
 
         Assert.Equal(ExitCode.BadModel, error.Code);
@@ -39,7 +39,7 @@ public sealed class RetrainEngineBadModelTests : IDisposable
     public void TruncatedGraphDef_IsReportedAsNotAGraphDef()
     {
         var bytes = TinyBackbone.Graph().ToByteArray();
-        var model = Path.Combine(work.Path, "truncated.pb");
+        var model = Path.Combine(_work.Path, "truncated.pb");
         File.WriteAllBytes(model, bytes[..(bytes.Length - 7)]);
 
         var error = Fails(model);
@@ -53,7 +53,7 @@ public sealed class RetrainEngineBadModelTests : IDisposable
     [InlineData("random")]
     public void NonProtobufFile_IsReportedAsNotAGraphDef(string kind)
     {
-        var model = Path.Combine(work.Path, "model.pb");
+        var model = Path.Combine(_work.Path, "model.pb");
         var bytes = new byte[2000];
         new Random(5).NextBytes(bytes);
         File.WriteAllBytes(model, kind == "text" ? "<html><body>404 Not Found</body></html>\n"u8.ToArray() : bytes);
@@ -66,7 +66,7 @@ public sealed class RetrainEngineBadModelTests : IDisposable
     [Fact]
     public void InputAndBottleneckOfOneNode_SaysSo()
     {
-        var model = TinyBackbone.Write(work.Path);
+        var model = TinyBackbone.Write(_work.Path);
 
         var error = Fails(model, TinyBackbone.Overrides with { InputNode = TinyBackbone.BottleneckNode, InputHeight = TinyBackbone.Size, InputWidth = TinyBackbone.Size });
 
@@ -76,7 +76,7 @@ public sealed class RetrainEngineBadModelTests : IDisposable
     [Fact]
     public void OnnxFileOnnxRuntimeCannotLoad_NamesTheFile()
     {
-        var model = Path.Combine(work.Path, "broken.onnx");
+        var model = Path.Combine(_work.Path, "broken.onnx");
         File.WriteAllBytes(model, [0x08, 0x07, 0x12, 0xff, 0xff, 0x01, 0x02]);
 
         var error = Fails(model);
@@ -87,7 +87,7 @@ public sealed class RetrainEngineBadModelTests : IDisposable
     [Fact]
     public void MisspelledInputNode_NamesTheFlagAndTheClosestNodes()
     {
-        var model = TinyBackbone.Write(work.Path);
+        var model = TinyBackbone.Write(_work.Path);
 
         var error = Fails(model, TinyBackbone.Overrides with { InputNode = "inptu" });
 
@@ -100,7 +100,7 @@ public sealed class RetrainEngineBadModelTests : IDisposable
     [Fact]
     public void MisspelledBottleneckNode_NamesTheFlagAndTheClosestNodes()
     {
-        var model = TinyBackbone.Write(work.Path);
+        var model = TinyBackbone.Write(_work.Path);
 
         var error = Fails(model, TinyBackbone.Overrides with { OutputNode = "botleneck" });
 
@@ -116,7 +116,7 @@ public sealed class RetrainEngineBadModelTests : IDisposable
         var g = TinyBackbone.Build();
         g.Graph.Node.Single(n => n.Name == TinyBackbone.BottleneckNode).Input[0] = "weird";
         g.Op("Erf", "weird", ["relu"]);
-        var model = TinyBackbone.Write(g.Graph, work.Path, "unsupported.pb");
+        var model = TinyBackbone.Write(g.Graph, _work.Path, "unsupported.pb");
 
         var error = Fails(model);
 
@@ -127,7 +127,7 @@ public sealed class RetrainEngineBadModelTests : IDisposable
     [Fact]
     public void InputHeightContradictingTheGraph_NamesTheShapeAndTheFlags()
     {
-        var error = Fails(TinyBackbone.Write(work.Path), TinyBackbone.Overrides with { InputHeight = 16 });
+        var error = Fails(TinyBackbone.Write(_work.Path), TinyBackbone.Overrides with { InputHeight = 16 });
 
         Assert.Contains("[8,8,3]", error.Message, StringComparison.Ordinal);
         Assert.Contains("16x8", error.Message, StringComparison.Ordinal);
@@ -138,7 +138,7 @@ public sealed class RetrainEngineBadModelTests : IDisposable
     public void BottleneckThatIsNotAVector_IsABadModelErrorBeforeAnyBottleneck()
     {
         // "relu" is the 4-D feature map [N,8,8,6] before the pooling: retrain.py would have failed much later.
-        var model = TinyBackbone.Write(work.Path);
+        var model = TinyBackbone.Write(_work.Path);
 
         var error = Fails(model, TinyBackbone.Overrides with { OutputNode = "relu" });
 

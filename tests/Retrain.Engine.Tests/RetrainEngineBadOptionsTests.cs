@@ -13,20 +13,20 @@ namespace Retrain.Tests;
 /// </summary>
 public sealed class RetrainEngineBadOptionsTests : IDisposable
 {
-    private readonly TempFolder work = new();
-    private readonly string imageDir;
-    private readonly string model;
+    private readonly TempFolder _work = new();
+    private readonly string _imageDir;
+    private readonly string _model;
 
     public RetrainEngineBadOptionsTests()
     {
-        imageDir = Path.Combine(work.Path, "images");
-        TinyDataset.Create(imageDir, perClass: 6, classes: ["red", "blue"]);
-        model = TinyBackbone.Write(work.Path);
+        _imageDir = Path.Combine(_work.Path, "images");
+        TinyDataset.Create(_imageDir, perClass: 6, classes: ["red", "blue"]);
+        _model = TinyBackbone.Write(_work.Path);
     }
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
-    private RetrainOptions Options => TinyRuns.Options(work.Path, imageDir, model);
+    private RetrainOptions Options => TinyRuns.Options(_work.Path, _imageDir, _model);
 
     [Theory]
     [InlineData("--output_graph")]
@@ -53,7 +53,7 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
         var error = Fails(Options with { OutputLabels = Options.OutputGraph }, ExitCode.Usage);
         Assert.Contains("--output_graph and --output_labels both name", error.Message, StringComparison.Ordinal);
 
-        var checkpoint = Path.Combine(work.Path, "out", "state");
+        var checkpoint = Path.Combine(_work.Path, "out", "state");
         error = Fails(Options with { CheckpointPath = checkpoint, OutputOnnx = checkpoint + "/../state" }, ExitCode.Usage);
         Assert.Contains("--output_onnx and --checkpoint_path both name", error.Message, StringComparison.Ordinal);
     }
@@ -61,9 +61,9 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
     [Fact]
     public void AnOutputReachedThroughALink_CountsAsItsTarget()
     {
-        var target = Path.Combine(work.Path, "out", "output_graph.pb");
+        var target = Path.Combine(_work.Path, "out", "output_graph.pb");
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var link = Path.Combine(work.Path, "labels-link");
+        var link = Path.Combine(_work.Path, "labels-link");
         File.CreateSymbolicLink(link, target);
 
         var error = Fails(Options with { OutputGraph = target, OutputLabels = link }, ExitCode.Usage);
@@ -73,7 +73,7 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
     [Fact]
     public void AFolderWhereAFileGoes_IsAnIoErrorBeforeAnyWork()
     {
-        var folder = Path.Combine(work.Path, "graphs");
+        var folder = Path.Combine(_work.Path, "graphs");
         Directory.CreateDirectory(folder);
 
         var error = Fails(Options with { OutputGraph = folder }, ExitCode.IoError);
@@ -178,7 +178,7 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
     [Fact]
     public void TrainingThatDiverges_StopsNamingTheLearningRate_WritesNoNaN_AndALowerRateThenTrains()
     {
-        var checkpoint = Path.Combine(work.Path, "state", "checkpoint");
+        var checkpoint = Path.Combine(_work.Path, "state", "checkpoint");
         var options = Options with { LearningRate = float.MaxValue, CheckpointPath = checkpoint, EvalStepInterval = 1 };
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None));
 
@@ -203,7 +203,7 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
     [Fact]
     public void CheckpointOfDivergedWeights_IsRefusedSayingWhy()
     {
-        var checkpoint = Path.Combine(work.Path, "state", "checkpoint");
+        var checkpoint = Path.Combine(_work.Path, "state", "checkpoint");
         var options = Options with { CheckpointPath = checkpoint, HowManyTrainingSteps = 20 };
         RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None);
         var saved = CheckpointFile.Read(checkpoint)!;
@@ -220,7 +220,7 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
     [Fact]
     public void AnOutputInsideTheSavedModelFolder_IsAUsageError()
     {
-        var savedModel = Path.Combine(work.Path, "export");
+        var savedModel = Path.Combine(_work.Path, "export");
         var error = Fails(Options with { SavedModelDir = savedModel, OutputGraph = Path.Combine(savedModel, "output_graph.pb") }, ExitCode.Usage);
         Assert.Contains("is inside --saved_model_dir", error.Message, StringComparison.Ordinal);
     }

@@ -16,18 +16,18 @@ namespace Retrain.Tests;
 /// </summary>
 public sealed class RetrainEngineOutputFailureTests : IDisposable
 {
-    private readonly TempFolder work = new();
-    private readonly string imageDir;
-    private readonly RetrainOptions options;
+    private readonly TempFolder _work = new();
+    private readonly string _imageDir;
+    private readonly RetrainOptions _options;
 
     public RetrainEngineOutputFailureTests()
     {
-        imageDir = Path.Combine(work.Path, "images");
-        TinyDataset.Create(imageDir, perClass: 6, classes: ["blue", "red"]);
-        options = TinyRuns.Options(work.Path, imageDir, TinyBackbone.Write(work.Path));
+        _imageDir = Path.Combine(_work.Path, "images");
+        TinyDataset.Create(_imageDir, perClass: 6, classes: ["blue", "red"]);
+        _options = TinyRuns.Options(_work.Path, _imageDir, TinyBackbone.Write(_work.Path));
     }
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     public static TheoryData<string> Flags() => ["--output_graph", "--output_labels", "--bottleneck_dir", "--evaluation_json"];
 
@@ -36,14 +36,14 @@ public sealed class RetrainEngineOutputFailureTests : IDisposable
     public void LocationUnderARegularFile_IsAnIoErrorBeforeAnyWork(string flag)
     {
         // A folder cannot be created under a file, even by root, so this works where chmod would not.
-        var blocker = work.File("not-a-folder.txt");
+        var blocker = _work.File("not-a-folder.txt");
         var inside = Path.Combine(blocker, "sub");
         var bad = flag switch
         {
-            "--output_graph" => options with { OutputGraph = Path.Combine(inside, "g.pb") },
-            "--output_labels" => options with { OutputLabels = Path.Combine(inside, "l.txt") },
-            "--evaluation_json" => options with { EvaluationJson = Path.Combine(inside, "evaluation.json") },
-            _ => options with { BottleneckDir = inside },
+            "--output_graph" => _options with { OutputGraph = Path.Combine(inside, "g.pb") },
+            "--output_labels" => _options with { OutputLabels = Path.Combine(inside, "l.txt") },
+            "--evaluation_json" => _options with { EvaluationJson = Path.Combine(inside, "evaluation.json") },
+            _ => _options with { BottleneckDir = inside },
         };
         var log = new LogCapture();
 
@@ -59,7 +59,7 @@ public sealed class RetrainEngineOutputFailureTests : IDisposable
     [Fact]
     public void OutputFolderBrokenDuringTraining_IsAnIoErrorAndKeepsEveryBottleneck()
     {
-        var outputFolder = Path.GetDirectoryName(options.OutputGraph)!;
+        var outputFolder = Path.GetDirectoryName(_options.OutputGraph)!;
         var sink = new OnMessage("Step 0: Train accuracy", () =>
         {
             Directory.Delete(outputFolder, recursive: true);
@@ -67,21 +67,21 @@ public sealed class RetrainEngineOutputFailureTests : IDisposable
         });
         using var logger = new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger();
 
-        var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, logger, CancellationToken.None));
+        var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(_options, logger, CancellationToken.None));
 
         Assert.True(sink.Fired);
         Assert.Equal(ExitCode.IoError, error.Code);
-        Assert.Contains(options.OutputGraph, error.Message, StringComparison.Ordinal);
-        using var cache = TinyRuns.Cache(options.BottleneckDir);
-        Assert.All(Directory.GetFiles(imageDir, "*", SearchOption.AllDirectories), image => Assert.True(TinyRuns.HasVector(cache, image), image));
+        Assert.Contains(_options.OutputGraph, error.Message, StringComparison.Ordinal);
+        using var cache = TinyRuns.Cache(_options.BottleneckDir);
+        Assert.All(Directory.GetFiles(_imageDir, "*", SearchOption.AllDirectories), image => Assert.True(TinyRuns.HasVector(cache, image), image));
 
         File.Delete(outputFolder);
         var log = new LogCapture();
-        var rerun = RetrainEngine.Run(options, log.Logger, CancellationToken.None);
+        var rerun = RetrainEngine.Run(_options, log.Logger, CancellationToken.None);
 
         Assert.Equal((0, 12), (rerun.BottlenecksComputed, rerun.BottlenecksReused));
         Assert.Contains(log.Events, e => e.RenderMessage().StartsWith("Bottlenecks ready: 0 computed, 12 reused from cache", StringComparison.Ordinal));
-        Assert.True(File.Exists(options.OutputGraph));
+        Assert.True(File.Exists(_options.OutputGraph));
     }
 
     /// <summary>Runs an action, once, when the engine logs a message starting with a given text: a hook at a known point of a run.</summary>

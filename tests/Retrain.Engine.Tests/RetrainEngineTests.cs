@@ -9,7 +9,7 @@ namespace Retrain.Tests;
 /// </summary>
 public sealed class RetrainFlowersFixture : IDisposable
 {
-    private readonly TempFolder folder = new();
+    private readonly TempFolder _folder = new();
 
     public RetrainFlowersFixture()
     {
@@ -19,10 +19,10 @@ public sealed class RetrainFlowersFixture : IDisposable
         {
             ImageDir = ImageDir,
             TfhubModule = Model,
-            OutputGraph = Path.Combine(folder.Path, "out", "output_graph.pb"),
-            OutputLabels = Path.Combine(folder.Path, "out", "output_labels.txt"),
-            BottleneckDir = Path.Combine(folder.Path, "bottlenecks"),
-            EvaluationJson = Path.Combine(folder.Path, "out", "evaluation.json"),
+            OutputGraph = Path.Combine(_folder.Path, "out", "output_graph.pb"),
+            OutputLabels = Path.Combine(_folder.Path, "out", "output_labels.txt"),
+            BottleneckDir = Path.Combine(_folder.Path, "bottlenecks"),
+            EvaluationJson = Path.Combine(_folder.Path, "out", "evaluation.json"),
         };
         FirstLog = new LogCapture();
         First = RetrainEngine.Run(Options, FirstLog.Logger, CancellationToken.None);
@@ -38,7 +38,7 @@ public sealed class RetrainFlowersFixture : IDisposable
 
     public RetrainResult First { get; }
 
-    public void Dispose() => folder.Dispose();
+    public void Dispose() => _folder.Dispose();
 }
 
 public class RetrainEngineTests(RetrainFlowersFixture run) : IClassFixture<RetrainFlowersFixture>

@@ -18,13 +18,13 @@ namespace Retrain.Bottlenecks;
 /// </summary>
 internal sealed class BottleneckBuilder
 {
-    private readonly LoadedModel model;
-    private readonly BottleneckCache? cache;
-    private readonly ILogger log;
-    private readonly int batchSize;
-    private readonly int decodeWorkers;
-    private readonly ImageDecodeOptions decodeOptions;
-    private readonly RetrainPyBottlenecks? retrainPy;
+    private readonly LoadedModel _model;
+    private readonly BottleneckCache? _cache;
+    private readonly ILogger _log;
+    private readonly int _batchSize;
+    private readonly int _decodeWorkers;
+    private readonly ImageDecodeOptions _decodeOptions;
+    private readonly RetrainPyBottlenecks? _retrainPy;
 
     /// <param name="decodeWorkers">Threads decoding images; 0 = one per core (see <see cref="PipelineThreads"/>).</param>
     /// <param name="decodeOptions">How images are decoded; null = <see cref="ImageDecodeOptions.Default"/>.</param>
@@ -39,13 +39,13 @@ internal sealed class BottleneckBuilder
         RetrainPyBottlenecks? retrainPy = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        this.model = model;
-        this.cache = cache;
-        this.log = log;
-        this.batchSize = model.Runner.BatchSizeFor(batchSize);
-        this.decodeWorkers = decodeWorkers > 0 ? decodeWorkers : PipelineThreads.DecodeWorkers;
-        this.decodeOptions = decodeOptions ?? ImageDecodeOptions.Default;
-        this.retrainPy = retrainPy;
+        this._model = model;
+        this._cache = cache;
+        this._log = log;
+        this._batchSize = model.Runner.BatchSizeFor(batchSize);
+        this._decodeWorkers = decodeWorkers > 0 ? decodeWorkers : PipelineThreads.DecodeWorkers;
+        this._decodeOptions = decodeOptions ?? ImageDecodeOptions.Default;
+        this._retrainPy = retrainPy;
     }
 
     /// <summary>
@@ -55,7 +55,7 @@ internal sealed class BottleneckBuilder
     internal int PeakImagesInFlight { get; private set; }
 
     /// <summary>The bound on <see cref="PeakImagesInFlight"/>: queued + one batch being run + one per decoder.</summary>
-    internal int MaxImagesInFlight => ChannelCapacity + batchSize + decodeWorkers;
+    internal int MaxImagesInFlight => ChannelCapacity + _batchSize + _decodeWorkers;
 
     /// <summary>Least time between two progress lines; tests shorten it to see the lines of a run of a few images.</summary>
     internal TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(2);
@@ -64,14 +64,14 @@ internal sealed class BottleneckBuilder
     public IProgressSink? Progress { get; init; }
 
     // Two batches queued: the model never waits for a batch the decoders could have finished while it ran the last.
-    private int ChannelCapacity => batchSize * 2;
+    private int ChannelCapacity => _batchSize * 2;
 
     public BottleneckSet Build(IReadOnlyList<string> paths, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var length = model.OutputLength;
+        var length = _model.OutputLength;
         var state = new BuildState(paths.Count, length);
-        var prep = model.Preprocessing;
+        var prep = _model.Preprocessing;
         var inputLength = prep.Height * prep.Width * 3;
         var channel = Channel.CreateBounded<Decoded>(new BoundedChannelOptions(ChannelCapacity)
         {
@@ -80,8 +80,8 @@ internal sealed class BottleneckBuilder
         });
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var writer = cache is null ? null : new CacheWriter(cache, state.Vectors, length, linked);
-        var progress = new ProgressReporter(log, paths.Count, ProgressInterval, Progress);
+        var writer = _cache is null ? null : new CacheWriter(_cache, state.Vectors, length, linked);
+        var progress = new ProgressReporter(_log, paths.Count, ProgressInterval, Progress);
         var pool = new InputTensorPool(inputLength);
         var producer = Task.Run(() => ProduceAsync(paths, prep, pool, state, writer, progress, channel.Writer, linked.Token), linked.Token);
         try
@@ -117,7 +117,7 @@ internal sealed class BottleneckBuilder
             PeakImagesInFlight = state.PeakInFlight;
         }
 
-        state.ResolveCopies(paths, log);
+        state.ResolveCopies(paths, _log);
         progress.Finish(state);
         var failures = state.Failures.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
         return new BottleneckSet(length, state.Vectors, state.Available, state.Computed, state.Reused, failures, state.Imported);
@@ -135,7 +135,7 @@ internal sealed class BottleneckBuilder
     {
         try
         {
-            var options = new ParallelOptions { MaxDegreeOfParallelism = decodeWorkers, CancellationToken = ct };
+            var options = new ParallelOptions { MaxDegreeOfParallelism = _decodeWorkers, CancellationToken = ct };
             await Parallel.ForEachAsync(Enumerable.Range(0, paths.Count), options, async (index, token) =>
             {
                 var path = paths[index];
@@ -173,7 +173,7 @@ internal sealed class BottleneckBuilder
         }
         catch (RetrainException e) when (e.Code == ExitCode.BadImage)
         {
-            state.Fail(path, ImageErrors.WithoutPath(path, e.Message), log);
+            state.Fail(path, ImageErrors.WithoutPath(path, e.Message), _log);
             return null;
         }
 
@@ -188,13 +188,13 @@ internal sealed class BottleneckBuilder
                 return null;
             }
 
-            if (cache is not null && cache.TryRead(key, state.Slot(index)))
+            if (_cache is not null && _cache.TryRead(key, state.Slot(index)))
             {
                 state.MarkReused(index);
                 return null;
             }
 
-            if (retrainPy is not null && retrainPy.TryRead(path, state.Slot(index)))
+            if (_retrainPy is not null && _retrainPy.TryRead(path, state.Slot(index)))
             {
                 state.MarkImported(index);
                 cacheWriter?.Enqueue(index, key);
@@ -205,14 +205,14 @@ internal sealed class BottleneckBuilder
             state.EnterFlight();
             try
             {
-                ImageLoader.LoadInto(bytes.Span, path, prep, buffer, decodeOptions);
+                ImageLoader.LoadInto(bytes.Span, path, prep, buffer, _decodeOptions);
                 return buffer;
             }
             catch (RetrainException e) when (e.Code == ExitCode.BadImage)
             {
                 pool.Return(buffer);
                 state.LeaveFlight();
-                state.Fail(path, ImageErrors.WithoutPath(path, e.Message), log);
+                state.Fail(path, ImageErrors.WithoutPath(path, e.Message), _log);
                 return null;
             }
         }
@@ -227,12 +227,12 @@ internal sealed class BottleneckBuilder
         ProgressReporter progress,
         CancellationToken ct)
     {
-        var batch = new List<Decoded>(batchSize);
+        var batch = new List<Decoded>(_batchSize);
         var length = state.VectorLength;
         while (FillBatch(reader, batch, ct))
         {
             // Straight into the runner's pinned input: one copy per image between decoder and model.
-            var input = model.Runner.InputFor(batch.Count);
+            var input = _model.Runner.InputFor(batch.Count);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Input.CopyTo(input.Slice(i * inputLength, inputLength));
@@ -240,8 +240,8 @@ internal sealed class BottleneckBuilder
                 state.LeaveFlight();
             }
 
-            var output = model.Runner.RunInPlace(batch.Count);
-            BottleneckValues.EnsureFinite(output[..(batch.Count * length)], model, i => batch[i].Path);
+            var output = _model.Runner.RunInPlace(batch.Count);
+            BottleneckValues.EnsureFinite(output[..(batch.Count * length)], _model, i => batch[i].Path);
             for (var i = 0; i < batch.Count; i++)
             {
                 var index = batch[i].Index;
@@ -262,7 +262,7 @@ internal sealed class BottleneckBuilder
     private bool FillBatch(ChannelReader<Decoded> reader, List<Decoded> batch, CancellationToken ct)
     {
         batch.Clear();
-        while (batch.Count < batchSize)
+        while (batch.Count < _batchSize)
         {
             if (reader.TryRead(out var item))
             {

@@ -32,15 +32,15 @@ public sealed class BottleneckCache : IDisposable
     /// </summary>
     internal const int DefaultMaxOpenPacks = 64;
 
-    private readonly object gate = new();
-    private readonly List<Pack> packs = [];
-    private readonly int maxOpenPacks;
-    private readonly ILogger? log;
-    private int openPacks;
-    private ConcurrentDictionary<string, Location>? index;
-    private Pack? own;
-    private long ownLength;
-    private bool disposed;
+    private readonly object _gate = new();
+    private readonly List<Pack> _packs = [];
+    private readonly int _maxOpenPacks;
+    private readonly ILogger? _log;
+    private int _openPacks;
+    private ConcurrentDictionary<string, Location>? _index;
+    private Pack? _own;
+    private long _ownLength;
+    private bool _disposed;
 
     /// <param name="log">Where a foreign entry in the cache folder (a pipe or device named like a pack) is warned about.</param>
     public BottleneckCache(string bottleneckDir, string modelKey, int vectorLength, ILogger? log = null)
@@ -52,8 +52,8 @@ public sealed class BottleneckCache : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vectorLength);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxOpenPacks);
-        this.maxOpenPacks = maxOpenPacks;
-        this.log = log;
+        this._maxOpenPacks = maxOpenPacks;
+        this._log = log;
         Root = Path.Combine(Path.GetFullPath(bottleneckDir), modelKey);
         VectorLength = vectorLength;
         RecordSize = VectorPack.RecordSize(vectorLength);
@@ -128,13 +128,13 @@ public sealed class BottleneckCache : IDisposable
         {
             VectorPack.WriteRecord(record.AsSpan(0, RecordSize), key, vector);
             var index = Index();
-            lock (gate)
+            lock (_gate)
             {
-                ObjectDisposedException.ThrowIf(disposed, this);
-                var pack = own ?? CreateOwnPack();
-                WriteOrThrow(pack, record.AsSpan(0, RecordSize), ownLength);
-                index[contentKey] = new Location(pack.Number, ownLength);
-                ownLength += RecordSize;
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                var pack = _own ?? CreateOwnPack();
+                WriteOrThrow(pack, record.AsSpan(0, RecordSize), _ownLength);
+                index[contentKey] = new Location(pack.Number, _ownLength);
+                _ownLength += RecordSize;
             }
         }
         finally
@@ -149,9 +149,9 @@ public sealed class BottleneckCache : IDisposable
     /// </summary>
     public void Flush()
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (own?.Handle is { } handle)
+            if (_own?.Handle is { } handle)
             {
                 try
                 {
@@ -159,7 +159,7 @@ public sealed class BottleneckCache : IDisposable
                 }
                 catch (IOException e)
                 {
-                    throw WriteFailed(own.Path, e);
+                    throw WriteFailed(_own.Path, e);
                 }
             }
         }
@@ -167,10 +167,10 @@ public sealed class BottleneckCache : IDisposable
 
     public void Dispose()
     {
-        lock (gate)
+        lock (_gate)
         {
-            disposed = true;
-            foreach (var pack in packs)
+            _disposed = true;
+            foreach (var pack in _packs)
             {
                 pack.Handle?.Dispose();
                 pack.Handle = null;
@@ -240,16 +240,16 @@ public sealed class BottleneckCache : IDisposable
     /// </summary>
     private ConcurrentDictionary<string, Location> Index()
     {
-        if (Volatile.Read(ref index) is { } built)
+        if (Volatile.Read(ref _index) is { } built)
         {
             return built;
         }
 
-        lock (gate)
+        lock (_gate)
         {
-            if (index is not null)
+            if (_index is not null)
             {
-                return index;
+                return _index;
             }
 
             var found = new ConcurrentDictionary<string, Location>(StringComparer.Ordinal);
@@ -265,9 +265,9 @@ public sealed class BottleneckCache : IDisposable
                             continue;
                         }
 
-                        var number = packs.Count;
+                        var number = _packs.Count;
                         VectorPack.Scan(handle, VectorLength, (key, offset) => found[Convert.ToHexStringLower(key)] = new Location(number, offset));
-                        packs.Add(new Pack(path, number));
+                        _packs.Add(new Pack(path, number));
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
@@ -276,27 +276,27 @@ public sealed class BottleneckCache : IDisposable
                 }
             }
 
-            Volatile.Write(ref index, found);
+            Volatile.Write(ref _index, found);
             return found;
         }
     }
 
     /// <summary>
     /// Reads one record through the pack's kept handle, opening and keeping it on first use while fewer than
-    /// <see cref="maxOpenPacks"/> are open, and through a handle of its own otherwise.
+    /// <see cref="_maxOpenPacks"/> are open, and through a handle of its own otherwise.
     /// </summary>
     private int ReadRecord(Location at, Span<byte> record)
     {
         Pack pack;
         SafeFileHandle? kept;
-        lock (gate)
+        lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            pack = packs[at.Pack];
-            if (pack.Handle is null && openPacks < maxOpenPacks && OpenForReading(pack.Path) is { } opened)
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            pack = _packs[at.Pack];
+            if (pack.Handle is null && _openPacks < _maxOpenPacks && OpenForReading(pack.Path) is { } opened)
             {
                 pack.Handle = opened;
-                openPacks++;
+                _openPacks++;
             }
 
             kept = pack.Handle;
@@ -321,7 +321,7 @@ public sealed class BottleneckCache : IDisposable
         var handle = InputFile.TryOpen(path, out var refusal);
         if (refusal.Kind == InputRefusalKind.NotRegular)
         {
-            log?.Warning("Skipping {Path} in the bottleneck cache: {Reason}, and retrain's packs are regular files. Delete it", path, refusal.Reason);
+            _log?.Warning("Skipping {Path} in the bottleneck cache: {Reason}, and retrain's packs are regular files. Delete it", path, refusal.Reason);
         }
 
         return handle;
@@ -334,13 +334,13 @@ public sealed class BottleneckCache : IDisposable
         {
             Directory.CreateDirectory(Root);
             var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
-            var pack = new Pack(path, packs.Count) { Handle = handle };
-            packs.Add(pack);
+            var pack = new Pack(path, _packs.Count) { Handle = handle };
+            _packs.Add(pack);
             Span<byte> header = stackalloc byte[VectorPack.FileHeaderSize];
             VectorPack.WriteFileHeader(header, VectorLength);
             WriteOrThrow(pack, header, 0);
-            own = pack;
-            ownLength = VectorPack.FileHeaderSize;
+            _own = pack;
+            _ownLength = VectorPack.FileHeaderSize;
             return pack;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -373,7 +373,7 @@ public sealed class BottleneckCache : IDisposable
     {
         public string Path { get; } = path;
 
-        /// <summary>Its position in <see cref="packs"/>, which only ever grows.</summary>
+        /// <summary>Its position in <see cref="_packs"/>, which only ever grows.</summary>
         public int Number { get; } = number;
 
         public SafeFileHandle? Handle { get; set; }

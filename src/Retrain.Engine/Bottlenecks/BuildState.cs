@@ -20,13 +20,13 @@ internal enum VectorSource : byte
 internal sealed class BuildState(int count, int vectorLength)
 {
     // Keyed by the hash's bytes, not its 64-character hex: a 100,000-image pass keeps one entry per image.
-    private readonly ConcurrentDictionary<(UInt128, UInt128), int> firstWithContent = new();
-    private readonly ConcurrentQueue<(int Copy, int Original)> copies = new();
-    private readonly VectorSource[] sources = new VectorSource[count];
-    private readonly int[] counts = new int[4];
-    private int pendingCopies;
-    private int inFlight;
-    private int peakInFlight;
+    private readonly ConcurrentDictionary<(UInt128, UInt128), int> _firstWithContent = new();
+    private readonly ConcurrentQueue<(int Copy, int Original)> _copies = new();
+    private readonly VectorSource[] _sources = new VectorSource[count];
+    private readonly int[] _counts = new int[4];
+    private int _pendingCopies;
+    private int _inFlight;
+    private int _peakInFlight;
 
     public int VectorLength { get; } = vectorLength;
 
@@ -36,25 +36,25 @@ internal sealed class BuildState(int count, int vectorLength)
 
     public ConcurrentBag<ImageFailure> Failures { get; } = [];
 
-    public int Computed => Volatile.Read(ref counts[(int)VectorSource.Computed]);
+    public int Computed => Volatile.Read(ref _counts[(int)VectorSource.Computed]);
 
-    public int Reused => Volatile.Read(ref counts[(int)VectorSource.Reused]);
+    public int Reused => Volatile.Read(ref _counts[(int)VectorSource.Reused]);
 
-    public int Imported => Volatile.Read(ref counts[(int)VectorSource.Imported]);
+    public int Imported => Volatile.Read(ref _counts[(int)VectorSource.Imported]);
 
-    public int Done => Computed + Reused + Imported + Failures.Count + Volatile.Read(ref pendingCopies);
+    public int Done => Computed + Reused + Imported + Failures.Count + Volatile.Read(ref _pendingCopies);
 
     public Span<float> Slot(int index) => Vectors.AsSpan(index * VectorLength, VectorLength);
 
-    public int PeakInFlight => Volatile.Read(ref peakInFlight);
+    public int PeakInFlight => Volatile.Read(ref _peakInFlight);
 
     public void EnterFlight()
     {
-        var now = Interlocked.Increment(ref inFlight);
-        var peak = Volatile.Read(ref peakInFlight);
+        var now = Interlocked.Increment(ref _inFlight);
+        var peak = Volatile.Read(ref _peakInFlight);
         while (now > peak)
         {
-            var seen = Interlocked.CompareExchange(ref peakInFlight, now, peak);
+            var seen = Interlocked.CompareExchange(ref _peakInFlight, now, peak);
             if (seen == peak)
             {
                 break;
@@ -64,7 +64,7 @@ internal sealed class BuildState(int count, int vectorLength)
         }
     }
 
-    public void LeaveFlight() => Interlocked.Decrement(ref inFlight);
+    public void LeaveFlight() => Interlocked.Decrement(ref _inFlight);
 
     /// <summary>
     /// True when <paramref name="index"/> is the first image of this pass with this content; otherwise it is
@@ -75,23 +75,23 @@ internal sealed class BuildState(int count, int vectorLength)
         Span<byte> hash = stackalloc byte[32];
         Convert.FromHexString(contentKey, hash, out _, out _);
         var key = (BinaryPrimitives.ReadUInt128LittleEndian(hash), BinaryPrimitives.ReadUInt128LittleEndian(hash[16..]));
-        var first = firstWithContent.GetOrAdd(key, index);
+        var first = _firstWithContent.GetOrAdd(key, index);
         if (first == index)
         {
             return true;
         }
 
-        copies.Enqueue((index, first));
-        Interlocked.Increment(ref pendingCopies);
+        _copies.Enqueue((index, first));
+        Interlocked.Increment(ref _pendingCopies);
         return false;
     }
 
     /// <summary>Once every original is done: a copy takes its original's vector, or is skipped with it.</summary>
     public void ResolveCopies(IReadOnlyList<string> paths, ILogger log)
     {
-        foreach (var (copy, original) in copies.OrderBy(c => c.Copy))
+        foreach (var (copy, original) in _copies.OrderBy(c => c.Copy))
         {
-            Interlocked.Decrement(ref pendingCopies);
+            Interlocked.Decrement(ref _pendingCopies);
             if (!Available[original])
             {
                 Fail(paths[copy], $"it is byte for byte the same file as {paths[original]}, which was skipped", log);
@@ -99,7 +99,7 @@ internal sealed class BuildState(int count, int vectorLength)
             }
 
             Slot(original).CopyTo(Slot(copy));
-            Mark(copy, sources[original]);
+            Mark(copy, _sources[original]);
         }
     }
 
@@ -117,8 +117,8 @@ internal sealed class BuildState(int count, int vectorLength)
 
     private void Mark(int index, VectorSource source)
     {
-        sources[index] = source;
+        _sources[index] = source;
         Available[index] = true;
-        Interlocked.Increment(ref counts[(int)source]);
+        Interlocked.Increment(ref _counts[(int)source]);
     }
 }

@@ -12,21 +12,21 @@ namespace Retrain.Bottlenecks;
 /// </summary>
 internal sealed class CacheWriter
 {
-    private readonly Channel<(int Index, string Key)> queue =
+    private readonly Channel<(int Index, string Key)> _queue =
         Channel.CreateUnbounded<(int Index, string Key)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
-    private readonly BottleneckCache cache;
-    private readonly Task writing;
+    private readonly BottleneckCache _cache;
+    private readonly Task _writing;
 
     public CacheWriter(BottleneckCache cache, float[] vectors, int vectorLength, CancellationTokenSource onFailure)
     {
-        this.cache = cache;
-        writing = Task.Run(async () =>
+        this._cache = cache;
+        _writing = Task.Run(async () =>
         {
             try
             {
                 // No cancellation token: on Ctrl+C, vectors already computed are still written, so they are not lost.
-                await foreach (var (index, key) in queue.Reader.ReadAllAsync())
+                await foreach (var (index, key) in _queue.Reader.ReadAllAsync())
                 {
                     cache.Write(key, vectors.AsSpan(index * vectorLength, vectorLength));
                 }
@@ -40,14 +40,14 @@ internal sealed class CacheWriter
     }
 
     /// <summary>Queues the vector already stored at <paramref name="index"/> of the result array.</summary>
-    public void Enqueue(int index, string key) => queue.Writer.TryWrite((index, key));
+    public void Enqueue(int index, string key) => _queue.Writer.TryWrite((index, key));
 
     /// <summary>Writes what is queued and flushes it to disk, then returns; rethrows the write failure if there was one.</summary>
     public void Finish()
     {
-        queue.Writer.TryComplete();
-        writing.GetAwaiter().GetResult();
-        cache.Flush();
+        _queue.Writer.TryComplete();
+        _writing.GetAwaiter().GetResult();
+        _cache.Flush();
     }
 
     /// <summary>Like <see cref="Finish"/> on an error path: returns the write failure instead of throwing it.</summary>

@@ -9,9 +9,9 @@ namespace Retrain.Bottlenecks;
 /// </summary>
 internal sealed class InputTensorPool(int length)
 {
-    private readonly ConcurrentBag<float[]> free = [];
+    private readonly ConcurrentBag<float[]> _free = [];
 
-    public float[] Rent() => free.TryTake(out var tensor) ? tensor : new float[length];
+    public float[] Rent() => _free.TryTake(out var tensor) ? tensor : new float[length];
 
-    public void Return(float[] tensor) => free.Add(tensor);
+    public void Return(float[] tensor) => _free.Add(tensor);
 }

@@ -12,20 +12,20 @@ namespace Retrain.Bottlenecks;
 /// </summary>
 internal sealed class ProgressReporter
 {
-    private readonly ILogger log;
-    private readonly int total;
-    private readonly TimeSpan interval;
-    private readonly IProgressSink? sink;
-    private readonly Stopwatch clock = Stopwatch.StartNew();
-    private readonly Lock gate = new();
-    private TimeSpan lastReport = TimeSpan.Zero;
+    private readonly ILogger _log;
+    private readonly int _total;
+    private readonly TimeSpan _interval;
+    private readonly IProgressSink? _sink;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Lock _gate = new();
+    private TimeSpan _lastReport = TimeSpan.Zero;
 
     public ProgressReporter(ILogger log, int total, TimeSpan interval, IProgressSink? sink = null)
     {
-        this.log = log;
-        this.total = total;
-        this.interval = interval;
-        this.sink = sink;
+        this._log = log;
+        this._total = total;
+        this._interval = interval;
+        this._sink = sink;
         sink?.Start("Bottlenecks", total, ProgressUnit.Images);
     }
 
@@ -35,35 +35,35 @@ internal sealed class ProgressReporter
     /// </summary>
     public void Report(BuildState state)
     {
-        if (sink is not null)
+        if (_sink is not null)
         {
-            sink.Advance(state.Done);
+            _sink.Advance(state.Done);
             return;
         }
 
-        var now = clock.Elapsed;
-        lock (gate)
+        var now = _clock.Elapsed;
+        lock (_gate)
         {
-            if (now - lastReport < interval)
+            if (now - _lastReport < _interval)
             {
                 return;
             }
 
-            lastReport = now;
+            _lastReport = now;
         }
 
         var seconds = Math.Max(now.TotalSeconds, 1e-3);
         var rate = state.Computed / seconds;
-        var remaining = total - state.Done;
+        var remaining = _total - state.Done;
 
         // Once the model runs, time left assumes the rest needs it too (a resumed run finds its cached vectors
         // fast, then computes); before, the pace of the vectors found so far (cache, retrain.py's files).
         var pace = state.Computed > 0 ? rate : state.Done / seconds;
         var eta = pace > 0 ? TimeSpan.FromSeconds(remaining / pace) : TimeSpan.Zero;
-        log.Information(
+        _log.Information(
             "Bottlenecks: {Done}/{Total} ({Reused} from cache{Imported:l}, {Rate:0.0} images/s, about {Eta:hh\\:mm\\:ss} left)",
             state.Done,
-            total,
+            _total,
             state.Reused,
             ImportedPart(state, "from retrain.py's files"),
             rate,
@@ -72,10 +72,10 @@ internal sealed class ProgressReporter
 
     public void Finish(BuildState state)
     {
-        sink?.Finish();
-        var seconds = clock.Elapsed.TotalSeconds;
+        _sink?.Finish();
+        var seconds = _clock.Elapsed.TotalSeconds;
 
-        log.Information(
+        _log.Information(
             "Bottlenecks ready: {Computed} computed, {Reused} reused from cache{Imported:l}, {Failed} skipped, in {Seconds:0.0} s ({Rate:0.0} images/s computed)",
             state.Computed,
             state.Reused,

@@ -30,25 +30,25 @@ internal sealed partial class RetrainPyBottlenecks
     /// </summary>
     internal const long MaxFileBytes = 16L << 20;
 
-    private readonly string root;
-    private readonly string suffix;
-    private readonly int vectorLength;
-    private readonly ILogger log;
-    private int imported;
+    private readonly string _root;
+    private readonly string _suffix;
+    private readonly int _vectorLength;
+    private readonly ILogger _log;
+    private int _imported;
 
     private RetrainPyBottlenecks(string root, string suffix, int vectorLength, ILogger log)
     {
-        this.root = root;
-        this.suffix = suffix;
-        this.vectorLength = vectorLength;
-        this.log = log;
+        this._root = root;
+        this._suffix = suffix;
+        this._vectorLength = vectorLength;
+        this._log = log;
     }
 
     /// <summary>Vectors read so far.</summary>
-    public int Imported => Volatile.Read(ref imported);
+    public int Imported => Volatile.Read(ref _imported);
 
     /// <summary>The file name suffix in use, without ".txt" (empty for the oldest retrain.py).</summary>
-    public string Suffix => suffix;
+    public string Suffix => _suffix;
 
     /// <summary>
     /// Opens retrain.py's cache for <paramref name="imagePaths"/> (paths ending in class folder and file name).
@@ -125,32 +125,32 @@ internal sealed partial class RetrainPyBottlenecks
         {
             if (refusal.Kind != InputRefusalKind.Missing)
             {
-                log.Warning("Ignoring retrain.py bottleneck file {File}: {Reason}; computing the vector", file, refusal.Reason);
+                _log.Warning("Ignoring retrain.py bottleneck file {File}: {Reason}; computing the vector", file, refusal.Reason);
             }
 
             return false;
         }
 
         // Parsed aside: a rejected file must leave nothing in the slot of a photo that may then fail to decode.
-        var values = ArrayPool<float>.Shared.Rent(vectorLength);
+        var values = ArrayPool<float>.Shared.Rent(_vectorLength);
         try
         {
-            var count = Parse(text, values.AsSpan(0, vectorLength), out var problem);
-            if (count != vectorLength)
+            var count = Parse(text, values.AsSpan(0, _vectorLength), out var problem);
+            if (count != _vectorLength)
             {
-                problem ??= $"it holds {count} values, the bottleneck has {vectorLength}";
-                log.Warning("Ignoring retrain.py bottleneck file {File}: {Reason}; computing the vector", file, problem);
+                problem ??= $"it holds {count} values, the bottleneck has {_vectorLength}";
+                _log.Warning("Ignoring retrain.py bottleneck file {File}: {Reason}; computing the vector", file, problem);
                 return false;
             }
 
-            values.AsSpan(0, vectorLength).CopyTo(destination);
+            values.AsSpan(0, _vectorLength).CopyTo(destination);
         }
         finally
         {
             ArrayPool<float>.Shared.Return(values);
         }
 
-        Interlocked.Increment(ref imported);
+        Interlocked.Increment(ref _imported);
         return true;
     }
 
@@ -177,7 +177,7 @@ internal sealed partial class RetrainPyBottlenecks
     private string FileFor(string imagePath)
     {
         var classFolder = Path.GetFileName(Path.GetDirectoryName(imagePath)) ?? string.Empty;
-        return Path.Combine(root, classFolder, Path.GetFileName(imagePath) + suffix + ".txt");
+        return Path.Combine(_root, classFolder, Path.GetFileName(imagePath) + _suffix + ".txt");
     }
 
     /// <summary>
@@ -228,7 +228,7 @@ internal sealed partial class RetrainPyBottlenecks
         const int Sample = 16;
         (string File, int Length)? first = null;
         var seen = 0;
-        var scratch = new float[vectorLength];
+        var scratch = new float[_vectorLength];
         foreach (var path in imagePaths)
         {
             if (seen == Sample)
@@ -244,7 +244,7 @@ internal sealed partial class RetrainPyBottlenecks
 
             var count = Parse(text, scratch, out _);
 
-            if (count == vectorLength)
+            if (count == _vectorLength)
             {
                 return;
             }
@@ -260,8 +260,8 @@ internal sealed partial class RetrainPyBottlenecks
         {
             throw new RetrainException(
                 ExitCode.BadModel,
-                $"retrain.py bottleneck file '{wrong.File}' holds {wrong.Length} values, but this model's bottleneck has {vectorLength}" +
-                (seen > 1 ? $" (none of the first {seen} files that parse has {vectorLength})" : string.Empty) +
+                $"retrain.py bottleneck file '{wrong.File}' holds {wrong.Length} values, but this model's bottleneck has {_vectorLength}" +
+                (seen > 1 ? $" (none of the first {seen} files that parse has {_vectorLength})" : string.Empty) +
                 ": the files were computed with another model. Pass the model retrain.py used " +
                 "(--tfhub_module or --architecture), choose another suffix with --retrain_py_bottleneck_suffix, or leave out --retrain_py_bottleneck_dir.");
         }

@@ -14,7 +14,7 @@ internal sealed class DatasetParts
 {
     private static readonly DatasetPart[] Order = [DatasetPart.Training, DatasetPart.Validation, DatasetPart.Testing];
 
-    private readonly List<(DatasetPart Part, int Label)> owners = [];
+    private readonly List<(DatasetPart Part, int Label)> _owners = [];
 
     private DatasetParts()
     {
@@ -54,7 +54,7 @@ internal sealed class DatasetParts
             var first = kept;
             var labels = new List<int>();
             var paths = new List<string>();
-            for (; image < AllPaths.Count && owners[image].Part == Order[p]; image++)
+            for (; image < AllPaths.Count && _owners[image].Part == Order[p]; image++)
             {
                 if (!bottlenecks.Available[image])
                 {
@@ -67,7 +67,7 @@ internal sealed class DatasetParts
                     all.AsSpan(image * length, length).CopyTo(all.AsSpan(kept * length, length));
                 }
 
-                labels.Add(owners[image].Label);
+                labels.Add(_owners[image].Label);
                 paths.Add(AllPaths[image]);
                 kept++;
             }
@@ -84,7 +84,7 @@ internal sealed class DatasetParts
         foreach (var path in paths)
         {
             AllPaths.Add(path);
-            owners.Add((part, label));
+            _owners.Add((part, label));
         }
     }
 }

@@ -30,32 +30,32 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
     /// <summary>Steps prepared ahead of the trainer: one being decoded, one being run, two finished.</summary>
     private const int StepsAhead = 2;
 
-    private readonly LoadedModel model;
-    private readonly LabeledVectors training;
-    private readonly BatchSampler sampler;
-    private readonly int batchSize;
-    private readonly int inferenceBatchSize;
-    private readonly DistortionSettings distortions;
-    private readonly ImageDecodeOptions decode;
-    private readonly int seed;
-    private readonly int steps;
-    private readonly ILogger log;
-    private readonly CancellationTokenSource stop;
-    private readonly Channel<StepInput> decoded = Channel.CreateBounded<StepInput>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
-    private readonly Channel<StepVectors> ready = Channel.CreateBounded<StepVectors>(new BoundedChannelOptions(StepsAhead) { SingleReader = true, SingleWriter = true });
-    private readonly ConcurrentBag<float[]> inputPool = [];
-    private readonly ConcurrentBag<float[]> vectorPool = [];
-    private readonly Task decoder;
-    private readonly Task runner;
-    private readonly Stopwatch clock = Stopwatch.StartNew();
-    private readonly Stopwatch waiting = new();
-    private int nextStep;
-    private float[]? handedOut;
-    private readonly int firstStep;
-    private TimeSpan lastProgress;
-    private long imagesRun;
-    private bool progressStarted;
-    private bool progressFinished;
+    private readonly LoadedModel _model;
+    private readonly LabeledVectors _training;
+    private readonly BatchSampler _sampler;
+    private readonly int _batchSize;
+    private readonly int _inferenceBatchSize;
+    private readonly DistortionSettings _distortions;
+    private readonly ImageDecodeOptions _decode;
+    private readonly int _seed;
+    private readonly int _steps;
+    private readonly ILogger _log;
+    private readonly CancellationTokenSource _stop;
+    private readonly Channel<StepInput> _decoded = Channel.CreateBounded<StepInput>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+    private readonly Channel<StepVectors> _ready = Channel.CreateBounded<StepVectors>(new BoundedChannelOptions(StepsAhead) { SingleReader = true, SingleWriter = true });
+    private readonly ConcurrentBag<float[]> _inputPool = [];
+    private readonly ConcurrentBag<float[]> _vectorPool = [];
+    private readonly Task _decoder;
+    private readonly Task _runner;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Stopwatch _waiting = new();
+    private int _nextStep;
+    private float[]? _handedOut;
+    private readonly int _firstStep;
+    private TimeSpan _lastProgress;
+    private long _imagesRun;
+    private bool _progressStarted;
+    private bool _progressFinished;
 
     /// <param name="training">The training part: its paths and labels are the photos to distort.</param>
     /// <param name="firstStep">The step the trainer starts at (after a resumed checkpoint's steps).</param>
@@ -79,33 +79,33 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
             throw new ArgumentException("There are no training images to distort.", nameof(training));
         }
 
-        this.model = model;
-        this.training = training;
-        sampler = new BatchSampler(training, classCount);
-        batchSize = settings.TrainBatchSize;
-        this.inferenceBatchSize = model.Runner.BatchSizeFor(inferenceBatchSize);
-        distortions = settings.Distortions;
-        this.decode = decode ?? ImageDecodeOptions.Default;
-        seed = settings.Seed;
-        steps = settings.Steps;
-        this.log = log;
-        nextStep = firstStep;
-        this.firstStep = firstStep;
-        stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        decoder = Task.Run(() => DecodeSteps(firstStep, stop.Token), CancellationToken.None);
-        runner = Task.Run(() => RunSteps(stop.Token), CancellationToken.None);
+        this._model = model;
+        this._training = training;
+        _sampler = new BatchSampler(training, classCount);
+        _batchSize = settings.TrainBatchSize;
+        this._inferenceBatchSize = model.Runner.BatchSizeFor(inferenceBatchSize);
+        _distortions = settings.Distortions;
+        this._decode = decode ?? ImageDecodeOptions.Default;
+        _seed = settings.Seed;
+        _steps = settings.Steps;
+        this._log = log;
+        _nextStep = firstStep;
+        this._firstStep = firstStep;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _decoder = Task.Run(() => DecodeSteps(firstStep, _stop.Token), CancellationToken.None);
+        _runner = Task.Run(() => RunSteps(_stop.Token), CancellationToken.None);
     }
 
-    public int MaxRows => batchSize;
+    public int MaxRows => _batchSize;
 
     /// <summary>Gets the steps instead of the periodic progress lines (a terminal's bar); null = log them.</summary>
     public IProgressSink? Progress { get; init; }
 
     /// <summary>Images distorted and run through the backbone so far.</summary>
-    public long ImagesRun => Interlocked.Read(ref imagesRun);
+    public long ImagesRun => Interlocked.Read(ref _imagesRun);
 
     /// <summary>Time the trainer spent waiting for a batch: near zero when training keeps pace with the pipeline.</summary>
-    public TimeSpan Waited => waiting.Elapsed;
+    public TimeSpan Waited => _waiting.Elapsed;
 
     /// <summary>
     /// The generator of step <paramref name="step"/>'s draws. System.Random's seeded algorithm is fixed across .NET
@@ -115,37 +115,37 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
 
     public LabeledVectors Next(int step, Random rng, Span<int> rows, out int count, CancellationToken ct)
     {
-        if (step != nextStep)
+        if (step != _nextStep)
         {
-            throw new InvalidOperationException($"Distorted batches come in step order: expected step {nextStep}, asked for {step}.");
+            throw new InvalidOperationException($"Distorted batches come in step order: expected step {_nextStep}, asked for {step}.");
         }
 
-        if (handedOut is not null)
+        if (_handedOut is not null)
         {
-            vectorPool.Add(handedOut);
-            handedOut = null;
+            _vectorPool.Add(_handedOut);
+            _handedOut = null;
         }
 
-        if (Progress is not null && !progressStarted)
+        if (Progress is not null && !_progressStarted)
         {
-            progressStarted = true;
-            Progress.Start("Distorted training", steps - firstStep, ProgressUnit.Steps);
+            _progressStarted = true;
+            Progress.Start("Distorted training", _steps - _firstStep, ProgressUnit.Steps);
         }
 
-        waiting.Start();
+        _waiting.Start();
         StepVectors batch;
         try
         {
-            batch = ReadNext(ready.Reader, ct);
+            batch = ReadNext(_ready.Reader, ct);
         }
         finally
         {
-            waiting.Stop();
+            _waiting.Stop();
         }
 
         Debug.Assert(batch.Step == step, "the pipeline produces steps in order");
-        nextStep++;
-        handedOut = batch.Vectors;
+        _nextStep++;
+        _handedOut = batch.Vectors;
         count = batch.Labels.Length;
         for (var i = 0; i < count; i++)
         {
@@ -154,14 +154,14 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
 
         if (Progress is not null)
         {
-            Progress.Advance(step + 1 - firstStep);
+            Progress.Advance(step + 1 - _firstStep);
         }
         else
         {
             ReportProgress(step);
         }
 
-        var length = model.OutputLength;
+        var length = _model.OutputLength;
         return new LabeledVectors(length, batch.Vectors.AsMemory(0, count * length), batch.Labels, batch.Paths);
     }
 
@@ -169,9 +169,9 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
     public void LogSummary()
     {
         FinishProgress();
-        var seconds = clock.Elapsed.TotalSeconds;
-        var stepsRun = ImagesRun / (double)batchSize;
-        log.Information(
+        var seconds = _clock.Elapsed.TotalSeconds;
+        var stepsRun = ImagesRun / (double)_batchSize;
+        _log.Information(
             "Distorted {Images} training images in {Seconds:0.0} s: {PerStep:0.000} s per step, {Rate:0.0} images/s; training waited {Waited:0.0} s for them",
             ImagesRun,
             seconds,
@@ -188,17 +188,17 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
     public void Dispose()
     {
         FinishProgress();
-        stop.Cancel();
+        _stop.Cancel();
         try
         {
-            Task.WaitAll([decoder, runner], TimeSpan.FromSeconds(30));
+            Task.WaitAll([_decoder, _runner], TimeSpan.FromSeconds(30));
         }
         catch (AggregateException)
         {
             // Cancelled, or failed with an error the trainer has already received through Next.
         }
 
-        stop.Dispose();
+        _stop.Dispose();
     }
 
     private static T ReadNext<T>(ChannelReader<T> reader, CancellationToken ct)
@@ -220,29 +220,29 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
     {
         try
         {
-            var prep = model.Preprocessing;
+            var prep = _model.Preprocessing;
             var inputLength = prep.TensorLength;
             var workers = new ParallelOptions { MaxDegreeOfParallelism = PipelineThreads.DecodeWorkers, CancellationToken = ct };
-            for (var step = firstStep; step < steps; step++)
+            for (var step = firstStep; step < _steps; step++)
             {
-                var rng = StepRandom(seed, step);
-                var rows = new int[batchSize];
-                sampler.Next(batchSize, rng, rows);
-                var drawn = new Distortion[batchSize];
-                for (var i = 0; i < batchSize; i++)
+                var rng = StepRandom(_seed, step);
+                var rows = new int[_batchSize];
+                _sampler.Next(_batchSize, rng, rows);
+                var drawn = new Distortion[_batchSize];
+                for (var i = 0; i < _batchSize; i++)
                 {
-                    drawn[i] = distortions.Draw(rng, prep.Height, prep.Width);
+                    drawn[i] = _distortions.Draw(rng, prep.Height, prep.Width);
                 }
 
-                var input = inputPool.TryTake(out var pooled) ? pooled : new float[batchSize * inputLength];
+                var input = _inputPool.TryTake(out var pooled) ? pooled : new float[_batchSize * inputLength];
                 var current = step;
-                Parallel.For(0, batchSize, workers, i =>
+                Parallel.For(0, _batchSize, workers, i =>
                 {
-                    var path = training.Paths[rows[i]];
+                    var path = _training.Paths[rows[i]];
                     try
                     {
                         using var file = EncodedImageFile.Read(path);
-                        ImageLoader.LoadDistortedInto(file.Span, path, prep, drawn[i], input.AsSpan(i * inputLength, inputLength), decode);
+                        ImageLoader.LoadDistortedInto(file.Span, path, prep, drawn[i], input.AsSpan(i * inputLength, inputLength), _decode);
                     }
                     catch (RetrainException e) when (e.Code == ExitCode.BadImage)
                     {
@@ -254,12 +254,12 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
                     }
                 });
 
-                var labels = rows.Select(r => training.Labels[r]).ToArray();
-                var paths = rows.Select(r => training.Paths[r]).ToArray();
-                await decoded.Writer.WriteAsync(new StepInput(step, labels, paths, input), ct);
+                var labels = rows.Select(r => _training.Labels[r]).ToArray();
+                var paths = rows.Select(r => _training.Paths[r]).ToArray();
+                await _decoded.Writer.WriteAsync(new StepInput(step, labels, paths, input), ct);
             }
 
-            decoded.Writer.Complete();
+            _decoded.Writer.Complete();
         }
         catch (Exception e)
         {
@@ -267,7 +267,7 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
             var cause = e is AggregateException all
                 ? all.Flatten().InnerExceptions.FirstOrDefault(x => x is RetrainException) ?? all.Flatten().InnerExceptions[0]
                 : e;
-            decoded.Writer.Complete(cause);
+            _decoded.Writer.Complete(cause);
         }
     }
 
@@ -275,44 +275,44 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
     {
         try
         {
-            var inputLength = model.Preprocessing.TensorLength;
-            var length = model.OutputLength;
-            while (await decoded.Reader.WaitToReadAsync(ct))
+            var inputLength = _model.Preprocessing.TensorLength;
+            var length = _model.OutputLength;
+            while (await _decoded.Reader.WaitToReadAsync(ct))
             {
-                while (decoded.Reader.TryRead(out var input))
+                while (_decoded.Reader.TryRead(out var input))
                 {
-                    var vectors = vectorPool.TryTake(out var pooled) ? pooled : new float[batchSize * length];
+                    var vectors = _vectorPool.TryTake(out var pooled) ? pooled : new float[_batchSize * length];
                     var count = input.Labels.Length;
-                    for (var start = 0; start < count; start += inferenceBatchSize)
+                    for (var start = 0; start < count; start += _inferenceBatchSize)
                     {
                         ct.ThrowIfCancellationRequested();
-                        var n = Math.Min(inferenceBatchSize, count - start);
-                        input.Pixels.AsSpan(start * inputLength, n * inputLength).CopyTo(model.Runner.InputFor(n));
-                        var output = model.Runner.RunInPlace(n)[..(n * length)];
-                        BottleneckValues.EnsureFinite(output, model, i => input.Paths[start + i]);
+                        var n = Math.Min(_inferenceBatchSize, count - start);
+                        input.Pixels.AsSpan(start * inputLength, n * inputLength).CopyTo(_model.Runner.InputFor(n));
+                        var output = _model.Runner.RunInPlace(n)[..(n * length)];
+                        BottleneckValues.EnsureFinite(output, _model, i => input.Paths[start + i]);
                         output.CopyTo(vectors.AsSpan(start * length, n * length));
                     }
 
-                    inputPool.Add(input.Pixels);
-                    Interlocked.Add(ref imagesRun, count);
-                    await ready.Writer.WriteAsync(new StepVectors(input.Step, input.Labels, input.Paths, vectors), ct);
+                    _inputPool.Add(input.Pixels);
+                    Interlocked.Add(ref _imagesRun, count);
+                    await _ready.Writer.WriteAsync(new StepVectors(input.Step, input.Labels, input.Paths, vectors), ct);
                 }
             }
 
-            ready.Writer.Complete();
+            _ready.Writer.Complete();
         }
         catch (Exception e)
         {
-            ready.Writer.Complete(e);
+            _ready.Writer.Complete(e);
         }
     }
 
     // Once, whether training ended (LogSummary) or failed (Dispose), before what follows is logged.
     private void FinishProgress()
     {
-        if (progressStarted && !progressFinished)
+        if (_progressStarted && !_progressFinished)
         {
-            progressFinished = true;
+            _progressFinished = true;
             Progress?.Finish();
         }
     }
@@ -320,20 +320,20 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
     /// <summary>Every 30 s: distorted training is the long part of such a run, so it gets its own rate and ETA.</summary>
     private void ReportProgress(int step)
     {
-        if (clock.Elapsed - lastProgress < TimeSpan.FromSeconds(30))
+        if (_clock.Elapsed - _lastProgress < TimeSpan.FromSeconds(30))
         {
             return;
         }
 
-        lastProgress = clock.Elapsed;
-        var perStep = clock.Elapsed.TotalSeconds / Math.Max(1, ImagesRun / (double)batchSize);
-        log.Information(
+        _lastProgress = _clock.Elapsed;
+        var perStep = _clock.Elapsed.TotalSeconds / Math.Max(1, ImagesRun / (double)_batchSize);
+        _log.Information(
             "Distorted training: step {Step}/{Steps}, {PerStep:0.00} s per step ({Rate:0.0} images/s), about {Eta:hh\\:mm\\:ss} left",
             step + 1,
-            steps,
+            _steps,
             perStep,
-            ImagesRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-3),
-            TimeSpan.FromSeconds(perStep * (steps - step - 1)));
+            ImagesRun / Math.Max(_clock.Elapsed.TotalSeconds, 1e-3),
+            TimeSpan.FromSeconds(perStep * (_steps - step - 1)));
     }
 
     private sealed record StepInput(int Step, int[] Labels, string[] Paths, float[] Pixels);

@@ -98,11 +98,11 @@ internal sealed class OutputPlan
     /// <summary>Every output, in the order the checks name them.</summary>
     public static IReadOnlyList<OutputSpec> Specs { get; } = [Graph, Labels, Bottlenecks, Onnx, Checkpoint, SavedModel, Evaluation, Report, Summaries, IntermediateGraphs];
 
-    private readonly RetrainOptions options;
+    private readonly RetrainOptions _options;
 
     private OutputPlan(RetrainOptions options, IReadOnlyList<PlannedOutput> outputs)
     {
-        this.options = options;
+        this._options = options;
         Outputs = outputs;
     }
 
@@ -155,7 +155,7 @@ internal sealed class OutputPlan
     public void EnsureApartFromModel(string modelPath) =>
         OutputLocations.EnsureApartFromInputs(
             Written(),
-            [(options.TfhubModule is null && options.Architecture is not null ? Flags.Architecture : Flags.TfhubModule, modelPath)]);
+            [(_options.TfhubModule is null && _options.Architecture is not null ? Flags.Architecture : Flags.TfhubModule, modelPath)]);
 
     /// <summary>
     /// Refuses an output the backbone cannot write, or the lack of one that is its only output, before any

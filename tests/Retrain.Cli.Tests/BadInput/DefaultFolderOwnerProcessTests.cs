@@ -9,9 +9,9 @@ namespace Retrain.Cli.Tests.BadInput;
 /// </summary>
 public sealed class DefaultFolderOwnerProcessTests : IDisposable
 {
-    private readonly TempFolder work = new();
+    private readonly TempFolder _work = new();
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     [Fact]
     public void RootWithAnotherUsersDefaultFolder_ExitsSixAndWritesNothingThere()
@@ -22,15 +22,15 @@ public sealed class DefaultFolderOwnerProcessTests : IDisposable
             return; // tells the platform analyzer that the Unix-only calls below run on Unix
         }
 
-        var imageDir = Path.Combine(work.Path, "images");
+        var imageDir = Path.Combine(_work.Path, "images");
         TinyDataset.Create(imageDir, perClass: 6, classes: ["red", "blue"]);
-        var model = TinyBackbone.Write(work.Path);
-        var tmp = Directory.CreateDirectory(Path.Combine(work.Path, "T")).FullName;
+        var model = TinyBackbone.Write(_work.Path);
+        var tmp = Directory.CreateDirectory(Path.Combine(_work.Path, "T")).FullName;
         File.SetUnixFileMode(tmp, (UnixFileMode)0b1_111_111_111);
         var planted = Directory.CreateDirectory(Path.Combine(tmp, "retrain-root")).FullName;
         File.SetUnixFileMode(planted, (UnixFileMode)0b111_111_111);
         SpecialFiles.GiveTo(planted, SpecialFiles.Nobody);
-        var before = InputSnapshot.Take(work.Path);
+        var before = InputSnapshot.Take(_work.Path);
 
         // Every output at its default, in $TMPDIR/retrain-$USER.
         using var retrain = RetrainProcess.Start(

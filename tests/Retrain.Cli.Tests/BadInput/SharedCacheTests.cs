@@ -12,9 +12,9 @@ namespace Retrain.Cli.Tests.BadInput;
 /// </summary>
 public sealed class SharedCacheTests : IDisposable
 {
-    private readonly TempFolder work = new();
+    private readonly TempFolder _work = new();
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     [Theory]
     [InlineData("mode 000")]
@@ -32,12 +32,12 @@ public sealed class SharedCacheTests : IDisposable
             Assert.Skip("Giving a folder to another user needs root.");
         }
 
-        var imageDir = Path.Combine(work.Path, "images");
+        var imageDir = Path.Combine(_work.Path, "images");
         TinyDataset.Create(imageDir, perClass: 5, classes: ["blue", "red"]);
-        var options = TinyRuns.Options(work.Path, imageDir, TinyBackbone.Write(work.Path));
+        var options = TinyRuns.Options(_work.Path, imageDir, TinyBackbone.Write(_work.Path));
         RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken);
         var folder = Directory.GetDirectories(options.BottleneckDir).Single();
-        var snapshot = InputSnapshot.Take(work.Path);
+        var snapshot = InputSnapshot.Take(_work.Path);
         if (kind == "mode 000")
         {
             File.SetUnixFileMode(folder, UnixFileMode.None);

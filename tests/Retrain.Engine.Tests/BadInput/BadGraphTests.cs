@@ -16,25 +16,25 @@ namespace Retrain.Tests.BadInput;
 /// </summary>
 public sealed class BadGraphTests : IDisposable
 {
-    private readonly TempFolder work = new();
-    private readonly string imageDir;
-    private readonly string image;
+    private readonly TempFolder _work = new();
+    private readonly string _imageDir;
+    private readonly string _image;
 
     public BadGraphTests()
     {
-        imageDir = Path.Combine(work.Path, "images");
-        TinyDataset.Create(imageDir, perClass: 4, classes: ["blue", "red"]);
-        image = work.Write("photo.png", TinyDataset.Image("red", seed: 3));
+        _imageDir = Path.Combine(_work.Path, "images");
+        TinyDataset.Create(_imageDir, perClass: 4, classes: ["blue", "red"]);
+        _image = _work.Write("photo.png", TinyDataset.Image("red", seed: 3));
     }
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     [Fact]
     public void TwoNodesOfOneName_RetrainRefusesTheGraphNamingTheNodeAndTheFile()
     {
         var g = TinyBackbone.Build();
         g.Const("conv/bias", [-0.5f, -0.5f, -0.5f, 0.5f, 0.5f, 0.5f], TinyBackbone.BottleneckLength);
-        var model = TinyBackbone.Write(g.Graph, work.Path, "duplicate.pb");
+        var model = TinyBackbone.Write(g.Graph, _work.Path, "duplicate.pb");
 
         var error = RetrainFails(model);
 
@@ -48,7 +48,7 @@ public sealed class BadGraphTests : IDisposable
     {
         var g = Classifier();
         g.Op("Relu", "relu", ["conv/add"]);
-        var model = TinyBackbone.Write(g.Graph, work.Path, "duplicate.pb");
+        var model = TinyBackbone.Write(g.Graph, _work.Path, "duplicate.pb");
 
         var error = LabelImageFails(model);
 
@@ -59,7 +59,7 @@ public sealed class BadGraphTests : IDisposable
     [Fact]
     public void HugePlaceholder_RetrainRefusesItNamingTheNodeShapeAndFile()
     {
-        var model = TinyBackbone.Write(HugeInput().Graph, work.Path, "huge.pb");
+        var model = TinyBackbone.Write(HugeInput().Graph, _work.Path, "huge.pb");
 
         var error = RetrainFails(model);
 
@@ -71,7 +71,7 @@ public sealed class BadGraphTests : IDisposable
     {
         var g = HugeInput();
         g.Op("Softmax", LabelImageEngine.DefaultOutputLayer, [TinyBackbone.BottleneckNode]);
-        var model = TinyBackbone.Write(g.Graph, work.Path, "huge.pb");
+        var model = TinyBackbone.Write(g.Graph, _work.Path, "huge.pb");
 
         var error = LabelImageFails(model);
 
@@ -84,7 +84,7 @@ public sealed class BadGraphTests : IDisposable
     [InlineData("InputWidth", "-3", "--input_width")]
     public void RecordedPreprocessingThatCannotBeFed_LabelImageNamesTheFileAndTheField(string field, string value, string flag)
     {
-        var model = TinyBackbone.Write(Classifier(ModelInfo(field, value)).Graph, work.Path, "output_graph.pb");
+        var model = TinyBackbone.Write(Classifier(ModelInfo(field, value)).Graph, _work.Path, "output_graph.pb");
 
         var error = LabelImageFails(model);
 
@@ -97,10 +97,10 @@ public sealed class BadGraphTests : IDisposable
     [Fact]
     public void RecordedStdOfZero_OverriddenByTheFlag_IsUsed()
     {
-        var model = TinyBackbone.Write(Classifier(ModelInfo("InputStd", "0")).Graph, work.Path, "output_graph.pb");
+        var model = TinyBackbone.Write(Classifier(ModelInfo("InputStd", "0")).Graph, _work.Path, "output_graph.pb");
 
         var result = LabelImageEngine.Run(
-            new LabelImageOptions { Graph = model, Images = [image], Model = new ModelOverrides(InputStd: 255f) },
+            new LabelImageOptions { Graph = model, Images = [_image], Model = new ModelOverrides(InputStd: 255f) },
             new LogCapture().Logger,
             CancellationToken.None);
 
@@ -121,7 +121,7 @@ public sealed class BadGraphTests : IDisposable
         };
         g.Graph.Node.Add(huge);
         g.Op("Add", "shifted", [TinyBackbone.BottleneckNode, "offset"]);
-        var model = TinyBackbone.Write(g.Graph, work.Path, "overflow.pb");
+        var model = TinyBackbone.Write(g.Graph, _work.Path, "overflow.pb");
 
         var error = RetrainFails(model, TinyBackbone.Overrides with { OutputNode = "shifted" });
 
@@ -143,7 +143,7 @@ public sealed class BadGraphTests : IDisposable
         target.Attr["value"] = new AttrValue { Tensor = values };
         g.Graph.Node.Add(target);
         g.Op("Reshape", "reshaped", [TinyBackbone.BottleneckNode, "reshaped/shape"]);
-        var model = TinyBackbone.Write(g.Graph, work.Path, "reshape.pb");
+        var model = TinyBackbone.Write(g.Graph, _work.Path, "reshape.pb");
 
         var error = RetrainFails(model, TinyBackbone.Overrides with { OutputNode = "reshaped" });
 
@@ -162,7 +162,7 @@ public sealed class BadGraphTests : IDisposable
         g.IntConst("grid/axes", [0, 1], 2);
         g.Op("Sum", "grid/sum", ["grid", "grid/axes"], Bool("keep_dims", false));
         g.Op("Add", "shifted", [TinyBackbone.BottleneckNode, "grid/sum"]);
-        var model = TinyBackbone.Write(g.Graph, work.Path, "broadcast.pb");
+        var model = TinyBackbone.Write(g.Graph, _work.Path, "broadcast.pb");
 
         var error = RetrainFails(model, TinyBackbone.Overrides with { OutputNode = "shifted" });
 
@@ -219,8 +219,8 @@ public sealed class BadGraphTests : IDisposable
 
     private RetrainException RetrainFails(string model, ModelOverrides? overrides = null)
     {
-        var options = TinyRuns.Options(work.Path, imageDir, model) with { Model = overrides ?? TinyBackbone.Overrides };
-        var inputs = InputSnapshot.Take(work.Path);
+        var options = TinyRuns.Options(_work.Path, _imageDir, model) with { Model = overrides ?? TinyBackbone.Overrides };
+        var inputs = InputSnapshot.Take(_work.Path);
 
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None));
 
@@ -233,10 +233,10 @@ public sealed class BadGraphTests : IDisposable
 
     private RetrainException LabelImageFails(string model)
     {
-        var inputs = InputSnapshot.Take(work.Path);
+        var inputs = InputSnapshot.Take(_work.Path);
 
         var error = Assert.Throws<RetrainException>(() => LabelImageEngine.Run(
-            new LabelImageOptions { Graph = model, Images = [image] },
+            new LabelImageOptions { Graph = model, Images = [_image] },
             new LogCapture().Logger,
             CancellationToken.None));
 

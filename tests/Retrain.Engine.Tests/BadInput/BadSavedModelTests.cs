@@ -15,21 +15,21 @@ namespace Retrain.Tests.BadInput;
 /// </summary>
 public sealed class BadSavedModelTests : IDisposable
 {
-    private readonly TempFolder work = new();
-    private readonly string imageDir;
-    private readonly string model;
+    private readonly TempFolder _work = new();
+    private readonly string _imageDir;
+    private readonly string _model;
 
     public BadSavedModelTests()
     {
-        imageDir = Path.Combine(work.Path, "images");
-        TinyDataset.Create(imageDir, perClass: 4, classes: ["blue", "red"]);
-        model = Path.Combine(work.Path, "saved_model");
-        VariableSavedModel.Write(TinyBackbone.Graph(), model, TinyBackbone.InputNode, TinyBackbone.BottleneckNode);
+        _imageDir = Path.Combine(_work.Path, "images");
+        TinyDataset.Create(_imageDir, perClass: 4, classes: ["blue", "red"]);
+        _model = Path.Combine(_work.Path, "saved_model");
+        VariableSavedModel.Write(TinyBackbone.Graph(), _model, TinyBackbone.InputNode, TinyBackbone.BottleneckNode);
     }
 
-    private string Prefix => Path.Combine(model, "variables", "variables");
+    private string Prefix => Path.Combine(_model, "variables", "variables");
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     [Fact]
     public void ShardMissing_NamesTheShardAndTheVariable()
@@ -67,7 +67,7 @@ public sealed class BadSavedModelTests : IDisposable
 
         Assert.Contains("variable 'conv/bias'", error.Message, StringComparison.Ordinal);
         Assert.Contains(Prefix + ".index", error.Message, StringComparison.Ordinal);
-        Assert.Contains($"'{model}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{_model}'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class BadSavedModelTests : IDisposable
 
         var error = RetrainFails();
 
-        Assert.Contains($"'{model}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{_model}'", error.Message, StringComparison.Ordinal);
         Assert.Contains("'serve'", error.Message, StringComparison.Ordinal);
         Assert.Contains("{train}", error.Message, StringComparison.Ordinal);
     }
@@ -128,7 +128,7 @@ public sealed class BadSavedModelTests : IDisposable
 
         var error = RetrainFails(new ModelOverrides());
 
-        Assert.Contains($"'{model}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{_model}'", error.Message, StringComparison.Ordinal);
         Assert.Contains("'serving_default'", error.Message, StringComparison.Ordinal);
         Assert.Contains("classify, predict_colours", error.Message, StringComparison.Ordinal);
         Assert.Contains(Flags.InputLayer, error.Message, StringComparison.Ordinal);
@@ -164,15 +164,15 @@ public sealed class BadSavedModelTests : IDisposable
                 },
             },
         };
-        Directory.Delete(model, recursive: true);
-        VariableSavedModel.Write(graph, model, TinyBackbone.InputNode, TinyBackbone.BottleneckNode, resourceVariables: true);
+        Directory.Delete(_model, recursive: true);
+        VariableSavedModel.Write(graph, _model, TinyBackbone.InputNode, TinyBackbone.BottleneckNode, resourceVariables: true);
 
         var error = RetrainFails(new ModelOverrides());
 
         Assert.Contains("op 'Selu'", error.Message, StringComparison.Ordinal);
         Assert.Contains("node 'relu/activation/Selu'", error.Message, StringComparison.Ordinal);
         Assert.Contains("function '__inference_activation_42'", error.Message, StringComparison.Ordinal);
-        Assert.Contains($"'{model}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{_model}'", error.Message, StringComparison.Ordinal);
     }
 
     private static byte[] Floats(int count)
@@ -188,7 +188,7 @@ public sealed class BadSavedModelTests : IDisposable
 
     private void EditMetaGraph(Action<MetaGraphDef> edit)
     {
-        var file = Path.Combine(model, SavedModelFile.FileName);
+        var file = Path.Combine(_model, SavedModelFile.FileName);
         var saved = SavedModel.Parser.ParseFrom(File.ReadAllBytes(file));
         edit(saved.MetaGraphs.Single());
         File.WriteAllBytes(file, saved.ToByteArray());
@@ -196,8 +196,8 @@ public sealed class BadSavedModelTests : IDisposable
 
     private RetrainException RetrainFails(ModelOverrides? overrides = null)
     {
-        var options = TinyRuns.Options(work.Path, imageDir, model) with { Model = overrides ?? TinyBackbone.Overrides };
-        var inputs = InputSnapshot.Take(work.Path);
+        var options = TinyRuns.Options(_work.Path, _imageDir, _model) with { Model = overrides ?? TinyBackbone.Overrides };
+        var inputs = InputSnapshot.Take(_work.Path);
 
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None));
 

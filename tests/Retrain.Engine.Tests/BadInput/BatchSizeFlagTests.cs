@@ -15,9 +15,9 @@ namespace Retrain.Tests.BadInput;
 /// </summary>
 public sealed class BatchSizeFlagTests : IDisposable
 {
-    private readonly TempFolder work = new();
+    private readonly TempFolder _work = new();
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     [Theory]
     [InlineData(1_073_741_824)]
@@ -25,11 +25,11 @@ public sealed class BatchSizeFlagTests : IDisposable
     [InlineData(RetrainOptions.MaxInferenceBatchSize + 1)]
     public void InferenceBatchSizeAboveTheBound_IsAUsageErrorNamingTheFlagAndTheBound(int size)
     {
-        var imageDir = Path.Combine(work.Path, "images");
+        var imageDir = Path.Combine(_work.Path, "images");
         TinyDataset.Create(imageDir, perClass: 4, classes: ["blue", "red"]);
-        var model = TinyBackbone.Write(work.Path);
-        var options = TinyRuns.Options(work.Path, imageDir, model) with { InferenceBatchSize = size };
-        var inputs = InputSnapshot.Take(work.Path);
+        var model = TinyBackbone.Write(_work.Path);
+        var options = TinyRuns.Options(_work.Path, imageDir, model) with { InferenceBatchSize = size };
+        var inputs = InputSnapshot.Take(_work.Path);
 
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None));
 
@@ -41,9 +41,9 @@ public sealed class BatchSizeFlagTests : IDisposable
     [Fact]
     public void InferenceBatchSizeAtTheBound_Runs()
     {
-        var imageDir = Path.Combine(work.Path, "images");
+        var imageDir = Path.Combine(_work.Path, "images");
         TinyDataset.Create(imageDir, perClass: 4, classes: ["blue", "red"]);
-        var options = TinyRuns.Options(work.Path, imageDir, TinyBackbone.Write(work.Path)) with
+        var options = TinyRuns.Options(_work.Path, imageDir, TinyBackbone.Write(_work.Path)) with
         {
             InferenceBatchSize = RetrainOptions.MaxInferenceBatchSize,
             HowManyTrainingSteps = 2,

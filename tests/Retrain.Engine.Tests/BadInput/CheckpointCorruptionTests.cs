@@ -13,9 +13,9 @@ namespace Retrain.Tests.BadInput;
 /// </summary>
 public sealed class CheckpointCorruptionTests : IDisposable
 {
-    private readonly TinyRetrain tiny = new(perClass: 6);
+    private readonly TinyRetrain _tiny = new(perClass: 6);
 
-    public void Dispose() => tiny.Dispose();
+    public void Dispose() => _tiny.Dispose();
 
     [Fact]
     public void ThreeBytesOverwrittenMidFile_AreRefusedAsDamaged()
@@ -70,8 +70,8 @@ public sealed class CheckpointCorruptionTests : IDisposable
     /// <summary>A finished run of 12 steps with a checkpoint, to be resumed to 24.</summary>
     private (RetrainOptions Options, string Checkpoint) Checkpointed()
     {
-        var checkpoint = tiny.PathOf("run", "model.ckpt");
-        var options = tiny.Options() with { HowManyTrainingSteps = 12, CheckpointPath = checkpoint };
+        var checkpoint = _tiny.PathOf("run", "model.ckpt");
+        var options = _tiny.Options() with { HowManyTrainingSteps = 12, CheckpointPath = checkpoint };
         RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken);
         return (options with { HowManyTrainingSteps = 24 }, checkpoint);
     }
@@ -79,7 +79,7 @@ public sealed class CheckpointCorruptionTests : IDisposable
     /// <summary>The resumed run's refusal; the damaged checkpoint and every other file are left as they were.</summary>
     private RetrainException Resume(RetrainOptions options)
     {
-        var snapshot = InputSnapshot.Take(tiny.Root);
+        var snapshot = InputSnapshot.Take(_tiny.Root);
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken));
         snapshot.AssertUnchanged();
         return error;

@@ -13,9 +13,9 @@ namespace Retrain.Tests.BadInput;
 /// </summary>
 public sealed class DefaultFolderOwnerTests : IDisposable
 {
-    private readonly TempFolder work = new();
+    private readonly TempFolder _work = new();
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     [Fact]
     public void AnotherUsersOpenFolder_IsRefusedEvenForRoot_AndLeftAsItWas()
@@ -26,10 +26,10 @@ public sealed class DefaultFolderOwnerTests : IDisposable
             return; // tells the platform analyzer that the Unix-only calls below run on Unix
         }
 
-        var root = Directory.CreateDirectory(Path.Combine(work.Path, "retrain-root")).FullName;
+        var root = Directory.CreateDirectory(Path.Combine(_work.Path, "retrain-root")).FullName;
         File.SetUnixFileMode(root, (UnixFileMode)0b111_111_111);
         SpecialFiles.GiveTo(root, SpecialFiles.Nobody);
-        var before = InputSnapshot.Take(work.Path);
+        var before = InputSnapshot.Take(_work.Path);
 
         var error = Assert.Throws<RetrainException>(() => DefaultPaths.EnsurePrivate(root));
 
@@ -49,12 +49,12 @@ public sealed class DefaultFolderOwnerTests : IDisposable
             Assert.Skip("Needs root on Linux to give a link to another user.");
         }
 
-        var link = Path.Combine(work.Path, "link");
-        File.CreateSymbolicLink(link, work.Path);
+        var link = Path.Combine(_work.Path, "link");
+        File.CreateSymbolicLink(link, _work.Path);
         SpecialFiles.GiveTo(link, SpecialFiles.Nobody);
 
-        Assert.Equal(PathInspector.EffectiveUserId, PathInspector.OwnerOf(work.Path));
+        Assert.Equal(PathInspector.EffectiveUserId, PathInspector.OwnerOf(_work.Path));
         Assert.Equal(SpecialFiles.Nobody, PathInspector.OwnerOf(link));
-        Assert.Null(PathInspector.OwnerOf(Path.Combine(work.Path, "missing")));
+        Assert.Null(PathInspector.OwnerOf(Path.Combine(_work.Path, "missing")));
     }
 }

@@ -13,9 +13,9 @@ namespace Retrain.Tests.BadInput;
 public sealed class FifoInputTests : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
-    private readonly TempFolder work = new();
+    private readonly TempFolder _work = new();
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     [Fact]
     public async Task FifoNamedLikeAPackInTheCache_IsSkippedWithAWarning()
@@ -23,54 +23,54 @@ public sealed class FifoInputTests : IDisposable
         var options = TinyOptions();
         var first = RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken);
         var fifo = SpecialFiles.Fifo(Path.Combine(Directory.GetDirectories(options.BottleneckDir).Single(), "vectors-foreign.bnp"));
-        var snapshot = InputSnapshot.Take(work.Path);
+        var snapshot = InputSnapshot.Take(_work.Path);
         var log = new LogCapture();
 
         var again = await SpecialFiles.WithoutHanging(() => RetrainEngine.Run(options, log.Logger, TestContext.Current.CancellationToken), Limit, fifo);
 
         Assert.Equal(first.BottlenecksComputed, again.BottlenecksReused);
         Assert.Contains(log.Messages(LogEventLevel.Warning), m => m.Contains(fifo, StringComparison.Ordinal) && m.Contains("it is a named pipe (FIFO), not a regular file", StringComparison.Ordinal));
-        snapshot.AssertUnchanged(Path.Combine(work.Path, "out"));
+        snapshot.AssertUnchanged(Path.Combine(_work.Path, "out"));
     }
 
     [Fact]
     public async Task FifoAsTfhubModule_IsABadModelErrorNamingTheFlag()
     {
-        var fifo = SpecialFiles.Fifo(Path.Combine(work.Path, "model", "backbone.pb"));
+        var fifo = SpecialFiles.Fifo(Path.Combine(_work.Path, "model", "backbone.pb"));
         var options = TinyOptions() with { TfhubModule = fifo };
-        var snapshot = InputSnapshot.Take(work.Path);
+        var snapshot = InputSnapshot.Take(_work.Path);
 
         var error = await Assert.ThrowsAsync<RetrainException>(() => SpecialFiles.WithoutHanging(
             () => RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken), Limit, fifo));
 
         Assert.Equal(ExitCode.BadModel, error.Code);
         Assert.Contains($"Cannot read model file '{fifo}': it is a named pipe (FIFO), not a regular file. Check the path given with --tfhub_module", error.Message, StringComparison.Ordinal);
-        snapshot.AssertUnchanged(Path.Combine(work.Path, "out"), options.BottleneckDir);
+        snapshot.AssertUnchanged(Path.Combine(_work.Path, "out"), options.BottleneckDir);
     }
 
     [Fact]
     public async Task FifoAsCheckpointPath_IsAnIoErrorNamingTheFlag()
     {
-        var fifo = SpecialFiles.Fifo(Path.Combine(work.Path, "run", "model.ckpt"));
+        var fifo = SpecialFiles.Fifo(Path.Combine(_work.Path, "run", "model.ckpt"));
         var options = TinyOptions() with { CheckpointPath = fifo };
-        var snapshot = InputSnapshot.Take(work.Path);
+        var snapshot = InputSnapshot.Take(_work.Path);
 
         var error = await Assert.ThrowsAsync<RetrainException>(() => SpecialFiles.WithoutHanging(
             () => RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken), Limit, fifo));
 
         Assert.Equal(ExitCode.IoError, error.Code);
         Assert.Contains($"Cannot read checkpoint (--checkpoint_path) '{fifo}': it is a named pipe (FIFO), not a regular file.", error.Message, StringComparison.Ordinal);
-        snapshot.AssertUnchanged(Path.Combine(work.Path, "out"), options.BottleneckDir);
+        snapshot.AssertUnchanged(Path.Combine(_work.Path, "out"), options.BottleneckDir);
     }
 
     [Fact]
     public async Task FifoInRetrainPyBottleneckDir_IsIgnoredWithAWarning_AndItsVectorComputed()
     {
         var options = TinyOptions();
-        var legacy = Path.Combine(work.Path, "retrain_py");
+        var legacy = Path.Combine(_work.Path, "retrain_py");
         var image = Directory.GetFiles(Path.Combine(options.ImageDir, "red")).Order(StringComparer.Ordinal).First();
         var fifo = SpecialFiles.Fifo(Path.Combine(legacy, "red", Path.GetFileName(image) + ".txt"));
-        var snapshot = InputSnapshot.Take(work.Path);
+        var snapshot = InputSnapshot.Take(_work.Path);
         var log = new LogCapture();
 
         var result = await SpecialFiles.WithoutHanging(
@@ -78,7 +78,7 @@ public sealed class FifoInputTests : IDisposable
 
         Assert.Equal(0, result.BottlenecksImported);
         Assert.Contains(log.Messages(LogEventLevel.Warning), m => m.Contains(fifo, StringComparison.Ordinal) && m.Contains("it is a named pipe (FIFO), not a regular file", StringComparison.Ordinal));
-        snapshot.AssertUnchanged(Path.Combine(work.Path, "out"), options.BottleneckDir);
+        snapshot.AssertUnchanged(Path.Combine(_work.Path, "out"), options.BottleneckDir);
     }
 
     [Fact]
@@ -87,9 +87,9 @@ public sealed class FifoInputTests : IDisposable
         var options = TinyOptions();
         RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken);
         var image = Directory.GetFiles(Path.Combine(options.ImageDir, "blue")).First();
-        var graphFifo = SpecialFiles.Fifo(Path.Combine(work.Path, "pipes", "graph.pb"));
-        var labelsFifo = SpecialFiles.Fifo(Path.Combine(work.Path, "pipes", "labels.txt"));
-        var snapshot = InputSnapshot.Take(work.Path);
+        var graphFifo = SpecialFiles.Fifo(Path.Combine(_work.Path, "pipes", "graph.pb"));
+        var labelsFifo = SpecialFiles.Fifo(Path.Combine(_work.Path, "pipes", "labels.txt"));
+        var snapshot = InputSnapshot.Take(_work.Path);
 
         var graphError = await Assert.ThrowsAsync<RetrainException>(() => SpecialFiles.WithoutHanging(
             () => LabelImageEngine.Run(new LabelImageOptions { Graph = graphFifo, Labels = options.OutputLabels, Images = [image] }, new LogCapture().Logger, TestContext.Current.CancellationToken),
@@ -110,12 +110,12 @@ public sealed class FifoInputTests : IDisposable
 
     private RetrainOptions TinyOptions()
     {
-        var imageDir = Path.Combine(work.Path, "images");
+        var imageDir = Path.Combine(_work.Path, "images");
         if (!Directory.Exists(imageDir))
         {
             TinyDataset.Create(imageDir, perClass: 5, classes: ["blue", "red"]);
         }
 
-        return TinyRuns.Options(work.Path, imageDir, TinyBackbone.Write(work.Path));
+        return TinyRuns.Options(_work.Path, imageDir, TinyBackbone.Write(_work.Path));
     }
 }

@@ -15,16 +15,16 @@ namespace Retrain.Tests.BadInput;
 /// </summary>
 public sealed class NonFiniteBottleneckTests : IDisposable
 {
-    private readonly TempFolder work = new();
+    private readonly TempFolder _work = new();
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     [Fact]
     public void TinyInputStd_IsABadModelErrorNamingThePreprocessing_AndNothingIsCached()
     {
-        var options = TinyOptions(TinyBackbone.Write(work.Path));
+        var options = TinyOptions(TinyBackbone.Write(_work.Path));
         options = options with { Model = options.Model with { InputStd = 1e-45f } };
-        var snapshot = InputSnapshot.Take(work.Path);
+        var snapshot = InputSnapshot.Take(_work.Path);
 
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken));
 
@@ -33,7 +33,7 @@ public sealed class NonFiniteBottleneckTests : IDisposable
         Assert.Contains("--input_std 1E-45", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("learning_rate", error.Message, StringComparison.Ordinal);
         AssertNothingCached(options.BottleneckDir);
-        snapshot.AssertUnchanged(Path.Combine(work.Path, "out"), options.BottleneckDir);
+        snapshot.AssertUnchanged(Path.Combine(_work.Path, "out"), options.BottleneckDir);
     }
 
     [Fact]
@@ -44,8 +44,8 @@ public sealed class NonFiniteBottleneckTests : IDisposable
         var values = TensorProtos.ToFloats(bias);
         values[0] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(values[0]) | 0x7F800001); // exponent all ones: NaN
         graph.Node.Single(n => n.Name == "conv/bias").Attr["value"].Tensor = TensorProtos.FromFloats(values, [values.Length]);
-        var options = TinyOptions(TinyBackbone.Write(graph, work.Path, "flipped.pb"));
-        var snapshot = InputSnapshot.Take(work.Path);
+        var options = TinyOptions(TinyBackbone.Write(graph, _work.Path, "flipped.pb"));
+        var snapshot = InputSnapshot.Take(_work.Path);
 
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken));
 
@@ -53,13 +53,13 @@ public sealed class NonFiniteBottleneckTests : IDisposable
         Assert.Contains("flipped.pb' computed a bottleneck", error.Message, StringComparison.Ordinal);
         Assert.Contains("the model file may be damaged", error.Message, StringComparison.Ordinal);
         AssertNothingCached(options.BottleneckDir);
-        snapshot.AssertUnchanged(Path.Combine(work.Path, "out"), options.BottleneckDir);
+        snapshot.AssertUnchanged(Path.Combine(_work.Path, "out"), options.BottleneckDir);
     }
 
     [Fact]
     public void CachedRecordOfNaNsWithValidChecksums_IsRecomputed()
     {
-        var options = TinyOptions(TinyBackbone.Write(work.Path));
+        var options = TinyOptions(TinyBackbone.Write(_work.Path));
         var first = RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken);
         var image = Directory.GetFiles(Path.Combine(options.ImageDir, "red")).Order(StringComparer.Ordinal).First(p => !first.TestImages.Contains(p));
         using (var cache = TinyRuns.Cache(options.BottleneckDir))
@@ -68,7 +68,7 @@ public sealed class NonFiniteBottleneckTests : IDisposable
             cache.Flush();
         }
 
-        var snapshot = InputSnapshot.Take(work.Path);
+        var snapshot = InputSnapshot.Take(_work.Path);
         var again = RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken);
 
         Assert.Equal(1, again.BottlenecksComputed);
@@ -78,7 +78,7 @@ public sealed class NonFiniteBottleneckTests : IDisposable
             Assert.True(TinyRuns.HasVector(cache, image));
         }
 
-        snapshot.AssertUnchanged(Path.Combine(work.Path, "out"), options.BottleneckDir);
+        snapshot.AssertUnchanged(Path.Combine(_work.Path, "out"), options.BottleneckDir);
     }
 
     [Fact]
@@ -92,15 +92,15 @@ public sealed class NonFiniteBottleneckTests : IDisposable
         g.Op("Sqrt", "root", ["room"]);
         g.IntConst("pool/axes", [1, 2], 2);
         g.Op("Mean", "bottleneck", ["root", "pool/axes"], Bool("keep_dims", false));
-        var options = TinyOptions(TinyBackbone.Write(g.Graph, work.Path, "root.pb")) with { RandomBrightness = 100 };
-        var snapshot = InputSnapshot.Take(work.Path);
+        var options = TinyOptions(TinyBackbone.Write(g.Graph, _work.Path, "root.pb")) with { RandomBrightness = 100 };
+        var snapshot = InputSnapshot.Take(_work.Path);
 
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken));
 
         Assert.Equal(ExitCode.BadModel, error.Code);
         Assert.Contains("root.pb' computed a bottleneck ('bottleneck') that is not all finite numbers", error.Message, StringComparison.Ordinal);
         Assert.Contains("--input_mean 0 and --input_std 255", error.Message, StringComparison.Ordinal);
-        snapshot.AssertUnchanged(Path.Combine(work.Path, "out"), options.BottleneckDir);
+        snapshot.AssertUnchanged(Path.Combine(_work.Path, "out"), options.BottleneckDir);
     }
 
     private static void AssertNothingCached(string bottleneckDir)
@@ -116,8 +116,8 @@ public sealed class NonFiniteBottleneckTests : IDisposable
 
     private RetrainOptions TinyOptions(string model)
     {
-        var imageDir = Path.Combine(work.Path, "images");
+        var imageDir = Path.Combine(_work.Path, "images");
         TinyDataset.Create(imageDir, perClass: 5, classes: ["blue", "red"]);
-        return TinyRuns.Options(work.Path, imageDir, model) with { Model = new ModelOverrides(InputNode: "input", OutputNode: "bottleneck") };
+        return TinyRuns.Options(_work.Path, imageDir, model) with { Model = new ModelOverrides(InputNode: "input", OutputNode: "bottleneck") };
     }
 }

@@ -11,30 +11,30 @@ namespace Retrain.Tests.BadInput;
 /// </summary>
 public sealed class OutputClashTests : IDisposable
 {
-    private readonly TempFolder work = new();
-    private readonly string imageDir;
-    private readonly string model;
+    private readonly TempFolder _work = new();
+    private readonly string _imageDir;
+    private readonly string _model;
 
     public OutputClashTests()
     {
-        imageDir = Path.Combine(work.Path, "images");
-        TinyDataset.Create(imageDir, perClass: 6, classes: ["red", "blue"]);
-        model = TinyBackbone.Write(work.Path);
+        _imageDir = Path.Combine(_work.Path, "images");
+        TinyDataset.Create(_imageDir, perClass: 6, classes: ["red", "blue"]);
+        _model = TinyBackbone.Write(_work.Path);
     }
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
-    private RetrainOptions Options => TinyRuns.Options(work.Path, imageDir, model);
+    private RetrainOptions Options => TinyRuns.Options(_work.Path, _imageDir, _model);
 
-    private string Photo => Directory.GetFiles(Path.Combine(imageDir, "red")).Order(StringComparer.Ordinal).First();
+    private string Photo => Directory.GetFiles(Path.Combine(_imageDir, "red")).Order(StringComparer.Ordinal).First();
 
     [Fact]
     public void OutputGraphOnTheBackbone_IsAUsageErrorAndKeepsTheModel()
     {
         // The backbone is known only once resolved, after the output folders were checked (and so created).
-        var error = Refused(Options with { OutputGraph = model }, Path.GetDirectoryName(Options.OutputLabels)!, Options.BottleneckDir);
+        var error = Refused(Options with { OutputGraph = _model }, Path.GetDirectoryName(Options.OutputLabels)!, Options.BottleneckDir);
 
-        Assert.Contains($"--output_graph would write '{model}', which is the --tfhub_module input", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"--output_graph would write '{_model}', which is the --tfhub_module input", error.Message, StringComparison.Ordinal);
         Assert.Contains("Give --output_graph a path apart from --tfhub_module", error.Message, StringComparison.Ordinal);
     }
 
@@ -43,14 +43,14 @@ public sealed class OutputClashTests : IDisposable
     {
         var error = Refused(Options with { OutputLabels = Photo });
 
-        Assert.Contains($"--output_labels would write '{Photo}', inside the --image_dir folder '{imageDir}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"--output_labels would write '{Photo}', inside the --image_dir folder '{_imageDir}'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void AnOutputReachingThePhotosThroughALinkedFolder_IsAUsageError()
     {
-        var alias = Path.Combine(work.Path, "alias");
-        Directory.CreateSymbolicLink(alias, imageDir);
+        var alias = Path.Combine(_work.Path, "alias");
+        Directory.CreateSymbolicLink(alias, _imageDir);
         var viaLink = Path.Combine(alias, "red", Path.GetFileName(Photo));
 
         var error = Refused(Options with { OutputOnnx = viaLink });
@@ -61,7 +61,7 @@ public sealed class OutputClashTests : IDisposable
     [Fact]
     public void CacheInsideTheImageFolder_IsAUsageError()
     {
-        var error = Refused(Options with { BottleneckDir = Path.Combine(imageDir, "cache") });
+        var error = Refused(Options with { BottleneckDir = Path.Combine(_imageDir, "cache") });
 
         Assert.Contains("--bottleneck_dir would write", error.Message, StringComparison.Ordinal);
         Assert.Contains("inside the --image_dir folder", error.Message, StringComparison.Ordinal);
@@ -81,8 +81,8 @@ public sealed class OutputClashTests : IDisposable
     [Fact]
     public void AnOutputInsideRetrainPyBottlenecks_IsAUsageError()
     {
-        var legacy = Path.Combine(work.Path, "retrain_py_bottlenecks");
-        var inside = work.File("retrain_py_bottlenecks/red/x.jpg_inception_v3.txt", "0.1,0.2");
+        var legacy = Path.Combine(_work.Path, "retrain_py_bottlenecks");
+        var inside = _work.File("retrain_py_bottlenecks/red/x.jpg_inception_v3.txt", "0.1,0.2");
 
         var error = Refused(Options with { RetrainPyBottleneckDir = legacy, OutputLabels = inside });
 
@@ -92,8 +92,8 @@ public sealed class OutputClashTests : IDisposable
     [Fact]
     public void AnOutputAtAnIntermediateGraphsPath_IsAUsageError()
     {
-        var intermediate = Path.Combine(work.Path, "intermediate");
-        var graph = work.File("intermediate/intermediate_20.pb", "an earlier run's step-20 graph");
+        var intermediate = Path.Combine(_work.Path, "intermediate");
+        var graph = _work.File("intermediate/intermediate_20.pb", "an earlier run's step-20 graph");
         var options = Options with { IntermediateStoreFrequency = 10, IntermediateOutputGraphsDir = intermediate, OutputGraph = graph };
 
         var error = Refused(options);
@@ -107,7 +107,7 @@ public sealed class OutputClashTests : IDisposable
         // Only real clashes are refused: one output folder for the final and the intermediate graphs is fine.
         var folder = Path.GetDirectoryName(Options.OutputGraph)!;
         var options = Options with { IntermediateStoreFrequency = 20, IntermediateOutputGraphsDir = folder };
-        var before = InputSnapshot.Take(work.Path);
+        var before = InputSnapshot.Take(_work.Path);
 
         var result = RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None);
 
@@ -119,7 +119,7 @@ public sealed class OutputClashTests : IDisposable
     /// <summary>Runs <paramref name="options"/>, expecting a usage error; only <paramref name="allowed"/> may have appeared.</summary>
     private RetrainException Refused(RetrainOptions options, params string[] allowed)
     {
-        var before = InputSnapshot.Take(work.Path);
+        var before = InputSnapshot.Take(_work.Path);
         var log = new LogCapture();
 
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, log.Logger, CancellationToken.None));

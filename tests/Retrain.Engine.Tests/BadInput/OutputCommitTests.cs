@@ -14,19 +14,19 @@ public sealed class OutputCommitTests : IDisposable
 {
     private const string DevFull = "/dev/full";
 
-    private readonly TempFolder work = new();
-    private readonly RetrainOptions first;
+    private readonly TempFolder _work = new();
+    private readonly RetrainOptions _first;
 
     public OutputCommitTests()
     {
-        var imageDir = Path.Combine(work.Path, "images");
+        var imageDir = Path.Combine(_work.Path, "images");
         TinyDataset.Create(imageDir, perClass: 6, classes: ["red", "blue"]);
-        first = TinyRuns.Options(work.Path, imageDir, TinyBackbone.Write(work.Path));
+        _first = TinyRuns.Options(_work.Path, imageDir, TinyBackbone.Write(_work.Path));
     }
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
-    private string OutFolder => Path.GetDirectoryName(first.OutputGraph)!;
+    private string OutFolder => Path.GetDirectoryName(_first.OutputGraph)!;
 
     [Fact]
     public void LabelsOnAFullDevice_KeepTheEarlierGraph()
@@ -36,14 +36,14 @@ public sealed class OutputCommitTests : IDisposable
             Assert.Skip("No /dev/full on this system.");
         }
 
-        RetrainEngine.Run(first, new LogCapture().Logger, CancellationToken.None);
-        var before = InputSnapshot.Take(work.Path);
+        RetrainEngine.Run(_first, new LogCapture().Logger, CancellationToken.None);
+        var before = InputSnapshot.Take(_work.Path);
 
         // Fewer steps: a graph that would differ from the first one, were it written.
-        var error = Failed(first with { HowManyTrainingSteps = TinyRuns.Steps / 2, OutputLabels = DevFull });
+        var error = Failed(_first with { HowManyTrainingSteps = TinyRuns.Steps / 2, OutputLabels = DevFull });
 
         Assert.Contains($"Cannot write '{DevFull}'", error.Message, StringComparison.Ordinal);
-        before.AssertUnchanged(first.BottleneckDir);
+        before.AssertUnchanged(_first.BottleneckDir);
     }
 
     [Fact]
@@ -54,16 +54,16 @@ public sealed class OutputCommitTests : IDisposable
             Assert.Skip("No /dev/full on this system.");
         }
 
-        RetrainEngine.Run(first, new LogCapture().Logger, CancellationToken.None);
-        File.WriteAllText(first.OutputLabels, "labels of an earlier run\n");
-        var savedModel = Path.Combine(work.Path, "saved_model");
-        var before = InputSnapshot.Take(work.Path);
+        RetrainEngine.Run(_first, new LogCapture().Logger, CancellationToken.None);
+        File.WriteAllText(_first.OutputLabels, "labels of an earlier run\n");
+        var savedModel = Path.Combine(_work.Path, "saved_model");
+        var before = InputSnapshot.Take(_work.Path);
 
-        var error = Failed(first with { HowManyTrainingSteps = TinyRuns.Steps / 2, SavedModelDir = savedModel, OutputOnnx = DevFull });
+        var error = Failed(_first with { HowManyTrainingSteps = TinyRuns.Steps / 2, SavedModelDir = savedModel, OutputOnnx = DevFull });
 
         Assert.Contains($"Cannot write '{DevFull}'", error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(savedModel));
-        before.AssertUnchanged(first.BottleneckDir);
+        before.AssertUnchanged(_first.BottleneckDir);
     }
 
     [Fact]

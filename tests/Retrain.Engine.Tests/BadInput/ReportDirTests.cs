@@ -11,27 +11,27 @@ namespace Retrain.Tests.BadInput;
 /// </summary>
 public sealed class ReportDirTests : IDisposable
 {
-    private readonly TempFolder work = new();
-    private readonly string model;
-    private readonly string imageDir;
+    private readonly TempFolder _work = new();
+    private readonly string _model;
+    private readonly string _imageDir;
 
     public ReportDirTests()
     {
-        model = TinyBackbone.Write(work.Path);
-        imageDir = Path.Combine(work.Path, "images");
-        TinyDataset.Create(imageDir, perClass: 6, classes: ["red", "blue"]);
+        _model = TinyBackbone.Write(_work.Path);
+        _imageDir = Path.Combine(_work.Path, "images");
+        TinyDataset.Create(_imageDir, perClass: 6, classes: ["red", "blue"]);
     }
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
-    private RetrainOptions Options(string reportDir) => TinyRuns.Options(work.Path, imageDir, model) with { ReportDir = reportDir };
+    private RetrainOptions Options(string reportDir) => TinyRuns.Options(_work.Path, _imageDir, _model) with { ReportDir = reportDir };
 
     [Fact]
     public void AFolderOfOtherFiles_IsRefusedBeforeAnyWork()
     {
-        var notes = work.File("notes/todo.txt", "keep me");
+        var notes = _work.File("notes/todo.txt", "keep me");
         var options = Options(Path.GetDirectoryName(notes)!);
-        var before = InputSnapshot.Take(work.Path);
+        var before = InputSnapshot.Take(_work.Path);
 
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None));
 
@@ -48,21 +48,21 @@ public sealed class ReportDirTests : IDisposable
     [InlineData("an earlier report holding the image folder")]
     public void AReportOnOrAroundTheImageFolder_IsAUsageError(string where)
     {
-        var imageDir = where == "an earlier report holding the image folder" ? Path.Combine(work.Path, "report", "images") : this.imageDir;
+        var imageDir = where == "an earlier report holding the image folder" ? Path.Combine(_work.Path, "report", "images") : this._imageDir;
         if (where == "an earlier report holding the image folder")
         {
             TinyDataset.Create(imageDir, perClass: 6, classes: ["red", "blue"]);
-            work.File($"report/{ReportWriter.PageName}", $"<!DOCTYPE html>\n<meta name=\"generator\" content=\"retrain --report_dir\">");
+            _work.File($"report/{ReportWriter.PageName}", $"<!DOCTYPE html>\n<meta name=\"generator\" content=\"retrain --report_dir\">");
         }
 
         var reportDir = where switch
         {
             "the image folder" => imageDir,
             "inside the image folder" => Path.Combine(imageDir, "report"),
-            _ => Path.Combine(work.Path, "report"),
+            _ => Path.Combine(_work.Path, "report"),
         };
-        var options = TinyRuns.Options(work.Path, imageDir, model) with { ReportDir = reportDir };
-        var before = InputSnapshot.Take(work.Path);
+        var options = TinyRuns.Options(_work.Path, imageDir, _model) with { ReportDir = reportDir };
+        var before = InputSnapshot.Take(_work.Path);
 
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None));
 

@@ -11,9 +11,9 @@ namespace Retrain.Tests.BadInput;
 /// </summary>
 public sealed class RetrainPyFileSizeTests : IDisposable
 {
-    private readonly TempFolder work = new();
+    private readonly TempFolder _work = new();
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     [Fact]
     public void FileOf3GiB_IsIgnoredWithAWarningNamingIt_BeforeBeingRead()
@@ -49,14 +49,14 @@ public sealed class RetrainPyFileSizeTests : IDisposable
 
     private (RetrainOptions Options, string File) WithRetrainPyFile(Action<string> create)
     {
-        var imageDir = Path.Combine(work.Path, "images");
+        var imageDir = Path.Combine(_work.Path, "images");
         TinyDataset.Create(imageDir, perClass: 5, classes: ["blue", "red"]);
         var image = Directory.GetFiles(Path.Combine(imageDir, "red")).Order(StringComparer.Ordinal).First();
-        var legacy = Path.Combine(work.Path, "retrain_py");
+        var legacy = Path.Combine(_work.Path, "retrain_py");
         var file = Path.Combine(legacy, "red", Path.GetFileName(image) + ".txt");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         create(file);
-        var options = TinyRuns.Options(work.Path, imageDir, TinyBackbone.Write(work.Path)) with { RetrainPyBottleneckDir = legacy };
+        var options = TinyRuns.Options(_work.Path, imageDir, TinyBackbone.Write(_work.Path)) with { RetrainPyBottleneckDir = legacy };
         return (options, file);
     }
 }

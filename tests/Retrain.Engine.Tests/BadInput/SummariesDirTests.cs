@@ -13,22 +13,22 @@ namespace Retrain.Tests.BadInput;
 /// </summary>
 public sealed class SummariesDirTests : IDisposable
 {
-    private readonly TempFolder work = new();
-    private readonly string model;
+    private readonly TempFolder _work = new();
+    private readonly string _model;
 
-    public SummariesDirTests() => model = TinyBackbone.Write(work.Path);
+    public SummariesDirTests() => _model = TinyBackbone.Write(_work.Path);
 
-    public void Dispose() => work.Dispose();
+    public void Dispose() => _work.Dispose();
 
     [Fact]
     public void SummariesDirAboveTheImageFolder_IsAUsageErrorAndKeepsEveryPhoto()
     {
-        var data = Path.Combine(work.Path, "data");
+        var data = Path.Combine(_work.Path, "data");
         var train = Path.Combine(data, "train");
         TinyDataset.Create(train, perClass: 6, classes: ["red", "blue"]);
         TinyDataset.Create(Path.Combine(data, "validation"), perClass: 3, classes: ["red", "blue"], seed: 2);
-        var options = TinyRuns.Options(work.Path, train, model) with { SummariesDir = data };
-        var before = InputSnapshot.Take(work.Path);
+        var options = TinyRuns.Options(_work.Path, train, _model) with { SummariesDir = data };
+        var before = InputSnapshot.Take(_work.Path);
 
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None));
 
@@ -44,12 +44,12 @@ public sealed class SummariesDirTests : IDisposable
     [InlineData("holds")]
     public void SummariesFolderInsideOrAroundTheImageFolder_IsAUsageError(string where)
     {
-        var data = Path.Combine(work.Path, "data");
+        var data = Path.Combine(_work.Path, "data");
         var imageDir = where == "inside" ? data : Path.Combine(data, "train", "photos");
         TinyDataset.Create(imageDir, perClass: 6, classes: ["red", "blue"]);
         var summaries = where == "inside" ? Path.Combine(data, "logs") : data;
-        var options = TinyRuns.Options(work.Path, imageDir, model) with { SummariesDir = summaries };
-        var before = InputSnapshot.Take(work.Path);
+        var options = TinyRuns.Options(_work.Path, imageDir, _model) with { SummariesDir = summaries };
+        var before = InputSnapshot.Take(_work.Path);
 
         var error = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None));
 
@@ -61,19 +61,19 @@ public sealed class SummariesDirTests : IDisposable
     [Fact]
     public void AFreshRun_ClearsOnlyOldEventsFiles()
     {
-        var imageDir = Path.Combine(work.Path, "images");
+        var imageDir = Path.Combine(_work.Path, "images");
         TinyDataset.Create(imageDir, perClass: 6, classes: ["red", "blue"]);
-        var summaries = Path.Combine(work.Path, "logs");
-        var oldTrain = work.File("logs/train/events.out.tfevents.1.old-host", "old run");
-        var oldValidation = work.File("logs/validation/events.out.tfevents.2.old-host", "old run");
-        var notes = work.File("logs/train/notes.txt", "keep me");
-        var nested = work.File("logs/train/run2/events.out.tfevents.3.other", "another run's log");
-        var photo = work.Write("photo.png", TinyDataset.Image("red", seed: 7));
+        var summaries = Path.Combine(_work.Path, "logs");
+        var oldTrain = _work.File("logs/train/events.out.tfevents.1.old-host", "old run");
+        var oldValidation = _work.File("logs/validation/events.out.tfevents.2.old-host", "old run");
+        var notes = _work.File("logs/train/notes.txt", "keep me");
+        var nested = _work.File("logs/train/run2/events.out.tfevents.3.other", "another run's log");
+        var photo = _work.Write("photo.png", TinyDataset.Image("red", seed: 7));
         var validationPhoto = Path.Combine(summaries, "validation", "red.png");
         File.Copy(photo, validationPhoto);
         File.CreateSymbolicLink(Path.Combine(summaries, "validation", "events.out.tfevents.4.link"), photo);
-        var options = TinyRuns.Options(work.Path, imageDir, model) with { SummariesDir = summaries };
-        var before = InputSnapshot.Take(work.Path);
+        var options = TinyRuns.Options(_work.Path, imageDir, _model) with { SummariesDir = summaries };
+        var before = InputSnapshot.Take(_work.Path);
 
         RetrainEngine.Run(options, new LogCapture().Logger, CancellationToken.None);
 

@@ -14,39 +14,39 @@ namespace Retrain.Tests.Bottlenecks;
 /// </summary>
 public sealed class BottleneckBuilderCopiesTests : IDisposable
 {
-    private readonly TempFolder work = new();
-    private readonly List<string> images;
-    private readonly LoadedModel model;
+    private readonly TempFolder _work = new();
+    private readonly List<string> _images;
+    private readonly LoadedModel _model;
 
     public BottleneckBuilderCopiesTests()
     {
-        images = [.. TinyDataset.Create(Path.Combine(work.Path, "images"), perClass: 6)];
-        model = LoadedModel.OpenBackbone(TinyBackbone.Write(work.Path), TinyBackbone.Overrides, new InferenceSettings(IntraOpThreads: 1));
+        _images = [.. TinyDataset.Create(Path.Combine(_work.Path, "images"), perClass: 6)];
+        _model = LoadedModel.OpenBackbone(TinyBackbone.Write(_work.Path), TinyBackbone.Overrides, new InferenceSettings(IntraOpThreads: 1));
     }
 
     public void Dispose()
     {
-        model.Dispose();
-        work.Dispose();
+        _model.Dispose();
+        _work.Dispose();
     }
 
     [Fact]
     public void CopiesOfAPhoto_GetItsVector_AndTheSameCountsOnEveryRun()
     {
         // Copies right after their original and far from it, in the original's class and in another.
-        var distinct = images.Count;
-        AddCopy(images[0], "blue", "blue_copy_a.png", at: 1);
-        AddCopy(images[0], "red", "red_copy_of_blue.png", at: images.Count);
-        AddCopy(images[9], "green", "green_copy.jpg", at: 10);
+        var distinct = _images.Count;
+        AddCopy(_images[0], "blue", "blue_copy_a.png", at: 1);
+        AddCopy(_images[0], "red", "red_copy_of_blue.png", at: _images.Count);
+        AddCopy(_images[9], "green", "green_copy.jpg", at: 10);
 
         for (var run = 0; run < 4; run++)
         {
-            using var cache = new BottleneckCache(Path.Combine(work.Path, $"cache{run}"), model.CacheKey, model.OutputLength);
+            using var cache = new BottleneckCache(Path.Combine(_work.Path, $"cache{run}"), _model.CacheKey, _model.OutputLength);
             var set = Build(cache, batchSize: 1 + run);
 
-            Assert.Equal((images.Count, 0, 0, 0), (set.Computed, set.Reused, set.Imported, set.Failures.Count));
+            Assert.Equal((_images.Count, 0, 0, 0), (set.Computed, set.Reused, set.Imported, set.Failures.Count));
             Assert.Equal(set.Vector(0).ToArray(), set.Vector(1).ToArray());
-            Assert.Equal(set.Vector(0).ToArray(), set.Vector(images.Count - 1).ToArray());
+            Assert.Equal(set.Vector(0).ToArray(), set.Vector(_images.Count - 1).ToArray());
             Assert.Equal(set.Vector(9).ToArray(), set.Vector(10).ToArray());
             Assert.NotEqual(set.Vector(0).ToArray(), set.Vector(2).ToArray());
 
@@ -54,7 +54,7 @@ public sealed class BottleneckBuilderCopiesTests : IDisposable
             Assert.Equal(distinct, cache.Inspect().IntactKeys.Count);
 
             var again = Build(cache, batchSize: 4);
-            Assert.Equal((0, images.Count), (again.Computed, again.Reused));
+            Assert.Equal((0, _images.Count), (again.Computed, again.Reused));
             Assert.Equal(set.Vectors, again.Vectors);
         }
     }
@@ -62,15 +62,15 @@ public sealed class BottleneckBuilderCopiesTests : IDisposable
     [Fact]
     public void ACopyOfAPhotoThatCannotBeDecoded_IsSkippedWithIt_NamingTheOriginal()
     {
-        var broken = Path.Combine(work.Path, "images", "red", "broken.png");
-        File.WriteAllBytes(broken, File.ReadAllBytes(images[0])[..40]);
-        images.Insert(0, broken);
-        var copy = AddCopy(broken, "green", "broken_too.png", at: images.Count);
+        var broken = Path.Combine(_work.Path, "images", "red", "broken.png");
+        File.WriteAllBytes(broken, File.ReadAllBytes(_images[0])[..40]);
+        _images.Insert(0, broken);
+        var copy = AddCopy(broken, "green", "broken_too.png", at: _images.Count);
 
         var log = new LogCapture();
-        var set = new BottleneckBuilder(model, cache: null, log.Logger, batchSize: 3).Build(images, CancellationToken.None);
+        var set = new BottleneckBuilder(_model, cache: null, log.Logger, batchSize: 3).Build(_images, CancellationToken.None);
 
-        Assert.Equal(images.Count - 2, set.Computed);
+        Assert.Equal(_images.Count - 2, set.Computed);
         Assert.Equal(new[] { broken, copy }.Order(StringComparer.Ordinal), set.Failures.Select(f => f.Path).Order(StringComparer.Ordinal));
         var copyReason = Assert.Single(set.Failures, f => f.Path == copy).Reason;
         Assert.Contains(broken, copyReason, StringComparison.Ordinal);
@@ -80,12 +80,12 @@ public sealed class BottleneckBuilderCopiesTests : IDisposable
 
     private string AddCopy(string original, string className, string name, int at)
     {
-        var path = Path.Combine(work.Path, "images", className, name);
+        var path = Path.Combine(_work.Path, "images", className, name);
         File.Copy(original, path);
-        images.Insert(at, path);
+        _images.Insert(at, path);
         return path;
     }
 
     private BottleneckSet Build(BottleneckCache cache, int batchSize) =>
-        new BottleneckBuilder(model, cache, new LogCapture().Logger, batchSize, decodeWorkers: 2).Build(images, CancellationToken.None);
+        new BottleneckBuilder(_model, cache, new LogCapture().Logger, batchSize, decodeWorkers: 2).Build(_images, CancellationToken.None);
 }
