@@ -22,6 +22,9 @@ internal sealed record BenchModel(string Name, string RelativePath, ModelOverrid
         }),
     ];
 
+    /// <summary>Whether the model is a TensorFlow GraphDef (the ONNX ResNet-18 is not).</summary>
+    public bool IsGraphDef => RelativePath.EndsWith(".pb", StringComparison.Ordinal);
+
     /// <summary>The model file; <see cref="Path.Combine(string, string)"/> keeps an absolute path as it is.</summary>
     public string PathIn(string shared) => Path.Combine(shared, RelativePath);
 
