@@ -8,9 +8,9 @@ namespace Retrain.Inference;
 /// <summary>
 /// Runs an ONNX model exported with a fixed batch of 1 (ML.NET's ResNet-18, a torch.onnx export without
 /// <c>dynamic_axes</c>) on whole batches, as imported GraphDefs run: the batch dimension of its input and outputs
-/// becomes symbolic. Checked once at load: two different inputs run as one batch must give exactly the outputs each
-/// gives alone. A model that computes with its batch of 1 (a Reshape to a hard-coded [1, ...]) fails the check and
-/// runs one image per call, as it is.
+/// becomes symbolic. Checked once at load, on the CPU: two different inputs run as one batch must give exactly the
+/// outputs each gives alone. A model that computes with its batch of 1 (a Reshape to a hard-coded [1, ...]) fails the
+/// check and runs one image per call, as it is.
 /// </summary>
 internal static class OnnxBatchRelaxation
 {
@@ -32,8 +32,22 @@ internal static class OnnxBatchRelaxation
         ModelRunner? runner = null;
         try
         {
-            runner = ModelRunner.Create(relaxed, settings, modelPath);
-            why = Check(runner) ?? string.Empty;
+            // The check runs on the CPU, where a batch changes no result bit: a GPU's convolution may pick another
+            // algorithm for another batch size, and its last bits with it.
+            if (settings.Device.RunsCpuKernels)
+            {
+                runner = ModelRunner.Create(relaxed, settings, modelPath);
+                why = Check(runner) ?? string.Empty;
+            }
+            else
+            {
+                using (var onCpu = ModelRunner.Create(relaxed, new InferenceSettings(), modelPath))
+                {
+                    why = Check(onCpu) ?? string.Empty;
+                }
+
+                runner = why.Length == 0 ? ModelRunner.Create(relaxed, settings, modelPath) : null;
+            }
         }
         catch (Exception e) when (e is OnnxRuntimeException or RetrainException or InvalidOperationException)
         {

@@ -86,6 +86,20 @@ public sealed class OnnxBatchRelaxationTests : IDisposable
     }
 
     [Fact]
+    public void OnTheGpusCodePaths_TheCheckRunsOnTheCpu_AndTheModelRunsBatched()
+    {
+        var bytes = Model(Head.ChannelsFirst);
+        using var model = LoadedModel.OpenBackbone(_folder.Write("fixed.onnx", bytes), new ModelOverrides(), new InferenceSettings(ExecutionDevice.CpuLikeCuda));
+        using var original = ModelRunner.Create(bytes, new InferenceSettings());
+
+        Assert.Equal(int.MaxValue, model.Runner.MaxBatchSize);
+        var images = Images(2);
+        var batched = new float[2 * Channels];
+        model.Runner.Run(images, 2, batched);
+        Assert.Equal(OnePerCall(original, images, 2), batched, (a, b) => Math.Abs(a - b) <= 1e-6f);
+    }
+
+    [Fact]
     public void DynamicBatchOrOtherFixedBatch_IsLeftAsItIs()
     {
         var dynamic = ModelProto.Parser.ParseFrom(Model(Head.ChannelsFirst));
