@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Speed benchmark: bottleneck creation (decode, inference, end to end), compute efficiency against the measured CPU
 # peak, final-layer training, label-image, and the same job in ML.NET, for Inception-v3 and MobileNet v1 0.25_224 on
-# ../shared/datasets/flower_photos_dev. Every figure is the median of --runs runs (default 3; --runs 1 is a quick run).
-#   scripts/bench.sh [--runs N] [--models inception_v3,mobilenet_v1_0.25_224] [--sweep] [--mlnet none] ...
+# ../shared/datasets/flower_photos_dev, and ML.NET's ResNet-18 (ONNX, from its NuGet package; no ML.NET peer, retrain or
+# label-image command figures for it). Every figure is the median of --runs runs (default 3; --runs 1 is a quick run).
+#   scripts/bench.sh [--runs N] [--models inception_v3,mobilenet_v1_0.25_224,resnet18] [--sweep] [--mlnet none] ...
 #   scripts/bench.sh --shards 1,2,4 [--models ...]   only N concurrent shard processes over one cache, for each N
 #                                                    (docs/many-machines.md)
 #   scripts/bench.sh --device cuda [--gpu-id N] ...   the same on an NVIDIA GPU (the CUDA build), plus GPU memory used
@@ -27,7 +28,7 @@ stamp="$out/.built"
 # SkiaSharp 2.88 and the product SkiaSharp 3, so they must never share an output folder or a process.
 if [ "$build" = cuda ]; then "$root/scripts/build.sh" --cuda; else "$root/scripts/build.sh"; fi
 if [ ! -f "$stamp" ] || [ -n "$(find "$root/src" "$root/tests/Retrain.Benchmarks" "$root/tests/Retrain.Benchmarks.MlNet" \
-    "$root/Directory.Build.props" "$root/Directory.Packages.props" -newer "$stamp" -type f -not -path '*/bin/*' -not -path '*/obj/*' -not -path '*/bin-cuda/*' -not -path '*/obj-cuda/*' -print -quit)" ]; then
+    "$root/tests/ResNet18Package.props" "$root/Directory.Build.props" "$root/Directory.Packages.props" -newer "$stamp" -type f -not -path '*/bin/*' -not -path '*/obj/*' -not -path '*/bin-cuda/*' -not -path '*/obj-cuda/*' -print -quit)" ]; then
   dotnet publish "$root/tests/Retrain.Benchmarks/Retrain.Benchmarks.csproj" -c Release -p:RetrainBuild="$build" -o "$out/retrain" --nologo -v quiet >&2
   dotnet publish "$root/tests/Retrain.Benchmarks.MlNet/Retrain.Benchmarks.MlNet.csproj" -c Release -o "$out/mlnet" --nologo -v quiet >&2
   touch "$stamp"

@@ -81,7 +81,7 @@ internal sealed record BenchOptions
     public bool Sweep { get; init; }
 
     private const string Usage =
-        "flags: --device cpu|cuda --gpu-id N --runs N (default 3) --models inception_v3,mobilenet_v1_0.25_224 --sweep --batch-sizes 1,8,32 " +
+        "flags: --device cpu|cuda --gpu-id N --runs N (default 3) --models inception_v3,mobilenet_v1_0.25_224,resnet18 --sweep --batch-sizes 1,8,32 " +
         "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --chunk-seconds S --scale N --heads --heads-scale N --heads-scale-iterations N --heads-scale-grid --markdown FILE --shards 1,2,4 --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
 
     public string ImageDir => Path.Combine(Shared, "datasets", "flower_photos_dev");

@@ -32,9 +32,18 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
         using var pipeline = LoadedModel.OpenBackbone(path, spec.Overrides, product);
         var prep = alone.Preprocessing;
         var d = alone.Description;
-        var (macs, unknown) = GraphFlops.Count(alone.Graph!, d.InputNode, d.OutputNode, d.InputHeight, d.InputWidth);
-        var gflopPerImage = 2.0 * macs / 1e9;
-        Print($"gmac_per_image={F(macs / 1e9)} gflop_per_image={F(gflopPerImage)}" + (unknown.Count > 0 ? $" uncounted_ops={string.Join(",", unknown)}" : ""));
+        var gflopPerImage = double.NaN;
+        if (alone.Graph is { } graph)
+        {
+            var (macs, unknown) = GraphFlops.Count(graph, d.InputNode, d.OutputNode, d.InputHeight, d.InputWidth);
+            gflopPerImage = 2.0 * macs / 1e9;
+            Print($"gmac_per_image={F(macs / 1e9)} gflop_per_image={F(gflopPerImage)}" + (unknown.Count > 0 ? $" uncounted_ops={string.Join(",", unknown)}" : ""));
+        }
+        else
+        {
+            Print($"gflop_per_image=unknown (an ONNX backbone: GraphFlops counts GraphDefs, so no efficiency) max_batch={(alone.Runner.MaxBatchSize == int.MaxValue ? "any" : alone.Runner.MaxBatchSize)}");
+        }
+
         LargeJpegDecode(prep);
 
         using var work = new WorkFolder();
@@ -51,7 +60,13 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
         Print($"chunks={schedule.Chunks.Count} chunk_images={schedule.Chunks[0].Count} passes={schedule.Passes} inference_batch={bestBatch} " +
               "(our stages take turns on each chunk in ABBA order; ML.NET passes over every image once per run, in the middle)");
 
-        using var mlnet = o.MlNet is null ? null : MlNetPeer.Start(o.MlNet, pipeline, data, work.Path);
+        // The peer is handed the backbone as a GraphDef imported to ONNX; an ONNX backbone has no GraphDef to give it.
+        if (o.MlNet is not null && pipeline.Graph is null)
+        {
+            Print("mlnet skipped (the ML.NET peer takes GraphDef backbones only)");
+        }
+
+        using var mlnet = o.MlNet is null || pipeline.Graph is null ? null : MlNetPeer.Start(o.MlNet, pipeline, data, work.Path);
         _ = mlnet?.Featurize(0, Math.Min(32, data.Paths.Count)); // warms up the peer as the first looks warmed up ours
         var interleaved = new InterleavedRun(alone, pipeline, data, bestBatch, o.PipelineBatch, mlnet);
         var runs = new List<RunFigures>();
@@ -95,8 +110,16 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
             .ElementAt(o.Runs / 2);
         Print($"training_s={F(trainSeconds)} steps={o.TrainingSteps} batch=100 test_accuracy={F(training.Test.Accuracy)} test_images={training.Test.Count}");
 
-        RetrainCommand(path, work.Path, r.EndToEnd);
-        LabelImage(alone, training.Layer, work.Path);
+        if (alone.Graph is null)
+        {
+            // Both run the commands with a GraphDef's flags and outputs (output_graph.pb).
+            Print("retrain_command and label_image skipped (an ONNX backbone: the command benches write and read output_graph.pb)");
+        }
+        else
+        {
+            RetrainCommand(path, work.Path, r.EndToEnd);
+            LabelImage(alone, training.Layer, work.Path);
+        }
 
         if (o.Device == "cuda")
         {

@@ -76,6 +76,16 @@ internal abstract class Backbone : IDisposable
             d.InputStd,
             d.OutputNode,
             Model.OutputLength);
+        if (Model.BatchNote is { } batch && Model.Runner.MaxBatchSize == 1)
+        {
+            // One image per call is slower than the batches asked for: say why.
+            log.Information("ONNX model {Path}: {Batch}", d.Path, batch);
+        }
+        else if (Model.BatchNote is { } batched)
+        {
+            log.Debug("ONNX model {Path}: {Batch}", d.Path, batched);
+        }
+
         if (Model.Runner.OwnConvolutions > 0)
         {
             log.Debug("{Count} 3x3 convolutions of the backbone run on retrain's Winograd kernel, the rest in ONNX Runtime", Model.Runner.OwnConvolutions);

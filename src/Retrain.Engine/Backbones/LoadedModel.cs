@@ -25,8 +25,10 @@ public sealed class LoadedModel : IDisposable
         string fileHash,
         IReadOnlyList<string>? labels = null,
         byte[]? onnxModel = null,
-        InputArrangement? arrangement = null)
+        InputArrangement? arrangement = null,
+        string? batchNote = null)
     {
+        BatchNote = batchNote;
         Layout = arrangement?.Layout ?? TensorLayout.Nhwc;
         ChannelOrder = arrangement?.ChannelOrder ?? ChannelOrder.Rgb;
         ChannelMeans = arrangement?.ChannelMeans;
@@ -72,6 +74,12 @@ public sealed class LoadedModel : IDisposable
     public IReadOnlyList<float>? ChannelStds { get; }
 
     public int OutputLength => Runner.OutputSizePerItem;
+
+    /// <summary>
+    /// For an ONNX model exported with a fixed batch of 1, how it runs: batched, or one image per call and why;
+    /// null for other models.
+    /// </summary>
+    public string? BatchNote { get; }
 
     public ImagePreprocessing Preprocessing =>
         new(Description.InputHeight, Description.InputWidth, Description.InputMean, Description.InputStd)
@@ -204,8 +212,9 @@ public sealed class LoadedModel : IDisposable
     private static LoadedModel OpenOnnx(string path, byte[] file, ModelOverrides overrides, InferenceSettings settings, string fileHash)
     {
         // The cache key has the output's name beside the file's hash, so vectors of two cuts of one file never mix.
-        var bytes = OnnxOutputSelector.Select(file, overrides.OutputNode, path);
-        var runner = ModelRunner.Create(bytes, settings, path);
+        // A fixed batch of 1 runs batched when the model allows it; the composed classifier is built from the same bytes.
+        var relaxed = OnnxBatchRelaxation.Open(OnnxOutputSelector.Select(file, overrides.OutputNode, path), settings, path);
+        var (runner, bytes) = (relaxed.Runner, relaxed.Model);
         try
         {
             CheckNames(runner, overrides, path);
@@ -235,7 +244,7 @@ public sealed class LoadedModel : IDisposable
                 overrides.InputMean ?? info?.InputMean ?? 0f,
                 overrides.InputStd ?? info?.InputStd ?? 255f);
             CheckImageInput(shape, description, path);
-            return new LoadedModel(description, null, runner, fileHash, metadata.Labels, bytes, arrangement);
+            return new LoadedModel(description, null, runner, fileHash, metadata.Labels, bytes, arrangement, relaxed.BatchNote);
         }
         catch
         {

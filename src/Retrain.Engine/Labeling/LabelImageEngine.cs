@@ -63,6 +63,10 @@ public static class LabelImageEngine
 
         var d = model.Description;
         log.Debug("Running {Graph}: {Input} -> {Output}, {Height}x{Width}, mean {Mean}, std {Std}", d.Path, d.InputNode, d.OutputNode, d.InputHeight, d.InputWidth, d.InputMean, d.InputStd);
+        if (model.BatchNote is { } batch)
+        {
+            log.Debug("ONNX model {Graph}: {Batch}", d.Path, batch);
+        }
 
         var prep = model.Preprocessing;
         var input = new float[prep.Height * prep.Width * 3];

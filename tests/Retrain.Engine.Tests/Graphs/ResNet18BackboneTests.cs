@@ -43,6 +43,9 @@ public class ResNet18BackboneTests
         Assert.Equal((224, 224), (model.Description.InputHeight, model.Description.InputWidth));
         Assert.Equal(512, model.OutputLength);
 
+        // Exported with a fixed batch of 1, it still runs batched: two images together gave what each gives alone.
+        Assert.Equal(int.MaxValue, model.Runner.MaxBatchSize);
+
         // Nearest class centroid on 6 photos per class, tested on the next 3: pooled ImageNet features of a working
         // backbone separate daisies, roses and sunflowers; garbage input (wrong layout or channels) does not.
         var prep = Preprocessing(model);
