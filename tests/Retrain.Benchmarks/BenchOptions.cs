@@ -125,8 +125,7 @@ internal sealed record BenchOptions
 
         // Unless given, the pipeline runs at the product's default for the device (--inference_batch_size).
         o = batchGiven ? o : o with { PipelineBatch = new RetrainOptions { ImageDir = "", Inference = o.Inference }.EffectiveInferenceBatchSize };
-        // resnet18 (ML.NET's package) is known to the heads benchmark only (HeadsBench.Backbone).
-        var unknown = o.Models.Except(BenchModel.All.Select(m => m.Name)).Where(m => !(o.Heads && m == "resnet18")).ToList();
+        var unknown = o.Models.Except(BenchModel.All.Select(m => m.Name)).ToList();
         return unknown.Count == 0
             ? o
             : throw new ArgumentException($"unknown model {string.Join(",", unknown)}; known: {string.Join(",", BenchModel.All.Select(m => m.Name))}");

@@ -90,23 +90,9 @@ internal static class HeadsBench
         }
     }
 
-    /// <summary>
-    /// A backbone by its benchmark name; resnet18 is ML.NET's (the DnnImageFeaturizer package) with its preprocessing as
-    /// docs/backbones.md gives it (BGR, a mean per channel, no scaling).
-    /// </summary>
+    /// <summary>A backbone by its benchmark name (<see cref="BenchModel.All"/>, ResNet-18 included).</summary>
     private static (string Path, Graphs.ModelOverrides Overrides) Backbone(string name, string shared)
     {
-        if (name == "resnet18")
-        {
-            var root = typeof(HeadsBench).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-                .Cast<System.Reflection.AssemblyMetadataAttribute>()
-                .Single(a => a.Key == "ResNet18Package").Value!;
-            return (Path.Combine(root, "tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx"), new Graphs.ModelOverrides(InputStd: 1f)
-            {
-                Arrangement = new Graphs.InputArrangement(ChannelOrder: Images.ChannelOrder.Bgr, ChannelMeans: [103.06f, 115.90f, 123.15f]),
-            });
-        }
-
         var spec = BenchModel.All.SingleOrDefault(m => m.Name == name) ?? throw new ArgumentException($"unknown model '{name}'");
         return (spec.PathIn(shared), spec.Overrides);
     }
