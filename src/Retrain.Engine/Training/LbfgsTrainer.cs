@@ -86,19 +86,12 @@ internal static class LbfgsTrainer
             BatchScore? validationScore = null;
             if (step % settings.EvalStepInterval == 0 || step + 1 == settings.Steps || outcome == LbfgsOutcome.Converged)
             {
-                evaluation = new BatchScore(crossEntropy, trainAccuracy, training.Count);
-                log.Information("Step {Step}: Train accuracy = {TrainAccuracy:0.0}%", step, trainAccuracy * 100);
-                log.Information("Step {Step}: Cross entropy = {CrossEntropy:0.000000}", step, crossEntropy);
+                evaluation = Trainer.LogTraining(log, step, new BatchScore(crossEntropy, trainAccuracy, training.Count));
                 if (validation.Count > 0)
                 {
                     var (validationCrossEntropy, correct) = trainable.Forward(validation, validationRows, probabilities);
-                    validationAccuracy = (double)correct / validation.Count;
-                    validationScore = new BatchScore(validationCrossEntropy / validation.Count, validationAccuracy.Value, validation.Count);
-                    log.Information(
-                        "Step {Step}: Validation accuracy = {ValidationAccuracy:0.0}% (N={ValidationCount})",
-                        step,
-                        validationAccuracy.Value * 100,
-                        validation.Count);
+                    validationScore = Trainer.LogValidation(log, step, validationCrossEntropy, correct, validation.Count);
+                    validationAccuracy = validationScore.Value.Accuracy;
                 }
             }
 
@@ -131,13 +124,7 @@ internal static class LbfgsTrainer
             l2.ToString(CultureInfo.InvariantCulture));
 
         objective.Load(minimizer.X);
-        stopping?.RestoreBest();
-        trainable.CopyTo(layer);
-        ct.ThrowIfCancellationRequested();
-        var test = Trainer.Evaluate(trainable, testing, labels, settings.TestBatchSize, rng, log);
-        return stopping?.Best is { } best
-            ? new TrainingResult(layer, test, best.Train.Accuracy, best.Train.CrossEntropy, best.Validation.Accuracy)
-            : new TrainingResult(layer, test, trainAccuracy, crossEntropy, validationAccuracy);
+        return Trainer.Finish(trainable, layer, stopping, testing, labels, settings, rng, log, (trainAccuracy, crossEntropy, validationAccuracy), ct);
     }
 
     /// <summary>The initial layer as L-BFGS's parameter vector: class-major weights, then biases.</summary>

@@ -149,24 +149,16 @@ internal static class Trainer
             {
                 // retrain.py evaluates the batch it just trained on, with the weights after the update.
                 var (crossEntropySum, correct) = trainable.Forward(batchVectors, batch, probabilities);
-                lastTrainAccuracy = (double)correct / batch.Length;
-                lastCrossEntropy = crossEntropySum / batch.Length;
-                evaluation = new BatchScore(lastCrossEntropy, lastTrainAccuracy, batch.Length);
-                log.Information("Step {Step}: Train accuracy = {TrainAccuracy:0.0}%", step, lastTrainAccuracy * 100);
-                log.Information("Step {Step}: Cross entropy = {CrossEntropy:0.000000}", step, lastCrossEntropy);
+                var trainScore = LogTraining(log, step, new BatchScore(crossEntropySum / batch.Length, (double)correct / batch.Length, batch.Length));
+                (lastTrainAccuracy, lastCrossEntropy, evaluation) = (trainScore.Accuracy, trainScore.CrossEntropy, trainScore);
 
                 if (!validationSampler.IsEmpty)
                 {
                     var rows = validationRows.AsSpan(
                         0, validationSampler.Next(settings.ValidationBatchSize, rng, validationRows));
                     var (validationCrossEntropy, validationCorrect) = trainable.Forward(validation, rows, probabilities);
-                    lastValidationAccuracy = (double)validationCorrect / rows.Length;
-                    validationScore = new BatchScore(validationCrossEntropy / rows.Length, lastValidationAccuracy.Value, rows.Length);
-                    log.Information(
-                        "Step {Step}: Validation accuracy = {ValidationAccuracy:0.0}% (N={ValidationCount})",
-                        step,
-                        lastValidationAccuracy.Value * 100,
-                        rows.Length);
+                    validationScore = LogValidation(log, step, validationCrossEntropy, validationCorrect, rows.Length);
+                    lastValidationAccuracy = validationScore.Value.Accuracy;
                 }
             }
 
@@ -185,13 +177,48 @@ internal static class Trainer
             }
         }
 
+        return Finish(trainable, layer, stopping, testing, labels, settings, rng, log, (lastTrainAccuracy, lastCrossEntropy, lastValidationAccuracy), ct);
+    }
+
+    /// <summary>Logs an evaluation step's training figures as retrain.py prints them; returns the score.</summary>
+    internal static BatchScore LogTraining(ILogger log, int step, BatchScore score)
+    {
+        log.Information("Step {Step}: Train accuracy = {TrainAccuracy:0.0}%", step, score.Accuracy * 100);
+        log.Information("Step {Step}: Cross entropy = {CrossEntropy:0.000000}", step, score.CrossEntropy);
+        return score;
+    }
+
+    /// <summary>Logs an evaluation step's validation figures as retrain.py prints them; returns them as a score.</summary>
+    internal static BatchScore LogValidation(ILogger log, int step, double crossEntropySum, int correct, int count)
+    {
+        var score = new BatchScore(crossEntropySum / count, (double)correct / count, count);
+        log.Information("Step {Step}: Validation accuracy = {ValidationAccuracy:0.0}% (N={ValidationCount})", step, score.Accuracy * 100, count);
+        return score;
+    }
+
+    /// <summary>
+    /// The end of every head: early stopping's best weights back in place, the layer copied out, the test evaluation,
+    /// and the result with the figures of the best evaluation (or of the <paramref name="last"/> one).
+    /// </summary>
+    internal static TrainingResult Finish(
+        ITrainableLayer trainable,
+        FinalLayer layer,
+        EarlyStopping? stopping,
+        LabeledVectors testing,
+        IReadOnlyList<string> labels,
+        TrainingSettings settings,
+        Random rng,
+        ILogger log,
+        (double TrainAccuracy, double CrossEntropy, double? ValidationAccuracy) last,
+        CancellationToken ct)
+    {
         stopping?.RestoreBest();
         trainable.CopyTo(layer);
         ct.ThrowIfCancellationRequested();
         var test = Evaluate(trainable, testing, labels, settings.TestBatchSize, rng, log);
         return stopping?.Best is { } best
             ? new TrainingResult(layer, test, best.Train.Accuracy, best.Train.CrossEntropy, best.Validation.Accuracy)
-            : new TrainingResult(layer, test, lastTrainAccuracy, lastCrossEntropy, lastValidationAccuracy);
+            : new TrainingResult(layer, test, last.TrainAccuracy, last.CrossEntropy, last.ValidationAccuracy);
     }
 
     private static bool IsEvaluationStep(int step, TrainingSettings settings) =>
