@@ -71,29 +71,11 @@ public sealed class HubModuleTests : IDisposable
     public void RetrainOnAHubModule_NeedsNoModelFlags_AndComputesTheBottlenecksOfTheGraphFedWithMean0Std255()
     {
         var folder = TinyHubModule.Write(Path.Combine(_temp.Path, "module"));
-        var imageDir = Path.Combine(_temp.Path, "images");
-        var images = TinyDataset.Create(imageDir, perClass: 6);
-        var hub = TinyRuns.Options(Path.Combine(_temp.Path, "hub"), imageDir, folder) with { Model = new ModelOverrides() };
-        var graphDir = Directory.CreateDirectory(Path.Combine(_temp.Path, "graph")).FullName;
-        var graph = TinyRuns.Options(graphDir, imageDir, TinyBackbone.Write(graphDir)) with
-        {
-            Model = TinyBackbone.Overrides with { InputMean = 0f, InputStd = 255f },
-        };
 
-        var result = RetrainEngine.Run(hub, _log.Logger, TestContext.Current.CancellationToken);
-        RetrainEngine.Run(graph, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var result = RunBesideTheFrozenGraph(folder);
 
         Assert.Equal(["blue", "green", "red"], result.Labels);
         Assert.Contains(_log.Messages(Serilog.Events.LogEventLevel.Information), m => m.Contains("mean 0, std 255", StringComparison.Ordinal));
-        using var fromModule = TinyRuns.Cache(hub.BottleneckDir);
-        using var fromGraph = TinyRuns.Cache(graph.BottleneckDir);
-        foreach (var image in images)
-        {
-            var key = BottleneckCache.ContentKey(File.ReadAllBytes(image));
-            var (a, b) = (new float[TinyBackbone.BottleneckLength], new float[TinyBackbone.BottleneckLength]);
-            Assert.True(fromModule.TryRead(key, a) && fromGraph.TryRead(key, b), image);
-            Assert.Equal(b, a);
-        }
     }
 
     [Fact]
@@ -115,16 +97,25 @@ public sealed class HubModuleTests : IDisposable
         Assert.NotEmpty(variables);
         Assert.DoesNotContain(meta.GraphDef.Node, n => n.Op == "Const" && variables.Contains(n.Name));
 
+        RunBesideTheFrozenGraph(folder);
+    }
+
+    /// <summary>
+    /// Retrains on the module with no model flags and on the frozen TinyBackbone fed with mean 0 and std 255 over one
+    /// dataset, and checks that every image's bottleneck is the same in both caches; returns the module's run.
+    /// </summary>
+    private RetrainResult RunBesideTheFrozenGraph(string module)
+    {
         var imageDir = Path.Combine(_temp.Path, "images");
         var images = TinyDataset.Create(imageDir, perClass: 6);
-        var hub = TinyRuns.Options(Path.Combine(_temp.Path, "hub"), imageDir, folder) with { Model = new ModelOverrides() };
+        var hub = TinyRuns.Options(Path.Combine(_temp.Path, "hub"), imageDir, module) with { Model = new ModelOverrides() };
         var graphDir = Directory.CreateDirectory(Path.Combine(_temp.Path, "graph")).FullName;
         var graph = TinyRuns.Options(graphDir, imageDir, TinyBackbone.Write(graphDir)) with
         {
             Model = TinyBackbone.Overrides with { InputMean = 0f, InputStd = 255f },
         };
 
-        RetrainEngine.Run(hub, _log.Logger, TestContext.Current.CancellationToken);
+        var result = RetrainEngine.Run(hub, _log.Logger, TestContext.Current.CancellationToken);
         RetrainEngine.Run(graph, new LogCapture().Logger, TestContext.Current.CancellationToken);
 
         using var fromModule = TinyRuns.Cache(hub.BottleneckDir);
@@ -136,6 +127,8 @@ public sealed class HubModuleTests : IDisposable
             Assert.True(fromModule.TryRead(key, a) && fromGraph.TryRead(key, b), image);
             Assert.Equal(b, a);
         }
+
+        return result;
     }
 
     [Theory]
