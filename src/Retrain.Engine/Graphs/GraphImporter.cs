@@ -33,12 +33,7 @@ internal static class GraphImporter
         ArgumentNullException.ThrowIfNull(inputNode);
         ArgumentNullException.ThrowIfNull(outputNode);
         var source = graphSource is null ? "the graph" : $"graph '{graphSource}'";
-        var nodes = new Dictionary<string, NodeDef>(StringComparer.Ordinal);
-        foreach (var node in graph.Node)
-        {
-            nodes.TryAdd(node.Name, node);
-        }
-
+        var nodes = IndexByName(graph, source);
         var input = Resolve(nodes, inputNode, "Input", source);
         var output = Resolve(nodes, outputNode, "Output", source);
         var shape = InputShape(nodes[input], inputShape, source);
@@ -67,6 +62,33 @@ internal static class GraphImporter
     /// <summary>Loads the GraphDef at <paramref name="path"/> and imports it; errors name the file.</summary>
     public static ImportedGraph ImportFile(string path, string inputNode, string outputNode, long[]? inputShape = null) =>
         Import(GraphDefFile.Load(path), inputNode, outputNode, inputShape, path);
+
+    /// <summary>
+    /// The nodes by name. Two nodes of one name are refused, as TensorFlow refuses them: keeping either would translate
+    /// a graph other than the one the user meant (graphs that reach here without <see cref="GraphDefFile.Load"/>'s check,
+    /// such as inlined SavedModel functions or a graph handed in memory, must not slip past it).
+    /// </summary>
+    private static Dictionary<string, NodeDef> IndexByName(GraphDef graph, string source)
+    {
+        var nodes = new Dictionary<string, NodeDef>(graph.Node.Count, StringComparer.Ordinal);
+        var positions = new Dictionary<string, int>(graph.Node.Count, StringComparer.Ordinal);
+        for (var i = 0; i < graph.Node.Count; i++)
+        {
+            var node = graph.Node[i];
+            if (!positions.TryAdd(node.Name, i))
+            {
+                throw new RetrainException(
+                    ExitCode.BadModel,
+                    $"Node name '{node.Name}' appears twice in {source} (nodes #{positions[node.Name]} and #{i}); node names must be " +
+                    "unique, and TensorFlow refuses such a graph too. The graph was edited or merged by a tool that does not check " +
+                    "names: re-export it from TensorFlow, or remove one of the two nodes.");
+            }
+
+            nodes.Add(node.Name, node);
+        }
+
+        return nodes;
+    }
 
     private static string Resolve(Dictionary<string, NodeDef> nodes, string tensorName, string role, string source)
     {

@@ -37,6 +37,21 @@ public class GraphImporterErrorTests
     }
 
     [Fact]
+    public void Import_TwoNodesOfOneName_IsBadModelNamingTheGraphAndTheNode()
+    {
+        var g = SmallGraph();
+        g.Op("Relu", "features", ["x"]);
+        g.Op("Sigmoid", "features", ["x"]);
+        g.Op("Relu", "out", ["features"]);
+
+        var error = Assert.Throws<RetrainException>(() => GraphImporter.Import(g.Graph, "x", "out", graphSource: "merged.pb"));
+
+        Assert.Equal(ExitCode.BadModel, error.Code);
+        Assert.Contains("Node name 'features' appears twice in graph 'merged.pb' (nodes #", error.Message);
+        Assert.Contains("remove one of the two nodes", error.Message);
+    }
+
+    [Fact]
     public void Import_UnsupportedOp_NamesTheOpTheNodeAndThePath()
     {
         var g = SmallGraph();
