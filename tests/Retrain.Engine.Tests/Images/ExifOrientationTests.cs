@@ -14,7 +14,7 @@ namespace Retrain.Tests.Images;
 /// </summary>
 public class ExifOrientationTests
 {
-    private static readonly Dictionary<char, (byte R, byte G, byte B)> Colours = new()
+    internal static readonly Dictionary<char, (byte R, byte G, byte B)> Colours = new()
     {
         ['A'] = (220, 30, 30),
         ['B'] = (30, 200, 30),
@@ -24,7 +24,7 @@ public class ExifOrientationTests
         ['F'] = (240, 240, 240),
     };
 
-    private static byte[] BlocksJpeg()
+    internal static byte[] BlocksJpeg()
     {
         const string stored = "ABCDEF";
         var rgb = GeneratedImages.Rgb(48, 32, (x, y) => Colours[stored[(y / 16 * 3) + (x / 16)]]);
