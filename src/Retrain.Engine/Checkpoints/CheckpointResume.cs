@@ -1,4 +1,5 @@
 using Retrain.Errors;
+using Retrain.Protos.Checkpoints;
 using Retrain.Training;
 using Serilog;
 
@@ -63,8 +64,43 @@ internal static class CheckpointResume
         }
 
         log.Information("Resuming from checkpoint {Path} at step {Step}", path, checkpoint.StepsDone);
-        return new ResumePoint(checkpoint.StepsDone, checkpoint.Weights.ToArray(), checkpoint.Biases.ToArray()) { Optimizer = optimizer };
+        return new ResumePoint(checkpoint.StepsDone, checkpoint.Weights.ToArray(), checkpoint.Biases.ToArray())
+        {
+            Optimizer = optimizer,
+            EarlyStopping = Watch(checkpoint, path),
+            Source = path,
+        };
     }
+
+    /// <summary>The early stopping watch the checkpoint saved, or null when its run did not watch.</summary>
+    private static EarlyStoppingSnapshot? Watch(TrainingCheckpoint checkpoint, string path)
+    {
+        if (checkpoint.EarlyStopping is not { } saved)
+        {
+            return null;
+        }
+
+        if (saved.BestWeights.Count != checkpoint.Weights.Count || saved.BestBiases.Count != checkpoint.Biases.Count ||
+            !saved.BestWeights.All(float.IsFinite) || !saved.BestBiases.All(float.IsFinite))
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"The checkpoint '{path}' (--checkpoint_path) holds an early stopping best layer that does not fit its layer. Delete it to start over, or pass another --checkpoint_path.");
+        }
+
+        return new EarlyStoppingSnapshot(
+            saved.BestStep,
+            saved.BestCrossEntropy,
+            saved.SinceBest,
+            saved.BestWeights.ToArray(),
+            saved.BestBiases.ToArray(),
+            Score(saved.BestTrain),
+            Score(saved.BestValidation),
+            saved.Stopped);
+    }
+
+    private static BatchScore Score(Score? score) =>
+        score is null ? default : new BatchScore(score.CrossEntropy, score.Accuracy, score.Count);
 
     private static void Compare(List<string> differences, string flag, int saved, int now)
     {

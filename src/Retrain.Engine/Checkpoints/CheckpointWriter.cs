@@ -12,6 +12,7 @@ internal sealed class CheckpointWriter(string path, RunIdentity identity, Traini
 {
     private FinalLayer? _layer;
     private Func<OptimizerSnapshot>? _optimizer;
+    private Func<EarlyStoppingSnapshot?>? _earlyStopping;
     private int _stepsDone = -1;
     private int _savedStepsDone = -1;
 
@@ -21,6 +22,7 @@ internal sealed class CheckpointWriter(string path, RunIdentity identity, Traini
     {
         _layer = report.Layer;
         _optimizer = report.Optimizer;
+        _earlyStopping = report.EarlyStopping;
         _stepsDone = report.Step + 1;
         if (report.IsEvaluationStep)
         {
@@ -73,7 +75,25 @@ internal sealed class CheckpointWriter(string path, RunIdentity identity, Traini
         checkpoint.Weights.AddRange(layer.Weights);
         checkpoint.Biases.AddRange(layer.Biases);
         checkpoint.Labels.AddRange(identity.Labels);
+        if (_earlyStopping?.Invoke() is { } watch)
+        {
+            checkpoint.EarlyStopping = new EarlyStoppingState
+            {
+                BestStep = watch.BestStep,
+                BestCrossEntropy = watch.BestCrossEntropy,
+                SinceBest = watch.SinceBest,
+                BestWeights = { watch.BestWeights },
+                BestBiases = { watch.BestBiases },
+                BestTrain = Score(watch.BestTrain),
+                BestValidation = Score(watch.BestValidation),
+                Stopped = watch.Stopped,
+            };
+        }
+
         CheckpointFile.Write(path, checkpoint);
         _savedStepsDone = _stepsDone;
     }
+
+    private static Score Score(BatchScore score) =>
+        new() { CrossEntropy = score.CrossEntropy, Accuracy = score.Accuracy, Count = score.Count };
 }

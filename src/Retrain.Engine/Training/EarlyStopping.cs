@@ -58,6 +58,40 @@ internal sealed class EarlyStopping
     /// </summary>
     public (BatchScore Train, BatchScore Validation)? Best { get; private set; }
 
+    /// <summary>True once <see cref="ShouldStop"/> has said so, or the resumed watch had ended its run.</summary>
+    public bool Stopped { get; private set; }
+
+    /// <summary>The watch as of the last evaluation, for a checkpoint; null before the first evaluation.</summary>
+    public EarlyStoppingSnapshot? Capture() => Best is { } best
+        ? new EarlyStoppingSnapshot(_bestStep, _bestCrossEntropy, _sinceBest, (float[])_best.Weights.Clone(), (float[])_best.Biases.Clone(), best.Train, best.Validation, Stopped)
+        : null;
+
+    /// <summary>
+    /// Continues the watch a checkpoint saved, so a resumed run stops where an uninterrupted one would, and keeps the
+    /// same best weights. When that watch had ended its run, logs that nothing more is trained.
+    /// </summary>
+    public void Restore(EarlyStoppingSnapshot snapshot, string checkpointPath)
+    {
+        if (snapshot.BestWeights.Length != _best.Weights.Length || snapshot.BestBiases.Length != _best.Biases.Length)
+        {
+            throw new ArgumentException(
+                $"The saved best layer has {snapshot.BestWeights.Length} weights and {snapshot.BestBiases.Length} biases; this run needs {_best.Weights.Length} and {_best.Biases.Length}.",
+                nameof(snapshot));
+        }
+
+        snapshot.BestWeights.CopyTo(_best.Weights, 0);
+        snapshot.BestBiases.CopyTo(_best.Biases, 0);
+        (_bestStep, _bestCrossEntropy, _sinceBest, Stopped) = (snapshot.BestStep, snapshot.BestCrossEntropy, snapshot.SinceBest, snapshot.Stopped);
+        Best = (snapshot.BestTrain, snapshot.BestValidation);
+        if (Stopped)
+        {
+            _log.Information(
+                "Checkpoint {Path} is of a run that early stopping ended; training no further and writing the outputs from the weights of step {BestStep}. Delete the checkpoint to train again.",
+                checkpointPath,
+                _bestStep);
+        }
+    }
+
     /// <summary>Records the evaluation at <paramref name="step"/>; true when training should stop after it.</summary>
     public bool ShouldStop(int step, BatchScore train, BatchScore validation)
     {
@@ -78,6 +112,7 @@ internal sealed class EarlyStopping
             return false;
         }
 
+        Stopped = true;
         _log.Information(
             "Early stopping at step {Step}: validation cross entropy has not improved for {Patience} evaluations; keeping the weights of step {BestStep} (validation cross entropy {BestCrossEntropy}).",
             step,

@@ -56,6 +56,11 @@ internal static class LbfgsTrainer
         var l2 = settings.L2Regularization ?? picked!.Value;
         var objective = new SoftmaxRegressionObjective(trainable, training, l2);
         var stopping = EarlyStopping.Create(trainable, settings, validation.Count == 0, layer, log);
+        if (Trainer.ContinueWatch(stopping, resume))
+        {
+            firstStep = settings.Steps;
+        }
+
         var minimizer = new LbfgsMinimizer(objective, resume is null ? start : objective.Pack());
         if (resume is not null)
         {
@@ -99,7 +104,7 @@ internal static class LbfgsTrainer
             if (observer is not null)
             {
                 trainable.CopyTo(layer);
-                observer.OnStep(new StepReport(step, layer, lossBefore, evaluation, validationScore, capture));
+                observer.OnStep(new StepReport(step, layer, lossBefore, evaluation, validationScore, capture, stopping is null ? null : stopping.Capture));
             }
 
             if (stop)

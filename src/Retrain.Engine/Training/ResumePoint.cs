@@ -8,4 +8,10 @@ internal sealed record ResumePoint(int StepsDone, float[] Weights, float[] Biase
 {
     /// <summary>The optimizer's state after those steps (null: none saved, which only plain gradient descent can resume).</summary>
     public OptimizerSnapshot? Optimizer { get; init; }
+
+    /// <summary>--early_stopping_patience's watch after those steps (null: the run did not watch).</summary>
+    public EarlyStoppingSnapshot? EarlyStopping { get; init; }
+
+    /// <summary>The checkpoint it was read from, for messages.</summary>
+    public string Source { get; init; } = "the checkpoint";
 }

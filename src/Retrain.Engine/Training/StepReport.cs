@@ -19,13 +19,18 @@ public readonly record struct BatchScore(double CrossEntropy, double Accuracy, i
 /// Copies the optimizer's state after this step, for a checkpoint (called only when one is saved); null where the state
 /// cannot be saved (the device's step graph).
 /// </param>
+/// <param name="EarlyStopping">
+/// Copies --early_stopping_patience's watch as of this step (called only when a checkpoint is saved); null when it is
+/// off.
+/// </param>
 public readonly record struct StepReport(
     int Step,
     FinalLayer Layer,
     BatchScore Train,
     BatchScore? Evaluation,
     BatchScore? Validation,
-    Func<OptimizerSnapshot>? Optimizer = null)
+    Func<OptimizerSnapshot>? Optimizer = null,
+    Func<EarlyStoppingSnapshot?>? EarlyStopping = null)
 {
     /// <summary>True at retrain.py's evaluation steps: every --eval_step_interval steps and the last step.</summary>
     public bool IsEvaluationStep => Evaluation is not null;

@@ -115,6 +115,12 @@ internal static class Trainer
         var dropout = BottleneckDropout.Create(settings, training.VectorLength);
         Func<OptimizerSnapshot>? captureOptimizer = trainable is TrainableLayer withRule ? withRule.Optimizer.Capture : null;
         var stopping = EarlyStopping.Create(trainable, settings, validationSampler.IsEmpty, layer, log);
+        if (ContinueWatch(stopping, resume))
+        {
+            firstStep = settings.Steps;
+        }
+
+        Func<EarlyStoppingSnapshot?>? captureWatch = stopping is null ? null : stopping.Capture;
 
         var lastTrainAccuracy = double.NaN;
         var lastCrossEntropy = double.NaN;
@@ -168,7 +174,7 @@ internal static class Trainer
             {
                 trainable.CopyTo(layer);
                 var train = new BatchScore(crossEntropyBefore, (double)correctBefore / batch.Length, batch.Length);
-                observer.OnStep(new StepReport(step, layer, train, evaluation, validationScore, captureOptimizer));
+                observer.OnStep(new StepReport(step, layer, train, evaluation, validationScore, captureOptimizer, captureWatch));
             }
 
             if (stop)
@@ -219,6 +225,21 @@ internal static class Trainer
         return stopping?.Best is { } best
             ? new TrainingResult(layer, test, best.Train.Accuracy, best.Train.CrossEntropy, best.Validation.Accuracy)
             : new TrainingResult(layer, test, last.TrainAccuracy, last.CrossEntropy, last.ValidationAccuracy);
+    }
+
+    /// <summary>
+    /// Continues the early stopping watch a resumed checkpoint saved (none when this run does not watch, or that one
+    /// did not); true when the watch had already ended that run, so no step is left to train.
+    /// </summary>
+    internal static bool ContinueWatch(EarlyStopping? stopping, ResumePoint? resume)
+    {
+        if (stopping is null || resume?.EarlyStopping is not { } saved)
+        {
+            return false;
+        }
+
+        stopping.Restore(saved, resume.Source);
+        return stopping.Stopped;
     }
 
     private static bool IsEvaluationStep(int step, TrainingSettings settings) =>
