@@ -13,6 +13,9 @@ namespace Retrain.Tests.Graphs;
 /// </summary>
 public sealed class ResNet18RetrainTests : IDisposable
 {
+    /// <summary>Default training flags but --random_seed: each seed draws other initial weights and batches.</summary>
+    private const int Seeds = 5;
+
     private readonly TempFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
@@ -20,34 +23,70 @@ public sealed class ResNet18RetrainTests : IDisposable
     [Fact]
     public void Flowers_OnResNet18_TrainWell_AndTheExportedOnnxLabelsAlike()
     {
-        var options = new RetrainOptions
+        var ct = TestContext.Current.CancellationToken;
+        var results = new List<RetrainResult>();
+        for (var seed = 0; seed < Seeds; seed++)
         {
-            // Spelled relative to the test's folder, so the split is the same on every checkout (retrain.py hashes the path as given).
-            ImageDir = Path.GetRelativePath(Environment.CurrentDirectory, SharedData.Path("datasets/flower_photos_dev")),
-            TfhubModule = ResNet18BackboneTests.PackageFile("tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx"),
-            Model = new ModelOverrides(InputStd: 1f)
+            var output = Path.Combine(_folder.Path, $"seed{seed}");
+            var options = new RetrainOptions
             {
-                // What ResNetPreprocess.onnx does (docs/backbones.md): BGR, minus its mean image averaged per channel.
-                Arrangement = new InputArrangement(ChannelOrder: ChannelOrder.Bgr, ChannelMeans: [103.06f, 115.90f, 123.15f]),
-            },
-            OutputGraph = Path.Combine(_folder.Path, "output_graph.pb"),
-            OutputLabels = Path.Combine(_folder.Path, "output_labels.txt"),
-            OutputOnnx = Path.Combine(_folder.Path, "classifier.onnx"),
-            BottleneckDir = Path.Combine(_folder.Path, "bottlenecks"),
-        };
+                // Spelled relative to the test's folder, so the split is the same on every checkout (retrain.py hashes the path as given).
+                ImageDir = Path.GetRelativePath(Environment.CurrentDirectory, SharedData.Path("datasets/flower_photos_dev")),
+                TfhubModule = ResNet18BackboneTests.PackageFile("tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx"),
+                Model = new ModelOverrides(InputStd: 1f)
+                {
+                    // What ResNetPreprocess.onnx does (docs/backbones.md): BGR, minus its mean image averaged per channel.
+                    Arrangement = new InputArrangement(ChannelOrder: ChannelOrder.Bgr, ChannelMeans: [103.06f, 115.90f, 123.15f]),
+                },
+                RandomSeed = seed,
+                OutputGraph = Path.Combine(output, "output_graph.pb"),
+                OutputLabels = Path.Combine(output, "output_labels.txt"),
+                OutputOnnx = Path.Combine(output, "classifier.onnx"),
+                // One cache: the first run computes the bottlenecks, the others only train.
+                BottleneckDir = Path.Combine(_folder.Path, "bottlenecks"),
+            };
 
-        var result = RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken);
+            var result = RetrainEngine.Run(options, new LogCapture().Logger, ct);
+            Assert.Empty(result.SkippedImages);
+            TestContext.Current.SendDiagnosticMessage(
+                $"ResNet-18 flowers, --random_seed {seed}: test accuracy {result.Training.Test.Accuracy:P2} (N={result.Training.Test.Count}), " +
+                $"smallest winning margin {SmallestWinningMargin(result.Training.Test, result.Labels.Count):0.000}");
+            results.Add(result);
+            if (seed == 0)
+            {
+                // Every seed exports the same way; one check keeps the test short.
+                CheckExportLabelsAlike(result, options.OutputOnnx!, ct);
+            }
+        }
 
-        TestContext.Current.SendDiagnosticMessage($"ResNet-18 flowers test accuracy {result.Training.Test.Accuracy:P2} (N={result.Training.Test.Count})");
-        Assert.Empty(result.SkippedImages);
-        // 85.06 % (74 of 87) here (docs/backbones.md); one photo is 1.1 points, and another CPU's kernels can move one, so
-        // the floor leaves room for that while still failing a backbone fed the wrong layout or channels.
-        Assert.True(result.Training.Test.Accuracy >= 0.80, $"test accuracy {result.Training.Test.Accuracy:P2}");
+        // Issue 18's bar, over seeds so one lucky draw cannot pass it (docs/backbones.md has the figures).
+        var mean = results.Average(r => r.Training.Test.Accuracy);
+        Assert.True(mean >= 0.85, $"mean test accuracy over {Seeds} seeds {mean:P2}: {string.Join(", ", results.Select(r => r.Training.Test.Accuracy.ToString("P2", System.Globalization.CultureInfo.InvariantCulture)))}");
+    }
 
+    /// <summary>
+    /// The smallest lead of the true class's probability over the runner-up among the photos classified right: how
+    /// far the nearest one is from flipping.
+    /// </summary>
+    private static float SmallestWinningMargin(Retrain.Training.TestResult test, int classes) =>
+        Enumerable.Range(0, test.Count)
+            .Select(i =>
+            {
+                var p = test.Probabilities.AsSpan(i * classes, classes).ToArray();
+                var truth = test.TrueClasses[i];
+                return p[truth] - Enumerable.Range(0, classes).Where(c => c != truth).Max(c => p[c]);
+            })
+            .Where(margin => margin > 0)
+            .DefaultIfEmpty(float.NaN)
+            .Min();
+
+    /// <summary>Labels the test photos with the exported ONNX file and no flags: the probabilities are the trained layer's.</summary>
+    private static void CheckExportLabelsAlike(RetrainResult result, string classifier, CancellationToken ct)
+    {
         var labelled = LabelImageEngine.Run(
-            new LabelImageOptions { Graph = options.OutputOnnx, Images = result.TestImages, TopK = 1 },
+            new LabelImageOptions { Graph = classifier, Images = result.TestImages, TopK = 1 },
             new LogCapture().Logger,
-            TestContext.Current.CancellationToken);
+            ct);
         var classes = result.Labels.Count;
         var worst = 0f;
         for (var i = 0; i < result.TestImages.Count; i++)
