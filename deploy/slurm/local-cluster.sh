@@ -6,12 +6,25 @@
 #   deploy/slurm/local-cluster.sh stop      stop the daemons this script started (by the ids in their pid files)
 #   deploy/slurm/local-cluster.sh status    exit 0 when the node answers, else 1
 # Then point Slurm's commands at its config: export SLURM_CONF=<folder>/slurm.conf (start prints it).
-# The folder is RETRAIN_SLURM_DIR (default: $TMPDIR or /tmp, then retrain-slurm). Installing needs root and apt-get
-# (Debian's slurm-wlm and munge); everything else runs as whoever runs this, so the jobs run as that user too.
-# Exit codes: 0 done, 2 usage, 3 missing packages that cannot be installed here, 4 a daemon did not start.
+# Environment:
+#   RETRAIN_SLURM_DIR       the folder (default: $TMPDIR or /tmp, then retrain-slurm-<uid>, one per user); it must be
+#                           a real folder owned by whoever runs this, not a link (it holds the munge key)
+#   RETRAIN_SLURMCTLD_PORT  slurmctld's and slurmd's ports on 127.0.0.1 (default: the ones the folder's slurm.conf
+#   RETRAIN_SLURMD_PORT     has, else Slurm's 6817 and 6818 when free, else the next free pair above them, so a Slurm
+#                           already running on this machine is never reached or disturbed)
+# Installing needs root and apt-get (Debian's slurm-wlm and munge); everything else runs as whoever runs this, so the
+# jobs run as that user too.
+# Exit codes: 0 done, 2 usage (an unknown command, a bad port, an unsafe folder), 3 missing packages that cannot be
+# installed here, 4 a daemon did not start.
 set -euo pipefail
 
-dir="${RETRAIN_SLURM_DIR:-${TMPDIR:-/tmp}/retrain-slurm}"
+usage() {
+  echo "usage: deploy/slurm/local-cluster.sh [start|stop|status]" \
+    "(environment: RETRAIN_SLURM_DIR, RETRAIN_SLURMCTLD_PORT, RETRAIN_SLURMD_PORT)" >&2
+  exit 2
+}
+
+dir="${RETRAIN_SLURM_DIR:-${TMPDIR:-/tmp}/retrain-slurm-$(id -u)}"
 conf="$dir/slurm.conf"
 packages=(slurm-wlm munge)
 commands=(munged mungekey slurmctld slurmd sbatch sinfo squeue scontrol)
@@ -54,6 +67,66 @@ running() {
   [ -n "$pid" ] && kill -0 "$pid" 2> /dev/null
 }
 
+# Refuses a folder another user could have prepared: it will hold the munge key and the daemons' pid files.
+check_dir() {
+  if [ -L "$dir" ]; then
+    say "RETRAIN_SLURM_DIR '$dir' is a symbolic link; give a real folder (or none, for the default)"
+    exit 2
+  fi
+  if [ -e "$dir" ] && { [ ! -d "$dir" ] || [ ! -O "$dir" ]; }; then
+    say "RETRAIN_SLURM_DIR '$dir' exists but is not a folder owned by $(id -un); give another folder (or remove it)"
+    exit 2
+  fi
+}
+
+# A port number from the environment, or nothing; exit 2 naming the variable when it is not one.
+port_from() {
+  local name="$1" value="${!1:-}"
+  [ -z "$value" ] && return 0
+  if ! [[ "$value" =~ ^[0-9]+$ ]] || [ "$value" -lt 1024 ] || [ "$value" -gt 65535 ]; then
+    say "$name must be a port number from 1024 to 65535 (got '$value')"
+    exit 2
+  fi
+  echo "$value"
+}
+
+# What slurm.conf in the folder says for a setting, or nothing.
+configured() {
+  if [ -f "$conf" ]; then
+    sed -n "s/^$1=\\([0-9]*\\)$/\\1/p" "$conf" | head -1
+  fi
+}
+
+# True when something on this machine accepts connections on the port.
+in_use() {
+  (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null
+}
+
+# ctld_port and slurmd_port: the environment's, else the folder's config's (the cluster keeps its ports across
+# restarts), else the first free pair from Slurm's own 6817 and 6818 up.
+choose_ports() {
+  ctld_port="$(port_from RETRAIN_SLURMCTLD_PORT)"
+  slurmd_port="$(port_from RETRAIN_SLURMD_PORT)"
+  [ -z "$ctld_port" ] && ctld_port="$(configured SlurmctldPort)"
+  [ -z "$slurmd_port" ] && slurmd_port="$(configured SlurmdPort)"
+  if [ -n "$ctld_port" ] && [ -n "$slurmd_port" ]; then
+    [ "$ctld_port" != "$slurmd_port" ] && return 0
+    say "RETRAIN_SLURMCTLD_PORT and RETRAIN_SLURMD_PORT must differ (both are $ctld_port)"
+    exit 2
+  fi
+  local base want_ctld="$ctld_port" want_slurmd="$slurmd_port"
+  for base in $(seq 6817 2 6999); do
+    ctld_port="${want_ctld:-$base}"
+    slurmd_port="${want_slurmd:-$((base + 1))}"
+    [ "$ctld_port" = "$slurmd_port" ] && continue
+    if { [ -n "$want_ctld" ] || ! in_use "$ctld_port"; } && { [ -n "$want_slurmd" ] || ! in_use "$slurmd_port"; }; then
+      return 0
+    fi
+  done
+  say "no free pair of ports from 6817 to 7000 on 127.0.0.1; set RETRAIN_SLURMCTLD_PORT and RETRAIN_SLURMD_PORT"
+  exit 2
+}
+
 write_config() {
   local node user host new
   # The node as slurmd itself measures it (CPUs, sockets, cores, threads, memory), so slurmctld never drains it for
@@ -72,8 +145,8 @@ SlurmdUser=$user
 AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$dir/munge/munge.socket.2
-SlurmctldPort=6817
-SlurmdPort=6818
+SlurmctldPort=$ctld_port
+SlurmdPort=$slurmd_port
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
 SlurmctldPidFile=$dir/run/slurmctld.pid
@@ -148,17 +221,23 @@ wait_until_idle() {
 }
 
 start() {
+  check_dir
+  # Bad values fail now, before anything is installed or written.
+  port_from RETRAIN_SLURMCTLD_PORT > /dev/null
+  port_from RETRAIN_SLURMD_PORT > /dev/null
   mkdir -p "$dir"/{munge,run,log,state,spool}
   # munged refuses a key or socket folder that others may write to, and a socket folder that others cannot enter.
   chmod 755 "$dir" "$dir/munge"
   install
+  choose_ports
   write_config
   start_munge
   # -c: a test cluster starts clean (no jobs left from a previous start).
   running slurmctld || start_daemon slurmctld -c
   start_daemon slurmd
   wait_until_idle
-  say "node $(sinfo --noheader --Node --format='%N %c CPUs %m MB, %T') in partition $(sinfo --noheader --format=%P | head -1)"
+  say "node $(sinfo --noheader --Node --format='%N %c CPUs %m MB, %T') in partition $(sinfo --noheader --format=%P | head -1)," \
+    "slurmctld on 127.0.0.1:$ctld_port, slurmd on $slurmd_port, files in $dir"
   echo "export SLURM_CONF=$conf"
 }
 
@@ -187,5 +266,5 @@ case "${1:-start}" in
   start) start ;;
   stop) stop ;;
   status) [ -f "$conf" ] && case "$(node_state)" in idle | mixed | allocated) exit 0 ;; *) exit 1 ;; esac || exit 1 ;;
-  *) echo "usage: deploy/slurm/local-cluster.sh [start|stop|status]" >&2; exit 2 ;;
+  *) usage ;;
 esac

@@ -17,9 +17,16 @@ internal sealed partial class LocalSlurmCluster : IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>What the deploy scripts and Slurm read from the environment: never inherited from the test host's.</summary>
-    private static readonly string[] Inherited = ["RETRAIN", "IMAGE_DIR", "TFHUB_MODULE", "BOTTLENECK_DIR", "OUT_DIR", "SLURM_", "SBATCH_", "SQUEUE_", "SINFO_"];
+    private static readonly string[] Inherited =
+    [
+        "RETRAIN", "IMAGE_DIR", "TFHUB_MODULE", "BOTTLENECK_DIR", "OUT_DIR", "SLURM_", "SBATCH_", "SQUEUE_", "SINFO_",
+        "RETRAIN_SLURM_DIR", "RETRAIN_SLURMCTLD_PORT", "RETRAIN_SLURMD_PORT",
+    ];
 
-    private LocalSlurmCluster(string conf) => Conf = conf;
+    /// <summary>What local-cluster.sh was started with (its folder and ports), so stop finds the same cluster.</summary>
+    private readonly IReadOnlyDictionary<string, string> _environment;
+
+    private LocalSlurmCluster(string conf, IReadOnlyDictionary<string, string> environment) => (Conf, _environment) = (conf, environment);
 
     /// <summary>The cluster's slurm.conf, as local-cluster.sh printed it (<c>export SLURM_CONF=...</c>).</summary>
     public string Conf { get; }
@@ -31,15 +38,17 @@ internal sealed partial class LocalSlurmCluster : IDisposable
     /// Runs <c>local-cluster.sh start</c>. Where it cannot install Slurm (exit 3: not root, no apt-get) the test is
     /// skipped on a developer machine and fails in CI, where the cluster must run.
     /// </summary>
-    public static LocalSlurmCluster Start()
+    /// <param name="environment">local-cluster.sh's settings (RETRAIN_SLURM_DIR, RETRAIN_SLURMCTLD_PORT, RETRAIN_SLURMD_PORT); none: its defaults.</param>
+    public static LocalSlurmCluster Start(IReadOnlyDictionary<string, string>? environment = null)
     {
+        environment ??= new Dictionary<string, string>();
         if (!OperatingSystem.IsLinux())
         {
             Assert.False(InCi, "CI runs on Linux, where the Slurm cluster test must run.");
             Assert.Skip("Slurm's Debian packages: Linux only.");
         }
 
-        var (code, output) = Run("bash", [Script, "start"], SharedData.RepositoryRoot, new Dictionary<string, string>(), StartTimeout);
+        var (code, output) = RunScript("start", environment, StartTimeout);
         if (code == 3 && !InCi)
         {
             Assert.Skip("No Slurm on this machine, and local-cluster.sh cannot install it here: " + output);
@@ -48,8 +57,12 @@ internal sealed partial class LocalSlurmCluster : IDisposable
         Assert.True(code == 0, $"deploy/slurm/local-cluster.sh start: exit {code}\n{output}");
         var conf = ConfLine().Match(output);
         Assert.True(conf.Success, $"local-cluster.sh start did not print 'export SLURM_CONF=...':\n{output}");
-        return new LocalSlurmCluster(conf.Groups[1].Value.Trim());
+        return new LocalSlurmCluster(conf.Groups[1].Value.Trim(), environment);
     }
+
+    /// <summary>Runs <c>local-cluster.sh <paramref name="command"/></c> with <paramref name="environment"/> and nothing inherited that it reads.</summary>
+    public static (int Code, string Output) RunScript(string command, IReadOnlyDictionary<string, string> environment, TimeSpan timeout) =>
+        Run("bash", [Script, command], SharedData.RepositoryRoot, environment, timeout);
 
     /// <summary>Runs <paramref name="command"/> against this cluster (SLURM_CONF set) with <paramref name="environment"/> added.</summary>
     public (int Code, string Output) Command(string command, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
@@ -74,7 +87,7 @@ internal sealed partial class LocalSlurmCluster : IDisposable
 
     public void Dispose()
     {
-        var (code, output) = Run("bash", [Script, "stop"], SharedData.RepositoryRoot, new Dictionary<string, string>(), TimeSpan.FromMinutes(1));
+        var (code, output) = RunScript("stop", _environment, TimeSpan.FromMinutes(1));
         if (code != 0)
         {
             TestContext.Current.SendDiagnosticMessage($"local-cluster.sh stop: exit {code}\n{output}");

@@ -101,6 +101,78 @@ public sealed partial class SlurmClusterTests
         TestContext.Current.SendDiagnosticMessage($"cluster: {string.Join(", ", shards.Select(s => $"shard {s.Index}: {s.Computed} computed, {s.Reused} reused"))}; {clusterAccuracy.Value}");
     }
 
+    /// <summary>
+    /// local-cluster.sh runs where it is told: its folder and both ports come from the environment, so a second
+    /// cluster (or a real Slurm on 6817 and 6818) is left alone. slurmctld answers on the port given.
+    /// </summary>
+    [Fact]
+    public void LocalCluster_InTheFolderAndOnThePortsGiven_RunsThere()
+    {
+        using var dir = new TempFolder();
+        var folder = Path.Combine(dir.Path, "cluster");
+        var (controller, node) = TwoFreePorts();
+
+        using var cluster = LocalSlurmCluster.Start(new Dictionary<string, string>
+        {
+            ["RETRAIN_SLURM_DIR"] = folder,
+            ["RETRAIN_SLURMCTLD_PORT"] = controller.ToString(CultureInfo.InvariantCulture),
+            ["RETRAIN_SLURMD_PORT"] = node.ToString(CultureInfo.InvariantCulture),
+        });
+
+        Assert.Equal(Path.Combine(folder, "slurm.conf"), cluster.Conf);
+        var (code, config) = cluster.Command("scontrol", ["show", "config"], dir.Path);
+        Assert.True(code == 0, $"scontrol show config: exit {code}\n{config}");
+        Assert.Matches($@"(?m)^SlurmctldPort\s*=\s*{controller}\s*$", config);
+        Assert.Matches($@"(?m)^SlurmdPort\s*=\s*{node}\s*$", config);
+    }
+
+    [Theory]
+    [InlineData("RETRAIN_SLURMCTLD_PORT", "6817x")]
+    [InlineData("RETRAIN_SLURMD_PORT", "80")]
+    public void LocalCluster_BadPort_IsAUsageErrorNamingTheVariable_BeforeAnythingIsWritten(string variable, string value)
+    {
+        using var dir = new TempFolder();
+        var folder = Path.Combine(dir.Path, "cluster");
+
+        var (code, output) = LocalSlurmCluster.RunScript(
+            "start", new Dictionary<string, string> { ["RETRAIN_SLURM_DIR"] = folder, [variable] = value }, TimeSpan.FromMinutes(1));
+
+        Assert.True(code == 2, $"exit {code}\n{output}");
+        Assert.Contains($"{variable} must be a port number from 1024 to 65535 (got '{value}')", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
+    public void LocalCluster_FolderThatIsALink_IsRefused()
+    {
+        using var dir = new TempFolder();
+        var link = Path.Combine(dir.Path, "cluster");
+        Directory.CreateSymbolicLink(link, dir.Path);
+
+        var (code, output) = LocalSlurmCluster.RunScript("start", new Dictionary<string, string> { ["RETRAIN_SLURM_DIR"] = link }, TimeSpan.FromMinutes(1));
+
+        Assert.True(code == 2, $"exit {code}\n{output}");
+        Assert.Contains($"RETRAIN_SLURM_DIR '{link}' is a symbolic link", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Two ports nothing listens on now (the system hands them out, so another test's cluster never has them).</summary>
+    private static (int, int) TwoFreePorts()
+    {
+        var first = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        var second = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        first.Start();
+        second.Start();
+        try
+        {
+            return (((System.Net.IPEndPoint)first.LocalEndpoint).Port, ((System.Net.IPEndPoint)second.LocalEndpoint).Port);
+        }
+        finally
+        {
+            first.Stop();
+            second.Stop();
+        }
+    }
+
     /// <summary>The docs' recipe is the one the test above runs: the same submit.sh line, the same cluster script.</summary>
     [Fact]
     public void Docs_ShowTheRecipeTheClusterTestRuns()
