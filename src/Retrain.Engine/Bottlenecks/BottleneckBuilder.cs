@@ -12,8 +12,9 @@ namespace Retrain.Bottlenecks;
 /// <summary>
 /// Computes (or loads from the cache) the bottleneck vector of every image, retrain.py's `cache_bottlenecks`.
 /// Decoding runs on worker threads while the model runs full batches on the calling thread and a
-/// <see cref="CacheWriter"/> writes the vectors out on its own task. A bounded channel between decoders and model keeps
-/// the decoded images in memory to a constant number whatever the dataset size. Images that cannot be read or decoded
+/// <see cref="CacheWriter"/> writes the vectors out on its own task. The <see cref="ImageFeed"/> between decoders and
+/// model (a bounded queue of per-image arrays on the CPU, a ring of batch buffers the run binds on a device) keeps the
+/// decoded images in memory to a constant number whatever the dataset size. Images that cannot be read or decoded
 /// are skipped with one warning each and reported in the result: one bad photo never costs the user the rest of the run.
 /// </summary>
 internal sealed class BottleneckBuilder
