@@ -120,6 +120,7 @@ public sealed class ModelRunner : IDisposable
 
         var buffers = BuffersFor(batchSize);
         input.CopyTo(buffers.Input);
+        RunsOnOwnBuffers++;
         _execution.Run(buffers);
         buffers.Output[..(int)outputCount].CopyTo(output);
     }
@@ -147,6 +148,7 @@ public sealed class ModelRunner : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(batchSize, MaxBatchSize);
         var buffers = BuffersFor(batchSize);
+        RunsOnOwnBuffers++;
         _execution.Run(buffers);
         return buffers.Output[..(batchSize * OutputSizePerItem)];
     }
@@ -177,6 +179,12 @@ public sealed class ModelRunner : IDisposable
     /// a fixed batch of one runs an image per call, copied as on the CPU.
     /// </summary>
     internal bool ReadsBatchesInPlace => _batchIsDynamic && _execution.ReadsBatchesInPlace;
+
+    /// <summary>
+    /// Runs of the runner's own buffers (<see cref="Run"/>, <see cref="RunInPlace"/>), each batch copied or written there:
+    /// none where every batch came in a buffer of its own (<see cref="CreateBatchBuffer"/> on a device); the tests count them.
+    /// </summary>
+    internal long RunsOnOwnBuffers { get; private set; }
 
     /// <summary>The execution, for the tests that look at what it bound.</summary>
     internal ModelExecution Execution => _execution;

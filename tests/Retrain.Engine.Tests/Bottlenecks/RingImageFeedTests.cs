@@ -53,7 +53,9 @@ public sealed class RingImageFeedTests : IDisposable
         Assert.All(runs, r => Assert.Equal(r.Buffer, r.Bound));
         Assert.InRange(runs.Select(r => r.Buffer).Distinct().Count(), 2, BatchRing.DefaultDepth);
         Assert.Equal(0, ring.PerImageArrays);
+        Assert.Equal(0, bound.Runner.RunsOnOwnBuffers);
         Assert.True(copied.PerImageArrays > 0, "the CPU's path decodes into arrays of their own");
+        Assert.Equal(6, cpu.Runner.RunsOnOwnBuffers);
         Assert.InRange(ring.PeakImagesInFlight, 1, ring.MaxImagesInFlight);
         Assert.Equal(4 * BatchRing.DefaultDepth, ring.MaxImagesInFlight);
         Assert.Equal(21, set.Computed);
@@ -186,6 +188,7 @@ public sealed class RingImageFeedTests : IDisposable
 
         Assert.True(bound.Runner.ReadsBatchesInPlace);
         Assert.Equal(0, ring.PerImageArrays);
+        Assert.Equal(0, bound.Runner.RunsOnOwnBuffers);
         Assert.Equal(7, set.Computed);
         Assert.Equal(Bits(reference.Vectors), Bits(set.Vectors));
     }
