@@ -1,5 +1,6 @@
 using Retrain.Backbones;
 using Retrain.Bottlenecks;
+using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Images;
 using Retrain.Inference;
@@ -168,6 +169,25 @@ public sealed class RingImageFeedTests : IDisposable
 
         // The model is unharmed: a new pass over the same images completes.
         Assert.Equal(30, new BottleneckBuilder(bound, cache: null, new LogCapture().Logger, batchSize: 2).Build(paths, CancellationToken.None).Computed);
+    }
+
+    [Fact]
+    public void ANonFiniteVector_OnTheRing_StopsThePass_AsABadModel()
+    {
+        var paths = TinyDataset.Create(Path.Combine(_work.Path, "images"), perClass: 4).ToList();
+        var graph = TinyBackbone.Graph();
+        var bias = graph.Node.Single(n => n.Name == "conv/bias").Attr["value"].Tensor;
+        var values = TensorProtos.ToFloats(bias);
+        values[0] = float.NaN;
+        graph.Node.Single(n => n.Name == "conv/bias").Attr["value"].Tensor = TensorProtos.FromFloats(values, [values.Length]);
+        using var bound = LoadedModel.OpenBackbone(
+            TinyBackbone.Write(graph, _work.Path, "nan.pb"), TinyBackbone.Overrides, new InferenceSettings(ExecutionDevice.CpuLikeCuda, IntraOpThreads: 1));
+
+        var error = Assert.Throws<RetrainException>(() =>
+            new BottleneckBuilder(bound, cache: null, new LogCapture().Logger, batchSize: 4, decodeWorkers: 2).Build(paths, CancellationToken.None));
+
+        Assert.Equal(ExitCode.BadModel, error.Code);
+        Assert.Contains("nan.pb' computed a bottleneck", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
