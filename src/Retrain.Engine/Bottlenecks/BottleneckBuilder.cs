@@ -1,9 +1,9 @@
 using System.Runtime.ExceptionServices;
-using System.Threading.Channels;
 using Retrain.Backbones;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Images;
+using Retrain.Inference;
 using Retrain.Progress;
 using Serilog;
 
@@ -12,8 +12,9 @@ namespace Retrain.Bottlenecks;
 /// <summary>
 /// Computes (or loads from the cache) the bottleneck vector of every image, retrain.py's `cache_bottlenecks`.
 /// Decoding runs on worker threads while the model runs full batches on the calling thread and a
-/// <see cref="CacheWriter"/> writes the vectors out on its own task. A bounded channel between decoders and model keeps
-/// the decoded images in memory to a constant number whatever the dataset size. Images that cannot be read or decoded
+/// <see cref="CacheWriter"/> writes the vectors out on its own task. The <see cref="ImageFeed"/> between decoders and
+/// model (a bounded queue of per-image arrays on the CPU, a ring of batch buffers the run binds on a device) keeps the
+/// decoded images in memory to a constant number whatever the dataset size. Images that cannot be read or decoded
 /// are skipped with one warning each and reported in the result: one bad photo never costs the user the rest of the run.
 /// </summary>
 internal sealed class BottleneckBuilder
@@ -50,12 +51,23 @@ internal sealed class BottleneckBuilder
 
     /// <summary>
     /// Most decoded images held at once during the last <see cref="Build"/> (decoding, queued or batched): bounded by
-    /// the channel, whatever the number of images; the scale test checks it.
+    /// the feed, whatever the number of images; the scale test checks it.
     /// </summary>
     internal int PeakImagesInFlight { get; private set; }
 
-    /// <summary>The bound on <see cref="PeakImagesInFlight"/>: queued + one batch being run + one per decoder.</summary>
-    internal int MaxImagesInFlight => ChannelCapacity + _batchSize + _decodeWorkers;
+    /// <summary>The bound on <see cref="PeakImagesInFlight"/> (see <see cref="ImageFeed.MaxImagesInFlight"/>).</summary>
+    internal int MaxImagesInFlight => _model.Runner.ReadsBatchesInPlace
+        ? RingImageFeed.MaxInFlight(_batchSize)
+        : QueuedImageFeed.MaxInFlight(_batchSize, _decodeWorkers);
+
+    /// <summary>Per-image arrays the last <see cref="Build"/> decoded into: none where decoders write into the batch buffers.</summary>
+    internal int PerImageArrays { get; private set; }
+
+    /// <summary>Images moved into the slot of one that could not be decoded, in the last <see cref="Build"/> (a ring feed only).</summary>
+    internal int ImagesMovedIntoGaps { get; private set; }
+
+    /// <summary>Called after each run of a batch buffer that decoders filled in place (tests look at what ran).</summary>
+    internal Action<BatchBuffer, IReadOnlyList<PendingImage>>? BatchRan { get; init; }
 
     /// <summary>Least time between two progress lines; tests shorten it to see the lines of a run of a few images.</summary>
     internal TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(2);
@@ -63,30 +75,21 @@ internal sealed class BottleneckBuilder
     /// <summary>Gets the progress instead of the periodic log lines (a terminal's bar); null = log them.</summary>
     public IProgressSink? Progress { get; init; }
 
-    // Two batches queued: the model never waits for a batch the decoders could have finished while it ran the last.
-    private int ChannelCapacity => _batchSize * 2;
-
     public BottleneckSet Build(IReadOnlyList<string> paths, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var length = _model.OutputLength;
         var state = new BuildState(paths.Count, length);
         var prep = _model.Preprocessing;
-        var inputLength = prep.Height * prep.Width * 3;
-        var channel = Channel.CreateBounded<Decoded>(new BoundedChannelOptions(ChannelCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var writer = _cache is null ? null : new CacheWriter(_cache, state.Vectors, length, linked);
         var progress = new ProgressReporter(_log, paths.Count, ProgressInterval, Progress);
-        var pool = new InputTensorPool(inputLength);
-        var producer = Task.Run(() => ProduceAsync(paths, prep, pool, state, writer, progress, channel.Writer, linked.Token), linked.Token);
+        var feed = CreateFeed(state);
+        var producer = Task.Run(() => ProduceAsync(paths, prep, feed, state, writer, progress, linked.Token), linked.Token);
         try
         {
-            Consume(channel.Reader, inputLength, pool, state, writer, progress, linked.Token);
+            Consume(feed, state, writer, progress, linked.Token);
             producer.GetAwaiter().GetResult();
             writer?.Finish();
         }
@@ -115,6 +118,15 @@ internal sealed class BottleneckBuilder
         finally
         {
             PeakImagesInFlight = state.PeakInFlight;
+            PerImageArrays = (feed as QueuedImageFeed)?.ArraysAllocated ?? 0;
+            ImagesMovedIntoGaps = (feed as RingImageFeed)?.ImagesMoved ?? 0;
+
+            // A decoder still writing (the wait above ran out) may be writing into the feed's buffers: those are then
+            // left to the process rather than freed under it.
+            if (producer.IsCompleted)
+            {
+                feed.Dispose();
+            }
         }
 
         state.ResolveCopies(paths, _log);
@@ -123,14 +135,19 @@ internal sealed class BottleneckBuilder
         return new BottleneckSet(length, state.Vectors, state.Available, state.Computed, state.Reused, failures, state.Imported);
     }
 
+    /// <summary>The runner decides: batch buffers it reads in place (a device) or per-image arrays copied into its own (the CPU).</summary>
+    private ImageFeed CreateFeed(BuildState state) =>
+        _model.Runner.ReadsBatchesInPlace
+            ? new RingImageFeed(_model.Runner, _batchSize, state) { Ran = BatchRan }
+            : new QueuedImageFeed(_model.Runner, _batchSize, _decodeWorkers, state);
+
     private async Task ProduceAsync(
         IReadOnlyList<string> paths,
         ImagePreprocessing prep,
-        InputTensorPool pool,
+        ImageFeed feed,
         BuildState state,
         CacheWriter? cacheWriter,
         ProgressReporter progress,
-        ChannelWriter<Decoded> writer,
         CancellationToken ct)
     {
         try
@@ -139,34 +156,47 @@ internal sealed class BottleneckBuilder
             await Parallel.ForEachAsync(Enumerable.Range(0, paths.Count), options, async (index, token) =>
             {
                 var path = paths[index];
-                var buffer = Decode(path, index, prep, pool, state, cacheWriter, out var key);
-                if (buffer is null)
+                if (!NeedsDecoding(path, index, state, cacheWriter, out var bytes, out var key))
                 {
                     progress.Report(state);
                     return;
                 }
 
-                await writer.WriteAsync(new Decoded(index, key, buffer, path), token);
+                try
+                {
+                    var slot = await feed.ReserveAsync(token);
+                    if (!TryDecode(bytes, path, prep, feed.Pixels(slot), state))
+                    {
+                        feed.Abandon(slot);
+                        progress.Report(state);
+                        return;
+                    }
+
+                    await feed.CommitAsync(slot, new PendingImage(index, key, path), token);
+                }
+                finally
+                {
+                    bytes.Dispose();
+                }
             });
-            writer.Complete();
+            feed.Complete();
         }
         catch (Exception e)
         {
-            writer.Complete(e);
+            feed.Complete(e);
             throw;
         }
     }
 
     /// <summary>
     /// Reads one photo into a pooled buffer (photos are ~100 KB: a fresh array each would churn the large-object heap
-    /// at hundreds of images a second), keys it by content, and either loads its cached vector (null returned) or
-    /// decodes it into an input tensor from the pool. A photo that cannot be read or decoded is recorded as skipped.
-    /// A vector taken from retrain.py's files is written to the cache like a computed one, so it is read only once.
+    /// at hundreds of images a second), keys it by content, and either loads its cached vector (false returned) or
+    /// hands the bytes to the caller to decode (true). A photo that cannot be read is recorded as skipped. A vector
+    /// taken from retrain.py's files is written to the cache like a computed one, so it is read only once.
     /// </summary>
-    private float[]? Decode(string path, int index, ImagePreprocessing prep, InputTensorPool pool, BuildState state, CacheWriter? cacheWriter, out string key)
+    private bool NeedsDecoding(string path, int index, BuildState state, CacheWriter? cacheWriter, out PooledBytes bytes, out string key)
     {
         key = string.Empty;
-        PooledBytes bytes;
         try
         {
             bytes = EncodedImageFile.Read(path);
@@ -174,73 +204,63 @@ internal sealed class BottleneckBuilder
         catch (RetrainException e) when (e.Code == ExitCode.BadImage)
         {
             state.Fail(path, ImageErrors.WithoutPath(path, e.Message), _log);
-            return null;
+            bytes = default;
+            return false;
         }
 
-        using (bytes)
+        key = BottleneckCache.ContentKey(bytes.Span);
+        var reusable = !state.Claim(key, index) || TryReuse(path, index, key, state, cacheWriter);
+        if (reusable)
         {
-            key = BottleneckCache.ContentKey(bytes.Span);
-            if (!state.Claim(key, index))
-            {
-                // A byte-identical photo (datasets have them: flower_photos has two pairs) gets its twin's vector
-                // once the pass is over. Deciding by content before the cache lookup keeps the counts the same on
-                // every run, and the model runs once per distinct photo.
-                return null;
-            }
+            bytes.Dispose();
+            bytes = default;
+        }
 
-            if (_cache is not null && _cache.TryRead(key, state.Slot(index)))
-            {
-                state.MarkReused(index);
-                return null;
-            }
+        return !reusable;
+    }
 
-            if (_retrainPy is not null && _retrainPy.TryRead(path, state.Slot(index)))
-            {
-                state.MarkImported(index);
-                cacheWriter?.Enqueue(index, key);
-                return null;
-            }
+    /// <summary>Whether the image needs no model run: a copy of another photo of the pass, cached, or in retrain.py's files.</summary>
+    private bool TryReuse(string path, int index, string key, BuildState state, CacheWriter? cacheWriter)
+    {
+        // A byte-identical photo (datasets have them: flower_photos has two pairs) gets its twin's vector once the
+        // pass is over (Claim returned false). Deciding by content before the cache lookup keeps the counts the same
+        // on every run, and the model runs once per distinct photo.
+        if (_cache is not null && _cache.TryRead(key, state.Slot(index)))
+        {
+            state.MarkReused(index);
+            return true;
+        }
 
-            var buffer = pool.Rent();
-            state.EnterFlight();
-            try
-            {
-                ImageLoader.LoadInto(bytes.Span, path, prep, buffer, _decodeOptions);
-                return buffer;
-            }
-            catch (RetrainException e) when (e.Code == ExitCode.BadImage)
-            {
-                pool.Return(buffer);
-                state.LeaveFlight();
-                state.Fail(path, ImageErrors.WithoutPath(path, e.Message), _log);
-                return null;
-            }
+        if (_retrainPy is not null && _retrainPy.TryRead(path, state.Slot(index)))
+        {
+            state.MarkImported(index);
+            cacheWriter?.Enqueue(index, key);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Decodes into the slot; a photo that cannot be decoded is recorded as skipped (false).</summary>
+    private bool TryDecode(PooledBytes bytes, string path, ImagePreprocessing prep, Span<float> pixels, BuildState state)
+    {
+        try
+        {
+            ImageLoader.LoadInto(bytes.Span, path, prep, pixels, _decodeOptions);
+            return true;
+        }
+        catch (RetrainException e) when (e.Code == ExitCode.BadImage)
+        {
+            state.Fail(path, ImageErrors.WithoutPath(path, e.Message), _log);
+            return false;
         }
     }
 
-    private void Consume(
-        ChannelReader<Decoded> reader,
-        int inputLength,
-        InputTensorPool pool,
-        BuildState state,
-        CacheWriter? writer,
-        ProgressReporter progress,
-        CancellationToken ct)
+    private void Consume(ImageFeed feed, BuildState state, CacheWriter? writer, ProgressReporter progress, CancellationToken ct)
     {
-        var batch = new List<Decoded>(_batchSize);
         var length = state.VectorLength;
-        while (FillBatch(reader, batch, ct))
+        while (feed.RunNext(ct, out var batch, out var output))
         {
-            // Straight into the runner's pinned input: one copy per image between decoder and model.
-            var input = _model.Runner.InputFor(batch.Count);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                batch[i].Input.CopyTo(input.Slice(i * inputLength, inputLength));
-                pool.Return(batch[i].Input);
-                state.LeaveFlight();
-            }
-
-            var output = _model.Runner.RunInPlace(batch.Count);
             BottleneckValues.EnsureFinite(output[..(batch.Count * length)], _model, i => batch[i].Path);
             for (var i = 0; i < batch.Count; i++)
             {
@@ -253,29 +273,4 @@ internal sealed class BottleneckBuilder
             progress.Report(state);
         }
     }
-
-    /// <summary>
-    /// Waits for a full batch, or the last images: running whatever happens to be queued would give small batches
-    /// whenever decoding is the slower stage (MobileNet), and small batches spend on per-call overhead the cores the
-    /// decoders need. Returns false once every image has been taken.
-    /// </summary>
-    private bool FillBatch(ChannelReader<Decoded> reader, List<Decoded> batch, CancellationToken ct)
-    {
-        batch.Clear();
-        while (batch.Count < _batchSize)
-        {
-            if (reader.TryRead(out var item))
-            {
-                batch.Add(item);
-            }
-            else if (!reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
-            {
-                break;
-            }
-        }
-
-        return batch.Count > 0;
-    }
-
-    private readonly record struct Decoded(int Index, string Key, float[] Input, string Path);
 }

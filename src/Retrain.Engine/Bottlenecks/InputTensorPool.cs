@@ -10,8 +10,21 @@ namespace Retrain.Bottlenecks;
 internal sealed class InputTensorPool(int length)
 {
     private readonly ConcurrentBag<float[]> _free = [];
+    private int _allocated;
 
-    public float[] Rent() => _free.TryTake(out var tensor) ? tensor : new float[length];
+    /// <summary>Arrays made so far.</summary>
+    public int Allocated => Volatile.Read(ref _allocated);
+
+    public float[] Rent()
+    {
+        if (_free.TryTake(out var tensor))
+        {
+            return tensor;
+        }
+
+        Interlocked.Increment(ref _allocated);
+        return new float[length];
+    }
 
     public void Return(float[] tensor) => _free.Add(tensor);
 }

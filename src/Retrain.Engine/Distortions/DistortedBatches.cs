@@ -6,6 +6,7 @@ using Retrain.Bottlenecks;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Images;
+using Retrain.Inference;
 using Retrain.Training;
 using Retrain.Progress;
 using Serilog;
@@ -17,8 +18,9 @@ namespace Retrain.Distortions;
 /// its images as the cached batches do (a class uniformly, then one of its images), distorts each one
 /// (<see cref="DistortionSettings.Draw"/>) and runs them through the backbone. retrain.py did this one image at a time
 /// through the whole network (tensorflow#1882); here the step's images are decoded and distorted on one worker per
-/// core into one batch that the model runs while the workers already prepare the next step's, so the cores stay busy
-/// and the trainer rarely waits.
+/// core straight into the slots of one batch buffer from a <see cref="BatchRing"/> (on a GPU, page-locked memory
+/// that the run reads in place), which the model runs while the workers already fill the next step's, so the cores
+/// stay busy and the trainer rarely waits.
 /// </summary>
 /// <remarks>
 /// Step <c>s</c> draws from its own generator, seeded by (seed, s): the batches do not depend on the trainer's
@@ -43,7 +45,7 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
     private readonly CancellationTokenSource _stop;
     private readonly Channel<StepInput> _decoded = Channel.CreateBounded<StepInput>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
     private readonly Channel<StepVectors> _ready = Channel.CreateBounded<StepVectors>(new BoundedChannelOptions(StepsAhead) { SingleReader = true, SingleWriter = true });
-    private readonly ConcurrentBag<float[]> _inputPool = [];
+    private readonly BatchRing _inputs;
     private readonly ConcurrentBag<float[]> _vectorPool = [];
     private readonly Task _decoder;
     private readonly Task _runner;
@@ -91,6 +93,7 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
         this._log = log;
         _nextStep = firstStep;
         this._firstStep = firstStep;
+        _inputs = new BatchRing(model.Runner, _batchSize);
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         _decoder = Task.Run(() => DecodeSteps(firstStep, _stop.Token), CancellationToken.None);
         _runner = Task.Run(() => RunSteps(_stop.Token), CancellationToken.None);
@@ -198,6 +201,13 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
             // Cancelled, or failed with an error the trainer has already received through Next.
         }
 
+        // A decoder still writing (the wait ran out) may be writing into a batch buffer: the buffers are then left to
+        // the process rather than freed under it.
+        if (_decoder.IsCompleted && _runner.IsCompleted)
+        {
+            _inputs.Dispose();
+        }
+
         _stop.Dispose();
     }
 
@@ -221,7 +231,6 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
         try
         {
             var prep = _model.Preprocessing;
-            var inputLength = prep.TensorLength;
             var workers = new ParallelOptions { MaxDegreeOfParallelism = PipelineThreads.DecodeWorkers, CancellationToken = ct };
             for (var step = firstStep; step < _steps; step++)
             {
@@ -234,7 +243,7 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
                     drawn[i] = _distortions.Draw(rng, prep.Height, prep.Width);
                 }
 
-                var input = _inputPool.TryTake(out var pooled) ? pooled : new float[_batchSize * inputLength];
+                var input = await _inputs.AcquireAsync(ct);
                 var current = step;
                 Parallel.For(0, _batchSize, workers, i =>
                 {
@@ -242,7 +251,7 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
                     try
                     {
                         using var file = EncodedImageFile.Read(path);
-                        ImageLoader.LoadDistortedInto(file.Span, path, prep, drawn[i], input.AsSpan(i * inputLength, inputLength), _decode);
+                        ImageLoader.LoadDistortedInto(file.Span, path, prep, drawn[i], input.Image(i), _decode);
                     }
                     catch (RetrainException e) when (e.Code == ExitCode.BadImage)
                     {
@@ -275,7 +284,6 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
     {
         try
         {
-            var inputLength = _model.Preprocessing.TensorLength;
             var length = _model.OutputLength;
             while (await _decoded.Reader.WaitToReadAsync(ct))
             {
@@ -287,13 +295,12 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
                     {
                         ct.ThrowIfCancellationRequested();
                         var n = Math.Min(_inferenceBatchSize, count - start);
-                        input.Pixels.AsSpan(start * inputLength, n * inputLength).CopyTo(_model.Runner.InputFor(n));
-                        var output = _model.Runner.RunInPlace(n)[..(n * length)];
+                        var output = input.Pixels.Run(start, n)[..(n * length)];
                         BottleneckValues.EnsureFinite(output, _model, i => input.Paths[start + i]);
                         output.CopyTo(vectors.AsSpan(start * length, n * length));
                     }
 
-                    _inputPool.Add(input.Pixels);
+                    _inputs.Release(input.Pixels);
                     Interlocked.Add(ref _imagesRun, count);
                     await _ready.Writer.WriteAsync(new StepVectors(input.Step, input.Labels, input.Paths, vectors), ct);
                 }
@@ -336,7 +343,7 @@ internal sealed class DistortedBatches : ITrainingBatches, IDisposable
             TimeSpan.FromSeconds(perStep * (_steps - step - 1)));
     }
 
-    private sealed record StepInput(int Step, int[] Labels, string[] Paths, float[] Pixels);
+    private sealed record StepInput(int Step, int[] Labels, string[] Paths, BatchBuffer Pixels);
 
     private sealed record StepVectors(int Step, int[] Labels, string[] Paths, float[] Vectors);
 }

@@ -23,6 +23,12 @@ internal sealed class ArrayRunBuffers : RunBuffers
 
     public override Span<float> Output => OutputArray;
 
+    private protected override OrtValue View(OrtValue value, long offset, long[] shape)
+    {
+        var array = value == InputValue ? InputArray : OutputArray;
+        return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, array.AsMemory(checked((int)offset), checked((int)Product(shape))), shape);
+    }
+
     public static ArrayRunBuffers Create(int batchSize, long[] inputShape, long[] outputShape)
     {
         var input = new float[checked((int)Product(inputShape))];

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Retrain.Inference;
@@ -55,14 +57,21 @@ internal sealed class BoundModel : ModelExecution
 
     public override string BatchMemory { get; }
 
+    // Decoders write each image into its slot of the page-locked memory, and the run binds that memory itself.
+    public override bool ReadsBatchesInPlace => true;
+
     public override RunBuffers CreateBuffers(int batchSize, long[] inputShape, long[] outputShape) =>
         _hostAllocator is null
             ? ArrayRunBuffers.Create(batchSize, inputShape, outputShape)
             : AllocatedRunBuffers.Create(_hostAllocator, batchSize, inputShape, outputShape);
 
-    public override void Run(RunBuffers buffers)
+    /// <summary>Where the input of the last run started: the tests check it is the memory the decoders wrote.</summary>
+    internal nint LastBoundInput { get; private set; }
+
+    public override unsafe void Run(RunBuffers buffers)
     {
         ArgumentNullException.ThrowIfNull(buffers);
+        LastBoundInput = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(buffers.Input));
 
         // Bound after the caller filled it: binding is when a host input is copied to the device. Both are bound on
         // every run, so a binding never points at buffers of a batch size the runner has since let go.

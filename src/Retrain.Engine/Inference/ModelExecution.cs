@@ -20,6 +20,12 @@ internal abstract class ModelExecution : IDisposable
     public virtual RunBuffers CreateBuffers(int batchSize, long[] inputShape, long[] outputShape) =>
         ArrayRunBuffers.Create(batchSize, inputShape, outputShape);
 
+    /// <summary>
+    /// Whether a batch is best handed over in buffers of its own <see cref="CreateBuffers"/>, which decoders fill and
+    /// the run reads in place (<see cref="BoundBatchBuffer"/>), rather than copied into the runner's buffers.
+    /// </summary>
+    public virtual bool ReadsBatchesInPlace => false;
+
     /// <summary>What <see cref="CreateBuffers"/> allocates in, for the logs and the GPU check.</summary>
     public virtual string BatchMemory => "managed arrays (pinned)";
 

@@ -19,7 +19,6 @@ public sealed class ModelRunner : IDisposable
 {
     private readonly ModelExecution _execution;
     private readonly long[] _outputShapePerItem;
-    private readonly int _inputSizePerItem;
     private readonly bool _batchIsDynamic;
     private readonly int _largestBatch;
 
@@ -35,11 +34,11 @@ public sealed class ModelRunner : IDisposable
         MaxBatchSize = signature.BatchIsDynamic ? int.MaxValue : 1;
         InputShapePerItem = signature.InputShapePerItem;
         _outputShapePerItem = signature.OutputShapePerItem;
-        _inputSizePerItem = checked((int)Product(InputShapePerItem));
+        InputSizePerItem = checked((int)Product(InputShapePerItem));
         OutputSizePerItem = checked((int)Product(_outputShapePerItem));
 
         // A batch's input and output each live in one array.
-        _largestBatch = signature.BatchIsDynamic ? Math.Max(1, Array.MaxLength / Math.Max(_inputSizePerItem, OutputSizePerItem)) : 1;
+        _largestBatch = signature.BatchIsDynamic ? Math.Max(1, Array.MaxLength / Math.Max(InputSizePerItem, OutputSizePerItem)) : 1;
     }
 
     public string InputName { get; }
@@ -57,6 +56,9 @@ public sealed class ModelRunner : IDisposable
 
     /// <summary>The input shape of one item, without the batch dimension, e.g. [224,224,3].</summary>
     public long[] InputShapePerItem { get; }
+
+    /// <summary>Number of input values per item, e.g. 224x224x3.</summary>
+    internal int InputSizePerItem { get; }
 
     /// <summary>Number of output values per item, e.g. 1001.</summary>
     public int OutputSizePerItem { get; }
@@ -104,7 +106,7 @@ public sealed class ModelRunner : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(batchSize, MaxBatchSize);
-        var inputCount = (long)batchSize * _inputSizePerItem;
+        var inputCount = (long)batchSize * InputSizePerItem;
         var outputCount = (long)batchSize * OutputSizePerItem;
         if (input.Length != inputCount)
         {
@@ -118,6 +120,7 @@ public sealed class ModelRunner : IDisposable
 
         var buffers = BuffersFor(batchSize);
         input.CopyTo(buffers.Input);
+        RunsOnOwnBuffers++;
         _execution.Run(buffers);
         buffers.Output[..(int)outputCount].CopyTo(output);
     }
@@ -145,9 +148,46 @@ public sealed class ModelRunner : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(batchSize, MaxBatchSize);
         var buffers = BuffersFor(batchSize);
+        RunsOnOwnBuffers++;
         _execution.Run(buffers);
         return buffers.Output[..(batchSize * OutputSizePerItem)];
     }
+
+    /// <summary>
+    /// Room for <paramref name="capacity"/> images that decoders fill in place and <see cref="BatchBuffer.Run"/> runs on
+    /// this runner, at most as many at a time as one call takes (it may hold more: a training step's images, run in
+    /// chunks of the inference batch): in the execution's own host memory where it reads
+    /// batches there (a GPU's page-locked memory, read by the run in place), else in a managed array copied into this
+    /// runner's buffers. The caller disposes it before this.
+    /// </summary>
+    internal BatchBuffer CreateBatchBuffer(int capacity)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, Array.MaxLength / Math.Max(InputSizePerItem, OutputSizePerItem));
+        return ReadsBatchesInPlace
+            ? new BoundBatchBuffer(
+                _execution,
+                _execution.CreateBuffers(capacity, [capacity, .. InputShapePerItem], [capacity, .. _outputShapePerItem]),
+                InputShapePerItem,
+                _outputShapePerItem)
+            : new CopiedBatchBuffer(this, capacity);
+    }
+
+    /// <summary>
+    /// Whether decoders write batches in the memory the model reads (see <see cref="CreateBatchBuffer"/>). A model with
+    /// a fixed batch of one runs an image per call, copied as on the CPU.
+    /// </summary>
+    internal bool ReadsBatchesInPlace => _batchIsDynamic && _execution.ReadsBatchesInPlace;
+
+    /// <summary>
+    /// Runs of the runner's own buffers (<see cref="Run"/>, <see cref="RunInPlace"/>), each batch copied or written there:
+    /// none where every batch came in a buffer of its own (<see cref="CreateBatchBuffer"/> on a device); the tests count them.
+    /// </summary>
+    internal long RunsOnOwnBuffers { get; private set; }
+
+    /// <summary>The execution, for the tests that look at what it bound.</summary>
+    internal ModelExecution Execution => _execution;
 
     public void Dispose()
     {

@@ -69,12 +69,14 @@ public static class LabelImageEngine
         }
 
         var prep = model.Preprocessing;
-        var input = new float[prep.Height * prep.Width * 3];
         var results = new List<ImageLabels>(options.Images.Count);
         var failures = new List<ImageFailure>();
         foreach (var image in options.Images)
         {
             ct.ThrowIfCancellationRequested();
+
+            // Decoded straight into the runner's own input (on a GPU, page-locked memory the run binds): no copy.
+            var input = model.Runner.InputFor(1);
             try
             {
                 ImageLoader.LoadInto(image, prep, input);
@@ -87,8 +89,7 @@ public static class LabelImageEngine
                 continue;
             }
 
-            var probabilities = new float[model.OutputLength];
-            model.Runner.Run(input, 1, probabilities);
+            var probabilities = model.Runner.RunInPlace(1)[..model.OutputLength].ToArray();
             var top = probabilities
                 .Select((score, index) => new LabelScore(index, labels[index], score))
                 .OrderByDescending(s => s.Score)
