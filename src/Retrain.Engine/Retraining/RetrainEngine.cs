@@ -221,10 +221,13 @@ public static class RetrainEngine
         TrainingResult result;
         try
         {
-            ITrainingBatches batches = distorted is null
-                ? new CachedBatches(parts.Training, lists.ClassCount, settings.TrainBatchSize)
-                : distorted;
-            result = Trainer.Run(parts.Training, parts.Validation, parts.Testing, lists.Labels, settings, log, outputs.Any ? outputs : null, resume, batches, ct);
+            var job = new TrainingJob(parts.Training, parts.Validation, parts.Testing, lists.Labels, settings)
+            {
+                Observer = outputs.Any ? outputs : null,
+                Resume = resume,
+                Batches = distorted,
+            };
+            result = Trainer.Run(job, log, ct);
             distorted?.LogSummary();
         }
         catch (OperationCanceledException)

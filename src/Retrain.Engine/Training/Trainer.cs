@@ -13,67 +13,20 @@ internal static class Trainer
     /// <summary>
     /// Runs <see cref="TrainingSettings.Steps"/> gradient descent steps, logging train accuracy, cross-entropy and
     /// validation accuracy every <see cref="TrainingSettings.EvalStepInterval"/> steps and at the last step, then
-    /// evaluates on the test part. <paramref name="afterStep"/> gets the 0-based step index and the layer, already
-    /// updated, after every step (for intermediate graphs); the same layer object is returned in the result.
+    /// evaluates on the test part. The job's <see cref="TrainingJob.Observer"/> gets every step's scores and the layer,
+    /// already updated (see <see cref="StepReport"/>); the same layer object is returned in the result. With
+    /// <see cref="TrainingJob.Resume"/>, training continues after the steps already done.
     /// The same seed and inputs give bit-identical results on the same machine and runtime (SIMD width decides the
     /// order of float sums, so another CPU may differ in the last bits).
     /// </summary>
     /// <exception cref="RetrainException">Usage for impossible settings; BadDataset when the training part is empty.</exception>
     /// <exception cref="OperationCanceledException">When <paramref name="ct"/> is cancelled; checked every step.</exception>
-    public static TrainingResult Run(
-        LabeledVectors training,
-        LabeledVectors validation,
-        LabeledVectors testing,
-        IReadOnlyList<string> labels,
-        TrainingSettings settings,
-        ILogger log,
-        CancellationToken ct,
-        Action<int, FinalLayer>? afterStep = null) =>
-        Run(training, validation, testing, labels, settings, log, afterStep is null ? null : new StepCallback(afterStep), null, ct);
-
-    /// <summary>
-    /// As above, reporting every step's scores to <paramref name="observer"/> (see <see cref="StepReport"/>). With
-    /// <paramref name="resume"/>, training continues a run that stopped after <see cref="ResumePoint.StepsDone"/> steps:
-    /// the random generator is replayed through the draws those steps made, so with the same seed, batch sizes and
-    /// data the resumed run ends bit-identical to one that was never interrupted.
-    /// </summary>
-    public static TrainingResult Run(
-        LabeledVectors training,
-        LabeledVectors validation,
-        LabeledVectors testing,
-        IReadOnlyList<string> labels,
-        TrainingSettings settings,
-        ILogger log,
-        ITrainingObserver? observer,
-        ResumePoint? resume,
-        CancellationToken ct)
+    public static TrainingResult Run(TrainingJob job, ILogger log, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(training);
-        ArgumentNullException.ThrowIfNull(labels);
-        ArgumentNullException.ThrowIfNull(settings);
-        var batches = new CachedBatches(training, labels.Count, settings.TrainBatchSize);
-        return Run(training, validation, testing, labels, settings, log, observer, resume, batches, ct);
-    }
-
-    /// <summary>
-    /// As above with each step's training batch taken from <paramref name="batches"/> (distorted photos, say);
-    /// <paramref name="training"/> still sets the vector length and the classes present.
-    /// </summary>
-    internal static TrainingResult Run(
-        LabeledVectors training,
-        LabeledVectors validation,
-        LabeledVectors testing,
-        IReadOnlyList<string> labels,
-        TrainingSettings settings,
-        ILogger log,
-        ITrainingObserver? observer,
-        ResumePoint? resume,
-        ITrainingBatches batches,
-        CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(batches);
+        ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(log);
+        var (training, validation, testing, labels, settings) = job;
+        ArgumentNullException.ThrowIfNull(settings);
         CheckSettings(settings);
         CheckParts(training, validation, testing, labels);
         if (training.Count == 0)
@@ -84,11 +37,13 @@ internal static class Trainer
                 + "--testing_percentage and --validation_percentage, or add images to the class folders of --image_dir.");
         }
 
+        var (observer, resume) = (job.Observer, job.Resume);
+        var batches = job.Batches ?? new CachedBatches(training, labels.Count, settings.TrainBatchSize);
         var rng = new Random(settings.Seed);
         var layer = new FinalLayer(training.VectorLength, labels.Count, rng);
         if (settings.Optimizer == OptimizerKind.Lbfgs)
         {
-            return LbfgsTrainer.Run(training, validation, testing, labels, settings, log, observer, resume, batches, layer, rng, ct);
+            return LbfgsTrainer.Run(job, batches, layer, rng, log, ct);
         }
 
         var validationSampler = new BatchSampler(validation, labels.Count);
@@ -265,12 +220,6 @@ internal static class Trainer
         }
 
         return resume.StepsDone;
-    }
-
-    /// <summary>Adapts the plain per-step callback to <see cref="ITrainingObserver"/>.</summary>
-    private sealed class StepCallback(Action<int, FinalLayer> afterStep) : ITrainingObserver
-    {
-        public void OnStep(in StepReport report) => afterStep(report.Step, report.Layer);
     }
 
     // retrain.py's run_final_eval.
