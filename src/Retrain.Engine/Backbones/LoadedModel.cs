@@ -46,6 +46,9 @@ public sealed class LoadedModel : IDisposable
     /// <summary>The source GraphDef, kept so output_graph.pb can reuse the backbone's nodes verbatim.</summary>
     public GraphDef? Graph { get; }
 
+    /// <summary>Which kind of backbone the file holds: a TensorFlow graph (with <see cref="Graph"/>) or an ONNX model.</summary>
+    internal BackboneKind Kind => Graph is null ? BackboneKind.Onnx : BackboneKind.FrozenGraph;
+
     public ModelRunner Runner { get; }
 
     /// <summary>Hex SHA-256 of the model file.</summary>
