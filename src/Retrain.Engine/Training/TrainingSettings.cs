@@ -50,7 +50,7 @@ internal sealed record TrainingSettings(
     public OptimizerKind Optimizer { get; init; }
 
     /// <summary>retrain.py's training distortions; with any set, training batches are distorted photos, not cached vectors.</summary>
-    public Distortions.DistortionSettings Distortions { get; init; } = Retrain.Distortions.DistortionSettings.None;
+    public DistortionSettings Distortions { get; init; } = DistortionSettings.None;
 
     /// <summary>
     /// Where the final layer trains: retrain's SIMD kernels on the CPU (the default), or the ONNX step graph on a
