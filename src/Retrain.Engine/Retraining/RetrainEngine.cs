@@ -13,7 +13,6 @@ using Retrain.Models;
 using Retrain.Outputs;
 using Retrain.Progress;
 using Retrain.Reports;
-using Retrain.Retraining;
 using Retrain.Summaries;
 using Retrain.Training;
 using Serilog;
@@ -315,25 +314,4 @@ public static class RetrainEngine
             $"Nothing to train on: only {classesWithData} of {lists.ClassCount} classes in '{lists.ImageDir}' have usable training images " +
             $"({failures} images could not be decoded). Add images to the class folders or fix the files listed above.");
     }
-}
-
-/// <summary>The three parts the trainer reads, each owning its run of the vectors.</summary>
-internal sealed record SplitParts(LabeledVectors Training, LabeledVectors Validation, LabeledVectors Testing);
-
-/// <summary>
-/// The bottleneck stage's result: the counts and failures the report needs, read before the vectors are handed to
-/// <see cref="DatasetParts.Split"/>, which takes them over (it compacts them into the three parts).
-/// </summary>
-internal sealed class BottleneckStage(BottleneckSet set)
-{
-    public int Computed { get; } = set.Computed;
-
-    public int Reused { get; } = set.Reused;
-
-    public int Imported { get; } = set.Imported;
-
-    public IReadOnlyList<ImageFailure> Failures { get; } = set.Failures;
-
-    /// <summary>The vectors, for <see cref="DatasetParts.Split"/> only.</summary>
-    public BottleneckSet Set { get; } = set;
 }
