@@ -180,9 +180,8 @@ public sealed class ModelRunner : IDisposable
                 try
                 {
                     // ONNX Runtime's threads must sleep between its stages: spinning, they would hold the cores the
-                    // kernel's own threads need (the benchmark's batch-1 probe ran at half speed with them spinning).
-                    // The stages share one arena: Inception-v3 at batch 16 peaked at 1,491 MB with an arena per
-                    // stage, 966 MB shared (1,181 MB as one plain session).
+                    // kernel's own threads need. The stages share one arena, which keeps the peak memory below an
+                    // arena per stage and below one plain session (figures in docs/performance.md).
                     return SegmentedModel.Create(plan, settings with { AllowSpinning = false, SharedArena = true });
                 }
                 catch (Exception e) when (e is InvalidOperationException or RetrainException)
