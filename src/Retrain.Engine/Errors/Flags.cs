@@ -36,6 +36,7 @@ public static class Flags
     public const string RetrainPyBottleneckDir = "--retrain_py_bottleneck_dir";
     public const string RetrainPyBottleneckSuffix = "--retrain_py_bottleneck_suffix";
     public const string FinalTensorName = "--final_tensor_name";
+    public const string FlipLeftRight = "--flip_left_right";
     public const string RandomCrop = "--random_crop";
     public const string RandomScale = "--random_scale";
     public const string RandomBrightness = "--random_brightness";
@@ -48,6 +49,7 @@ public static class Flags
     public const string OutputOnnx = "--output_onnx";
     public const string InferenceBatchSize = "--inference_batch_size";
     public const string ReducedScaleJpeg = "--reduced_scale_jpeg";
+    public const string RandomSeed = "--random_seed";
 
     // The model description flags, shared by retrain and label-image.
     public const string InputLayer = "--input_layer";
@@ -60,6 +62,8 @@ public static class Flags
     public const string InputLayout = "--input_layout";
 
     public const string InputChannelOrder = "--input_channel_order";
+
+    public const string Device = "--device";
 
     // label-image's own.
     public const string Graph = "--graph";

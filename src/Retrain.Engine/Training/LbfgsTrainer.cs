@@ -34,8 +34,8 @@ internal static class LbfgsTrainer
     {
         var (training, validation, testing, labels, settings) = job;
         var (observer, resume) = (job.Observer, job.Resume);
-        Refuse(settings.Inference.Device.RunsFinalLayerOnDevice, "is not supported where the final layer trains on the device (--device cuda). Train on the CPU");
-        Refuse(batches is not CachedBatches, "trains on the cached bottlenecks of the whole training part, and distortions make a new batch of photos every step. Drop --flip_left_right, --random_crop, --random_scale and --random_brightness");
+        Refuse(settings.Inference.Device.RunsFinalLayerOnDevice, $"is not supported where the final layer trains on the device ({Flags.Device} cuda). Train on the CPU");
+        Refuse(batches is not CachedBatches, $"trains on the cached bottlenecks of the whole training part, and distortions make a new batch of photos every step. Drop {Flags.FlipLeftRight}, {Flags.RandomCrop}, {Flags.RandomScale} and {Flags.RandomBrightness}");
         Refuse(settings.Dropout > 0, $"is a deterministic full-batch method and {Flags.Dropout} makes its loss random. Drop {Flags.Dropout}");
         var start = Start(layer);
         var firstStep = 0;

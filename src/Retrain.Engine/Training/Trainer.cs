@@ -34,7 +34,7 @@ internal static class Trainer
             throw new RetrainException(
                 ExitCode.BadDataset,
                 "The training set is empty: every image went to the testing or validation set. Lower "
-                + "--testing_percentage and --validation_percentage, or add images to the class folders of --image_dir.");
+                + $"{Flags.TestingPercentage} and {Flags.ValidationPercentage}, or add images to the class folders of {Flags.ImageDir}.");
         }
 
         var (observer, resume) = (job.Observer, job.Resume);
@@ -60,7 +60,7 @@ internal static class Trainer
             ? 0
             : Resume(resume, layer, settings, batches, validationSampler, trainRows, validationRows, rng);
         // On cached vectors the bottlenecks are done by now and the second core is idle: the kernels split over it
-        // (1.3x on 2,048-d vectors on two cores) and give the same bits as one thread. Distorted batches keep both
+        // (docs/performance.md has the figures) and give the same bits as one thread. Distorted batches keep both
         // cores busy with decoding and the backbone, next to which the kernels are negligible.
         using var trainable = ITrainableLayer.Create(layer, settings.Inference, spareCore: batches is CachedBatches);
         ApplyRegularization(trainable, settings);
@@ -93,8 +93,8 @@ internal static class Trainer
                 // still act on it, before the step reaches the checkpoint, the summaries or any graph.
                 throw new RetrainException(
                     ExitCode.Usage,
-                    $"Training diverged at step {step}: the weights overflowed. Lower --learning_rate (it is " +
-                    $"{settings.LearningRate.ToString(CultureInfo.InvariantCulture)}; retrain.py's default is 0.01). The output graph was not written. With --checkpoint_path, delete the checkpoint " +
+                    $"Training diverged at step {step}: the weights overflowed. Lower {Flags.LearningRate} (it is " +
+                    $"{settings.LearningRate.ToString(CultureInfo.InvariantCulture)}; retrain.py's default is 0.01). The output graph was not written. With {Flags.CheckpointPath}, delete the checkpoint " +
                     "too: it holds steps run at the same rate, and resuming from them diverges again.");
             }
 
@@ -198,7 +198,7 @@ internal static class Trainer
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"Cannot resume after step {resume.StepsDone}: --how_many_training_steps is {settings.Steps}. Raise it, or start over without the checkpoint.");
+                $"Cannot resume after step {resume.StepsDone}: {Flags.HowManyTrainingSteps} is {settings.Steps}. Raise it, or start over without the checkpoint.");
         }
 
         if (resume.Weights.Length != layer.Weights.Length || resume.Biases.Length != layer.Biases.Length)
@@ -276,10 +276,10 @@ internal static class Trainer
         }
 
         const string BatchHint = "must be a positive number of images, or -1 for the whole set";
-        Require(settings.Steps >= 0, $"--how_many_training_steps must not be negative (got {settings.Steps}).");
+        Require(settings.Steps >= 0, $"{Flags.HowManyTrainingSteps} must not be negative (got {settings.Steps}).");
         Require(
             float.IsFinite(settings.LearningRate) && settings.LearningRate > 0,
-            $"--learning_rate must be a positive number (got {settings.LearningRate}).");
+            $"{Flags.LearningRate} must be a positive number (got {settings.LearningRate}).");
         Require(
             settings.L2Regularization is null or (>= 0 and < float.PositiveInfinity),
             $"{Flags.L2Regularization} must be zero or a positive number (got {settings.L2Regularization}).");
@@ -290,10 +290,10 @@ internal static class Trainer
         Require(
             settings.EarlyStoppingPatience >= 0,
             $"{Flags.EarlyStoppingPatience} must be 0 (off) or a positive number of evaluations (got {settings.EarlyStoppingPatience}).");
-        Require(settings.EvalStepInterval > 0, $"--eval_step_interval must be at least 1 (got {settings.EvalStepInterval}).");
-        Require(settings.TrainBatchSize != 0, $"--train_batch_size {BatchHint} (got 0).");
-        Require(settings.ValidationBatchSize != 0, $"--validation_batch_size {BatchHint} (got 0).");
-        Require(settings.TestBatchSize != 0, $"--test_batch_size {BatchHint} (got 0).");
+        Require(settings.EvalStepInterval > 0, $"{Flags.EvalStepInterval} must be at least 1 (got {settings.EvalStepInterval}).");
+        Require(settings.TrainBatchSize != 0, $"{Flags.TrainBatchSize} {BatchHint} (got 0).");
+        Require(settings.ValidationBatchSize != 0, $"{Flags.ValidationBatchSize} {BatchHint} (got 0).");
+        Require(settings.TestBatchSize != 0, $"{Flags.TestBatchSize} {BatchHint} (got 0).");
     }
 
     private static void CheckParts(
@@ -342,7 +342,7 @@ internal static class Trainer
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"{Flags.Optimizer} {name} is not supported where the final layer trains on the device (--device cuda): " +
+                $"{Flags.Optimizer} {name} is not supported where the final layer trains on the device ({Flags.Device} cuda): " +
                 $"the step graph has plain gradient descent only. Use {Flags.Optimizer} sgd or train on the CPU.");
         }
 
@@ -375,7 +375,7 @@ internal static class Trainer
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"{Flags.LabelSmoothing} is not supported where the final layer trains on the device (--device cuda): " +
+                $"{Flags.LabelSmoothing} is not supported where the final layer trains on the device ({Flags.Device} cuda): " +
                 $"the step graph trains on one-hot targets only. Drop {Flags.LabelSmoothing} or train on the CPU.");
         }
 
@@ -394,7 +394,7 @@ internal static class Trainer
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"{Flags.ClassWeights} is not supported where the final layer trains on the device (--device cuda): " +
+                $"{Flags.ClassWeights} is not supported where the final layer trains on the device ({Flags.Device} cuda): " +
                 $"the step graph weighs every image alike. Drop {Flags.ClassWeights} or train on the CPU.");
         }
 
@@ -413,7 +413,7 @@ internal static class Trainer
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"{Flags.L2Regularization} is not supported where the final layer trains on the device (--device cuda): " +
+                $"{Flags.L2Regularization} is not supported where the final layer trains on the device ({Flags.Device} cuda): " +
                 $"the step graph has plain gradient descent only. Drop {Flags.L2Regularization} or train on the CPU.");
         }
 
