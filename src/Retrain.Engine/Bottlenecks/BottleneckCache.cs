@@ -226,9 +226,9 @@ public sealed class BottleneckCache : IDisposable
             var why = e is UnauthorizedAccessException ? "permission denied" : IoErrorMessage.WithoutPath(e, Root).TrimEnd('.');
             throw new RetrainException(
                 ExitCode.IoError,
-                $"Cannot read the bottleneck cache folder '{Root}': {why}. It holds this model's cached vectors under --bottleneck_dir; " +
+                $"Cannot read the bottleneck cache folder '{Root}': {why}. It holds this model's cached vectors under {Flags.BottleneckDir}; " +
                 "another user may own it, or its permissions may deny this user. Make it readable and writable by this user " +
-                "(chown or chmod u+rwx), delete it to recompute the vectors, or pass another --bottleneck_dir.",
+                $"(chown or chmod u+rwx), delete it to recompute the vectors, or pass another {Flags.BottleneckDir}.",
                 e);
         }
     }

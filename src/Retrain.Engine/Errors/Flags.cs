@@ -53,7 +53,9 @@ public static class Flags
 
     // The model description flags, shared by retrain and label-image.
     public const string InputLayer = "--input_layer";
-    public const string BottleneckOrOutputLayer = "--bottleneck_layer/--output_layer";
+    public const string BottleneckLayer = "--bottleneck_layer";
+    public const string OutputLayer = "--output_layer";
+    public const string BottleneckOrOutputLayer = $"{BottleneckLayer}/{OutputLayer}";
     public const string InputHeight = "--input_height";
     public const string InputWidth = "--input_width";
     public const string InputMean = "--input_mean";
@@ -64,6 +66,8 @@ public static class Flags
     public const string InputChannelOrder = "--input_channel_order";
 
     public const string Device = "--device";
+    public const string GpuId = "--gpu_id";
+    public const string ModelDir = "--model_dir";
 
     // label-image's own.
     public const string Graph = "--graph";

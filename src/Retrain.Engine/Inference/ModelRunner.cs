@@ -225,7 +225,7 @@ public sealed class ModelRunner : IDisposable
                     $"it has {session.InputMetadata.Count} input(s) ({string.Join(", ", session.InputMetadata.Keys)}) and " +
                     $"{session.OutputMetadata.Count} output(s) ({string.Join(", ", session.OutputMetadata.Keys)}); exactly one of each is supported. " +
                     (session.OutputMetadata.Count > 1 && session.InputMetadata.Count == 1
-                        ? "Name the output to use with --bottleneck_layer (retrain) or --output_layer (label-image)"
+                        ? $"Name the output to use with {Flags.BottleneckLayer} (retrain) or {Flags.OutputLayer} (label-image)"
                         : "Export the model with only the input and the output to use"));
             }
 

@@ -38,7 +38,7 @@ public sealed class EventFileWriter : IDisposable
         {
             throw new RetrainException(
                 ExitCode.IoError,
-                $"Cannot create a TensorBoard events file in '{folder}': {e.Message} Choose a writable --summaries_dir.",
+                $"Cannot create a TensorBoard events file in '{folder}': {e.Message} Choose a writable {Flags.SummariesDir}.",
                 e);
         }
 

@@ -170,7 +170,7 @@ public sealed class TrainingSummaries : ITrainingObserver, IDisposable
         {
             throw new RetrainException(
                 ExitCode.IoError,
-                $"Cannot clear the old TensorBoard logs in '{folder}': {e.Message} Remove the folder or choose another --summaries_dir.",
+                $"Cannot clear the old TensorBoard logs in '{folder}': {e.Message} Remove the folder or choose another {Flags.SummariesDir}.",
                 e);
         }
     }
