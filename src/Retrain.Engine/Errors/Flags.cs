@@ -49,6 +49,8 @@ public static class Flags
     public const string OutputOnnx = "--output_onnx";
     public const string InferenceBatchSize = "--inference_batch_size";
     public const string ReducedScaleJpeg = "--reduced_scale_jpeg";
+    public const string PrintMisclassifiedTestImages = "--print_misclassified_test_images";
+    public const string LoggingVerbosity = "--logging_verbosity";
     public const string RandomSeed = "--random_seed";
 
     // The model description flags, shared by retrain and label-image.
