@@ -60,17 +60,9 @@ public static class RetrainEngine
         Evaluate(result, lists.Labels, options, log);
 
         ct.ThrowIfCancellationRequested();
-        backbone.Export(
-            result.Layer,
-            lists.Labels,
-            new ExportPaths(options.OutputGraph, options.OutputLabels, plan.PathOf(OutputPlan.SavedModel), plan.PathOf(OutputPlan.Onnx), options.FinalTensorName),
-            log);
-        if (plan.PathOf(OutputPlan.Report) is { } reportDir)
-        {
-            var report = new RunReport(resolved.CatalogName ?? resolved.Path, settings.Steps, curves!.Points, dataset, TestEvaluation.Of(result.Test, lists.Labels), RunReport.MisclassifiedOf(result.Test, lists.Labels));
-            ReportWriter.Write(reportDir, report);
-            log.Information("Wrote the report to {Path:l}", Path.Combine(reportDir, ReportWriter.PageName));
-        }
+        var exportPaths = new ExportPaths(options.OutputGraph, options.OutputLabels, plan.PathOf(OutputPlan.SavedModel), plan.PathOf(OutputPlan.Onnx), options.FinalTensorName);
+        backbone.Export(result.Layer, lists.Labels, exportPaths, log);
+        WriteReport(plan, resolved, settings, curves, dataset, result, lists.Labels, log);
 
         if (bottlenecks.Failures.Count > 0)
         {
@@ -237,6 +229,20 @@ public static class RetrainEngine
 
         outputs.Completed();
         return result;
+    }
+
+    /// <summary>--report_dir: the training curves, the dataset, the test evaluation and the misclassified photos.</summary>
+    private static void WriteReport(
+        OutputPlan plan, ResolvedModel resolved, TrainingSettings settings, TrainingCurves? curves, DatasetSummary dataset, TrainingResult result, IReadOnlyList<string> labels, ILogger log)
+    {
+        if (plan.PathOf(OutputPlan.Report) is not { } reportDir)
+        {
+            return;
+        }
+
+        var report = new RunReport(resolved.CatalogName ?? resolved.Path, settings.Steps, curves!.Points, dataset, TestEvaluation.Of(result.Test, labels), RunReport.MisclassifiedOf(result.Test, labels));
+        ReportWriter.Write(reportDir, report);
+        log.Information("Wrote the report to {Path:l}", Path.Combine(reportDir, ReportWriter.PageName));
     }
 
     /// <summary>Logs the per-class evaluation and, with --evaluation_json, writes it as JSON.</summary>
