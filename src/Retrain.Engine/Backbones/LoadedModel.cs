@@ -16,7 +16,7 @@ namespace Retrain.Backbones;
 /// A model file opened and ready to run: its description, the GraphDef it came from (null for ONNX files), and the
 /// one <see cref="ModelRunner"/> that owns the ONNX Runtime session. Disposing it releases the session.
 /// </summary>
-public sealed class LoadedModel : IDisposable
+internal sealed class LoadedModel : IDisposable
 {
     private LoadedModel(
         ModelDescription description,

@@ -23,7 +23,7 @@ namespace Retrain.Bottlenecks;
 /// Concurrent runs sharing the folder each append to their own pack; an image both compute gets two identical
 /// records, and the newest pack wins.
 /// </remarks>
-public sealed class BottleneckCache : IDisposable
+internal sealed class BottleneckCache : IDisposable
 {
     /// <summary>
     /// Packs kept open for reading. Every run that computed something left a pack, so a folder retrained hundreds of

@@ -15,7 +15,7 @@ namespace Retrain.Inference;
 /// not thread-safe: one thread at a time per runner (it reuses its input/output buffers between calls); use one
 /// runner per thread for parallel inference.
 /// </summary>
-public sealed class ModelRunner : IDisposable
+internal sealed class ModelRunner : IDisposable
 {
     private readonly ModelExecution _execution;
     private readonly long[] _outputShapePerItem;
