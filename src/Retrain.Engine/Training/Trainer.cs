@@ -27,7 +27,7 @@ internal static class Trainer
         ArgumentNullException.ThrowIfNull(log);
         var (training, validation, testing, labels, settings) = job;
         ArgumentNullException.ThrowIfNull(settings);
-        CheckSettings(settings);
+        settings.Validate();
         CheckParts(training, validation, testing, labels);
         if (training.Count == 0)
         {
@@ -263,37 +263,6 @@ internal static class Trainer
             TrueClasses = trueClasses,
             Paths = Array.ConvertAll(rows, r => testing.Paths[r]),
         };
-    }
-
-    private static void CheckSettings(TrainingSettings settings)
-    {
-        static void Require(bool ok, string message)
-        {
-            if (!ok)
-            {
-                throw new RetrainException(ExitCode.Usage, message);
-            }
-        }
-
-        const string BatchHint = "must be a positive number of images, or -1 for the whole set";
-        Require(settings.Steps >= 0, $"{Flags.HowManyTrainingSteps} must not be negative (got {settings.Steps}).");
-        Require(
-            float.IsFinite(settings.LearningRate) && settings.LearningRate > 0,
-            $"{Flags.LearningRate} must be a positive number (got {settings.LearningRate}).");
-        Require(
-            settings.L2Regularization is null or (>= 0 and < float.PositiveInfinity),
-            $"{Flags.L2Regularization} must be zero or a positive number (got {settings.L2Regularization}).");
-        Require(
-            settings.LabelSmoothing is >= 0 and < 1,
-            $"{Flags.LabelSmoothing} must be at least 0 and below 1 (got {settings.LabelSmoothing}).");
-        Require(settings.Dropout is >= 0 and < 1, $"{Flags.Dropout} must be at least 0 and below 1 (got {settings.Dropout}).");
-        Require(
-            settings.EarlyStoppingPatience >= 0,
-            $"{Flags.EarlyStoppingPatience} must be 0 (off) or a positive number of evaluations (got {settings.EarlyStoppingPatience}).");
-        Require(settings.EvalStepInterval > 0, $"{Flags.EvalStepInterval} must be at least 1 (got {settings.EvalStepInterval}).");
-        Require(settings.TrainBatchSize != 0, $"{Flags.TrainBatchSize} {BatchHint} (got 0).");
-        Require(settings.ValidationBatchSize != 0, $"{Flags.ValidationBatchSize} {BatchHint} (got 0).");
-        Require(settings.TestBatchSize != 0, $"{Flags.TestBatchSize} {BatchHint} (got 0).");
     }
 
     private static void CheckParts(
