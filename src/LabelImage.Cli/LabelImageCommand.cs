@@ -15,11 +15,11 @@ namespace LabelImage.Cli;
 /// </summary>
 internal static class LabelImageCommand
 {
-    private static readonly Option<string> Graph = new("--graph") { Description = "Graph to run: a frozen GraphDef (.pb), an ONNX model, or a TensorFlow SavedModel folder (one retrain wrote, or one with variables).", Required = true };
-    private static readonly Option<string?> Labels = new("--labels") { Description = "Labels file: one label per line (output_labels.txt) or 'index:name' lines. Default: the labels an ONNX file from retrain carries." };
+    private static readonly Option<string> Graph = new(Flags.Graph) { Description = "Graph to run: a frozen GraphDef (.pb), an ONNX model, or a TensorFlow SavedModel folder (one retrain wrote, or one with variables).", Required = true };
+    private static readonly Option<string?> Labels = new(Flags.Labels) { Description = "Labels file: one label per line (output_labels.txt) or 'index:name' lines. Default: the labels an ONNX file from retrain carries." };
     private static readonly Option<string[]> Image = ImageOption();
-    private static readonly ModelFlags ModelDescription = new("--output_layer", $"Name of the output node (default: {LabelImageEngine.DefaultOutputLayer}).", "graph");
-    private static readonly Option<int> TopK = new("--top_k") { Description = "How many labels to print.", DefaultValueFactory = _ => 5 };
+    private static readonly ModelFlags ModelDescription = new(Flags.OutputLayer, $"Name of the output node (default: {LabelImageEngine.DefaultOutputLayer}).", "graph");
+    private static readonly Option<int> TopK = new(Flags.TopK) { Description = "How many labels to print.", DefaultValueFactory = _ => 5 };
 
     public static RootCommand Create()
     {
@@ -38,7 +38,7 @@ internal static class LabelImageCommand
     /// </summary>
     private static Option<string[]> ImageOption()
     {
-        var option = new Option<string[]>("--image") { Description = "Image to label; repeat for several.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var option = new Option<string[]>(Flags.Image) { Description = "Image to label; repeat for several.", Required = true, AllowMultipleArgumentsPerToken = true };
         option.Validators.Add(result =>
         {
             foreach (var name in result.Tokens.Select(t => t.Value).Where(v => v.Length > 1 && v[0] == '-'))

@@ -16,19 +16,19 @@ public sealed class ModelFlags
 {
     public ModelFlags(string outputFlag, string outputDescription, string subject)
     {
-        InputLayer = new Option<string?>("--input_layer") { Description = $"Name of the {subject}'s input node (default: from the graph; recognised for MobileNet v1 and Inception-v3)." };
+        InputLayer = new Option<string?>(Flags.InputLayer) { Description = $"Name of the {subject}'s input node (default: from the graph; recognised for MobileNet v1 and Inception-v3)." };
         OutputLayer = new Option<string?>(outputFlag) { Description = outputDescription };
-        InputHeight = new Option<int?>("--input_height") { Description = "Input image height (default: from the graph)." };
-        InputWidth = new Option<int?>("--input_width") { Description = "Input image width (default: from the graph)." };
-        InputMean = new Option<string?>("--input_mean") { Description = "Pixel value subtracted before dividing by --input_std: one value, or three separated by commas (one per channel, in the model's channel order; ONNX models). Default: the recognised model's." };
-        InputStd = new Option<string?>("--input_std") { Description = "Divisor applied after subtracting --input_mean: one value, or three separated by commas (one per channel; ONNX models)." };
-        InputLayout = new Option<string?>("--input_layout") { Description = "Where an ONNX model's input has its channels: nhwc (channels last) or nchw (channels first). Default: from the input shape ([N,3,H,W] is nchw)." };
+        InputHeight = new Option<int?>(Flags.InputHeight) { Description = "Input image height (default: from the graph)." };
+        InputWidth = new Option<int?>(Flags.InputWidth) { Description = "Input image width (default: from the graph)." };
+        InputMean = new Option<string?>(Flags.InputMean) { Description = "Pixel value subtracted before dividing by --input_std: one value, or three separated by commas (one per channel, in the model's channel order; ONNX models). Default: the recognised model's." };
+        InputStd = new Option<string?>(Flags.InputStd) { Description = "Divisor applied after subtracting --input_mean: one value, or three separated by commas (one per channel; ONNX models)." };
+        InputLayout = new Option<string?>(Flags.InputLayout) { Description = "Where an ONNX model's input has its channels: nhwc (channels last) or nchw (channels first). Default: from the input shape ([N,3,H,W] is nchw)." };
         InputLayout.AcceptOnlyFromAmong("nhwc", "nchw");
-        InputChannelOrder = new Option<string?>("--input_channel_order") { Description = "Colour order an ONNX model expects: rgb or bgr. Default: rgb, or what an ONNX file retrain exported records." };
+        InputChannelOrder = new Option<string?>(Flags.InputChannelOrder) { Description = "Colour order an ONNX model expects: rgb or bgr. Default: rgb, or what an ONNX file retrain exported records." };
         InputChannelOrder.AcceptOnlyFromAmong("rgb", "bgr");
-        Device = new Option<string>("--device") { Description = "Where to run the model: cpu or cuda.", DefaultValueFactory = _ => "cpu" };
+        Device = new Option<string>(Flags.Device) { Description = "Where to run the model: cpu or cuda.", DefaultValueFactory = _ => "cpu" };
         Device.AcceptOnlyFromAmong("cpu", "cuda");
-        GpuId = new Option<int>("--gpu_id") { Description = "Which NVIDIA GPU --device cuda runs on: 0 for the first (`nvidia-smi -L` lists them).", DefaultValueFactory = _ => 0 };
+        GpuId = new Option<int>(Flags.GpuId) { Description = "Which NVIDIA GPU --device cuda runs on: 0 for the first (`nvidia-smi -L` lists them).", DefaultValueFactory = _ => 0 };
     }
 
     public Option<string?> InputLayer { get; }

@@ -67,7 +67,7 @@ internal static class HeadsBench
             foreach (var (name, apply) in Heads)
             {
                 clock.Restart();
-                var result = Trainer.Run(training, validation, testing, data.Lists.Labels, apply(baseline), Logger.None, CancellationToken.None);
+                var result = Trainer.Run(new TrainingJob(training, validation, testing, data.Lists.Labels, apply(baseline)), Logger.None, CancellationToken.None);
                 Console.WriteLine(string.Create(c,
                     $"{spec.Name} head=\"{name}\" test_accuracy={result.Test.Accuracy:0.0000} validation_accuracy={result.LastValidationAccuracy:0.0000} train_s={clock.Elapsed.TotalSeconds:0.00}"));
             }
@@ -116,18 +116,12 @@ internal static class HeadsBench
         {
             using var log = new Serilog.LoggerConfiguration().WriteTo.Sink(new StderrLogSink()).CreateLogger();
             clock.Restart();
-            var cpuBefore = CpuSeconds();
-            var result = Trainer.Run(training, validation, testing, labels, settings with { L2Regularization = l2 }, log, CancellationToken.None);
+            var cpuBefore = Rate.CpuTime();
+            var result = Trainer.Run(new TrainingJob(training, validation, testing, labels, settings with { L2Regularization = l2 }), log, CancellationToken.None);
             Console.WriteLine(string.Create(c,
-                $"lbfgs_scale {name} max_iterations={maxIterations} train_s={clock.Elapsed.TotalSeconds:0.0} cpu_s={CpuSeconds() - cpuBefore:0.0} test_accuracy={result.Test.Accuracy:0.0000} " +
+                $"lbfgs_scale {name} max_iterations={maxIterations} train_s={clock.Elapsed.TotalSeconds:0.0} cpu_s={(Rate.CpuTime() - cpuBefore).TotalSeconds:0.0} test_accuracy={result.Test.Accuracy:0.0000} " +
                 $"train_accuracy={result.LastTrainAccuracy:0.0000} load_avg={MachineState.LoadAverage()}"));
         }
-    }
-
-    private static double CpuSeconds()
-    {
-        using var self = Process.GetCurrentProcess();
-        return self.TotalProcessorTime.TotalSeconds;
     }
 
     /// <summary>

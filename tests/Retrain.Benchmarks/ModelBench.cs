@@ -61,12 +61,12 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
               "(our stages take turns on each chunk in ABBA order; ML.NET passes over every image once per run, in the middle)");
 
         // The peer is handed the backbone as a GraphDef imported to ONNX; an ONNX backbone has no GraphDef to give it.
-        if (o.MlNet is not null && pipeline.Graph is null)
+        if (o.MlNet is not null && pipeline.Kind == BackboneKind.Onnx)
         {
             Print("mlnet skipped (the ML.NET peer takes GraphDef backbones only)");
         }
 
-        using var mlnet = o.MlNet is null || pipeline.Graph is null ? null : MlNetPeer.Start(o.MlNet, pipeline, data, work.Path);
+        using var mlnet = o.MlNet is null || pipeline.Kind == BackboneKind.Onnx ? null : MlNetPeer.Start(o.MlNet, pipeline, data, work.Path);
         _ = mlnet?.Featurize(0, Math.Min(32, data.Paths.Count)); // warms up the peer as the first looks warmed up ours
         var interleaved = new InterleavedRun(alone, pipeline, data, bestBatch, o.PipelineBatch, mlnet);
         var runs = new List<RunFigures>();
@@ -110,7 +110,7 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
             .ElementAt(o.Runs / 2);
         Print($"training_s={F(trainSeconds)} steps={o.TrainingSteps} batch=100 test_accuracy={F(training.Test.Accuracy)} test_images={training.Test.Count}");
 
-        if (alone.Graph is null)
+        if (alone.Kind == BackboneKind.Onnx)
         {
             // Both run the commands with a GraphDef's flags and outputs (output_graph.pb).
             Print("retrain_command and label_image skipped (an ONNX backbone: the command benches write and read output_graph.pb)");

@@ -26,7 +26,7 @@ internal static class TrainingBench
             defaults.TestBatchSize,
             defaults.RandomSeed) { Inference = inference };
         var clock = Stopwatch.StartNew();
-        var result = Trainer.Run(training, validation, testing, lists.Labels, settings, Logger.None, CancellationToken.None);
+        var result = Trainer.Run(new TrainingJob(training, validation, testing, lists.Labels, settings), Logger.None, CancellationToken.None);
         return (clock.Elapsed.TotalSeconds, result);
     }
 

@@ -11,7 +11,7 @@ public static class GraphRun
     public static float[] Once(GraphDef graph, string input, string output, float[] values, long[]? inputShape = null) =>
         Once(graph, input, output, values, out _, inputShape);
 
-    public static float[] Once(GraphDef graph, string input, string output, float[] values, out ImportedGraph imported, long[]? inputShape = null)
+    internal static float[] Once(GraphDef graph, string input, string output, float[] values, out ImportedGraph imported, long[]? inputShape = null)
     {
         imported = GraphImporter.Import(graph, input, output, inputShape, "test graph");
         using var runner = ModelRunner.Create(imported, new InferenceSettings(IntraOpThreads: 1));

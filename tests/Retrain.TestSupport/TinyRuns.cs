@@ -45,10 +45,10 @@ public static class TinyRuns
     ];
 
     /// <summary>The cache of the one model that ran with <paramref name="bottleneckDir"/> (its only model folder).</summary>
-    public static BottleneckCache Cache(string bottleneckDir) =>
+    internal static BottleneckCache Cache(string bottleneckDir) =>
         new(bottleneckDir, Path.GetFileName(Directory.GetDirectories(bottleneckDir).Single()), TinyBackbone.BottleneckLength);
 
     /// <summary>Whether the cache holds a valid (complete, checksummed) vector for the image file's bytes.</summary>
-    public static bool HasVector(BottleneckCache cache, string imagePath) =>
+    internal static bool HasVector(BottleneckCache cache, string imagePath) =>
         cache.TryRead(BottleneckCache.ContentKey(File.ReadAllBytes(imagePath)), new float[cache.VectorLength]);
 }

@@ -97,6 +97,3 @@ internal abstract class Backbone : IDisposable
     protected static void WriteLabels(OutputTransaction outputs, IReadOnlyList<string> labels, string path) =>
         outputs.WriteAllText(path, string.Concat(labels.Select(l => l + "\n")));
 }
-
-/// <summary>Where the retrained model goes; null for an output not asked for.</summary>
-internal sealed record ExportPaths(string OutputGraph, string OutputLabels, string? SavedModelDir, string? OutputOnnx, string FinalTensorName);

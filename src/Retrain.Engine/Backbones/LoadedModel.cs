@@ -16,7 +16,7 @@ namespace Retrain.Backbones;
 /// A model file opened and ready to run: its description, the GraphDef it came from (null for ONNX files), and the
 /// one <see cref="ModelRunner"/> that owns the ONNX Runtime session. Disposing it releases the session.
 /// </summary>
-public sealed class LoadedModel : IDisposable
+internal sealed class LoadedModel : IDisposable
 {
     private LoadedModel(
         ModelDescription description,
@@ -45,6 +45,9 @@ public sealed class LoadedModel : IDisposable
 
     /// <summary>The source GraphDef, kept so output_graph.pb can reuse the backbone's nodes verbatim.</summary>
     public GraphDef? Graph { get; }
+
+    /// <summary>Which kind of backbone the file holds: a TensorFlow graph (with <see cref="Graph"/>) or an ONNX model.</summary>
+    internal BackboneKind Kind => Graph is null ? BackboneKind.Onnx : BackboneKind.FrozenGraph;
 
     public ModelRunner Runner { get; }
 
@@ -145,11 +148,11 @@ public sealed class LoadedModel : IDisposable
             throw new RetrainException(
                 ExitCode.BadModel,
                 $"Model path '{path}' is a folder but not a SavedModel (it holds no {SavedModelFile.FileName}). Give a frozen graph (.pb) " +
-                "or ONNX file, or a folder retrain wrote with --saved_model_dir.");
+                $"or ONNX file, or a folder retrain wrote with {Flags.SavedModelDir}.");
         }
 
         var bytes = InputFile.TryReadAllBytes(path, InputFile.NoCap, out var refusal) ?? throw (refusal.Kind == InputRefusalKind.Missing
-            ? new RetrainException(ExitCode.BadModel, $"Model file '{path}' not found. Check the path given with --graph (label-image) or --tfhub_module (retrain).")
+            ? new RetrainException(ExitCode.BadModel, $"Model file '{path}' not found. Check the path given with {Flags.Graph} (label-image) or {Flags.TfhubModule} (retrain).")
             : InputFile.Refused(path, GraphDefFile.ModelFileRole, refusal));
 
         // The graph is parsed from the bytes hashed: a file replaced in between cannot give a graph another key.
@@ -186,8 +189,8 @@ public sealed class LoadedModel : IDisposable
         {
             throw new RetrainException(
                 ExitCode.BadModel,
-                $"The input and the output node of '{path}' are both '{description.InputNode}': the output (--bottleneck_layer for " +
-                "retrain, --output_layer for label-image) must be a node the input flows into. Check --input_layer.");
+                $"The input and the output node of '{path}' are both '{description.InputNode}': the output ({Flags.BottleneckLayer} for " +
+                $"retrain, {Flags.OutputLayer} for label-image) must be a node the input flows into. Check {Flags.InputLayer}.");
         }
 
         var imported = GraphImporter.Import(graph, description.InputNode, description.OutputNode, inputShape, path);
@@ -257,7 +260,7 @@ public sealed class LoadedModel : IDisposable
     {
         if (overrides.InputNode is { } input && input != runner.InputName)
         {
-            throw new RetrainException(ExitCode.BadModel, $"ONNX model '{path}' has input '{runner.InputName}', not '{input}'. Fix --input_layer or leave it out.");
+            throw new RetrainException(ExitCode.BadModel, $"ONNX model '{path}' has input '{runner.InputName}', not '{input}'. Fix {Flags.InputLayer} or leave it out.");
         }
 
         if (overrides.OutputNode is { } output && output != runner.OutputName)
@@ -282,7 +285,7 @@ public sealed class LoadedModel : IDisposable
             throw new RetrainException(
                 ExitCode.Usage,
                 $"{flag} as given applies to ONNX backbones only: '{path}' is a TensorFlow graph, which takes NHWC RGB images normalised " +
-                "with one --input_mean and one --input_std. Leave the flag out, or give one value.");
+                $"with one {Flags.InputMean} and one {Flags.InputStd}. Leave the flag out, or give one value.");
         }
     }
 
@@ -306,7 +309,7 @@ public sealed class LoadedModel : IDisposable
             throw new RetrainException(
                 ExitCode.BadModel,
                 $"Input '{d.InputNode}' of '{path}' has shape [{string.Join(",", shape)}] per image, which is not an " +
-                $"RGB image of {d.InputHeight}x{d.InputWidth} (NHWC [N,H,W,3] or NCHW [N,3,H,W]). Check --input_layer, --input_height and --input_width.");
+                $"RGB image of {d.InputHeight}x{d.InputWidth} (NHWC [N,H,W,3] or NCHW [N,3,H,W]). Check {Flags.InputLayer}, {Flags.InputHeight} and {Flags.InputWidth}.");
         }
     }
 
@@ -326,7 +329,7 @@ public sealed class LoadedModel : IDisposable
         throw new RetrainException(
             ExitCode.BadModel,
             $"Bottleneck node '{d.OutputNode}' of '{path}' has shape [{string.Join(",", shape)}], but the bottleneck must be one " +
-            "vector per image, shape [batch, size]. Pass as --bottleneck_layer a node after the global pooling and its " +
+            $"vector per image, shape [batch, size]. Pass as {Flags.BottleneckLayer} a node after the global pooling and its " +
             "reshape/squeeze (e.g. 'MobilenetV1/Predictions/Reshape' in MobileNet v1, 'pool_3/_reshape' in Inception-v3).");
     }
 

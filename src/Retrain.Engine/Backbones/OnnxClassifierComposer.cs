@@ -44,7 +44,7 @@ internal static class OnnxClassifierComposer
                 ExitCode.BadModel,
                 $"The backbone model '{backbone.Description.Path}' already has a value named '{taken}', which the new layer would add. " +
                 (taken == finalTensorName
-                    ? "Pass another --final_tensor_name."
+                    ? $"Pass another {Flags.FinalTensorName}."
                     : "It looks like a classifier retrain wrote: retrain its original backbone instead."));
         }
     }

@@ -23,7 +23,7 @@ namespace Retrain.Bottlenecks;
 /// Concurrent runs sharing the folder each append to their own pack; an image both compute gets two identical
 /// records, and the newest pack wins.
 /// </remarks>
-public sealed class BottleneckCache : IDisposable
+internal sealed class BottleneckCache : IDisposable
 {
     /// <summary>
     /// Packs kept open for reading. Every run that computed something left a pack, so a folder retrained hundreds of
@@ -226,9 +226,9 @@ public sealed class BottleneckCache : IDisposable
             var why = e is UnauthorizedAccessException ? "permission denied" : IoErrorMessage.WithoutPath(e, Root).TrimEnd('.');
             throw new RetrainException(
                 ExitCode.IoError,
-                $"Cannot read the bottleneck cache folder '{Root}': {why}. It holds this model's cached vectors under --bottleneck_dir; " +
+                $"Cannot read the bottleneck cache folder '{Root}': {why}. It holds this model's cached vectors under {Flags.BottleneckDir}; " +
                 "another user may own it, or its permissions may deny this user. Make it readable and writable by this user " +
-                "(chown or chmod u+rwx), delete it to recompute the vectors, or pass another --bottleneck_dir.",
+                $"(chown or chmod u+rwx), delete it to recompute the vectors, or pass another {Flags.BottleneckDir}.",
                 e);
         }
     }

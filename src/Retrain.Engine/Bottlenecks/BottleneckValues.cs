@@ -46,12 +46,12 @@ internal static class BottleneckValues
         }
 
         var d = model.Description;
-        var preprocessing = string.Create(CultureInfo.InvariantCulture, $"--input_mean {d.InputMean:R} and --input_std {d.InputStd:R}");
+        var preprocessing = string.Create(CultureInfo.InvariantCulture, $"{Flags.InputMean} {d.InputMean:R} and {Flags.InputStd} {d.InputStd:R}");
         throw new RetrainException(
             ExitCode.BadModel,
             $"The model '{d.Path}' computed a bottleneck ('{d.OutputNode}') that is not all finite numbers (NaN or infinity) for '{imageOf(first)}'. " +
             "This comes from the model or the preprocessing, not the photo: the model file may be damaged (re-download or re-export it), " +
-            $"or {preprocessing} do not suit it (each pixel becomes (value - mean) / std, and a tiny --input_std overflows). " +
+            $"or {preprocessing} do not suit it (each pixel becomes (value - mean) / std, and a tiny {Flags.InputStd} overflows). " +
             "Nothing was trained, and no such vector was cached.");
     }
 }

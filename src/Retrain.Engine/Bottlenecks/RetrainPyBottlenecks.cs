@@ -73,7 +73,7 @@ internal sealed partial class RetrainPyBottlenecks
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"--retrain_py_bottleneck_dir '{dir}' is not a folder. Point it at the --bottleneck_dir retrain.py used (its default was /tmp/bottleneck).");
+                $"{Flags.RetrainPyBottleneckDir} '{dir}' is not a folder. Point it at the {Flags.BottleneckDir} retrain.py used (its default was /tmp/bottleneck).");
         }
 
         var found = FindSuffixes(dir, imagePaths);
@@ -98,7 +98,7 @@ internal sealed partial class RetrainPyBottlenecks
         if (!found.ContainsKey(chosen))
         {
             log.Warning(
-                "No file in {Dir} is named '<file name>{Suffix}.txt' for these images; the suffixes there are: {Found}. Check --retrain_py_bottleneck_suffix",
+                "No file in {Dir} is named '<file name>{Suffix}.txt' for these images; the suffixes there are: {Found}. Check " + Flags.RetrainPyBottleneckSuffix,
                 dir,
                 chosen,
                 found.Count == 0 ? "none" : string.Join(", ", found.Keys.Select(k => $"'{k}'")));
@@ -263,7 +263,7 @@ internal sealed partial class RetrainPyBottlenecks
                 $"retrain.py bottleneck file '{wrong.File}' holds {wrong.Length} values, but this model's bottleneck has {_vectorLength}" +
                 (seen > 1 ? $" (none of the first {seen} files that parse has {_vectorLength})" : string.Empty) +
                 ": the files were computed with another model. Pass the model retrain.py used " +
-                "(--tfhub_module or --architecture), choose another suffix with --retrain_py_bottleneck_suffix, or leave out --retrain_py_bottleneck_dir.");
+                $"({Flags.TfhubModule} or {Flags.Architecture}), choose another suffix with {Flags.RetrainPyBottleneckSuffix}, or leave out {Flags.RetrainPyBottleneckDir}.");
         }
     }
 
@@ -330,8 +330,8 @@ internal sealed partial class RetrainPyBottlenecks
         var listed = string.Join(", ", ranked.Select(f => $"'{f.Key}' ({f.Value} images)"));
         throw new RetrainException(
             ExitCode.Usage,
-            $"--retrain_py_bottleneck_dir '{dir}' holds retrain.py bottleneck files of several models (file name suffixes {listed}; '' is the 2016 " +
-            $"retrain.py's files, which have none). Choose the one computed with this run's model, e.g. --retrain_py_bottleneck_suffix '{ranked[0].Key}'.");
+            $"{Flags.RetrainPyBottleneckDir} '{dir}' holds retrain.py bottleneck files of several models (file name suffixes {listed}; '' is the 2016 " +
+            $"retrain.py's files, which have none). Choose the one computed with this run's model, e.g. {Flags.RetrainPyBottleneckSuffix} '{ranked[0].Key}'.");
     }
 
     /// <summary>
@@ -362,7 +362,7 @@ internal sealed partial class RetrainPyBottlenecks
             throw new RetrainException(
                 ExitCode.BadModel,
                 $"The retrain.py bottleneck files in '{dir}' are named for {name.Groups["model"].Value} ('<file name>{suffix}.txt'), but {conflict}. " +
-                "Pass the model retrain.py used, or choose other files with --retrain_py_bottleneck_suffix.");
+                $"Pass the model retrain.py used, or choose other files with {Flags.RetrainPyBottleneckSuffix}.");
         }
     }
 

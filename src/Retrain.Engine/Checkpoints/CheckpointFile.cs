@@ -22,10 +22,10 @@ internal static class CheckpointFile
     /// <summary>The format before the checksum: the same fields, but nothing proves them undamaged.</summary>
     internal const string UncheckedFormat = "retrain.checkpoint.v1";
 
-    private const string Advice = "Delete it to start over, or pass another --checkpoint_path.";
+    private const string Advice = $"Delete it to start over, or pass another {Flags.CheckpointPath}.";
 
     private static readonly InputRole Role = new(
-        "checkpoint (--checkpoint_path)",
+        $"checkpoint ({Flags.CheckpointPath})",
         ExitCode.IoError,
         "Pass the path of a regular file retrain may read and write; a missing file starts a new checkpoint.");
 
@@ -47,17 +47,17 @@ internal static class CheckpointFile
             throw parsed?.Format == HeadlessFormat
                 ? new RetrainException(
                     ExitCode.Usage,
-                    $"The checkpoint '{path}' (--checkpoint_path) was written by an earlier version of retrain, which did not save " +
+                    $"The checkpoint '{path}' ({Flags.CheckpointPath}) was written by an earlier version of retrain, which did not save " +
                     $"the optimizer's state or the head flags, so it cannot be continued exactly. {Advice}")
                 : parsed?.Format == UncheckedFormat
                 ? new RetrainException(
                     ExitCode.Usage,
-                    $"The checkpoint '{path}' (--checkpoint_path) was written by an earlier version of retrain, without the checksum " +
+                    $"The checkpoint '{path}' ({Flags.CheckpointPath}) was written by an earlier version of retrain, without the checksum " +
                     $"that proves a checkpoint undamaged, so it is not resumed. {Advice}")
                 : parsed?.Format == Format || EndsWithChecksumField(bytes)
                     ? new RetrainException(
                         ExitCode.Usage,
-                        $"The checkpoint '{path}' (--checkpoint_path) is damaged: its checksum does not match its contents (a disk error, " +
+                        $"The checkpoint '{path}' ({Flags.CheckpointPath}) is damaged: its checksum does not match its contents (a disk error, " +
                         $"an interrupted copy or an edit), so its weights cannot be trusted. {Advice}")
                     : NotACheckpoint(path);
         }
@@ -139,5 +139,5 @@ internal static class CheckpointFile
     }
 
     private static RetrainException NotACheckpoint(string path) =>
-        new(ExitCode.Usage, $"'{path}' (--checkpoint_path) is not a checkpoint this version of retrain wrote. {Advice}");
+        new(ExitCode.Usage, $"'{path}' ({Flags.CheckpointPath}) is not a checkpoint this version of retrain wrote. {Advice}");
 }

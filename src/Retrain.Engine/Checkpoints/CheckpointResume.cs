@@ -28,8 +28,8 @@ internal static class CheckpointResume
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"The checkpoint '{path}' is at step {checkpoint.StepsDone}, past --how_many_training_steps {settings.Steps}. " +
-                "Raise --how_many_training_steps to continue it, or delete it to start over.");
+                $"The checkpoint '{path}' is at step {checkpoint.StepsDone}, past {Flags.HowManyTrainingSteps} {settings.Steps}. " +
+                $"Raise {Flags.HowManyTrainingSteps} to continue it, or delete it to start over.");
         }
 
         // Written before divergence was caught at the step it happens: resuming would only diverge again.
@@ -38,7 +38,7 @@ internal static class CheckpointResume
             throw new RetrainException(
                 ExitCode.Usage,
                 $"The checkpoint '{path}' holds weights that are not numbers: the training it saved had diverged. Delete it and " +
-                "start over with a lower --learning_rate.");
+                $"start over with a lower {Flags.LearningRate}.");
         }
 
         var optimizer = CheckpointHead.Check(checkpoint, settings, path);
@@ -46,15 +46,15 @@ internal static class CheckpointResume
         // These decide the random batches: with other values the run still continues the layer, but no longer ends
         // where an uninterrupted run would have.
         var differences = new List<string>();
-        Compare(differences, "--random_seed", checkpoint.RandomSeed, settings.Seed);
-        Compare(differences, "--train_batch_size", checkpoint.TrainBatchSize, settings.TrainBatchSize);
-        Compare(differences, "--validation_batch_size", checkpoint.ValidationBatchSize, settings.ValidationBatchSize);
-        Compare(differences, "--eval_step_interval", checkpoint.EvalStepInterval, settings.EvalStepInterval);
+        Compare(differences, Flags.RandomSeed, checkpoint.RandomSeed, settings.Seed);
+        Compare(differences, Flags.TrainBatchSize, checkpoint.TrainBatchSize, settings.TrainBatchSize);
+        Compare(differences, Flags.ValidationBatchSize, checkpoint.ValidationBatchSize, settings.ValidationBatchSize);
+        Compare(differences, Flags.EvalStepInterval, checkpoint.EvalStepInterval, settings.EvalStepInterval);
         var d = settings.Distortions;
-        Compare(differences, "--flip_left_right", checkpoint.FlipLeftRight ? 1 : 0, d.FlipLeftRight ? 1 : 0);
-        Compare(differences, "--random_crop", checkpoint.RandomCrop, d.RandomCrop);
-        Compare(differences, "--random_scale", checkpoint.RandomScale, d.RandomScale);
-        Compare(differences, "--random_brightness", checkpoint.RandomBrightness, d.RandomBrightness);
+        Compare(differences, Flags.FlipLeftRight, checkpoint.FlipLeftRight ? 1 : 0, d.FlipLeftRight ? 1 : 0);
+        Compare(differences, Flags.RandomCrop, checkpoint.RandomCrop, d.RandomCrop);
+        Compare(differences, Flags.RandomScale, checkpoint.RandomScale, d.RandomScale);
+        Compare(differences, Flags.RandomBrightness, checkpoint.RandomBrightness, d.RandomBrightness);
         if (differences.Count > 0)
         {
             log.Warning(

@@ -41,7 +41,7 @@ internal sealed record RunIdentity(IReadOnlyList<string> Labels, string DatasetF
     public void EnsureMatches(TrainingCheckpoint checkpoint, string path)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        const string Advice = "Its layer cannot be continued on this run's bottlenecks and classes. Delete it to start over, or pass another --checkpoint_path.";
+        const string Advice = $"Its layer cannot be continued on this run's bottlenecks and classes. Delete it to start over, or pass another {Flags.CheckpointPath}.";
         if (checkpoint.ModelFingerprint != ModelFingerprint || checkpoint.BottleneckSize != BottleneckSize)
         {
             throw new RetrainException(
@@ -60,7 +60,7 @@ internal sealed record RunIdentity(IReadOnlyList<string> Labels, string DatasetF
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"The checkpoint '{path}' was written for another set of training or validation images (same classes, but images were added, removed or moved, or --image_dir is spelled differently: the split hashes the path as typed). {Advice}");
+                $"The checkpoint '{path}' was written for another set of training or validation images (same classes, but images were added, removed or moved, or {Flags.ImageDir} is spelled differently: the split hashes the path as typed). {Advice}");
         }
     }
 }

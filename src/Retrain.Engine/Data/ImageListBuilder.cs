@@ -36,7 +36,7 @@ internal static class ImageListBuilder
             var what = File.Exists(imageDir) ? "is a file, not a folder" : "not found";
             throw new RetrainException(
                 ExitCode.BadDataset,
-                $"Image directory '{imageDir}' {what}. Pass as --image_dir a folder that holds one subfolder of images per class.");
+                $"Image directory '{imageDir}' {what}. Pass as {Flags.ImageDir} a folder that holds one subfolder of images per class.");
         }
 
         var classes = new List<ImageClass>();
@@ -191,7 +191,7 @@ internal static class ImageListBuilder
         if (count > 0)
         {
             log.Warning(
-                "Ignoring {Count}{More:l} images in '{Folder:l}'{Below:l}: {Why:l}. Each immediate subfolder of --image_dir '{ImageDir:l}' is one class; move the images into one.",
+                "Ignoring {Count}{More:l} images in '{Folder:l}'{Below:l}: {Why:l}. Each immediate subfolder of " + Flags.ImageDir + " '{ImageDir:l}' is one class; move the images into one.",
                 count,
                 more ? " or more" : string.Empty,
                 folder,
@@ -232,7 +232,7 @@ internal static class ImageListBuilder
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"--testing_percentage ({testingPercentage}) and --validation_percentage ({validationPercentage}) must each "
+                $"{Flags.TestingPercentage} ({testingPercentage}) and {Flags.ValidationPercentage} ({validationPercentage}) must each "
                 + "be between 0 and 100 and add up to at most 100.");
         }
     }
@@ -240,8 +240,8 @@ internal static class ImageListBuilder
     // retrain.py's main() makes these checks right after create_image_lists.
     private static void CheckClassCount(string imageDir, List<ImageClass> classes)
     {
-        const string Layout = "Put each class's images (.jpg, .jpeg or .png) in its own subfolder of --image_dir, e.g. "
-            + "'flowers/daisy/1.jpg' and 'flowers/roses/2.jpg' with --image_dir flowers.";
+        const string Layout = $"Put each class's images (.jpg, .jpeg or .png) in its own subfolder of {Flags.ImageDir}, e.g. "
+            + $"'flowers/daisy/1.jpg' and 'flowers/roses/2.jpg' with {Flags.ImageDir} flowers.";
         if (classes.Count == 0)
         {
             throw new RetrainException(

@@ -36,6 +36,7 @@ public static class Flags
     public const string RetrainPyBottleneckDir = "--retrain_py_bottleneck_dir";
     public const string RetrainPyBottleneckSuffix = "--retrain_py_bottleneck_suffix";
     public const string FinalTensorName = "--final_tensor_name";
+    public const string FlipLeftRight = "--flip_left_right";
     public const string RandomCrop = "--random_crop";
     public const string RandomScale = "--random_scale";
     public const string RandomBrightness = "--random_brightness";
@@ -48,10 +49,15 @@ public static class Flags
     public const string OutputOnnx = "--output_onnx";
     public const string InferenceBatchSize = "--inference_batch_size";
     public const string ReducedScaleJpeg = "--reduced_scale_jpeg";
+    public const string PrintMisclassifiedTestImages = "--print_misclassified_test_images";
+    public const string LoggingVerbosity = "--logging_verbosity";
+    public const string RandomSeed = "--random_seed";
 
     // The model description flags, shared by retrain and label-image.
     public const string InputLayer = "--input_layer";
-    public const string BottleneckOrOutputLayer = "--bottleneck_layer/--output_layer";
+    public const string BottleneckLayer = "--bottleneck_layer";
+    public const string OutputLayer = "--output_layer";
+    public const string BottleneckOrOutputLayer = $"{BottleneckLayer}/{OutputLayer}";
     public const string InputHeight = "--input_height";
     public const string InputWidth = "--input_width";
     public const string InputMean = "--input_mean";
@@ -60,6 +66,10 @@ public static class Flags
     public const string InputLayout = "--input_layout";
 
     public const string InputChannelOrder = "--input_channel_order";
+
+    public const string Device = "--device";
+    public const string GpuId = "--gpu_id";
+    public const string ModelDir = "--model_dir";
 
     // label-image's own.
     public const string Graph = "--graph";

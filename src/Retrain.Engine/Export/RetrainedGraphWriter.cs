@@ -45,7 +45,7 @@ internal static class RetrainedGraphWriter
                 throw new RetrainException(
                     ExitCode.BadModel,
                     $"The backbone graph '{model.Path}' already has a node named '{added}' between its input and bottleneck. " +
-                    (added == finalTensorName ? "Pass another --final_tensor_name." : "It cannot be retrained again by cutting at this bottleneck."));
+                    (added == finalTensorName ? $"Pass another {Flags.FinalTensorName}." : "It cannot be retrained again by cutting at this bottleneck."));
             }
         }
     }

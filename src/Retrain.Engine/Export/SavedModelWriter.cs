@@ -33,14 +33,14 @@ internal static class SavedModelWriter
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RetrainException(ExitCode.IoError, $"Cannot read --saved_model_dir '{folder}': {e.Message}", e);
+            throw new RetrainException(ExitCode.IoError, $"Cannot read {Flags.SavedModelDir} '{folder}': {e.Message}", e);
         }
 
         if (File.Exists(folder))
         {
             throw new RetrainException(
                 ExitCode.IoError,
-                $"--saved_model_dir '{folder}' is a file. A SavedModel is a folder: give the path of a new folder (TensorFlow Serving " +
+                $"{Flags.SavedModelDir} '{folder}' is a file. A SavedModel is a folder: give the path of a new folder (TensorFlow Serving " +
                 "expects one per model version, e.g. models/flowers/2).");
         }
 
@@ -48,7 +48,7 @@ internal static class SavedModelWriter
         {
             throw new RetrainException(
                 ExitCode.IoError,
-                $"--saved_model_dir '{folder}' already exists and is not empty. Choose a new folder (TensorFlow Serving expects one " +
+                $"{Flags.SavedModelDir} '{folder}' already exists and is not empty. Choose a new folder (TensorFlow Serving expects one " +
                 "folder per model version, e.g. models/flowers/2), or delete the old one.");
         }
     }

@@ -25,7 +25,7 @@ internal static class GraphDefFile
     internal static InputRole ModelFileRole { get; } = new(
         "model file",
         ExitCode.BadModel,
-        "Check the path given with --tfhub_module (retrain) or --graph (label-image): it must name a readable frozen TensorFlow graph (.pb) or ONNX model (.onnx), not a pipe or device.");
+        $"Check the path given with {Flags.TfhubModule} (retrain) or {Flags.Graph} (label-image): it must name a readable frozen TensorFlow graph (.pb) or ONNX model (.onnx), not a pipe or device.");
 
     /// <summary>Parses GraphDef bytes read from <paramref name="path"/>, refused as <see cref="Load"/> refuses them.</summary>
     internal static GraphDef Parse(byte[] bytes, string path)

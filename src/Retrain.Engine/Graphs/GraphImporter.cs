@@ -149,7 +149,7 @@ internal static class GraphImporter
         {
             throw new RetrainException(ExitCode.BadModel,
                 $"{where} has shape [{Dims(declared)}], more per image than retrain feeds ({ImageInputLimit.Describe}). " +
-                "The graph is damaged or its input is not an image: check --input_layer, --input_height and --input_width, or re-export the graph.");
+                $"The graph is damaged or its input is not an image: check {Flags.InputLayer}, {Flags.InputHeight} and {Flags.InputWidth}, or re-export the graph.");
         }
 
         return declared;

@@ -10,7 +10,7 @@ namespace Retrain.Graphs;
 /// <param name="InputShape">Input shape, e.g. [-1,224,224,3].</param>
 /// <param name="OutputShape">Output shape, e.g. [-1,1001].</param>
 /// <param name="BatchIsDynamic">True when any batch size can be run; false when the graph forced its own batch size.</param>
-public sealed record ImportedGraph(
+internal sealed record ImportedGraph(
     byte[] OnnxModel,
     string InputName,
     string OutputName,

@@ -26,9 +26,9 @@ internal static class ModelRecognizer
             ?? throw new RetrainException(
                 ExitCode.BadModel,
                 $"Cannot tell which node of '{path}' is the bottleneck: the graph is not a recognised MobileNet v1 or " +
-                "Inception-v3. Pass --bottleneck_layer NODE (and --input_layer, --input_height, --input_width, " +
-                "--input_mean, --input_std if they differ from the defaults).");
-        return Complete(graph, path, known, output, "--bottleneck_layer", overrides);
+                $"Inception-v3. Pass {Flags.BottleneckLayer} NODE (and {Flags.InputLayer}, {Flags.InputHeight}, {Flags.InputWidth}, " +
+                $"{Flags.InputMean}, {Flags.InputStd} if they differ from the defaults).");
+        return Complete(graph, path, known, output, Flags.BottleneckLayer, overrides);
     }
 
     /// <summary>Describes a classifier for label-image: output `final_result` unless told otherwise.</summary>
@@ -41,8 +41,8 @@ internal static class ModelRecognizer
             ?? (names.Contains("MobilenetV1/Predictions/Reshape_1") ? "MobilenetV1/Predictions/Reshape_1" : null)
             ?? throw new RetrainException(
                 ExitCode.BadModel,
-                $"Graph '{path}' has no node '{defaultOutput}'. Pass --output_layer NODE with the name of its softmax output.");
-        return Complete(graph, path, known, output, "--output_layer", overrides);
+                $"Graph '{path}' has no node '{defaultOutput}'. Pass {Flags.OutputLayer} NODE with the name of its softmax output.");
+        return Complete(graph, path, known, output, Flags.OutputLayer, overrides);
     }
 
     private sealed record Known(string Architecture, string Input, string Output, int? Height, int? Width, float Mean, float Std);
@@ -95,7 +95,7 @@ internal static class ModelRecognizer
     {
         var input = overrides.InputNode ?? known?.Input ?? SinglePlaceholder(graph, path);
         var names = graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
-        RequireNode(names, input, "Input", "--input_layer", path);
+        RequireNode(names, input, "Input", Flags.InputLayer, path);
         RequireNode(names, output, "Output", outputFlag, path);
         var shape = PlaceholderShape(graph, input);
         var height = overrides.InputHeight ?? PositiveOrNull(shape, 1) ?? known?.Height;
@@ -104,7 +104,7 @@ internal static class ModelRecognizer
         {
             throw new RetrainException(
                 ExitCode.BadModel,
-                $"Input node '{input}' of '{path}' does not state its image size. Pass --input_height and --input_width.");
+                $"Input node '{input}' of '{path}' does not state its image size. Pass {Flags.InputHeight} and {Flags.InputWidth}.");
         }
 
         // label_image.py's defaults (mean 0, std 255: inputs in [0, 1]) for graphs we do not recognise.
@@ -141,7 +141,7 @@ internal static class ModelRecognizer
             : throw new RetrainException(
                 ExitCode.BadModel,
                 $"Cannot tell which node of '{path}' takes the image ({placeholders.Count} Placeholder nodes: " +
-                $"{string.Join(", ", placeholders.Take(5))}). Pass --input_layer NODE.");
+                $"{string.Join(", ", placeholders.Take(5))}). Pass {Flags.InputLayer} NODE.");
     }
 
     private static long[]? PlaceholderShape(GraphDef graph, string input)
@@ -195,10 +195,10 @@ internal static class ModelRecognizer
         internal void Check(string path, ModelOverrides overrides)
         {
             var problem =
-                overrides.InputHeight is null && InputHeight <= 0 ? Problem(nameof(InputHeight), InputHeight, "--input_height", "a size must be at least 1 pixel")
-                : overrides.InputWidth is null && InputWidth <= 0 ? Problem(nameof(InputWidth), InputWidth, "--input_width", "a size must be at least 1 pixel")
-                : overrides.InputMean is null && !float.IsFinite(InputMean) ? Problem(nameof(InputMean), InputMean, "--input_mean", "the mean must be a number")
-                : overrides.InputStd is null && (!float.IsFinite(InputStd) || InputStd == 0) ? Problem(nameof(InputStd), InputStd, "--input_std", "pixels are divided by it, so it must be a number other than 0")
+                overrides.InputHeight is null && InputHeight <= 0 ? Problem(nameof(InputHeight), InputHeight, Flags.InputHeight, "a size must be at least 1 pixel")
+                : overrides.InputWidth is null && InputWidth <= 0 ? Problem(nameof(InputWidth), InputWidth, Flags.InputWidth, "a size must be at least 1 pixel")
+                : overrides.InputMean is null && !float.IsFinite(InputMean) ? Problem(nameof(InputMean), InputMean, Flags.InputMean, "the mean must be a number")
+                : overrides.InputStd is null && (!float.IsFinite(InputStd) || InputStd == 0) ? Problem(nameof(InputStd), InputStd, Flags.InputStd, "pixels are divided by it, so it must be a number other than 0")
                 : null;
             if (problem is not null)
             {

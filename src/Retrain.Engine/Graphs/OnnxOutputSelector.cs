@@ -46,7 +46,7 @@ internal static class OnnxOutputSelector
             throw new RetrainException(
                 ExitCode.BadModel,
                 $"ONNX model '{path}' has no value named '{outputName}': no node computes it (its outputs: " +
-                $"{string.Join(", ", graph.Output.Select(o => $"'{o.Name}'"))}). Fix --bottleneck_layer (retrain) or --output_layer " +
+                $"{string.Join(", ", graph.Output.Select(o => $"'{o.Name}'"))}). Fix {Flags.BottleneckLayer} (retrain) or {Flags.OutputLayer} " +
                 "(label-image), or leave it out to use the model's one output.");
         }
 

@@ -7,7 +7,7 @@ namespace Retrain.IO;
 /// A symbolic link is kept and its target replaced; a device or pipe (/dev/null, a FIFO) is written into, since
 /// renaming over it would replace the device itself; a folder is refused.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public static void Write(string path, ReadOnlySpan<byte> content) => Write(path, content, static (s, c) => s.Write(c));
 

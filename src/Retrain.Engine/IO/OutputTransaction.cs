@@ -11,7 +11,7 @@ namespace Retrain.IO;
 /// <see cref="AtomicFile"/>), which puts it before every rename: a failing one (/dev/full) stops the commit.
 /// Disposing without <see cref="Commit"/> discards what was staged.
 /// </summary>
-public sealed class OutputTransaction : IDisposable
+internal sealed class OutputTransaction : IDisposable
 {
     private readonly List<Staged> _staged = [];
     private int _committed;

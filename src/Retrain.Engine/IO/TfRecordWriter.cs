@@ -7,7 +7,7 @@ namespace Retrain.IO;
 /// length, the masked CRC-32C of those 8 bytes, the data, and the masked CRC-32C of the data. Readers check both
 /// CRCs, so a record cut short by a killed process is detected and dropped rather than misread.
 /// </summary>
-public sealed class TfRecordWriter : IDisposable
+internal sealed class TfRecordWriter : IDisposable
 {
     private readonly Stream _stream;
 

@@ -6,7 +6,7 @@ namespace Retrain.Images;
 /// <c>read_tensor_from_image_file</c>). Models from outside TensorFlow may instead want one mean and std per channel
 /// (<see cref="ChannelMeans"/>, <see cref="ChannelStds"/>, in the model's channel order), BGR channels or NCHW.
 /// </summary>
-public sealed record ImagePreprocessing(int Height, int Width, float Mean, float Std)
+internal sealed record ImagePreprocessing(int Height, int Width, float Mean, float Std)
 {
     /// <summary>Floats one image occupies in a batch: Height * Width * 3, whatever the layout.</summary>
     public int TensorLength => checked(Height * Width * 3);

@@ -15,7 +15,7 @@ namespace Retrain.Inference;
 /// not thread-safe: one thread at a time per runner (it reuses its input/output buffers between calls); use one
 /// runner per thread for parallel inference.
 /// </summary>
-public sealed class ModelRunner : IDisposable
+internal sealed class ModelRunner : IDisposable
 {
     private readonly ModelExecution _execution;
     private readonly long[] _outputShapePerItem;
@@ -220,9 +220,8 @@ public sealed class ModelRunner : IDisposable
                 try
                 {
                     // ONNX Runtime's threads must sleep between its stages: spinning, they would hold the cores the
-                    // kernel's own threads need (the benchmark's batch-1 probe ran at half speed with them spinning).
-                    // The stages share one arena: Inception-v3 at batch 16 peaked at 1,491 MB with an arena per
-                    // stage, 966 MB shared (1,181 MB as one plain session).
+                    // kernel's own threads need. The stages share one arena, which keeps the peak memory below an
+                    // arena per stage and below one plain session (figures in docs/performance.md).
                     return SegmentedModel.Create(plan, settings with { AllowSpinning = false, SharedArena = true });
                 }
                 catch (Exception e) when (e is InvalidOperationException or RetrainException)
@@ -266,7 +265,7 @@ public sealed class ModelRunner : IDisposable
                     $"it has {session.InputMetadata.Count} input(s) ({string.Join(", ", session.InputMetadata.Keys)}) and " +
                     $"{session.OutputMetadata.Count} output(s) ({string.Join(", ", session.OutputMetadata.Keys)}); exactly one of each is supported. " +
                     (session.OutputMetadata.Count > 1 && session.InputMetadata.Count == 1
-                        ? "Name the output to use with --bottleneck_layer (retrain) or --output_layer (label-image)"
+                        ? $"Name the output to use with {Flags.BottleneckLayer} (retrain) or {Flags.OutputLayer} (label-image)"
                         : "Export the model with only the input and the output to use"));
             }
 

@@ -16,7 +16,7 @@ internal static class LabelFile
     internal const long MaxBytes = 64L << 20;
 
     private static readonly InputRole Role = new(
-        "labels file (label-image --labels)",
+        $"labels file (label-image {Flags.Labels})",
         ExitCode.BadModel,
         "Pass the output_labels.txt written with the graph: a regular text file, one label per line.");
 

@@ -24,12 +24,12 @@ public static class LabelImageEngine
     {
         if (options.TopK < 1)
         {
-            throw new RetrainException(ExitCode.Usage, "Invalid value for --top_k: it must be at least 1.");
+            throw new RetrainException(ExitCode.Usage, $"Invalid value for {Flags.TopK}: it must be at least 1.");
         }
 
         if (options.Images.Count == 0)
         {
-            throw new RetrainException(ExitCode.Usage, "No image given. Pass --image FILE (several times for several images).");
+            throw new RetrainException(ExitCode.Usage, $"No image given. Pass {Flags.Image} FILE (several times for several images).");
         }
 
         Flags.RequirePath(options.Graph, Flags.Graph);
@@ -56,7 +56,7 @@ public static class LabelImageEngine
         if (options.Labels is null && model.Labels is null)
         {
             log.Warning(
-                "No --labels given, and {Graph} carries none: classes are shown by their index, 0 to {Last}. Pass --labels with the labels file written beside the graph (output_labels.txt) to see their names.",
+                "No " + Flags.Labels + " given, and {Graph} carries none: classes are shown by their index, 0 to {Last}. Pass " + Flags.Labels + " with the labels file written beside the graph (output_labels.txt) to see their names.",
                 options.Graph,
                 model.OutputLength - 1);
         }

@@ -1,3 +1,4 @@
+using Retrain.Errors;
 using Serilog;
 
 namespace Retrain.Models;
@@ -15,7 +16,7 @@ internal sealed class CatalogDownload(CatalogEntry entry, ModelCache cache, Uri 
 
     public override string Root => cache.Root;
 
-    public override string RootChoice => $"--model_dir or ${ModelLocator.HomeVariable}";
+    public override string RootChoice => $"{Flags.ModelDir} or ${ModelLocator.HomeVariable}";
 
     public override string Folder => cache.ModelFolder(entry);
 
@@ -39,5 +40,5 @@ internal sealed class CatalogDownload(CatalogEntry entry, ModelCache cache, Uri 
 
     public override string ManualInstructions() =>
         $"To install it by hand, download {entry.ArchiveFileName} from {Url} and unpack it into '{Folder}{Path.DirectorySeparatorChar}' " +
-        $"(so that '{ModelPath}' exists), or pass --tfhub_module with the path of a frozen GraphDef you already have.";
+        $"(so that '{ModelPath}' exists), or pass {Flags.TfhubModule} with the path of a frozen GraphDef you already have.";
 }

@@ -49,7 +49,7 @@ internal static class HubModule
             throw new RetrainException(
                 ExitCode.BadModel,
                 $"Hub module '{folder}' has no '{DefaultSignature}' signature (signatures: {Listed(graph.SignatureDef.Keys)}), " +
-                "so retrain.py could not use it as an image feature vector either. Pass --input_layer and --bottleneck_layer to choose nodes.");
+                $"so retrain.py could not use it as an image feature vector either. Pass {Flags.InputLayer} and {Flags.BottleneckLayer} to choose nodes.");
         }
 
         var images = signature.Inputs.TryGetValue(ImagesInput, out var named) ? named
@@ -57,7 +57,7 @@ internal static class HubModule
             : throw new RetrainException(
                 ExitCode.BadModel,
                 $"The '{DefaultSignature}' signature of Hub module '{folder}' has no '{ImagesInput}' input (inputs: " +
-                $"{Listed(signature.Inputs.Keys)}): it is not an image module. Pass --input_layer with the image input's node.");
+                $"{Listed(signature.Inputs.Keys)}): it is not an image module. Pass {Flags.InputLayer} with the image input's node.");
         var output = signature.Outputs.TryGetValue(DefaultOutput, out var feature) ? NodeOf(feature) : null;
         var (height, width) = ImageSize(graph, images, savedModel);
         return new ModelOverrides(NodeOf(images), output, height, width, InputMean, InputStd);
@@ -126,7 +126,7 @@ internal static class HubModule
                     throw new RetrainException(
                         ExitCode.BadModel,
                         $"An attached message in the '{AttachmentsCollection}' collection of '{path}' is damaged ({e.Message}). " +
-                        "Pass --input_height and --input_width, or download the module again.",
+                        $"Pass {Flags.InputHeight} and {Flags.InputWidth}, or download the module again.",
                         e);
                 }
             }

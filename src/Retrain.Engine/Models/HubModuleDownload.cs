@@ -126,7 +126,7 @@ internal sealed class HubModuleDownload : DownloadTarget
 
     public override string ManualInstructions() =>
         $"To install it by hand, download {Url} (a .tar.gz) and unpack it into '{Folder}{Path.DirectorySeparatorChar}' " +
-        $"(so that '{ModelPath}' exists), or pass --tfhub_module with the path of a module folder you already have.";
+        $"(so that '{ModelPath}' exists), or pass {Flags.TfhubModule} with the path of a module folder you already have.";
 
     /// <summary>
     /// tensorflow_hub writes the descriptor beside the folder, never inside it, so the module's own files stay as

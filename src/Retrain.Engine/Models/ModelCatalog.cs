@@ -61,7 +61,7 @@ internal static class ModelCatalog
             ExitCode.Usage,
             $"Couldn't understand architecture name '{name}' (from {flag}): {Reason(name.ToLowerInvariant())} " +
             $"Valid names: {examples}, and each mobilenet name with the suffix _quantized (e.g. mobilenet_0.25_128_quantized). " +
-            "Or pass --tfhub_module PATH to a frozen GraphDef (.pb), an ONNX model, or a folder holding one.");
+            $"Or pass {Flags.TfhubModule} PATH to a frozen GraphDef (.pb), an ONNX model, or a folder holding one.");
     }
 
     private static string Reason(string name)

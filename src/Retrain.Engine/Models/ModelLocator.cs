@@ -73,7 +73,7 @@ internal static class ModelLocator
         {
             throw new RetrainException(
                 ExitCode.BadModel,
-                $"Model file '{requested}' not found. Pass --tfhub_module with the path of a frozen GraphDef (.pb) or an ONNX model (.onnx).");
+                $"Model file '{requested}' not found. Pass {Flags.TfhubModule} with the path of a frozen GraphDef (.pb) or an ONNX model (.onnx).");
         }
 
         var cache = new ModelCache(modelDir ?? ModelCacheRoot(), isRetrainPyModelDir: modelDir is not null);
@@ -90,7 +90,7 @@ internal static class ModelLocator
             return Recognised(SavedModelFile.IsSavedModel(custom) ? custom : FindModelFile(custom, requested));
         }
 
-        var flag = tfhubModule is not null ? "--tfhub_module" : "--architecture";
+        var flag = tfhubModule is not null ? Flags.TfhubModule : Flags.Architecture;
         throw ModelCatalog.UnknownName(requested, flag);
     }
 

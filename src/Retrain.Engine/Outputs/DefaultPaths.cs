@@ -75,7 +75,7 @@ internal static class DefaultPaths
     private static RetrainException Refused(string root, string why) => new(
         ExitCode.IoError,
         $"Cannot use the default output folder '{root}': {why}. Remove it if it is yours to remove, or pass " +
-        "--output_graph, --output_labels, --bottleneck_dir and --intermediate_output_graphs_dir to put everything elsewhere.");
+        $"{Flags.OutputGraph}, {Flags.OutputLabels}, {Flags.BottleneckDir} and {Flags.IntermediateOutputGraphsDir} to put everything elsewhere.");
 
     private static string SafeUserName()
     {

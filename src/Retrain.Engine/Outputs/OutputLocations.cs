@@ -177,9 +177,3 @@ internal static class OutputLocations
     private static bool IsInside(string path, string folder) =>
         path.StartsWith(Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 }
-
-/// <summary>
-/// A path a run writes, for <see cref="OutputLocations"/>' checks against its inputs. <paramref name="Cleared"/>: a
-/// folder whose old files the run deletes first (--summaries_dir's train/ and validation/).
-/// </summary>
-internal readonly record struct Written(string Flag, string? Path, bool Cleared = false);

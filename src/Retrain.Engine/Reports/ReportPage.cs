@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Retrain.Errors;
 using Retrain.Evaluation;
 
 namespace Retrain.Reports;
@@ -13,7 +14,7 @@ namespace Retrain.Reports;
 internal static class ReportPage
 {
     /// <summary>Marks a folder as a report retrain wrote, which a later run may replace.</summary>
-    public const string Generator = "retrain --report_dir";
+    public const string Generator = $"retrain {Flags.ReportDir}";
 
     /// <summary>The page's sections, by id, in page order.</summary>
     public static readonly IReadOnlyList<string> Sections = ["summary", "curves", "evaluation", "confusion", "dataset", "misclassified"];
@@ -77,7 +78,7 @@ internal static class ReportPage
         }
         else
         {
-            html.Append("<p class=\"note\">Train and validation batches at each evaluation step (--eval_step_interval), as logged.</p>\n")
+            html.Append("<p class=\"note\">Train and validation batches at each evaluation step (" + Flags.EvalStepInterval + "), as logged.</p>\n")
                 .Append("<div class=\"plots\">\n")
                 .Append("<img src=\"").Append(ReportWriter.AccuracyPlot).Append("\" alt=\"accuracy over the training steps\" width=\"")
                 .Append(N(ReportPlots.Width)).Append("\">\n")

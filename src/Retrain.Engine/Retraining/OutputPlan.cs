@@ -6,55 +6,7 @@ using Retrain.Outputs;
 using Retrain.Reports;
 using Retrain.Summaries;
 
-namespace Retrain.Retraining;
-
-/// <summary>What an output is on disk, which decides how its location is checked.</summary>
-internal enum OutputKind
-{
-    /// <summary>One file, written atomically.</summary>
-    File,
-
-    /// <summary>A folder retrain creates and writes files into.</summary>
-    Folder,
-
-    /// <summary>A folder of TensorBoard events files, whose old ones retrain deletes first.</summary>
-    Events,
-
-    /// <summary>A folder written whole and renamed into place, replacing an earlier report (--report_dir).</summary>
-    Report,
-}
-
-/// <summary>
-/// One output retrain can write: its flag, where the options put it, its kind and the backbone kinds that can write it.
-/// Adding an output is adding one of these to <see cref="OutputPlan.Specs"/>.
-/// </summary>
-/// <param name="Example">A file name the "is a folder" error suggests.</param>
-internal sealed record OutputSpec(string Flag, OutputKind Kind, BackboneKind WrittenFor, string Example, Func<RetrainOptions, string?> PathIn)
-{
-    /// <summary>The backbone kinds whose retrained model exists only as this output, so it must be asked for.</summary>
-    public BackboneKind RequiredFor { get; init; }
-
-    /// <summary>The flag that asks for this output when it is not its own (a folder with a default path).</summary>
-    public string? RequestedBy { get; init; }
-
-    /// <summary>
-    /// Written only by the backbone kinds that can, and silently left out by the others: output_graph.pb always has
-    /// a path (retrain.py's default), so a backbone that cannot hold it must not be refused for it.
-    /// </summary>
-    public bool SkippedWhereUnsupported { get; init; }
-
-    /// <summary>A folder written whole (into a new or empty folder, or over an earlier report), so no other output may lie inside it.</summary>
-    public bool MustBeNewFolder { get; init; }
-
-    /// <summary>Lies in the per-user temporary folder unless its flag is given (<see cref="DefaultPaths"/>).</summary>
-    public bool HasDefault { get; init; }
-}
-
-/// <summary>A requested output and its path.</summary>
-internal sealed record PlannedOutput(OutputSpec Spec, string Path)
-{
-    public string Flag => Spec.Flag;
-}
+namespace Retrain;
 
 /// <summary>
 /// Every output the run will write, known before any work: the one list that drives the checks that outputs are
@@ -102,7 +54,7 @@ internal sealed class OutputPlan
 
     private OutputPlan(RetrainOptions options, IReadOnlyList<PlannedOutput> outputs)
     {
-        this._options = options;
+        _options = options;
         Outputs = outputs;
     }
 

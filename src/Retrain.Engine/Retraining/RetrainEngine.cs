@@ -13,7 +13,6 @@ using Retrain.Models;
 using Retrain.Outputs;
 using Retrain.Progress;
 using Retrain.Reports;
-using Retrain.Retraining;
 using Retrain.Summaries;
 using Retrain.Training;
 using Serilog;
@@ -61,17 +60,9 @@ public static class RetrainEngine
         Evaluate(result, lists.Labels, options, log);
 
         ct.ThrowIfCancellationRequested();
-        backbone.Export(
-            result.Layer,
-            lists.Labels,
-            new ExportPaths(options.OutputGraph, options.OutputLabels, plan.PathOf(OutputPlan.SavedModel), plan.PathOf(OutputPlan.Onnx), options.FinalTensorName),
-            log);
-        if (plan.PathOf(OutputPlan.Report) is { } reportDir)
-        {
-            var report = new RunReport(resolved.CatalogName ?? resolved.Path, settings.Steps, curves!.Points, dataset, TestEvaluation.Of(result.Test, lists.Labels), RunReport.MisclassifiedOf(result.Test, lists.Labels));
-            ReportWriter.Write(reportDir, report);
-            log.Information("Wrote the report to {Path:l}", Path.Combine(reportDir, ReportWriter.PageName));
-        }
+        var exportPaths = new ExportPaths(options.OutputGraph, options.OutputLabels, plan.PathOf(OutputPlan.SavedModel), plan.PathOf(OutputPlan.Onnx), options.FinalTensorName);
+        backbone.Export(result.Layer, lists.Labels, exportPaths, log);
+        WriteReport(plan, resolved, settings, curves, dataset, result, lists.Labels, log);
 
         if (bottlenecks.Failures.Count > 0)
         {
@@ -221,10 +212,13 @@ public static class RetrainEngine
         TrainingResult result;
         try
         {
-            ITrainingBatches batches = distorted is null
-                ? new CachedBatches(parts.Training, lists.ClassCount, settings.TrainBatchSize)
-                : distorted;
-            result = Trainer.Run(parts.Training, parts.Validation, parts.Testing, lists.Labels, settings, log, outputs.Any ? outputs : null, resume, batches, ct);
+            var job = new TrainingJob(parts.Training, parts.Validation, parts.Testing, lists.Labels, settings)
+            {
+                Observer = outputs.Any ? outputs : null,
+                Resume = resume,
+                Batches = distorted,
+            };
+            result = Trainer.Run(job, log, ct);
             distorted?.LogSummary();
         }
         catch (OperationCanceledException)
@@ -235,6 +229,20 @@ public static class RetrainEngine
 
         outputs.Completed();
         return result;
+    }
+
+    /// <summary>--report_dir: the training curves, the dataset, the test evaluation and the misclassified photos.</summary>
+    private static void WriteReport(
+        OutputPlan plan, ResolvedModel resolved, TrainingSettings settings, TrainingCurves? curves, DatasetSummary dataset, TrainingResult result, IReadOnlyList<string> labels, ILogger log)
+    {
+        if (plan.PathOf(OutputPlan.Report) is not { } reportDir)
+        {
+            return;
+        }
+
+        var report = new RunReport(resolved.CatalogName ?? resolved.Path, settings.Steps, curves!.Points, dataset, TestEvaluation.Of(result.Test, labels), RunReport.MisclassifiedOf(result.Test, labels));
+        ReportWriter.Write(reportDir, report);
+        log.Information("Wrote the report to {Path:l}", Path.Combine(reportDir, ReportWriter.PageName));
     }
 
     /// <summary>Logs the per-class evaluation and, with --evaluation_json, writes it as JSON.</summary>
@@ -312,25 +320,4 @@ public static class RetrainEngine
             $"Nothing to train on: only {classesWithData} of {lists.ClassCount} classes in '{lists.ImageDir}' have usable training images " +
             $"({failures} images could not be decoded). Add images to the class folders or fix the files listed above.");
     }
-}
-
-/// <summary>The three parts the trainer reads, each owning its run of the vectors.</summary>
-internal sealed record SplitParts(LabeledVectors Training, LabeledVectors Validation, LabeledVectors Testing);
-
-/// <summary>
-/// The bottleneck stage's result: the counts and failures the report needs, read before the vectors are handed to
-/// <see cref="DatasetParts.Split"/>, which takes them over (it compacts them into the three parts).
-/// </summary>
-internal sealed class BottleneckStage(BottleneckSet set)
-{
-    public int Computed { get; } = set.Computed;
-
-    public int Reused { get; } = set.Reused;
-
-    public int Imported { get; } = set.Imported;
-
-    public IReadOnlyList<ImageFailure> Failures { get; } = set.Failures;
-
-    /// <summary>The vectors, for <see cref="DatasetParts.Split"/> only.</summary>
-    public BottleneckSet Set { get; } = set;
 }

@@ -47,7 +47,7 @@ public sealed partial record RetrainOptions
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"Invalid values for --testing_percentage and --validation_percentage: they add up to {TestingPercentage + ValidationPercentage}, " +
+                $"Invalid values for {Flags.TestingPercentage} and {Flags.ValidationPercentage}: they add up to {TestingPercentage + ValidationPercentage}, " +
                 "leaving no images for training; they must add up to less than 100.");
         }
 
@@ -63,7 +63,7 @@ public sealed partial record RetrainOptions
         Flags.Require(
             RetrainPyBottleneckSuffix is null || RetrainPyBottleneckDir is not null,
             Flags.RetrainPyBottleneckSuffix,
-            "needs --retrain_py_bottleneck_dir (the folder whose files it names)");
+            $"needs {Flags.RetrainPyBottleneckDir} (the folder whose files it names)");
         Flags.Require(
             RetrainPyBottleneckSuffix is null || (!RetrainPyBottleneckSuffix.Contains('/') && !RetrainPyBottleneckSuffix.EndsWith(".txt", StringComparison.Ordinal)),
             Flags.RetrainPyBottleneckSuffix,
@@ -72,7 +72,7 @@ public sealed partial record RetrainOptions
         Flags.Require(
             RetrainPyBottleneckDir is null || !ReducedScaleJpeg,
             Flags.RetrainPyBottleneckDir,
-            "cannot be combined with --reduced_scale_jpeg: retrain.py computed its vectors from full-size decoding, which that cache does not hold");
+            $"cannot be combined with {Flags.ReducedScaleJpeg}: retrain.py computed its vectors from full-size decoding, which that cache does not hold");
         Flags.Require(
             InferenceBatchSize is null or (> 0 and <= MaxInferenceBatchSize),
             Flags.InferenceBatchSize,
@@ -80,12 +80,12 @@ public sealed partial record RetrainOptions
         Flags.Require(
             Shard is null || BottlenecksOnly,
             Flags.Shard,
-            "needs --bottlenecks_only: a shard computes part of the bottlenecks, and training needs all of them (run one plain retrain over the same --bottleneck_dir once every shard is done)");
+            $"needs {Flags.BottlenecksOnly}: a shard computes part of the bottlenecks, and training needs all of them (run one plain retrain over the same {Flags.BottleneckDir} once every shard is done)");
         Flags.Require(IntermediateStoreFrequency >= 0, Flags.IntermediateStoreFrequency, "must be 0 (never) or a number of steps");
         Flags.Require(
             IntermediateStoreFrequency == 0 || !string.IsNullOrEmpty(IntermediateOutputGraphsDir),
             Flags.IntermediateOutputGraphsDir,
-            "must name a folder when --intermediate_store_frequency is given");
+            $"must name a folder when {Flags.IntermediateStoreFrequency} is given");
     }
 
     // TensorFlow's own rule for node names (graph_constructor's IsValidNodeName).

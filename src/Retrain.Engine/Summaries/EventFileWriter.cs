@@ -13,7 +13,7 @@ namespace Retrain.Summaries;
 /// written atomically: records are handed to the OS at every <see cref="Flush"/>, and a killed run leaves a readable
 /// prefix whose last record at worst is cut short, which TensorBoard's reader skips.
 /// </summary>
-public sealed class EventFileWriter : IDisposable
+internal sealed class EventFileWriter : IDisposable
 {
     public const string FileVersion = "brain.Event:2";
 
@@ -38,7 +38,7 @@ public sealed class EventFileWriter : IDisposable
         {
             throw new RetrainException(
                 ExitCode.IoError,
-                $"Cannot create a TensorBoard events file in '{folder}': {e.Message} Choose a writable --summaries_dir.",
+                $"Cannot create a TensorBoard events file in '{folder}': {e.Message} Choose a writable {Flags.SummariesDir}.",
                 e);
         }
 

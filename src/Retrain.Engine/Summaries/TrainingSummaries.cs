@@ -16,7 +16,7 @@ namespace Retrain.Summaries;
 /// step too; here they follow the evaluation schedule, which keeps a 4,000-step log small. The pre_activations and
 /// activations histograms of retrain.py are not written.
 /// </summary>
-public sealed class TrainingSummaries : ITrainingObserver, IDisposable
+internal sealed class TrainingSummaries : ITrainingObserver, IDisposable
 {
     public const string CrossEntropyTag = "cross_entropy";
     public const string AccuracyTag = "accuracy";
@@ -170,7 +170,7 @@ public sealed class TrainingSummaries : ITrainingObserver, IDisposable
         {
             throw new RetrainException(
                 ExitCode.IoError,
-                $"Cannot clear the old TensorBoard logs in '{folder}': {e.Message} Remove the folder or choose another --summaries_dir.",
+                $"Cannot clear the old TensorBoard logs in '{folder}': {e.Message} Remove the folder or choose another {Flags.SummariesDir}.",
                 e);
         }
     }

@@ -39,7 +39,7 @@ internal sealed class EarlyStopping
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"{Flags.EarlyStoppingPatience} is not supported where the final layer trains on the device (--device cuda). " +
+                $"{Flags.EarlyStoppingPatience} is not supported where the final layer trains on the device ({Flags.Device} cuda). " +
                 $"Drop {Flags.EarlyStoppingPatience} or train on the CPU.");
         }
 

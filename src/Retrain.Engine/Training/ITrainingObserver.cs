@@ -1,7 +1,7 @@
 namespace Retrain.Training;
 
 /// <summary>Gets a report after every training step: the hook for summaries, intermediate graphs and checkpoints.</summary>
-public interface ITrainingObserver
+internal interface ITrainingObserver
 {
     void OnStep(in StepReport report);
 }

@@ -20,22 +20,22 @@ internal static class LbfgsTrainer
     /// <summary>The strength used when nothing can be picked (no validation part): make_image_classifier's.</summary>
     public const float FallbackL2 = 1e-4f;
 
-    public static TrainingResult Run(
-        LabeledVectors training,
-        LabeledVectors validation,
-        LabeledVectors testing,
-        IReadOnlyList<string> labels,
-        TrainingSettings settings,
-        ILogger log,
-        ITrainingObserver? observer,
-        ResumePoint? resume,
+    /// <summary>
+    /// Trains <paramref name="job"/> from <paramref name="layer"/> (the initial weights, already drawn from
+    /// <paramref name="rng"/>); <see cref="Trainer.Run"/> checked the job and comes here for <c>--optimizer lbfgs</c>.
+    /// </summary>
+    internal static TrainingResult Run(
+        TrainingJob job,
         ITrainingBatches batches,
         FinalLayer layer,
         Random rng,
+        ILogger log,
         CancellationToken ct)
     {
-        Refuse(settings.Inference.Device.RunsFinalLayerOnDevice, "is not supported where the final layer trains on the device (--device cuda). Train on the CPU");
-        Refuse(batches is not CachedBatches, "trains on the cached bottlenecks of the whole training part, and distortions make a new batch of photos every step. Drop --flip_left_right, --random_crop, --random_scale and --random_brightness");
+        var (training, validation, testing, labels, settings) = job;
+        var (observer, resume) = (job.Observer, job.Resume);
+        Refuse(settings.Inference.Device.RunsFinalLayerOnDevice, $"is not supported where the final layer trains on the device ({Flags.Device} cuda). Train on the CPU");
+        Refuse(batches is not CachedBatches, $"trains on the cached bottlenecks of the whole training part, and distortions make a new batch of photos every step. Drop {Flags.FlipLeftRight}, {Flags.RandomCrop}, {Flags.RandomScale} and {Flags.RandomBrightness}");
         Refuse(settings.Dropout > 0, $"is a deterministic full-batch method and {Flags.Dropout} makes its loss random. Drop {Flags.Dropout}");
         var start = Start(layer);
         var firstStep = 0;

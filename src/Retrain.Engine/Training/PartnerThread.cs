@@ -3,12 +3,6 @@ using System.Runtime.ExceptionServices;
 
 namespace Retrain.Training;
 
-/// <summary>Work cut in two halves that can run at the same time: half 0 on the caller, half 1 on a partner.</summary>
-internal interface IHalvedWork
-{
-    void RunHalf(int half);
-}
-
 /// <summary>
 /// A second thread for training's kernels. A training step is about a hundred microseconds of work in two kernel
 /// calls, thousands of times in a row: waking a thread-pool thread for every call costs a good part of what the

@@ -11,7 +11,7 @@ internal sealed unsafe class SplitKernels : IHalvedWork
     /// <summary>
     /// Multiply-adds below which a call stays on one thread. A hand-over costs about a microsecond, but the second
     /// thread also has to fetch the weights or errors the first one just wrote: a batch of 100 on 256-d vectors and 5
-    /// classes (128,000) ran slower split, 1,024-d (512,000) about as fast, 2,048-d (1,024,000) 1.3-1.6 times faster.
+    /// classes (128,000) ran slower split, 1,024-d (512,000) about as fast, 2,048-d (1,024,000) faster (figures in docs/performance.md).
     /// </summary>
     private const long MinimumWork = 400_000;
 

@@ -1,8 +1,5 @@
 namespace Retrain.Training;
 
-/// <summary>Mean softmax cross-entropy and accuracy (a fraction in [0, 1]) of the layer on one batch of images.</summary>
-public readonly record struct BatchScore(double CrossEntropy, double Accuracy, int Count);
-
 /// <summary>
 /// What one training step did, handed to an <see cref="ITrainingObserver"/> after the step's update. A struct over a
 /// layer the trainer reuses, so reporting allocates nothing; copy <see cref="Layer"/>'s arrays to keep them.
@@ -23,7 +20,7 @@ public readonly record struct BatchScore(double CrossEntropy, double Accuracy, i
 /// Copies --early_stopping_patience's watch as of this step (called only when a checkpoint is saved); null when it is
 /// off.
 /// </param>
-public readonly record struct StepReport(
+internal readonly record struct StepReport(
     int Step,
     FinalLayer Layer,
     BatchScore Train,

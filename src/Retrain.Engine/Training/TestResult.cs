@@ -17,6 +17,3 @@ public sealed record TestResult(
     /// <summary>The image path of each row of <see cref="Probabilities"/>, in the same order.</summary>
     public string[] Paths { get; init; } = [];
 }
-
-/// <summary>A test image the trained layer got wrong (retrain.py's --print_misclassified_test_images).</summary>
-public sealed record Misclassified(string Path, string PredictedLabel, string TrueLabel);

@@ -13,82 +13,37 @@ internal static class Trainer
     /// <summary>
     /// Runs <see cref="TrainingSettings.Steps"/> gradient descent steps, logging train accuracy, cross-entropy and
     /// validation accuracy every <see cref="TrainingSettings.EvalStepInterval"/> steps and at the last step, then
-    /// evaluates on the test part. <paramref name="afterStep"/> gets the 0-based step index and the layer, already
-    /// updated, after every step (for intermediate graphs); the same layer object is returned in the result.
+    /// evaluates on the test part. The job's <see cref="TrainingJob.Observer"/> gets every step's scores and the layer,
+    /// already updated (see <see cref="StepReport"/>); the same layer object is returned in the result. With
+    /// <see cref="TrainingJob.Resume"/>, training continues after the steps already done.
     /// The same seed and inputs give bit-identical results on the same machine and runtime (SIMD width decides the
     /// order of float sums, so another CPU may differ in the last bits).
     /// </summary>
     /// <exception cref="RetrainException">Usage for impossible settings; BadDataset when the training part is empty.</exception>
     /// <exception cref="OperationCanceledException">When <paramref name="ct"/> is cancelled; checked every step.</exception>
-    public static TrainingResult Run(
-        LabeledVectors training,
-        LabeledVectors validation,
-        LabeledVectors testing,
-        IReadOnlyList<string> labels,
-        TrainingSettings settings,
-        ILogger log,
-        CancellationToken ct,
-        Action<int, FinalLayer>? afterStep = null) =>
-        Run(training, validation, testing, labels, settings, log, afterStep is null ? null : new StepCallback(afterStep), null, ct);
-
-    /// <summary>
-    /// As above, reporting every step's scores to <paramref name="observer"/> (see <see cref="StepReport"/>). With
-    /// <paramref name="resume"/>, training continues a run that stopped after <see cref="ResumePoint.StepsDone"/> steps:
-    /// the random generator is replayed through the draws those steps made, so with the same seed, batch sizes and
-    /// data the resumed run ends bit-identical to one that was never interrupted.
-    /// </summary>
-    public static TrainingResult Run(
-        LabeledVectors training,
-        LabeledVectors validation,
-        LabeledVectors testing,
-        IReadOnlyList<string> labels,
-        TrainingSettings settings,
-        ILogger log,
-        ITrainingObserver? observer,
-        ResumePoint? resume,
-        CancellationToken ct)
+    public static TrainingResult Run(TrainingJob job, ILogger log, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(training);
-        ArgumentNullException.ThrowIfNull(labels);
-        ArgumentNullException.ThrowIfNull(settings);
-        var batches = new CachedBatches(training, labels.Count, settings.TrainBatchSize);
-        return Run(training, validation, testing, labels, settings, log, observer, resume, batches, ct);
-    }
-
-    /// <summary>
-    /// As above with each step's training batch taken from <paramref name="batches"/> (distorted photos, say);
-    /// <paramref name="training"/> still sets the vector length and the classes present.
-    /// </summary>
-    internal static TrainingResult Run(
-        LabeledVectors training,
-        LabeledVectors validation,
-        LabeledVectors testing,
-        IReadOnlyList<string> labels,
-        TrainingSettings settings,
-        ILogger log,
-        ITrainingObserver? observer,
-        ResumePoint? resume,
-        ITrainingBatches batches,
-        CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(batches);
+        ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(log);
-        CheckSettings(settings);
+        var (training, validation, testing, labels, settings) = job;
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
         CheckParts(training, validation, testing, labels);
         if (training.Count == 0)
         {
             throw new RetrainException(
                 ExitCode.BadDataset,
                 "The training set is empty: every image went to the testing or validation set. Lower "
-                + "--testing_percentage and --validation_percentage, or add images to the class folders of --image_dir.");
+                + $"{Flags.TestingPercentage} and {Flags.ValidationPercentage}, or add images to the class folders of {Flags.ImageDir}.");
         }
 
+        var (observer, resume) = (job.Observer, job.Resume);
+        var batches = job.Batches ?? new CachedBatches(training, labels.Count, settings.TrainBatchSize);
         var rng = new Random(settings.Seed);
         var layer = new FinalLayer(training.VectorLength, labels.Count, rng);
         if (settings.Optimizer == OptimizerKind.Lbfgs)
         {
-            return LbfgsTrainer.Run(training, validation, testing, labels, settings, log, observer, resume, batches, layer, rng, ct);
+            return LbfgsTrainer.Run(job, batches, layer, rng, log, ct);
         }
 
         var validationSampler = new BatchSampler(validation, labels.Count);
@@ -105,7 +60,7 @@ internal static class Trainer
             ? 0
             : Resume(resume, layer, settings, batches, validationSampler, trainRows, validationRows, rng);
         // On cached vectors the bottlenecks are done by now and the second core is idle: the kernels split over it
-        // (1.3x on 2,048-d vectors on two cores) and give the same bits as one thread. Distorted batches keep both
+        // (docs/performance.md has the figures) and give the same bits as one thread. Distorted batches keep both
         // cores busy with decoding and the backbone, next to which the kernels are negligible.
         using var trainable = ITrainableLayer.Create(layer, settings.Inference, spareCore: batches is CachedBatches);
         ApplyRegularization(trainable, settings);
@@ -144,8 +99,8 @@ internal static class Trainer
                 // still act on it, before the step reaches the checkpoint, the summaries or any graph.
                 throw new RetrainException(
                     ExitCode.Usage,
-                    $"Training diverged at step {step}: the weights overflowed. Lower --learning_rate (it is " +
-                    $"{settings.LearningRate.ToString(CultureInfo.InvariantCulture)}; retrain.py's default is 0.01). The output graph was not written. With --checkpoint_path, delete the checkpoint " +
+                    $"Training diverged at step {step}: the weights overflowed. Lower {Flags.LearningRate} (it is " +
+                    $"{settings.LearningRate.ToString(CultureInfo.InvariantCulture)}; retrain.py's default is 0.01). The output graph was not written. With {Flags.CheckpointPath}, delete the checkpoint " +
                     "too: it holds steps run at the same rate, and resuming from them diverges again.");
             }
 
@@ -264,7 +219,7 @@ internal static class Trainer
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"Cannot resume after step {resume.StepsDone}: --how_many_training_steps is {settings.Steps}. Raise it, or start over without the checkpoint.");
+                $"Cannot resume after step {resume.StepsDone}: {Flags.HowManyTrainingSteps} is {settings.Steps}. Raise it, or start over without the checkpoint.");
         }
 
         if (resume.Weights.Length != layer.Weights.Length || resume.Biases.Length != layer.Biases.Length)
@@ -286,12 +241,6 @@ internal static class Trainer
         }
 
         return resume.StepsDone;
-    }
-
-    /// <summary>Adapts the plain per-step callback to <see cref="ITrainingObserver"/>.</summary>
-    private sealed class StepCallback(Action<int, FinalLayer> afterStep) : ITrainingObserver
-    {
-        public void OnStep(in StepReport report) => afterStep(report.Step, report.Layer);
     }
 
     // retrain.py's run_final_eval.
@@ -335,37 +284,6 @@ internal static class Trainer
             TrueClasses = trueClasses,
             Paths = Array.ConvertAll(rows, r => testing.Paths[r]),
         };
-    }
-
-    private static void CheckSettings(TrainingSettings settings)
-    {
-        static void Require(bool ok, string message)
-        {
-            if (!ok)
-            {
-                throw new RetrainException(ExitCode.Usage, message);
-            }
-        }
-
-        const string BatchHint = "must be a positive number of images, or -1 for the whole set";
-        Require(settings.Steps >= 0, $"--how_many_training_steps must not be negative (got {settings.Steps}).");
-        Require(
-            float.IsFinite(settings.LearningRate) && settings.LearningRate > 0,
-            $"--learning_rate must be a positive number (got {settings.LearningRate}).");
-        Require(
-            settings.L2Regularization is null or (>= 0 and < float.PositiveInfinity),
-            $"{Flags.L2Regularization} must be zero or a positive number (got {settings.L2Regularization}).");
-        Require(
-            settings.LabelSmoothing is >= 0 and < 1,
-            $"{Flags.LabelSmoothing} must be at least 0 and below 1 (got {settings.LabelSmoothing}).");
-        Require(settings.Dropout is >= 0 and < 1, $"{Flags.Dropout} must be at least 0 and below 1 (got {settings.Dropout}).");
-        Require(
-            settings.EarlyStoppingPatience >= 0,
-            $"{Flags.EarlyStoppingPatience} must be 0 (off) or a positive number of evaluations (got {settings.EarlyStoppingPatience}).");
-        Require(settings.EvalStepInterval > 0, $"--eval_step_interval must be at least 1 (got {settings.EvalStepInterval}).");
-        Require(settings.TrainBatchSize != 0, $"--train_batch_size {BatchHint} (got 0).");
-        Require(settings.ValidationBatchSize != 0, $"--validation_batch_size {BatchHint} (got 0).");
-        Require(settings.TestBatchSize != 0, $"--test_batch_size {BatchHint} (got 0).");
     }
 
     private static void CheckParts(
@@ -414,7 +332,7 @@ internal static class Trainer
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"{Flags.Optimizer} {name} is not supported where the final layer trains on the device (--device cuda): " +
+                $"{Flags.Optimizer} {name} is not supported where the final layer trains on the device ({Flags.Device} cuda): " +
                 $"the step graph has plain gradient descent only. Use {Flags.Optimizer} sgd or train on the CPU.");
         }
 
@@ -447,7 +365,7 @@ internal static class Trainer
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"{Flags.LabelSmoothing} is not supported where the final layer trains on the device (--device cuda): " +
+                $"{Flags.LabelSmoothing} is not supported where the final layer trains on the device ({Flags.Device} cuda): " +
                 $"the step graph trains on one-hot targets only. Drop {Flags.LabelSmoothing} or train on the CPU.");
         }
 
@@ -466,7 +384,7 @@ internal static class Trainer
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"{Flags.ClassWeights} is not supported where the final layer trains on the device (--device cuda): " +
+                $"{Flags.ClassWeights} is not supported where the final layer trains on the device ({Flags.Device} cuda): " +
                 $"the step graph weighs every image alike. Drop {Flags.ClassWeights} or train on the CPU.");
         }
 
@@ -485,7 +403,7 @@ internal static class Trainer
         {
             throw new RetrainException(
                 ExitCode.Usage,
-                $"{Flags.L2Regularization} is not supported where the final layer trains on the device (--device cuda): " +
+                $"{Flags.L2Regularization} is not supported where the final layer trains on the device ({Flags.Device} cuda): " +
                 $"the step graph has plain gradient descent only. Drop {Flags.L2Regularization} or train on the CPU.");
         }
 

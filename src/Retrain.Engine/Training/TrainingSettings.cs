@@ -1,3 +1,5 @@
+using Retrain.Errors;
+
 namespace Retrain.Training;
 
 /// <summary>
@@ -50,11 +52,47 @@ internal sealed record TrainingSettings(
     public OptimizerKind Optimizer { get; init; }
 
     /// <summary>retrain.py's training distortions; with any set, training batches are distorted photos, not cached vectors.</summary>
-    public Distortions.DistortionSettings Distortions { get; init; } = Retrain.Distortions.DistortionSettings.None;
+    public DistortionSettings Distortions { get; init; } = DistortionSettings.None;
 
     /// <summary>
     /// Where the final layer trains: retrain's SIMD kernels on the CPU (the default), or the ONNX step graph on a
     /// device that runs the final layer (<c>--device cuda</c>), in a session made with these settings.
     /// </summary>
     public Inference.InferenceSettings Inference { get; init; } = new();
+
+    /// <summary>
+    /// Throws <see cref="RetrainException"/> (Usage) for settings no training can run with, one rule per setting. The
+    /// commands' own rules are stricter (<c>RetrainOptions</c>: at least one step, bounded batches); these hold for
+    /// every caller of <see cref="Trainer.Run"/>.
+    /// </summary>
+    internal void Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok)
+            {
+                throw new RetrainException(ExitCode.Usage, message);
+            }
+        }
+
+        const string BatchHint = "must be a positive number of images, or -1 for the whole set";
+        Require(Steps >= 0, $"{Flags.HowManyTrainingSteps} must not be negative (got {Steps}).");
+        Require(
+            float.IsFinite(LearningRate) && LearningRate > 0,
+            $"{Flags.LearningRate} must be a positive number (got {LearningRate}).");
+        Require(
+            L2Regularization is null or (>= 0 and < float.PositiveInfinity),
+            $"{Flags.L2Regularization} must be zero or a positive number (got {L2Regularization}).");
+        Require(
+            LabelSmoothing is >= 0 and < 1,
+            $"{Flags.LabelSmoothing} must be at least 0 and below 1 (got {LabelSmoothing}).");
+        Require(Dropout is >= 0 and < 1, $"{Flags.Dropout} must be at least 0 and below 1 (got {Dropout}).");
+        Require(
+            EarlyStoppingPatience >= 0,
+            $"{Flags.EarlyStoppingPatience} must be 0 (off) or a positive number of evaluations (got {EarlyStoppingPatience}).");
+        Require(EvalStepInterval > 0, $"{Flags.EvalStepInterval} must be at least 1 (got {EvalStepInterval}).");
+        Require(TrainBatchSize != 0, $"{Flags.TrainBatchSize} {BatchHint} (got 0).");
+        Require(ValidationBatchSize != 0, $"{Flags.ValidationBatchSize} {BatchHint} (got 0).");
+        Require(TestBatchSize != 0, $"{Flags.TestBatchSize} {BatchHint} (got 0).");
+    }
 }

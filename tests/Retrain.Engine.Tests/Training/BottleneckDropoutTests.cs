@@ -64,9 +64,9 @@ public class BottleneckDropoutTests
         var ct = TestContext.Current.CancellationToken;
         var settings = Quick with { Dropout = 0.3f, Seed = 4 };
 
-        var first = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, ct);
-        var second = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, ct);
-        var none = Trainer.Run(training, validation, testing, Labels, settings with { Dropout = 0 }, new LogCapture().Logger, ct);
+        var first = Trainer.Run(new TrainingJob(training, validation, testing, Labels, settings), new LogCapture().Logger, ct);
+        var second = Trainer.Run(new TrainingJob(training, validation, testing, Labels, settings), new LogCapture().Logger, ct);
+        var none = Trainer.Run(new TrainingJob(training, validation, testing, Labels, settings with { Dropout = 0 }), new LogCapture().Logger, ct);
 
         Assert.True(first.Test.Accuracy > 0.95, $"test accuracy {first.Test.Accuracy}");
         Assert.Equal(first.Layer.Weights, second.Layer.Weights);
@@ -84,8 +84,8 @@ public class BottleneckDropoutTests
         var validation = SyntheticVectors.Clusters(Classes, 10, Length, 0.15, centreSeed: 1, sampleSeed: 3);
         var ct = TestContext.Current.CancellationToken;
 
-        var plain = Trainer.Run(training, validation, testing, Labels, Quick, new LogCapture().Logger, ct);
-        var balanced = Trainer.Run(training, validation, testing, Labels, Quick with { ClassWeights = ClassWeighting.Balanced }, new LogCapture().Logger, ct);
+        var plain = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Quick), new LogCapture().Logger, ct);
+        var balanced = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Quick with { ClassWeights = ClassWeighting.Balanced }), new LogCapture().Logger, ct);
 
         Assert.True(RareRecall(balanced, testing) > RareRecall(plain, testing), $"{RareRecall(balanced, testing)} vs {RareRecall(plain, testing)}");
     }

@@ -136,14 +136,18 @@ public class DeviceTrainableLayerTests
         {
             Inference = StepGraph,
         };
-        var whole = Trainer.Run(training, validation, testing, labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var whole = Trainer.Run(new TrainingJob(training, validation, testing, labels, settings), new LogCapture().Logger, TestContext.Current.CancellationToken);
         float[]? weights = null, biases = null;
         Trainer.Run(
-            training, validation, testing, labels, settings with { Steps = 17 }, new LogCapture().Logger, TestContext.Current.CancellationToken,
-            (step, layer) => (weights, biases) = ((float[])layer.Weights.Clone(), (float[])layer.Biases.Clone()));
+            new TrainingJob(training, validation, testing, labels, settings with { Steps = 17 })
+            {
+                Observer = new StepObserver(r => (weights, biases) = ((float[])r.Layer.Weights.Clone(), (float[])r.Layer.Biases.Clone())),
+            },
+            new LogCapture().Logger,
+            TestContext.Current.CancellationToken);
 
         var resumed = Trainer.Run(
-            training, validation, testing, labels, settings, new LogCapture().Logger, null, new ResumePoint(17, weights!, biases!), TestContext.Current.CancellationToken);
+            new TrainingJob(training, validation, testing, labels, settings) { Resume = new ResumePoint(17, weights!, biases!) }, new LogCapture().Logger, TestContext.Current.CancellationToken);
 
         Assert.Equal(whole.Layer.Weights, resumed.Layer.Weights);
         Assert.Equal(whole.Test.Probabilities, resumed.Test.Probabilities);
@@ -158,7 +162,7 @@ public class DeviceTrainableLayerTests
         var settings = new TrainingSettings(Steps: 20, LearningRate: float.MaxValue) { Inference = StepGraph };
 
         var error = Assert.Throws<RetrainException>(() => Trainer.Run(
-            training, validation, testing, ["a", "b", "c"], settings, new LogCapture().Logger, TestContext.Current.CancellationToken));
+            new TrainingJob(training, validation, testing, ["a", "b", "c"], settings), new LogCapture().Logger, TestContext.Current.CancellationToken));
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.StartsWith("Training diverged at step ", error.Message, StringComparison.Ordinal);

@@ -22,7 +22,7 @@ public class LbfgsTrainerTests
     {
         var (training, validation, testing) = Clusters();
 
-        var result = Trainer.Run(training, validation, testing, Labels, Lbfgs, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var result = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Lbfgs), new LogCapture().Logger, TestContext.Current.CancellationToken);
 
         Assert.True(result.Test.Accuracy > 0.9, $"test accuracy {result.Test.Accuracy}");
         // The convex objective's gradient vanishes at its minimum: the layer written is the regression's solution.
@@ -37,8 +37,8 @@ public class LbfgsTrainerTests
         var ct = TestContext.Current.CancellationToken;
         var settings = Lbfgs with { Seed = 3 };
 
-        var first = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, ct);
-        var second = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, ct);
+        var first = Trainer.Run(new TrainingJob(training, validation, testing, Labels, settings), new LogCapture().Logger, ct);
+        var second = Trainer.Run(new TrainingJob(training, validation, testing, Labels, settings), new LogCapture().Logger, ct);
 
         Assert.Equal(first.Layer.Weights, second.Layer.Weights);
         Assert.Equal(first.Layer.Biases, second.Layer.Biases);
@@ -51,7 +51,7 @@ public class LbfgsTrainerTests
         var (training, validation, testing) = Clusters();
         var log = new LogCapture();
 
-        var picked = Trainer.Run(training, validation, testing, Labels, Lbfgs with { L2Regularization = null }, log.Logger, TestContext.Current.CancellationToken);
+        var picked = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Lbfgs with { L2Regularization = null }), log.Logger, TestContext.Current.CancellationToken);
 
         var lines = log.Messages(LogEventLevel.Information).ToList();
         var grid = lines.Select(l => Regex.Match(l, @"^--l2_regularization ([0-9.eE-]+): validation accuracy = (\d+\.\d)%, cross entropy = (\d+\.\d+)"))
@@ -64,7 +64,7 @@ public class LbfgsTrainerTests
         Assert.Equal(best.Strength, float.Parse(chosen.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
 
         // The final layer is the regression with the picked strength, trained from the same start.
-        var direct = Trainer.Run(training, validation, testing, Labels, Lbfgs with { L2Regularization = best.Strength }, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var direct = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Lbfgs with { L2Regularization = best.Strength }), new LogCapture().Logger, TestContext.Current.CancellationToken);
         Assert.Equal(direct.Layer.Weights, picked.Layer.Weights);
     }
 
@@ -74,7 +74,7 @@ public class LbfgsTrainerTests
         var (training, validation, testing) = Clusters();
         var log = new LogCapture();
 
-        Trainer.Run(training, validation, testing, Labels, Lbfgs, log.Logger, TestContext.Current.CancellationToken);
+        Trainer.Run(new TrainingJob(training, validation, testing, Labels, Lbfgs), log.Logger, TestContext.Current.CancellationToken);
 
         Assert.DoesNotContain(log.Messages(LogEventLevel.Information), l => l.StartsWith("Picked", StringComparison.Ordinal));
         var summary = Assert.Single(log.Messages(LogEventLevel.Information), l => l.StartsWith("L-BFGS (", StringComparison.Ordinal));
@@ -88,7 +88,7 @@ public class LbfgsTrainerTests
         var (training, _, testing) = Clusters();
         var log = new LogCapture();
 
-        Trainer.Run(training, LabeledVectors.Empty(Length), testing, Labels, Lbfgs with { L2Regularization = null }, log.Logger, TestContext.Current.CancellationToken);
+        Trainer.Run(new TrainingJob(training, LabeledVectors.Empty(Length), testing, Labels, Lbfgs with { L2Regularization = null }), log.Logger, TestContext.Current.CancellationToken);
 
         Assert.Contains(log.Messages(LogEventLevel.Warning), l => l.Contains("cannot pick --l2_regularization", StringComparison.Ordinal));
     }
@@ -99,8 +99,8 @@ public class LbfgsTrainerTests
         var (training, validation, testing) = Clusters();
         var ct = TestContext.Current.CancellationToken;
 
-        var weak = Trainer.Run(training, validation, testing, Labels, Lbfgs with { L2Regularization = 1e-4f }, new LogCapture().Logger, ct);
-        var strong = Trainer.Run(training, validation, testing, Labels, Lbfgs with { L2Regularization = 1e-1f }, new LogCapture().Logger, ct);
+        var weak = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Lbfgs with { L2Regularization = 1e-4f }), new LogCapture().Logger, ct);
+        var strong = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Lbfgs with { L2Regularization = 1e-1f }), new LogCapture().Logger, ct);
 
         static double Norm(float[] w) => w.Sum(v => (double)v * v);
         Assert.True(Norm(strong.Layer.Weights) < Norm(weak.Layer.Weights) / 4);
@@ -112,7 +112,7 @@ public class LbfgsTrainerTests
         var (training, validation, testing) = Clusters();
         var log = new LogCapture();
 
-        Trainer.Run(training, validation, testing, Labels, Lbfgs with { Steps = 3 }, log.Logger, TestContext.Current.CancellationToken);
+        Trainer.Run(new TrainingJob(training, validation, testing, Labels, Lbfgs with { Steps = 3 }), log.Logger, TestContext.Current.CancellationToken);
 
         Assert.Contains(log.Messages(LogEventLevel.Information), l => l.StartsWith("L-BFGS (stopped) after 3 iterations", StringComparison.Ordinal));
         Assert.Equal(["0", "2"], log.Messages(LogEventLevel.Information).Select(l => Regex.Match(l, @"^Step (\d+): Train accuracy")).Where(m => m.Success).Select(m => m.Groups[1].Value));
@@ -127,8 +127,8 @@ public class LbfgsTrainerTests
         var ct = TestContext.Current.CancellationToken;
         var log = new LogCapture();
 
-        var stopped = Trainer.Run(training, misled, testing, Labels, Lbfgs with { EvalStepInterval = 1, EarlyStoppingPatience = 2 }, log.Logger, ct);
-        var oneStep = Trainer.Run(training, misled, testing, Labels, Lbfgs with { Steps = 1 }, new LogCapture().Logger, ct);
+        var stopped = Trainer.Run(new TrainingJob(training, misled, testing, Labels, Lbfgs with { EvalStepInterval = 1, EarlyStoppingPatience = 2 }), log.Logger, ct);
+        var oneStep = Trainer.Run(new TrainingJob(training, misled, testing, Labels, Lbfgs with { Steps = 1 }), new LogCapture().Logger, ct);
 
         Assert.Contains(log.Messages(LogEventLevel.Information), m => m.StartsWith("Early stopping at step 2:", StringComparison.Ordinal));
         Assert.Equal(oneStep.Layer.Weights, stopped.Layer.Weights);
@@ -171,7 +171,7 @@ public class LbfgsTrainerTests
         var settings = Lbfgs with { Inference = new InferenceSettings(ExecutionDevice.CpuStepGraph, IntraOpThreads: 1) };
 
         var error = Assert.Throws<RetrainException>(
-            () => Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken));
+            () => Trainer.Run(new TrainingJob(training, validation, testing, Labels, settings), new LogCapture().Logger, TestContext.Current.CancellationToken));
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.StartsWith("--optimizer lbfgs", error.Message, StringComparison.Ordinal);
@@ -183,7 +183,7 @@ public class LbfgsTrainerTests
         var (training, validation, testing) = Clusters();
 
         var error = Assert.Throws<RetrainException>(
-            () => Trainer.Run(training, validation, testing, Labels, Lbfgs with { Dropout = 0.2f }, new LogCapture().Logger, TestContext.Current.CancellationToken));
+            () => Trainer.Run(new TrainingJob(training, validation, testing, Labels, Lbfgs with { Dropout = 0.2f }), new LogCapture().Logger, TestContext.Current.CancellationToken));
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.Contains("--dropout", error.Message, StringComparison.Ordinal);

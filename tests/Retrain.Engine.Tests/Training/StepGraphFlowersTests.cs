@@ -71,11 +71,7 @@ public class StepGraphFlowersTests(FlowerVectorsFixture flowers) : IClassFixture
     private (TrainingResult Simd, TrainingResult Graph) TrainBoth(TrainingSettings settings)
     {
         TrainingResult Train(ExecutionDevice device) => Trainer.Run(
-            flowers.Training,
-            flowers.Validation,
-            flowers.Testing,
-            flowers.Labels,
-            settings with { Inference = new InferenceSettings(device) },
+            new TrainingJob(flowers.Training, flowers.Validation, flowers.Testing, flowers.Labels, settings with { Inference = new InferenceSettings(device) }),
             new LogCapture().Logger,
             TestContext.Current.CancellationToken);
 

@@ -20,7 +20,7 @@ public class TrainerObserverTests
         var log = new LogCapture();
         var reports = new Recorder();
 
-        Trainer.Run(training, validation, testing, Labels, Settings, log.Logger, reports, null, TestContext.Current.CancellationToken);
+        Trainer.Run(new TrainingJob(training, validation, testing, Labels, Settings) { Observer = reports }, log.Logger, TestContext.Current.CancellationToken);
 
         Assert.Equal(Enumerable.Range(0, 45), reports.Steps.Select(r => r.Step));
         Assert.Equal([0, 10, 20, 30, 40, 44], reports.Steps.Where(r => r.IsEvaluationStep).Select(r => r.Step));
@@ -46,23 +46,23 @@ public class TrainerObserverTests
     public void Resume_FromTheLayerAfterStepK_EndsBitIdenticalToTheWholeRun()
     {
         var (training, validation, testing) = Parts();
-        var whole = Trainer.Run(training, validation, testing, Labels, Settings, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var whole = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Settings), new LogCapture().Logger, TestContext.Current.CancellationToken);
 
         foreach (var stepsDone in new[] { 1, 17, 41, 45 })
         {
             float[]? weights = null, biases = null;
-            Trainer.Run(
-                training, validation, testing, Labels, Settings, new LogCapture().Logger, TestContext.Current.CancellationToken,
-                (step, layer) =>
+            var captured = new StepObserver(r =>
+            {
+                if (r.Step + 1 == stepsDone)
                 {
-                    if (step + 1 == stepsDone)
-                    {
-                        (weights, biases) = ((float[])layer.Weights.Clone(), (float[])layer.Biases.Clone());
-                    }
-                });
+                    (weights, biases) = ((float[])r.Layer.Weights.Clone(), (float[])r.Layer.Biases.Clone());
+                }
+            });
+            Trainer.Run(
+                new TrainingJob(training, validation, testing, Labels, Settings) { Observer = captured }, new LogCapture().Logger, TestContext.Current.CancellationToken);
 
             var resumed = Trainer.Run(
-                training, validation, testing, Labels, Settings, new LogCapture().Logger, null, new ResumePoint(stepsDone, weights!, biases!), TestContext.Current.CancellationToken);
+                new TrainingJob(training, validation, testing, Labels, Settings) { Resume = new ResumePoint(stepsDone, weights!, biases!) }, new LogCapture().Logger, TestContext.Current.CancellationToken);
 
             Assert.Equal(whole.Layer.Weights, resumed.Layer.Weights);
             Assert.Equal(whole.Layer.Biases, resumed.Layer.Biases);
@@ -77,7 +77,7 @@ public class TrainerObserverTests
         var layer = new FinalLayer(Length, Labels.Length, new Random(1));
 
         var error = Assert.Throws<RetrainException>(() => Trainer.Run(
-            training, validation, testing, Labels, Settings, new LogCapture().Logger, null, new ResumePoint(46, layer.Weights, layer.Biases), TestContext.Current.CancellationToken));
+            new TrainingJob(training, validation, testing, Labels, Settings) { Resume = new ResumePoint(46, layer.Weights, layer.Biases) }, new LogCapture().Logger, TestContext.Current.CancellationToken));
 
         Assert.Equal(ExitCode.Usage, error.Code);
     }

@@ -21,7 +21,7 @@ public class TrainerTests
     {
         var (training, validation, testing) = Clusters();
 
-        var result = Trainer.Run(training, validation, testing, Labels, Quick, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var result = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Quick), new LogCapture().Logger, TestContext.Current.CancellationToken);
 
         Assert.True(result.Test.Accuracy > 0.95, $"test accuracy {result.Test.Accuracy}");
         Assert.Equal(testing.Count, result.Test.Count);
@@ -39,7 +39,7 @@ public class TrainerTests
         var (training, validation, testing) = Clusters();
         var log = new LogCapture();
 
-        Trainer.Run(training, validation, testing, Labels, Quick with { Steps = 25, EvalStepInterval = 10 }, log.Logger, TestContext.Current.CancellationToken);
+        Trainer.Run(new TrainingJob(training, validation, testing, Labels, Quick with { Steps = 25, EvalStepInterval = 10 }), log.Logger, TestContext.Current.CancellationToken);
 
         var lines = log.Messages(LogEventLevel.Information).ToList();
         Assert.Equal(
@@ -60,9 +60,9 @@ public class TrainerTests
         var (training, validation, testing) = Clusters();
         var settings = Quick with { Steps = 60, Seed = 11 };
 
-        var first = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken);
-        var second = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken);
-        var other = Trainer.Run(training, validation, testing, Labels, settings with { Seed = 12 }, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var first = Trainer.Run(new TrainingJob(training, validation, testing, Labels, settings), new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var second = Trainer.Run(new TrainingJob(training, validation, testing, Labels, settings), new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var other = Trainer.Run(new TrainingJob(training, validation, testing, Labels, settings with { Seed = 12 }), new LogCapture().Logger, TestContext.Current.CancellationToken);
 
         Assert.Equal(first.Layer.Weights, second.Layer.Weights);
         Assert.Equal(first.Layer.Biases, second.Layer.Biases);
@@ -77,7 +77,7 @@ public class TrainerTests
         var (training, _, testing) = Clusters();
         var log = new LogCapture();
 
-        var result = Trainer.Run(training, LabeledVectors.Empty(Length), testing, Labels, Quick, log.Logger, TestContext.Current.CancellationToken);
+        var result = Trainer.Run(new TrainingJob(training, LabeledVectors.Empty(Length), testing, Labels, Quick), log.Logger, TestContext.Current.CancellationToken);
 
         Assert.Null(result.LastValidationAccuracy);
         Assert.True(result.Test.Accuracy > 0.95);
@@ -91,7 +91,7 @@ public class TrainerTests
         var (training, validation, _) = Clusters();
         var log = new LogCapture();
 
-        var result = Trainer.Run(training, validation, LabeledVectors.Empty(Length), Labels, Quick, log.Logger, TestContext.Current.CancellationToken);
+        var result = Trainer.Run(new TrainingJob(training, validation, LabeledVectors.Empty(Length), Labels, Quick), log.Logger, TestContext.Current.CancellationToken);
 
         Assert.Equal(0, result.Test.Count);
         Assert.True(double.IsNaN(result.Test.Accuracy));
@@ -105,7 +105,7 @@ public class TrainerTests
         var (training, validation, testing) = Clusters();
         var withoutRoses = Without(validation, label: 2);
 
-        var result = Trainer.Run(training, withoutRoses, Without(testing, label: 2), Labels, Quick, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var result = Trainer.Run(new TrainingJob(training, withoutRoses, Without(testing, label: 2), Labels, Quick), new LogCapture().Logger, TestContext.Current.CancellationToken);
 
         Assert.True(result.LastValidationAccuracy > 0.95);
         Assert.Equal(160, result.Test.Count);
@@ -117,7 +117,7 @@ public class TrainerTests
         var (_, validation, testing) = Clusters();
 
         var error = Assert.Throws<RetrainException>(
-            () => Trainer.Run(LabeledVectors.Empty(Length), validation, testing, Labels, Quick, new LogCapture().Logger, TestContext.Current.CancellationToken));
+            () => Trainer.Run(new TrainingJob(LabeledVectors.Empty(Length), validation, testing, Labels, Quick), new LogCapture().Logger, TestContext.Current.CancellationToken));
 
         Assert.Equal(ExitCode.BadDataset, error.Code);
         Assert.Contains("--testing_percentage", error.Message);
@@ -137,7 +137,7 @@ public class TrainerTests
         var settings = new TrainingSettings(steps, rate, interval, train, validation, test);
 
         var error = Assert.Throws<RetrainException>(
-            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken));
+            () => Trainer.Run(new TrainingJob(parts.Training, parts.Validation, parts.Testing, Labels, settings), new LogCapture().Logger, TestContext.Current.CancellationToken));
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.StartsWith(flag, error.Message);
@@ -149,8 +149,8 @@ public class TrainerTests
         var (training, validation, testing) = Clusters();
         var ct = TestContext.Current.CancellationToken;
 
-        var plain = Trainer.Run(training, validation, testing, Labels, Quick, new LogCapture().Logger, ct);
-        var penalised = Trainer.Run(training, validation, testing, Labels, Quick with { L2Regularization = 0.5f }, new LogCapture().Logger, ct);
+        var plain = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Quick), new LogCapture().Logger, ct);
+        var penalised = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Quick with { L2Regularization = 0.5f }), new LogCapture().Logger, ct);
 
         static double Norm(float[] w) => w.Sum(v => (double)v * v);
         Assert.True(Norm(penalised.Layer.Weights) < Norm(plain.Layer.Weights), "the penalty should shrink the weights");
@@ -165,7 +165,7 @@ public class TrainerTests
         var parts = Clusters();
 
         var error = Assert.Throws<RetrainException>(
-            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { L2Regularization = strength }, new LogCapture().Logger, TestContext.Current.CancellationToken));
+            () => Trainer.Run(new TrainingJob(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { L2Regularization = strength }), new LogCapture().Logger, TestContext.Current.CancellationToken));
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.StartsWith("--l2_regularization", error.Message);
@@ -178,7 +178,7 @@ public class TrainerTests
         var settings = Quick with { L2Regularization = 0.1f, Inference = new InferenceSettings(ExecutionDevice.CpuStepGraph, IntraOpThreads: 1) };
 
         var error = Assert.Throws<RetrainException>(
-            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken));
+            () => Trainer.Run(new TrainingJob(parts.Training, parts.Validation, parts.Testing, Labels, settings), new LogCapture().Logger, TestContext.Current.CancellationToken));
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.Contains("--l2_regularization", error.Message);
@@ -194,8 +194,8 @@ public class TrainerTests
         var ct = TestContext.Current.CancellationToken;
         var settings = Quick with { Optimizer = optimizer, Seed = 5 };
 
-        var first = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, ct);
-        var second = Trainer.Run(training, validation, testing, Labels, settings, new LogCapture().Logger, ct);
+        var first = Trainer.Run(new TrainingJob(training, validation, testing, Labels, settings), new LogCapture().Logger, ct);
+        var second = Trainer.Run(new TrainingJob(training, validation, testing, Labels, settings), new LogCapture().Logger, ct);
 
         Assert.True(first.Test.Accuracy > 0.95, $"test accuracy {first.Test.Accuracy}");
         Assert.Equal(first.Layer.Weights, second.Layer.Weights);
@@ -211,8 +211,8 @@ public class TrainerTests
         var ct = TestContext.Current.CancellationToken;
         var few = Quick with { Steps = 5 };
 
-        var sgd = Trainer.Run(training, validation, testing, Labels, few, new LogCapture().Logger, ct);
-        var other = Trainer.Run(training, validation, testing, Labels, few with { Optimizer = optimizer }, new LogCapture().Logger, ct);
+        var sgd = Trainer.Run(new TrainingJob(training, validation, testing, Labels, few), new LogCapture().Logger, ct);
+        var other = Trainer.Run(new TrainingJob(training, validation, testing, Labels, few with { Optimizer = optimizer }), new LogCapture().Logger, ct);
 
         Assert.NotEqual(sgd.Layer.Weights, other.Layer.Weights);
     }
@@ -224,7 +224,7 @@ public class TrainerTests
         var settings = Quick with { Optimizer = OptimizerKind.Adam, Inference = new InferenceSettings(ExecutionDevice.CpuStepGraph, IntraOpThreads: 1) };
 
         var error = Assert.Throws<RetrainException>(
-            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken));
+            () => Trainer.Run(new TrainingJob(parts.Training, parts.Validation, parts.Testing, Labels, settings), new LogCapture().Logger, TestContext.Current.CancellationToken));
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.Contains("--optimizer adam", error.Message);
@@ -235,11 +235,11 @@ public class TrainerTests
     {
         var parts = Clusters();
         var ct = TestContext.Current.CancellationToken;
-        var first = Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { Steps = 10 }, new LogCapture().Logger, ct);
+        var first = Trainer.Run(new TrainingJob(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { Steps = 10 }), new LogCapture().Logger, ct);
         var resume = new ResumePoint(10, first.Layer.Weights, first.Layer.Biases);
 
         var error = Assert.Throws<RetrainException>(
-            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { Optimizer = OptimizerKind.Momentum }, new LogCapture().Logger, null, resume, ct));
+            () => Trainer.Run(new TrainingJob(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { Optimizer = OptimizerKind.Momentum }) { Resume = resume }, new LogCapture().Logger, ct));
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.Contains("--checkpoint_path", error.Message);
@@ -251,9 +251,9 @@ public class TrainerTests
         var (training, validation, testing) = Clusters();
         var ct = TestContext.Current.CancellationToken;
 
-        var plain = Trainer.Run(training, validation, testing, Labels, Quick, new LogCapture().Logger, ct);
-        var smoothed = Trainer.Run(training, validation, testing, Labels, Quick with { LabelSmoothing = 0.3f }, new LogCapture().Logger, ct);
-        var none = Trainer.Run(training, validation, testing, Labels, Quick with { LabelSmoothing = 0f }, new LogCapture().Logger, ct);
+        var plain = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Quick), new LogCapture().Logger, ct);
+        var smoothed = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Quick with { LabelSmoothing = 0.3f }), new LogCapture().Logger, ct);
+        var none = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Quick with { LabelSmoothing = 0f }), new LogCapture().Logger, ct);
 
         static double Norm(float[] w) => w.Sum(v => (double)v * v);
         Assert.True(Norm(smoothed.Layer.Weights) < Norm(plain.Layer.Weights), "smoothed targets should stop the logits growing");
@@ -270,7 +270,7 @@ public class TrainerTests
         var parts = Clusters();
 
         var error = Assert.Throws<RetrainException>(
-            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { LabelSmoothing = value }, new LogCapture().Logger, TestContext.Current.CancellationToken));
+            () => Trainer.Run(new TrainingJob(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { LabelSmoothing = value }), new LogCapture().Logger, TestContext.Current.CancellationToken));
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.StartsWith("--label_smoothing", error.Message);
@@ -283,7 +283,7 @@ public class TrainerTests
         var settings = Quick with { LabelSmoothing = 0.1f, Inference = new InferenceSettings(ExecutionDevice.CpuStepGraph, IntraOpThreads: 1) };
 
         var error = Assert.Throws<RetrainException>(
-            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, settings, new LogCapture().Logger, TestContext.Current.CancellationToken));
+            () => Trainer.Run(new TrainingJob(parts.Training, parts.Validation, parts.Testing, Labels, settings), new LogCapture().Logger, TestContext.Current.CancellationToken));
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.Contains("--label_smoothing", error.Message);
@@ -299,8 +299,8 @@ public class TrainerTests
         var ct = TestContext.Current.CancellationToken;
         var log = new LogCapture();
 
-        var stopped = Trainer.Run(training, misled, testing, Labels, Quick with { EvalStepInterval = 10, EarlyStoppingPatience = 2 }, log.Logger, ct);
-        var firstStepOnly = Trainer.Run(training, misled, testing, Labels, Quick with { Steps = 1 }, new LogCapture().Logger, ct);
+        var stopped = Trainer.Run(new TrainingJob(training, misled, testing, Labels, Quick with { EvalStepInterval = 10, EarlyStoppingPatience = 2 }), log.Logger, ct);
+        var firstStepOnly = Trainer.Run(new TrainingJob(training, misled, testing, Labels, Quick with { Steps = 1 }), new LogCapture().Logger, ct);
 
         Assert.Contains(log.Messages(LogEventLevel.Information), m => m.StartsWith("Early stopping at step 20:", StringComparison.Ordinal) && m.Contains("step 0", StringComparison.Ordinal));
         Assert.Equal(firstStepOnly.Layer.Weights, stopped.Layer.Weights);
@@ -319,7 +319,7 @@ public class TrainerTests
         var ct = TestContext.Current.CancellationToken;
         var log = new LogCapture();
 
-        var result = Trainer.Run(training, validation, testing, Labels, Quick with { EarlyStoppingPatience = 1000 }, log.Logger, ct);
+        var result = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Quick with { EarlyStoppingPatience = 1000 }), log.Logger, ct);
 
         Assert.DoesNotContain(log.Messages(LogEventLevel.Information), m => m.StartsWith("Early stopping", StringComparison.Ordinal));
         Assert.Contains(log.Messages(LogEventLevel.Information), m => m.StartsWith($"Step {Quick.Steps - 1}:", StringComparison.Ordinal));
@@ -332,7 +332,7 @@ public class TrainerTests
         var parts = Clusters();
 
         var error = Assert.Throws<RetrainException>(
-            () => Trainer.Run(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { EarlyStoppingPatience = -1 }, new LogCapture().Logger, TestContext.Current.CancellationToken));
+            () => Trainer.Run(new TrainingJob(parts.Training, parts.Validation, parts.Testing, Labels, Quick with { EarlyStoppingPatience = -1 }), new LogCapture().Logger, TestContext.Current.CancellationToken));
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.StartsWith("--early_stopping_patience", error.Message);
@@ -345,36 +345,42 @@ public class TrainerTests
         using var cancellation = new CancellationTokenSource();
         var stepsSeen = new List<int>();
 
-        Assert.Throws<OperationCanceledException>(() => Trainer.Run(
-            training, validation, testing, Labels, Quick with { Steps = 1_000_000 }, new LogCapture().Logger, cancellation.Token,
-            (step, _) =>
+        var cancelAtStep3 = new StepObserver(r =>
+        {
+            stepsSeen.Add(r.Step);
+            if (r.Step == 3)
             {
-                stepsSeen.Add(step);
-                if (step == 3)
-                {
-                    cancellation.Cancel();
-                }
-            }));
+                cancellation.Cancel();
+            }
+        });
+
+        Assert.Throws<OperationCanceledException>(() => Trainer.Run(
+            new TrainingJob(training, validation, testing, Labels, Quick with { Steps = 1_000_000 }) { Observer = cancelAtStep3 },
+            new LogCapture().Logger,
+            cancellation.Token));
 
         Assert.Equal([0, 1, 2, 3], stepsSeen);
     }
 
     [Fact]
-    public void Run_AfterStep_SeesTheUpdatedLayerEveryStep()
+    public void Run_Observer_SeesTheUpdatedLayerEveryStep()
     {
         var (training, validation, testing) = Clusters();
         var steps = new List<int>();
         float[]? lastWeights = null;
         FinalLayer? seen = null;
 
+        var watcher = new StepObserver(r =>
+        {
+            steps.Add(r.Step);
+            lastWeights = (float[])r.Layer.Weights.Clone();
+            seen = r.Layer;
+        });
+
         var result = Trainer.Run(
-            training, validation, testing, Labels, Quick with { Steps = 12 }, new LogCapture().Logger, TestContext.Current.CancellationToken,
-            (step, layer) =>
-            {
-                steps.Add(step);
-                lastWeights = (float[])layer.Weights.Clone();
-                seen = layer;
-            });
+            new TrainingJob(training, validation, testing, Labels, Quick with { Steps = 12 }) { Observer = watcher },
+            new LogCapture().Logger,
+            TestContext.Current.CancellationToken);
 
         Assert.Equal(Enumerable.Range(0, 12), steps);
         Assert.Same(result.Layer, seen);
@@ -388,8 +394,12 @@ public class TrainerTests
         var allocated = new long[40];
 
         Trainer.Run(
-            training, validation, testing, Labels, Quick with { Steps = 40, EvalStepInterval = 20 }, new LogCapture().Logger, TestContext.Current.CancellationToken,
-            (step, _) => allocated[step] = GC.GetAllocatedBytesForCurrentThread());
+            new TrainingJob(training, validation, testing, Labels, Quick with { Steps = 40, EvalStepInterval = 20 })
+            {
+                Observer = new StepObserver(r => allocated[r.Step] = GC.GetAllocatedBytesForCurrentThread()),
+            },
+            new LogCapture().Logger,
+            TestContext.Current.CancellationToken);
 
         // Steps 2..19 neither evaluate nor log.
         Assert.Equal(allocated[2], allocated[19]);
@@ -400,7 +410,7 @@ public class TrainerTests
     {
         var (training, validation, testing) = Clusters();
 
-        var result = Trainer.Run(training, validation, testing, Labels, Quick with { Steps = 0 }, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var result = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Quick with { Steps = 0 }), new LogCapture().Logger, TestContext.Current.CancellationToken);
 
         Assert.True(double.IsNaN(result.LastTrainAccuracy));
         Assert.Null(result.LastValidationAccuracy);
@@ -419,7 +429,7 @@ public class TrainerTests
         labels[^1] = 1; // a class-4 image now claims to be dandelion
         var relabelled = new LabeledVectors(Length, testing.AllVectors.ToArray(), labels, testing.Paths);
 
-        var result = Trainer.Run(training, validation, relabelled, Labels, Quick, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var result = Trainer.Run(new TrainingJob(training, validation, relabelled, Labels, Quick), new LogCapture().Logger, TestContext.Current.CancellationToken);
 
         Assert.Equal((relabelled.Count - 2) / (double)relabelled.Count, result.Test.Accuracy);
         Assert.Equal(
@@ -433,7 +443,7 @@ public class TrainerTests
         var (training, validation, testing) = Clusters();
 
         var result = Trainer.Run(
-            training, validation, testing, Labels, Quick with { TestBatchSize = 50, TrainBatchSize = -1 }, new LogCapture().Logger, TestContext.Current.CancellationToken);
+            new TrainingJob(training, validation, testing, Labels, Quick with { TestBatchSize = 50, TrainBatchSize = -1 }), new LogCapture().Logger, TestContext.Current.CancellationToken);
 
         Assert.Equal(50, result.Test.Count);
         Assert.Equal(50 * Classes, result.Test.Probabilities.Length);
@@ -446,7 +456,7 @@ public class TrainerTests
         var (training, validation, _) = Clusters();
 
         Assert.Throws<ArgumentException>(
-            () => Trainer.Run(training, validation, LabeledVectors.Empty(Length + 1), Labels, Quick, new LogCapture().Logger, TestContext.Current.CancellationToken));
+            () => Trainer.Run(new TrainingJob(training, validation, LabeledVectors.Empty(Length + 1), Labels, Quick), new LogCapture().Logger, TestContext.Current.CancellationToken));
     }
 
     // Centres 0.5 apart per dimension overlap a little (a few percent of mistakes); 2.0 apart they never do.

@@ -72,7 +72,7 @@ internal sealed class ConstTensor
 
     /// <summary>
     /// Reads the source sequentially and writes each value to its place in the result, keeping the target offset
-    /// up to date incrementally (an odometer): Inception's 22M weights are transposed in about 0.1 s this way.
+    /// up to date incrementally (an odometer), so the source is read once, in order, whatever the permutation.
     /// </summary>
     private static T[] Scatter<T>(T[] source, long[] shape, long[] step)
     {

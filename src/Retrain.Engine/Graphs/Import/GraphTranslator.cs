@@ -60,7 +60,7 @@ internal sealed class GraphTranslator
         {
             throw new RetrainException(ExitCode.BadModel,
                 $"Output node '{output}' in {_source} has shape [{string.Join(",", result.Shape)}], more per image than retrain takes back " +
-                $"({ImageInputLimit.Describe}). Choose another output node (--bottleneck_layer for retrain, --output_layer for label-image) or re-export the graph.");
+                $"({ImageInputLimit.Describe}). Choose another output node ({Flags.BottleneckLayer} for retrain, {Flags.OutputLayer} for label-image) or re-export the graph.");
         }
 
         var outputName = output == input ? output + "/output" : output;

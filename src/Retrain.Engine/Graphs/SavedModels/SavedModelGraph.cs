@@ -10,7 +10,7 @@ namespace Retrain.Graphs.SavedModels;
 /// <see cref="Freeze"/>, which gives the frozen GraphDef of one input -> output cut with the variables read from
 /// variables/. A graph without variables or functions (the SavedModels retrain writes) passes through unchanged.
 /// </summary>
-public sealed class SavedModelGraph
+internal sealed class SavedModelGraph
 {
     private readonly MetaGraphDef _meta;
     private readonly Dictionary<string, string> _origin;

@@ -14,7 +14,7 @@ internal sealed record CudaDevice(int gpuId) : ExecutionDevice
 
     public int GpuId { get; } = gpuId >= 0
         ? gpuId
-        : throw new RetrainException(ExitCode.Usage, $"--gpu_id {gpuId} is not a GPU number: give 0 for the first GPU, 1 for the second, ...");
+        : throw new RetrainException(ExitCode.Usage, $"{Flags.GpuId} {gpuId} is not a GPU number: give 0 for the first GPU, 1 for the second, ...");
 
     /// <summary>Images per backbone call on a GPU unless --inference_batch_size says otherwise (docs/gpu.md).</summary>
     internal const int GpuInferenceBatchSize = 64;

@@ -26,7 +26,7 @@ internal static class CudaEnvironment
         ("libcudnn.so.9", "cuDNN 9 for CUDA 13", "nvidia-cudnn-cu13", "cudnn9-cuda-13"),
     ];
 
-    private const string Setup = "See docs/gpu.md for what to install, or use --device cpu.";
+    private const string Setup = $"See docs/gpu.md for what to install, or use {Flags.Device} cpu.";
 
     public static void Check(IReadOnlyCollection<string> availableProviders, int gpuId)
     {
@@ -34,8 +34,8 @@ internal static class CudaEnvironment
         {
             throw new RetrainException(
                 ExitCode.DeviceUnavailable,
-                $"--device cuda was requested, but this build of retrain has no CUDA support: it is the CPU build (its ONNX Runtime has {string.Join(", ", availableProviders)}). " +
-                $"Build it with `{BuildCommand}` and run it with `scripts/train.sh --device cuda ...` (or scripts/predict.sh), or use --device cpu.");
+                $"{Flags.Device} cuda was requested, but this build of retrain has no CUDA support: it is the CPU build (its ONNX Runtime has {string.Join(", ", availableProviders)}). " +
+                $"Build it with `{BuildCommand}` and run it with `scripts/train.sh {Flags.Device} cuda ...` (or scripts/predict.sh), or use {Flags.Device} cpu.");
         }
 
         CheckDriver(gpuId);
@@ -44,7 +44,7 @@ internal static class CudaEnvironment
         {
             throw new RetrainException(
                 ExitCode.DeviceUnavailable,
-                "--device cuda: ONNX Runtime's CUDA provider needs libraries this machine does not have (or that are not on the library path): " +
+                $"{Flags.Device} cuda: ONNX Runtime's CUDA provider needs libraries this machine does not have (or that are not on the library path): " +
                 string.Join("; ", missing.Select(l => $"{l.File} ({l.What}: pip package {l.Pip}, or apt package {l.Apt})")) +
                 ". Install them and make them findable (LD_LIBRARY_PATH for pip's nvidia/*/lib folders). " + Setup);
         }
@@ -56,7 +56,7 @@ internal static class CudaEnvironment
         var known = Libraries.Where(l => e.Message.Contains(l.File, StringComparison.Ordinal)).Select(l => $" {l.File} is {l.What}: pip package {l.Pip}, or apt package {l.Apt}.");
         return new RetrainException(
             ExitCode.DeviceUnavailable,
-            $"--device cuda: ONNX Runtime's CUDA provider could not be started: {e.Message.Trim().TrimEnd('.')}.{string.Concat(known)} " +
+            $"{Flags.Device} cuda: ONNX Runtime's CUDA provider could not be started: {e.Message.Trim().TrimEnd('.')}.{string.Concat(known)} " +
             "ONNX Runtime's own error line just above names the library or symbol it could not load. " +
             "Check that the CUDA 13 and cuDNN 9 libraries are the builds ONNX Runtime 1.32 needs, and the NVIDIA driver is 580 or newer. " + Setup,
             e);
@@ -68,8 +68,8 @@ internal static class CudaEnvironment
         {
             throw new RetrainException(
                 ExitCode.DeviceUnavailable,
-                "--device cuda: no NVIDIA driver was found (libcuda.so.1, which the NVIDIA driver installs, cannot be loaded). " +
-                "On a machine with an NVIDIA GPU install its driver (version 580 or newer for CUDA 13); elsewhere use --device cpu.");
+                $"{Flags.Device} cuda: no NVIDIA driver was found (libcuda.so.1, which the NVIDIA driver installs, cannot be loaded). " +
+                $"On a machine with an NVIDIA GPU install its driver (version 580 or newer for CUDA 13); elsewhere use {Flags.Device} cpu.");
         }
 
         try
@@ -83,8 +83,8 @@ internal static class CudaEnvironment
             {
                 throw new RetrainException(
                     ExitCode.DeviceUnavailable,
-                    $"--device cuda: the NVIDIA driver supports CUDA up to {driverVersion / 1000}.{driverVersion % 1000 / 10}, and this build of " +
-                    "retrain needs CUDA 13. Update the NVIDIA driver to version 580 or newer, or use --device cpu.");
+                    $"{Flags.Device} cuda: the NVIDIA driver supports CUDA up to {driverVersion / 1000}.{driverVersion % 1000 / 10}, and this build of " +
+                    $"retrain needs CUDA 13. Update the NVIDIA driver to version 580 or newer, or use {Flags.Device} cpu.");
             }
 
             var status = init(0);
@@ -93,16 +93,16 @@ internal static class CudaEnvironment
             {
                 throw new RetrainException(
                     ExitCode.DeviceUnavailable,
-                    "--device cuda: the NVIDIA driver is installed but finds no CUDA GPU (cuInit: CUDA_ERROR_NO_DEVICE). " +
-                    "Check `nvidia-smi`, and in a container that the GPU is passed through; or use --device cpu.");
+                    $"{Flags.Device} cuda: the NVIDIA driver is installed but finds no CUDA GPU (cuInit: CUDA_ERROR_NO_DEVICE). " +
+                    $"Check `nvidia-smi`, and in a container that the GPU is passed through; or use {Flags.Device} cpu.");
             }
 
             if (status != 0)
             {
                 throw new RetrainException(
                     ExitCode.DeviceUnavailable,
-                    $"--device cuda: the NVIDIA driver failed to initialise (cuInit returned CUDA error {status}). Check `nvidia-smi`; " +
-                    "a driver older than the CUDA libraries, or a GPU in use by another process in exclusive mode, cause this. Or use --device cpu.");
+                    $"{Flags.Device} cuda: the NVIDIA driver failed to initialise (cuInit returned CUDA error {status}). Check `nvidia-smi`; " +
+                    $"a driver older than the CUDA libraries, or a GPU in use by another process in exclusive mode, cause this. Or use {Flags.Device} cpu.");
             }
 
             int devices;
@@ -110,15 +110,15 @@ internal static class CudaEnvironment
             {
                 throw new RetrainException(
                     ExitCode.DeviceUnavailable,
-                    $"--gpu_id {gpuId} is out of range: this machine has {devices} CUDA GPU{(devices == 1 ? string.Empty : "s")} " +
-                    $"(numbered 0 to {devices - 1}; `nvidia-smi -L` lists them). Pass --gpu_id 0.");
+                    $"{Flags.GpuId} {gpuId} is out of range: this machine has {devices} CUDA GPU{(devices == 1 ? string.Empty : "s")} " +
+                    $"(numbered 0 to {devices - 1}; `nvidia-smi -L` lists them). Pass {Flags.GpuId} 0.");
             }
         }
         catch (EntryPointNotFoundException e)
         {
             throw new RetrainException(
                 ExitCode.DeviceUnavailable,
-                $"--device cuda: libcuda.so.1 is not a working NVIDIA driver library ({e.Message}). Reinstall the NVIDIA driver, or use --device cpu.",
+                $"{Flags.Device} cuda: libcuda.so.1 is not a working NVIDIA driver library ({e.Message}). Reinstall the NVIDIA driver, or use {Flags.Device} cpu.",
                 e);
         }
         finally

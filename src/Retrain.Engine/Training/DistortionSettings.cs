@@ -1,6 +1,6 @@
 using Retrain.Images;
 
-namespace Retrain.Distortions;
+namespace Retrain.Training;
 
 /// <summary>
 /// retrain.py's distortion flags (<c>--flip_left_right</c>, <c>--random_crop</c>, <c>--random_scale</c>,

@@ -1,8 +1,8 @@
-using Retrain.Distortions;
 using Retrain.Images;
+using Retrain.Training;
 using Xunit;
 
-namespace Retrain.Tests.Distortions;
+namespace Retrain.Tests.Training;
 
 /// <summary>The draws of retrain.py's add_input_distortions: sizes, offsets, flips and brightness in their ranges.</summary>
 public class DistortionSettingsTests
