@@ -5,7 +5,7 @@ namespace Retrain.Training;
 /// cross entropy, scores and layer ([bottleneckSize, classCount] row-major weights, as <see cref="FinalLayer.Weights"/>),
 /// the evaluations since it, and whether it ended the run.
 /// </summary>
-public sealed record EarlyStoppingSnapshot(
+internal sealed record EarlyStoppingSnapshot(
     int BestStep,
     double BestCrossEntropy,
     int SinceBest,

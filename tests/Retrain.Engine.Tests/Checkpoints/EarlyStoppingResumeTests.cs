@@ -31,12 +31,12 @@ public sealed class EarlyStoppingResumeTests : IDisposable
         var (training, validation, testing) = Parts();
         var ct = TestContext.Current.CancellationToken;
         var path = Path.Combine(_folder.Path, "model.ckpt");
-        var straight = Trainer.Run(training, validation, testing, Labels, Watched, new LogCapture().Logger, new CheckpointWriter(path, Identity, Watched), null, ct);
+        var straight = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Watched) { Observer = new CheckpointWriter(path, Identity, Watched) }, new LogCapture().Logger, ct);
         Assert.Equal(21, CheckpointFile.Read(path)!.StepsDone);
 
         var log = new LogCapture();
         var resume = CheckpointResume.Load(path, Identity, Watched, log.Logger);
-        var resumed = Trainer.Run(training, validation, testing, Labels, Watched, log.Logger, new CheckpointWriter(path, Identity, Watched), resume, ct);
+        var resumed = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Watched) { Observer = new CheckpointWriter(path, Identity, Watched), Resume = resume }, log.Logger, ct);
 
         Assert.DoesNotContain(log.Messages(LogEventLevel.Information), m => m.StartsWith("Step ", StringComparison.Ordinal));
         Assert.Equal(straight.Layer.Weights, resumed.Layer.Weights);
@@ -51,7 +51,7 @@ public sealed class EarlyStoppingResumeTests : IDisposable
         var (training, validation, testing) = Parts();
         var ct = TestContext.Current.CancellationToken;
         var straightLog = new LogCapture();
-        var straight = Trainer.Run(training, validation, testing, Labels, Watched, straightLog.Logger, null, null, ct);
+        var straight = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Watched), straightLog.Logger, ct);
 
         // Cancelled after step 12, past the evaluation at step 10 that did not improve on step 0.
         var path = Path.Combine(_folder.Path, "model.ckpt");
@@ -59,13 +59,13 @@ public sealed class EarlyStoppingResumeTests : IDisposable
         using (var cancellation = new CancellationTokenSource())
         {
             var observer = new CancelAfter(writer, 12, cancellation);
-            Assert.Throws<OperationCanceledException>(() => Trainer.Run(training, validation, testing, Labels, Watched, new LogCapture().Logger, observer, null, cancellation.Token));
+            Assert.Throws<OperationCanceledException>(() => Trainer.Run(new TrainingJob(training, validation, testing, Labels, Watched) { Observer = observer }, new LogCapture().Logger, cancellation.Token));
             writer.SaveLatest();
         }
 
         var log = new LogCapture();
         var resume = CheckpointResume.Load(path, Identity, Watched, log.Logger);
-        var resumed = Trainer.Run(training, validation, testing, Labels, Watched, log.Logger, null, resume, ct);
+        var resumed = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Watched) { Resume = resume }, log.Logger, ct);
 
         Assert.Equal(13, resume!.StepsDone);
         Assert.Equal(
