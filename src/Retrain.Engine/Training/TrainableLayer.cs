@@ -95,6 +95,16 @@ internal sealed class TrainableLayer : ITrainableLayer
     }
 
     /// <summary>
+    /// Whether the products run <see cref="PanelKernels"/>: faster on whole-part batches, equal to the default kernels
+    /// but for the last bits. Off by default, so the step heads keep their bits; lbfgs turns it on.
+    /// </summary>
+    public bool UsePanelKernels
+    {
+        get => _kernels.UsePanels;
+        set => _kernels.UsePanels = value;
+    }
+
+    /// <summary>
     /// <c>--optimizer</c>'s update rule; retrain.py's plain gradient descent unless set. Setting it starts the new
     /// rule's state afresh.
     /// </summary>
