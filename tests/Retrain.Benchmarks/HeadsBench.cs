@@ -64,7 +64,7 @@ internal static class HeadsBench
                 defaults.ValidationBatchSize,
                 defaults.TestBatchSize,
                 defaults.RandomSeed);
-            foreach (var (name, apply) in Heads)
+            foreach (var (name, apply) in Heads.Where(h => h.Name.Contains(o.HeadsFilter, StringComparison.Ordinal)))
             {
                 clock.Restart();
                 var result = Trainer.Run(training, validation, testing, data.Lists.Labels, apply(baseline), Logger.None, CancellationToken.None);
