@@ -129,6 +129,9 @@ internal static class LbfgsTrainer
             l2.ToString(CultureInfo.InvariantCulture));
 
         objective.Load(minimizer.X);
+
+        // The test part is scored by the kernels every head and FinalLayer.Predict use, so its probabilities are theirs.
+        trainable.UsePanelKernels = false;
         return Trainer.Finish(trainable, layer, stopping, testing, labels, settings, rng, log, (trainAccuracy, crossEntropy, validationAccuracy), ct);
     }
 
