@@ -74,6 +74,9 @@ internal sealed record BenchOptions
     /// <summary>The most L-BFGS iterations of the --heads-scale runs (--how_many_training_steps' default otherwise).</summary>
     public int HeadsScaleIterations { get; init; } = 4000;
 
+    /// <summary>--heads runs only the heads whose name contains this (all when empty); the ML.NET peer always runs.</summary>
+    public string HeadsFilter { get; init; } = "";
+
     /// <summary>Whether --heads-scale also times the L2 grid (--heads-scale-grid).</summary>
     public bool HeadsScaleGrid { get; init; }
 
@@ -82,7 +85,7 @@ internal sealed record BenchOptions
 
     private const string Usage =
         "flags: --device cpu|cuda --gpu-id N --runs N (default 3) --models inception_v3,mobilenet_v1_0.25_224,resnet18 --sweep --batch-sizes 1,8,32 " +
-        "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --chunk-seconds S --scale N --heads --heads-scale N --heads-scale-iterations N --heads-scale-grid --markdown FILE --shards 1,2,4 --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
+        "--pipeline-batch N --steps N --distorted-steps N --label-image-many N --chunk-seconds S --scale N --heads --heads-filter TEXT --heads-scale N --heads-scale-iterations N --heads-scale-grid --markdown FILE --shards 1,2,4 --shared DIR --retrain DLL|none --label-image DLL|none --mlnet DLL|none";
 
     public string ImageDir => Path.Combine(Shared, "datasets", "flower_photos_dev");
 
@@ -109,6 +112,7 @@ internal sealed record BenchOptions
                 "--label-image-many" => o with { LabelImageMany = Math.Max(2, int.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--sweep" => o with { Sweep = true },
                 "--heads" => o with { Heads = true },
+                "--heads-filter" => o with { HeadsFilter = Next() },
                 "--heads-scale-iterations" => o with { HeadsScaleIterations = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--heads-scale-grid" => o with { HeadsScaleGrid = true },
                 "--heads-scale" => o with { HeadsScale = int.Parse(Next(), CultureInfo.InvariantCulture) },

@@ -64,7 +64,7 @@ internal static class HeadsBench
                 defaults.ValidationBatchSize,
                 defaults.TestBatchSize,
                 defaults.RandomSeed);
-            foreach (var (name, apply) in Heads)
+            foreach (var (name, apply) in Heads.Where(h => h.Name.Contains(o.HeadsFilter, StringComparison.Ordinal)))
             {
                 clock.Restart();
                 var result = Trainer.Run(new TrainingJob(training, validation, testing, data.Lists.Labels, apply(baseline)), Logger.None, CancellationToken.None);
@@ -110,6 +110,7 @@ internal static class HeadsBench
         var testing = Generate(rows / 10, seed: 3);
         var labels = Enumerable.Range(0, ScaleClasses).Select(i => $"class{i}").ToList();
         Console.WriteLine(string.Create(c, $"lbfgs_scale rows={rows} length={ScaleLength} classes={ScaleClasses} generate_s={clock.Elapsed.TotalSeconds:0.0}"));
+        PassTimes(training, labels.Count);
         var settings = new TrainingSettings(Steps: maxIterations, EvalStepInterval: 10) { Optimizer = OptimizerKind.Lbfgs };
         var runs = grid ? new (string, float?)[] { ("given_l2=1e-4", 1e-4f), ("grid", null) } : [("given_l2=1e-4", 1e-4f)];
         foreach (var (name, l2) in runs)
@@ -123,6 +124,37 @@ internal static class HeadsBench
                 $"train_accuracy={result.LastTrainAccuracy:0.0000} load_avg={MachineState.LoadAverage()}"));
         }
     }
+
+    /// <summary>
+    /// One pass (the loss and its gradient over every training vector, both cores) with each kernel family, alternated
+    /// in one process so the machine's load weighs on both alike: the median CPU and wall seconds of three each.
+    /// </summary>
+    private static void PassTimes(LabeledVectors training, int classCount)
+    {
+        var layer = new FinalLayer(training.VectorLength, classCount, new Random(1));
+        using var trainable = TrainableLayer.Create(layer, spareCore: true);
+        var objective = new SoftmaxRegressionObjective(trainable, training, 1e-4f);
+        var x = objective.Pack();
+        var gradient = new float[x.Length];
+        var times = new Dictionary<bool, List<(double Cpu, double Wall)>> { [false] = [], [true] = [] };
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var panels in new[] { false, true })
+            {
+                trainable.UsePanelKernels = panels;
+                var cpu = Rate.CpuTime().TotalSeconds;
+                var wall = Stopwatch.StartNew();
+                objective.Evaluate(x, gradient);
+                times[panels].Add((Rate.CpuTime().TotalSeconds - cpu, wall.Elapsed.TotalSeconds));
+            }
+        }
+
+        static double Median(IEnumerable<double> values) => values.Order().ElementAt(1);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"lbfgs_scale pass linear_cpu_s={Median(times[false].Select(t => t.Cpu)):0.000} linear_wall_s={Median(times[false].Select(t => t.Wall)):0.000} " +
+            $"panel_cpu_s={Median(times[true].Select(t => t.Cpu)):0.000} panel_wall_s={Median(times[true].Select(t => t.Wall)):0.000} load_avg={MachineState.LoadAverage()}"));
+    }
+
 
     /// <summary>
     /// Food-101-shaped vectors: non-negative like a ReLU backbone's pooled features, a class signal on a few hundred

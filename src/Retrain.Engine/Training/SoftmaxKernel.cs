@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Retrain.Training;
 
 /// <summary>
@@ -30,6 +32,21 @@ internal static class SoftmaxKernel
             values[c] /= sum;
         }
 
+        return max + MathF.Log(sum);
+    }
+
+    /// <summary>
+    /// As <see cref="SoftmaxInPlace"/> with SIMD <c>exp</c> (<see cref="TensorPrimitives"/>): several times faster on a
+    /// row of a hundred classes, deterministic, but not the scalar loop's last bits, so only the panel kernels' users
+    /// (lbfgs) take it.
+    /// </summary>
+    public static float SoftmaxInPlaceVectorized(Span<float> values)
+    {
+        var max = TensorPrimitives.Max<float>(values);
+        TensorPrimitives.Subtract(values, max, values);
+        TensorPrimitives.Exp(values, values);
+        var sum = TensorPrimitives.Sum<float>(values);
+        TensorPrimitives.Divide(values, sum, values);
         return max + MathF.Log(sum);
     }
 

@@ -33,7 +33,16 @@ internal sealed unsafe class SplitKernels : IHalvedWork
     private float* _perRow;
     private int _split;
 
+    private float[] _packedWeights = [];
+    private int _classMajorLength;
+
     public SplitKernels(PartnerThread? partner) => _partner = partner;
+
+    /// <summary>
+    /// Whether the calls run <see cref="PanelKernels"/> (faster on whole-part batches, other last bits) instead of
+    /// <see cref="LinearKernels"/>.
+    /// </summary>
+    public bool UsePanels { get; set; }
 
     private enum Operation
     {
@@ -50,16 +59,29 @@ internal sealed unsafe class SplitKernels : IHalvedWork
         ReadOnlySpan<float> biases,
         Span<float> logits)
     {
+        LinearKernels.CheckShapes(vectors, vectorLength, rows, weightsByClass, biases.Length, logits.Length);
+        if (UsePanels)
+        {
+            var length = PanelKernels.PackedLength(biases.Length, vectorLength);
+            if (_packedWeights.Length != length)
+            {
+                _packedWeights = new float[length];
+            }
+
+            PanelKernels.PackWeights(weightsByClass, biases.Length, vectorLength, _packedWeights);
+            weightsByClass = _packedWeights;
+        }
+
         // Rows go in pairs (an even split keeps every pair whole, as the single call pairs them).
         var split = rows.Length / 4 * 2;
         if (_partner is null || split == 0 || (long)rows.Length * vectorLength * biases.Length < MinimumWork)
         {
-            LinearKernels.Logits(vectors, vectorLength, rows, weightsByClass, biases, logits);
+            LogitsOnOneThread(vectors, vectorLength, rows, weightsByClass, biases, logits);
             return;
         }
 
-        // The partner's spans are rebuilt from pointers and these lengths, so they are checked against the real ones.
-        LinearKernels.CheckShapes(vectors, vectorLength, rows, weightsByClass, biases.Length, logits.Length);
+        // The partner's spans are rebuilt from pointers and these lengths, checked above against the real ones.
+        _classMajorLength = weightsByClass.Length;
         fixed (float* v = vectors, w = weightsByClass, b = biases, o = logits)
         fixed (int* r = rows)
         {
@@ -78,11 +100,12 @@ internal sealed unsafe class SplitKernels : IHalvedWork
     {
         if (_partner is null || vectorLength < 2 * FloatsPerLine || (long)rows.Length * vectorLength * classCount < MinimumWork)
         {
-            LinearKernels.WeightGradient(vectors, vectorLength, rows, errors, classCount, gradient);
+            WeightGradientOnOneThread(vectors, vectorLength, rows, errors, classCount, gradient, 0, vectorLength);
             return;
         }
 
         LinearKernels.CheckShapes(vectors, vectorLength, rows, gradient, classCount, errors.Length);
+        _classMajorLength = gradient.Length;
         fixed (float* v = vectors, e = errors, g = gradient)
         fixed (int* r = rows)
         {
@@ -99,12 +122,12 @@ internal sealed unsafe class SplitKernels : IHalvedWork
     {
         var vectors = new ReadOnlySpan<float>(_vectors, _vectorCount);
         var rows = new ReadOnlySpan<int>(_rows, _rowCount);
-        var classMajor = new Span<float>(_classMajor, _classCount * _vectorLength);
+        var classMajor = new Span<float>(_classMajor, _classMajorLength);
         var perRow = new Span<float>(_perRow, _rowCount * _classCount);
         if (_operation == Operation.Logits)
         {
             var (first, end) = half == 0 ? (0, _split) : (_split, _rowCount);
-            LinearKernels.Logits(
+            LogitsOnOneThread(
                 vectors,
                 _vectorLength,
                 rows[first..end],
@@ -115,7 +138,46 @@ internal sealed unsafe class SplitKernels : IHalvedWork
         else
         {
             var (first, end) = half == 0 ? (0, _split) : (_split, _vectorLength);
-            LinearKernels.WeightGradient(vectors, _vectorLength, rows, perRow, _classCount, classMajor, first, end);
+            WeightGradientOnOneThread(vectors, _vectorLength, rows, perRow, _classCount, classMajor, first, end);
+        }
+    }
+
+    // With panels, the weights come packed (Logits packs them once for both halves).
+    private void LogitsOnOneThread(
+        ReadOnlySpan<float> vectors,
+        int vectorLength,
+        ReadOnlySpan<int> rows,
+        ReadOnlySpan<float> weights,
+        ReadOnlySpan<float> biases,
+        Span<float> logits)
+    {
+        if (UsePanels)
+        {
+            PanelKernels.Logits(vectors, vectorLength, rows, weights, biases, logits);
+        }
+        else
+        {
+            LinearKernels.Logits(vectors, vectorLength, rows, weights, biases, logits);
+        }
+    }
+
+    private void WeightGradientOnOneThread(
+        ReadOnlySpan<float> vectors,
+        int vectorLength,
+        ReadOnlySpan<int> rows,
+        ReadOnlySpan<float> errors,
+        int classCount,
+        Span<float> gradient,
+        int firstColumn,
+        int endColumn)
+    {
+        if (UsePanels)
+        {
+            PanelKernels.WeightGradient(vectors, vectorLength, rows, errors, classCount, gradient, firstColumn, endColumn);
+        }
+        else
+        {
+            LinearKernels.WeightGradient(vectors, vectorLength, rows, errors, classCount, gradient, firstColumn, endColumn);
         }
     }
 

@@ -95,6 +95,17 @@ internal sealed class TrainableLayer : ITrainableLayer
     }
 
     /// <summary>
+    /// Whether the products run <see cref="PanelKernels"/> and the softmax SIMD <c>exp</c>: faster on whole-part
+    /// batches, equal to the default kernels but for the last bits. Off by default, so the step heads keep their bits;
+    /// lbfgs turns it on.
+    /// </summary>
+    public bool UsePanelKernels
+    {
+        get => _kernels.UsePanels;
+        set => _kernels.UsePanels = value;
+    }
+
+    /// <summary>
     /// <c>--optimizer</c>'s update rule; retrain.py's plain gradient descent unless set. Setting it starts the new
     /// rule's state afresh.
     /// </summary>
@@ -149,7 +160,7 @@ internal sealed class TrainableLayer : ITrainableLayer
             var p = probabilities.Slice(i * ClassCount, ClassCount);
             var trueLogit = p[label];
             var meanLogit = rowLosses.IsEmpty || _labelSmoothing == 0 ? 0f : TensorPrimitives.Sum<float>(p) / ClassCount;
-            var logSumExp = SoftmaxKernel.SoftmaxInPlace(p);
+            var logSumExp = UsePanelKernels ? SoftmaxKernel.SoftmaxInPlaceVectorized(p) : SoftmaxKernel.SoftmaxInPlace(p);
             crossEntropySum += logSumExp - trueLogit;
             if (!rowLosses.IsEmpty)
             {

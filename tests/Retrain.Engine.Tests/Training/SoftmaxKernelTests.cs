@@ -22,6 +22,26 @@ public class SoftmaxKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(5, 1f)]
+    [InlineData(101, 8f)]
+    [InlineData(3, 1000f)] // large logits: both subtract the largest first
+    public void SoftmaxInPlaceVectorized_MatchesTheScalarLoop(int classCount, float scale)
+    {
+        var rng = new Random(classCount);
+        var scalar = Enumerable.Range(0, classCount).Select(_ => (float)((rng.NextDouble() - 0.5) * scale)).ToArray();
+        var vectorized = (float[])scalar.Clone();
+
+        var expected = SoftmaxKernel.SoftmaxInPlace(scalar);
+        var actual = SoftmaxKernel.SoftmaxInPlaceVectorized(vectorized);
+
+        Assert.Equal(expected, actual, 1e-5 * Math.Max(1, Math.Abs(expected)));
+        for (var c = 0; c < classCount; c++)
+        {
+            Assert.Equal(scalar[c], vectorized[c], 1e-6);
+        }
+    }
+
     [Fact]
     public void SoftmaxInPlace_LargeLogits_StayFinite()
     {
