@@ -86,6 +86,9 @@ public static class Flags
         }
     }
 
+    /// <summary>The command's wording of a broken <see cref="SettingRule"/>: "Invalid value for --flag: it must ...".</summary>
+    internal static void Require(SettingRule rule) => Require(rule.Holds, rule.Flag, rule.Rule);
+
     /// <summary>An empty path is usually an unset shell variable ("$OUT/g.pb" without OUT is fine; "$OUT" is not).</summary>
     public static void RequirePath(string? path, string flag) =>
         Require(!string.IsNullOrWhiteSpace(path), flag, "must not be empty (an unset shell variable?)");

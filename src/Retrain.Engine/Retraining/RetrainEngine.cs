@@ -40,7 +40,7 @@ public static class RetrainEngine
         var resolved = ResolveModel(options, log, progress, ct);
         plan.EnsureApartFromModel(resolved.Path);
         using var backbone = OpenBackbone(resolved, options, plan, log);
-        var settings = TrainingSettingsOf(options);
+        var settings = options.ToTrainingSettings();
 
         // Checked before the bottlenecks: a checkpoint for other data should fail in a second, not after an hour.
         var identity = RunIdentity.Of(lists, backbone.Model.CacheKey, backbone.Model.OutputLength);
@@ -155,25 +155,6 @@ public static class RetrainEngine
             throw;
         }
     }
-
-    private static TrainingSettings TrainingSettingsOf(RetrainOptions options) => new(
-        options.HowManyTrainingSteps,
-        options.LearningRate,
-        options.EvalStepInterval,
-        options.TrainBatchSize,
-        options.ValidationBatchSize,
-        options.TestBatchSize,
-        options.RandomSeed)
-    {
-        L2Regularization = options.L2Regularization,
-        Optimizer = options.Optimizer,
-        LabelSmoothing = options.LabelSmoothing,
-        Dropout = options.Dropout,
-        ClassWeights = options.ClassWeights,
-        EarlyStoppingPatience = options.EarlyStoppingPatience,
-        Distortions = new DistortionSettings(options.FlipLeftRight, options.RandomCrop, options.RandomScale, options.RandomBrightness),
-        Inference = options.Inference,
-    };
 
     /// <summary>retrain.py's <c>cache_bottlenecks</c>: every image's vector, from the cache, retrain.py's files or the backbone.</summary>
     private static BottleneckStage ComputeBottlenecks(

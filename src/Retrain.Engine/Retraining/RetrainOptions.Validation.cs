@@ -1,17 +1,16 @@
 using System.Text.RegularExpressions;
 using Retrain.Errors;
 using Retrain.Export;
+using Retrain.Training;
 
 namespace Retrain;
 
 /// <summary>
 /// Rejects option values retrain.py would have crashed on much later (or silently misused), before any work starts:
-/// one rule per setting, each naming its flag.
+/// one rule per setting, each naming its flag. The training settings' rules are <see cref="TrainingSettings"/>'s own.
 /// </summary>
 public sealed partial record RetrainOptions
 {
-    private const int MaxBatch = 100_000;
-
     internal void Validate()
     {
         Flags.RequirePath(ImageDir, Flags.ImageDir);
@@ -23,24 +22,11 @@ public sealed partial record RetrainOptions
         Flags.Require(RandomCrop is >= 0 and <= 1000, Flags.RandomCrop, "must be a percentage from 0 to 1000");
         Flags.Require(RandomScale is >= 0 and <= 1000, Flags.RandomScale, "must be a percentage from 0 to 1000");
         Flags.Require(RandomBrightness is >= 0 and <= 100, Flags.RandomBrightness, "must be a percentage from 0 to 100 (100 lets a pixel go to black or double)");
-        Flags.Require(HowManyTrainingSteps > 0, Flags.HowManyTrainingSteps, "must be at least 1");
-        Flags.Require(LearningRate > 0 && float.IsFinite(LearningRate), Flags.LearningRate, "must be a positive number");
-        Flags.Require(L2Regularization is null or (>= 0 and < float.PositiveInfinity), Flags.L2Regularization, "must be zero or a positive number");
-        Flags.Require(Dropout is >= 0 and < 1, Flags.Dropout, "must be at least 0 and below 1");
-        Flags.Require(Enum.IsDefined(ClassWeights), Flags.ClassWeights, "must be none or balanced");
-        Flags.Require(
-            Dropout == 0 || Optimizer != Training.OptimizerKind.Lbfgs,
-            Flags.Dropout,
-            $"must be 0 with {Flags.Optimizer} lbfgs: a full-batch method needs a loss that does not change between evaluations");
-        Flags.Require(LabelSmoothing is >= 0 and < 1, Flags.LabelSmoothing, "must be at least 0 and below 1");
-        Flags.Require(EarlyStoppingPatience >= 0, Flags.EarlyStoppingPatience, "must be 0 (off) or a positive number of evaluations");
-        Flags.Require(Enum.IsDefined(Optimizer), Flags.Optimizer, "must be sgd, momentum, adam or lbfgs");
-        Flags.Require(EvalStepInterval > 0, Flags.EvalStepInterval, "must be at least 1");
-        // Batches are drawn with replacement, so a size beyond the set is legal, but each one is held in memory as
-        // rows of vectors and class scores: past this bound it would not fit (and its size would overflow).
-        Flags.Require(TrainBatchSize is > 0 and <= MaxBatch, Flags.TrainBatchSize, $"must be from 1 to {MaxBatch:N0}");
-        Flags.Require(ValidationBatchSize == -1 || ValidationBatchSize is > 0 and <= MaxBatch, Flags.ValidationBatchSize, $"must be -1 (whole set) or from 1 to {MaxBatch:N0}");
-        Flags.Require(TestBatchSize == -1 || TestBatchSize is > 0 and <= MaxBatch, Flags.TestBatchSize, $"must be -1 (whole set) or from 1 to {MaxBatch:N0}");
+        foreach (var rule in ToTrainingSettings().Rules(ofTheCommand: true))
+        {
+            Flags.Require(rule);
+        }
+
         Flags.Require(TestingPercentage is >= 0 and <= 100, Flags.TestingPercentage, "must be between 0 and 100");
         Flags.Require(ValidationPercentage is >= 0 and <= 100, Flags.ValidationPercentage, "must be between 0 and 100");
         if (TestingPercentage + ValidationPercentage >= 100)
@@ -87,6 +73,26 @@ public sealed partial record RetrainOptions
             Flags.IntermediateOutputGraphsDir,
             $"must name a folder when {Flags.IntermediateStoreFrequency} is given");
     }
+
+    /// <summary>The training flags as the trainer takes them.</summary>
+    internal TrainingSettings ToTrainingSettings() => new(
+        HowManyTrainingSteps,
+        LearningRate,
+        EvalStepInterval,
+        TrainBatchSize,
+        ValidationBatchSize,
+        TestBatchSize,
+        RandomSeed)
+    {
+        L2Regularization = L2Regularization,
+        Optimizer = Optimizer,
+        LabelSmoothing = LabelSmoothing,
+        Dropout = Dropout,
+        ClassWeights = ClassWeights,
+        EarlyStoppingPatience = EarlyStoppingPatience,
+        Distortions = new DistortionSettings(FlipLeftRight, RandomCrop, RandomScale, RandomBrightness),
+        Inference = Inference,
+    };
 
     // TensorFlow's own rule for node names (graph_constructor's IsValidNodeName).
     [GeneratedRegex(@"\A[A-Za-z0-9.][A-Za-z0-9_.\-/>]*\z")]

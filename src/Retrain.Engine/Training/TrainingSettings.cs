@@ -3,7 +3,7 @@ using Retrain.Errors;
 namespace Retrain.Training;
 
 /// <summary>
-/// The training flags of retrain.py, with its defaults. A negative batch size means the whole part, in order.
+/// The training flags of retrain.py, with its defaults. A batch size of -1 means the whole part, in order.
 /// <see cref="Seed"/> makes a run repeatable (retrain.py had none): it seeds one <see cref="Random"/> that draws the
 /// initial weights and then every batch. A seeded System.Random keeps its original algorithm across .NET versions
 /// (the runtime preserves it for compatibility), so a seed names the same batches on every machine.
@@ -60,39 +60,56 @@ internal sealed record TrainingSettings(
     /// </summary>
     public Inference.InferenceSettings Inference { get; init; } = new();
 
+    /// <summary>The largest batch: each is held in memory as rows of vectors and class scores (and its size must not overflow).</summary>
+    internal const int MaxBatch = 100_000;
+
     /// <summary>
-    /// Throws <see cref="RetrainException"/> (Usage) for settings no training can run with, one rule per setting. The
-    /// commands' own rules are stricter (<c>RetrainOptions</c>: at least one step, bounded batches); these hold for
-    /// every caller of <see cref="Trainer.Run"/>.
+    /// Throws <see cref="RetrainException"/> (Usage) for settings no training can run with, naming the first broken
+    /// rule's flag ("--learning_rate must be a positive number."). The commands check the same
+    /// <see cref="Rules"/> before any work, in their own wording.
     /// </summary>
     internal void Validate()
     {
-        static void Require(bool ok, string message)
+        foreach (var rule in Rules(ofTheCommand: false))
         {
-            if (!ok)
+            if (!rule.Holds)
             {
-                throw new RetrainException(ExitCode.Usage, message);
+                throw new RetrainException(ExitCode.Usage, $"{rule.Flag} {rule.Rule}.");
             }
         }
+    }
 
-        const string BatchHint = "must be a positive number of images, or -1 for the whole set";
-        Require(Steps >= 0, $"{Flags.HowManyTrainingSteps} must not be negative (got {Steps}).");
-        Require(
-            float.IsFinite(LearningRate) && LearningRate > 0,
-            $"{Flags.LearningRate} must be a positive number (got {LearningRate}).");
-        Require(
-            L2Regularization is null or (>= 0 and < float.PositiveInfinity),
-            $"{Flags.L2Regularization} must be zero or a positive number (got {L2Regularization}).");
-        Require(
-            LabelSmoothing is >= 0 and < 1,
-            $"{Flags.LabelSmoothing} must be at least 0 and below 1 (got {LabelSmoothing}).");
-        Require(Dropout is >= 0 and < 1, $"{Flags.Dropout} must be at least 0 and below 1 (got {Dropout}).");
-        Require(
-            EarlyStoppingPatience >= 0,
-            $"{Flags.EarlyStoppingPatience} must be 0 (off) or a positive number of evaluations (got {EarlyStoppingPatience}).");
-        Require(EvalStepInterval > 0, $"{Flags.EvalStepInterval} must be at least 1 (got {EvalStepInterval}).");
-        Require(TrainBatchSize != 0, $"{Flags.TrainBatchSize} {BatchHint} (got 0).");
-        Require(ValidationBatchSize != 0, $"{Flags.ValidationBatchSize} {BatchHint} (got 0).");
-        Require(TestBatchSize != 0, $"{Flags.TestBatchSize} {BatchHint} (got 0).");
+    /// <summary>
+    /// The one rule of each training setting, in the order the commands have always checked them. The trainer can
+    /// run two kinds of value that the commands have never offered: no steps at all (it only evaluates, as when a
+    /// resumed run has nothing left to do) and a whole-part training batch (-1). With <paramref name="ofTheCommand"/>
+    /// those two rules are the commands' narrower ones, so a user keeps exactly the messages and exit codes of before.
+    /// </summary>
+    internal IEnumerable<SettingRule> Rules(bool ofTheCommand)
+    {
+        var batchRange = $"from 1 to {MaxBatch:N0}";
+        static bool InRange(int batch) => batch is > 0 and <= MaxBatch;
+        yield return ofTheCommand
+            ? new(Flags.HowManyTrainingSteps, Steps > 0, "must be at least 1")
+            : new(Flags.HowManyTrainingSteps, Steps >= 0, "must not be negative");
+        yield return new(Flags.LearningRate, LearningRate > 0 && float.IsFinite(LearningRate), "must be a positive number");
+        yield return new(Flags.L2Regularization, L2Regularization is null or (>= 0 and < float.PositiveInfinity), "must be zero or a positive number");
+        yield return new(Flags.Dropout, Dropout is >= 0 and < 1, "must be at least 0 and below 1");
+        yield return new(Flags.ClassWeights, Enum.IsDefined(ClassWeights), "must be none or balanced");
+        yield return new(
+            Flags.Dropout,
+            Dropout == 0 || Optimizer != OptimizerKind.Lbfgs,
+            $"must be 0 with {Flags.Optimizer} lbfgs: a full-batch method needs a loss that does not change between evaluations");
+        yield return new(Flags.LabelSmoothing, LabelSmoothing is >= 0 and < 1, "must be at least 0 and below 1");
+        yield return new(Flags.EarlyStoppingPatience, EarlyStoppingPatience >= 0, "must be 0 (off) or a positive number of evaluations");
+        yield return new(Flags.Optimizer, Enum.IsDefined(Optimizer), "must be sgd, momentum, adam or lbfgs");
+        yield return new(Flags.EvalStepInterval, EvalStepInterval > 0, "must be at least 1");
+
+        // Batches are drawn with replacement, so a size beyond the part is legal; past MaxBatch one would not fit.
+        yield return ofTheCommand
+            ? new(Flags.TrainBatchSize, InRange(TrainBatchSize), $"must be {batchRange}")
+            : new(Flags.TrainBatchSize, TrainBatchSize == -1 || InRange(TrainBatchSize), $"must be -1 (whole set) or {batchRange}");
+        yield return new(Flags.ValidationBatchSize, ValidationBatchSize == -1 || InRange(ValidationBatchSize), $"must be -1 (whole set) or {batchRange}");
+        yield return new(Flags.TestBatchSize, TestBatchSize == -1 || InRange(TestBatchSize), $"must be -1 (whole set) or {batchRange}");
     }
 }
