@@ -37,15 +37,15 @@ internal sealed class DatasetParts
     }
 
     /// <summary>
-    /// The three parts, sharing <paramref name="bottlenecks"/>' vector array: the usable vectors are moved down in place
-    /// (over the slots of failed images), so afterwards the set's <see cref="BottleneckSet.Vector"/> no longer matches
-    /// its image indices; only its counts and failures are still meaningful.
+    /// The three parts, made from <paramref name="bottlenecks"/>' vectors, which this takes over
+    /// (<see cref="BottleneckSet.TakeVectors"/>): the usable vectors are moved down in their one array (over the slots
+    /// of failed images) and each part gets its run of it. The set's vectors cannot be read afterwards.
     /// </summary>
     public (LabeledVectors Training, LabeledVectors Validation, LabeledVectors Testing) Split(BottleneckSet bottlenecks)
     {
         ArgumentNullException.ThrowIfNull(bottlenecks);
         var length = bottlenecks.VectorLength;
-        var all = bottlenecks.Vectors;
+        var (all, available) = bottlenecks.TakeVectors();
         var result = new LabeledVectors[Order.Length];
         var kept = 0;
         var image = 0;
@@ -56,7 +56,7 @@ internal sealed class DatasetParts
             var paths = new List<string>();
             for (; image < AllPaths.Count && _owners[image].Part == Order[p]; image++)
             {
-                if (!bottlenecks.Available[image])
+                if (!available[image])
                 {
                     continue;
                 }

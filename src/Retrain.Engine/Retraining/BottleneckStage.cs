@@ -4,8 +4,8 @@ using Retrain.Data;
 namespace Retrain;
 
 /// <summary>
-/// The bottleneck stage's result: the counts and failures the report needs, read before the vectors are handed to
-/// <see cref="DatasetParts.Split"/>, which takes them over (it compacts them into the three parts).
+/// The bottleneck stage's result: the counts and failures the report needs, and the vectors, which
+/// <see cref="DatasetParts.Split"/> takes over (it compacts them into the three parts).
 /// </summary>
 internal sealed class BottleneckStage(BottleneckSet set)
 {
@@ -17,6 +17,6 @@ internal sealed class BottleneckStage(BottleneckSet set)
 
     public IReadOnlyList<ImageFailure> Failures { get; } = set.Failures;
 
-    /// <summary>The vectors, for <see cref="DatasetParts.Split"/> only.</summary>
+    /// <summary>The vectors, for <see cref="DatasetParts.Split"/> only: it takes them over, after which they cannot be read.</summary>
     public BottleneckSet Set { get; } = set;
 }

@@ -47,4 +47,34 @@ public class DatasetPartsTests
         // No copy: the parts are consecutive runs at the front of the set's own array.
         Assert.Equal([0f, 0.5f, 2f, 2.5f, 3f, 3.5f, 4f, 4.5f, 6f, 6.5f], vectors[..10]);
     }
+
+    [Fact]
+    public void Split_TakesTheVectorsOver_SoTheSetCannotBeReadAfterwards()
+    {
+        var parts = DatasetParts.From(Lists);
+        var vectors = new float[parts.AllPaths.Count];
+        var set = new BottleneckSet(1, vectors, [true, false, true, true, true, false, true], 5, 0, [new ImageFailure("/img/a/t2", "bad")]);
+
+        var (training, _, _) = parts.Split(set);
+
+        Assert.Throws<InvalidOperationException>(() => set.Vectors);
+        Assert.Throws<InvalidOperationException>(() => set.Available);
+        Assert.Throws<InvalidOperationException>(() => set.Vector(0).Length);
+        Assert.Throws<InvalidOperationException>(() => parts.Split(set));
+        Assert.Equal(2, training.Count);
+        Assert.Equal(5, set.Computed);
+        Assert.Equal("/img/a/t2", Assert.Single(set.Failures).Path);
+    }
+
+    [Fact]
+    public void BottleneckSet_BeforeItsVectorsAreTaken_ReadsThem()
+    {
+        float[] vectors = [1f, 2f, 3f, 4f];
+        var set = new BottleneckSet(2, vectors, [true, true], 2, 0, []);
+
+        Assert.Equal([3f, 4f], set.Vector(1).ToArray());
+        var (taken, available) = set.TakeVectors();
+        Assert.Same(vectors, taken);
+        Assert.Equal([true, true], available);
+    }
 }
