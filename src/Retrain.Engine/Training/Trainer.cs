@@ -29,6 +29,8 @@ internal static class Trainer
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         CheckParts(training, validation, testing, labels);
+        // The commands never get here with an empty part: RetrainEngine's EnsureTrainable, the user's guard, refuses
+        // fewer than two classes first. This one words it for the trainer's direct callers (TrainerTests pin it).
         if (training.Count == 0)
         {
             throw new RetrainException(
