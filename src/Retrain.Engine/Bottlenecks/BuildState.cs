@@ -4,15 +4,6 @@ using Serilog;
 
 namespace Retrain.Bottlenecks;
 
-/// <summary>Where an image's vector came from; a copy of another photo's content counts as its original did.</summary>
-internal enum VectorSource : byte
-{
-    None,
-    Computed,
-    Reused,
-    Imported,
-}
-
 /// <summary>
 /// One <see cref="BottleneckBuilder.Build"/> pass so far, shared by the decoders and the model's thread: every image's
 /// vector slot, where it came from, the images skipped, and the photos whose content another image of the pass has.

@@ -5,27 +5,6 @@ using Retrain.Errors;
 
 namespace Retrain.IO;
 
-/// <summary>Who reads a file, for the message when it cannot be read: what the file is, the exit code, how to fix it.</summary>
-/// <param name="What">The file as the user knows it, flag included ("model file (--tfhub_module, label-image --graph)").</param>
-/// <param name="Fix">A sentence saying what to do, ending with a full stop.</param>
-internal sealed record InputRole(string What, ExitCode Code, string Fix);
-
-/// <summary>Why <see cref="InputFile.TryOpen"/> or <see cref="InputFile.TryReadAllBytes"/> gave no file.</summary>
-internal enum InputRefusalKind
-{
-    None,
-    Missing,
-
-    /// <summary>A folder, FIFO, device or socket: only regular files are read.</summary>
-    NotRegular,
-    Denied,
-    TooLarge,
-    Failed,
-}
-
-/// <summary>Why a file was not read, as a clause for a message that already names it ("it is a named pipe (FIFO), ...").</summary>
-internal readonly record struct InputRefusal(InputRefusalKind Kind, string Reason);
-
 /// <summary>
 /// The one way retrain reads a file the user gave or left in a folder (models, labels, checkpoints, cache packs,
 /// retrain.py bottleneck files): only a regular file is read. open(2) on a FIFO waits for a writer for ever, deaf to

@@ -4,17 +4,6 @@ using Retrain.Errors;
 
 namespace Retrain.IO;
 
-/// <summary>What a path names, as far as writing an output there is concerned.</summary>
-internal enum PathKind
-{
-    Missing,
-    RegularFile,
-    Directory,
-
-    /// <summary>A character or block device, a FIFO or a socket (/dev/null, /dev/stdout, a named pipe): written into, never replaced.</summary>
-    Special,
-}
-
 /// <summary>
 /// What the kernel says about an output path, which .NET does not tell: FileInfo calls /dev/null a "Normal" file (and
 /// renaming a temporary file over it, as root, replaces the machine's /dev/null), and it resolves a relative link

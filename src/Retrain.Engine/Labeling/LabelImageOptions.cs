@@ -1,4 +1,3 @@
-using Retrain.Bottlenecks;
 using Retrain.Graphs;
 using Retrain.Inference;
 
@@ -20,15 +19,3 @@ public sealed record LabelImageOptions
 
     public InferenceSettings Inference { get; init; } = new();
 }
-
-/// <summary>One label and its probability.</summary>
-public sealed record LabelScore(int Index, string Label, float Score);
-
-/// <summary>The full distribution for one image, and its best <c>TopK</c> entries (best first).</summary>
-public sealed record ImageLabels(string Image, float[] Probabilities, IReadOnlyList<LabelScore> Top);
-
-/// <summary>
-/// What label-image found: the images it labelled, in the order given, and those it could not read (only when several
-/// were given: a single image that cannot be read is an error).
-/// </summary>
-public sealed record LabelImageResult(ModelDescription Model, IReadOnlyList<ImageLabels> Images, IReadOnlyList<ImageFailure> Failures);

@@ -8,9 +8,6 @@ using Serilog;
 
 namespace Retrain.Models;
 
-/// <summary>What a finished download produced: its length and hex SHA-256.</summary>
-internal sealed record DownloadedFile(long Length, string Sha256);
-
 /// <summary>
 /// Streams one URL into a new file, hashing as it goes (retrain.py's `urllib.request.urlretrieve` with its progress
 /// callback). Fails, rather than hangs, when nothing arrives for the stall timeout, and fails when the body is shorter

@@ -3,9 +3,6 @@ using Retrain.Protos.TensorFlow;
 
 namespace Retrain.Graphs.Import;
 
-/// <summary>Translates one TF node whose inputs are already translated; returns its output 0.</summary>
-internal delegate TfValue OpTranslator(ImportContext ctx, NodeDef node, IReadOnlyList<TfValue> inputs);
-
 /// <summary>The TF ops the importer understands, by op name, with the number of data inputs each needs at least.</summary>
 internal static class OpTranslators
 {

@@ -1,0 +1,10 @@
+using Retrain.Bottlenecks;
+using Retrain.Graphs;
+
+namespace Retrain;
+
+/// <summary>
+/// What label-image found: the images it labelled, in the order given, and those it could not read (only when several
+/// were given: a single image that cannot be read is an error).
+/// </summary>
+public sealed record LabelImageResult(ModelDescription Model, IReadOnlyList<ImageLabels> Images, IReadOnlyList<ImageFailure> Failures);
