@@ -17,8 +17,10 @@ internal static class LbfgsTrainer
     /// <summary>
     /// The strengths tried when --l2_regularization is not given, in the order they are fitted: a log grid half a
     /// decade apart, strongest first, so each fit starts from the previous one's solution (a regularisation path).
+    /// It reaches strengths of order 1 (scikit-learn's default Cs, C down to 1e-4 with λ = 1/(C·n), reach further):
+    /// vectors of large values, such as a backbone's logits, need them.
     /// </summary>
-    public static IReadOnlyList<float> L2Grid { get; } = [1e-1f, 3e-2f, 1e-2f, 3e-3f, 1e-3f, 3e-4f, 1e-4f, 3e-5f, 1e-5f, 3e-6f, 1e-6f];
+    public static IReadOnlyList<float> L2Grid { get; } = [3f, 1f, 3e-1f, 1e-1f, 3e-2f, 1e-2f, 3e-3f, 1e-3f, 3e-4f, 1e-4f, 3e-5f, 1e-5f, 3e-6f, 1e-6f];
 
     /// <summary>How many cross-validation folds pick the strength: scikit-learn's default.</summary>
     public const int Folds = 5;

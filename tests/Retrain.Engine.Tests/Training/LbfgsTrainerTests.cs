@@ -233,7 +233,7 @@ public class LbfgsTrainerTests
 
     private static float PickedStrength(List<string> lines) =>
         float.Parse(
-            Regex.Match(Assert.Single(lines, l => l.StartsWith("Picked --l2_regularization", StringComparison.Ordinal)), @"Picked --l2_regularization ([0-9.eE-]+) by cross-validation cross entropy \(55 fits, ").Groups[1].Value,
+            Regex.Match(Assert.Single(lines, l => l.StartsWith("Picked --l2_regularization", StringComparison.Ordinal)), $@"Picked --l2_regularization ([0-9.eE-]+) by cross-validation cross entropy \({LbfgsTrainer.L2Grid.Count * LbfgsTrainer.Folds} fits, ").Groups[1].Value,
             System.Globalization.CultureInfo.InvariantCulture);
 
     private static (LabeledVectors Training, LabeledVectors Validation, LabeledVectors Testing) Clusters() =>
