@@ -4,6 +4,7 @@ using Retrain.Backbones;
 using Retrain.Bottlenecks;
 using Retrain.Inference;
 using Retrain.Training;
+using Serilog;
 using Serilog.Core;
 using static Retrain.Benchmarks.Stats;
 
@@ -32,7 +33,7 @@ internal static class HeadsBench
         ("--class_weights balanced", s => s with { ClassWeights = ClassWeighting.Balanced }),
         ("--early_stopping_patience 10", s => s with { EarlyStoppingPatience = 10 }),
         ("momentum + l2 1e-4 + dropout 0.2 + smoothing 0.1", s => s with { Optimizer = OptimizerKind.Momentum, L2Regularization = 1e-4f, Dropout = 0.2f, LabelSmoothing = 0.1f }),
-        ("--optimizer lbfgs (l2 picked on validation)", s => s with { Optimizer = OptimizerKind.Lbfgs }),
+        ("--optimizer lbfgs (l2 picked by cross-validation)", s => s with { Optimizer = OptimizerKind.Lbfgs }),
         ("--optimizer lbfgs --l2_regularization 1e-4", s => s with { Optimizer = OptimizerKind.Lbfgs, L2Regularization = 1e-4f }),
     ];
 
@@ -67,7 +68,12 @@ internal static class HeadsBench
             foreach (var (name, apply) in Heads.Where(h => h.Name.Contains(o.HeadsFilter, StringComparison.Ordinal)))
             {
                 clock.Restart();
-                var result = Trainer.Run(new TrainingJob(training, validation, testing, data.Lists.Labels, apply(baseline)), Logger.None, CancellationToken.None);
+                // The lbfgs grid's lines (each strength's cross-validation score, the pick) go to stderr beside the figures.
+                using var log = new LoggerConfiguration()
+                    .Filter.ByIncludingOnly(e => e.MessageTemplate.Text.StartsWith("{Flag:l} {Strength:l}:", StringComparison.Ordinal) || e.MessageTemplate.Text.StartsWith("Picked", StringComparison.Ordinal))
+                    .WriteTo.Sink(new StderrLogSink())
+                    .CreateLogger();
+                var result = Trainer.Run(new TrainingJob(training, validation, testing, data.Lists.Labels, apply(baseline)), log, CancellationToken.None);
                 Console.WriteLine(string.Create(c,
                     $"{spec.Name} head=\"{name}\" test_accuracy={result.Test.Accuracy:0.0000} validation_accuracy={result.LastValidationAccuracy:0.0000} train_s={clock.Elapsed.TotalSeconds:0.00}"));
             }

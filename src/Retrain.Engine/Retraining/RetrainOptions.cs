@@ -26,7 +26,7 @@ public sealed partial record RetrainOptions
 
     /// <summary>
     /// Strength of an L2 penalty on the new layer's weights; 0 (retrain.py's training) adds none. Null (not given) is 0,
-    /// except for <see cref="Training.OptimizerKind.Lbfgs"/>, which then picks it on the validation part.
+    /// except for <see cref="Training.OptimizerKind.Lbfgs"/>, which then picks it by cross-validation.
     /// </summary>
     public float? L2Regularization { get; init; }
 

@@ -10,17 +10,22 @@ namespace Retrain.Training;
 /// plus λ/2·‖W‖²) minimised by <see cref="LbfgsMinimizer"/> on every training vector at once, the linear-probe recipe
 /// of Create ML and ML.NET's LbfgsMaximumEntropy. One iteration is one "step": --how_many_training_steps is the most
 /// iterations, and the run stops earlier once converged. Evaluation steps score the whole training and validation
-/// parts. Without --l2_regularization the strength is picked on the validation part from <see cref="L2Grid"/>.
+/// parts. Without --l2_regularization the strength is picked from <see cref="L2Grid"/> by cross-validation.
 /// </summary>
 internal static class LbfgsTrainer
 {
     /// <summary>
     /// The strengths tried when --l2_regularization is not given, in the order they are fitted: a log grid half a
     /// decade apart, strongest first, so each fit starts from the previous one's solution (a regularisation path).
+    /// It reaches strengths of order 1 (scikit-learn's default Cs, C down to 1e-4 with λ = 1/(C·n), reach further):
+    /// vectors of large values, such as a backbone's logits, need them.
     /// </summary>
-    public static IReadOnlyList<float> L2Grid { get; } = [1e-1f, 3e-2f, 1e-2f, 3e-3f, 1e-3f, 3e-4f, 1e-4f, 3e-5f, 1e-5f, 3e-6f, 1e-6f];
+    public static IReadOnlyList<float> L2Grid { get; } = [3f, 1f, 3e-1f, 1e-1f, 3e-2f, 1e-2f, 3e-3f, 1e-3f, 3e-4f, 1e-4f, 3e-5f, 1e-5f, 3e-6f, 1e-6f];
 
-    /// <summary>The strength used when nothing can be picked (no validation part): make_image_classifier's.</summary>
+    /// <summary>How many cross-validation folds pick the strength: scikit-learn's default.</summary>
+    public const int Folds = 5;
+
+    /// <summary>The strength used when nothing can be picked (fewer photos than folds): make_image_classifier's.</summary>
     public const float FallbackL2 = 1e-4f;
 
     /// <summary>
@@ -51,12 +56,12 @@ internal static class LbfgsTrainer
         trainable.UsePanelKernels = true;
         trainable.LabelSmoothing = settings.LabelSmoothing;
         trainable.ClassWeights = ClassWeights.Of(settings.ClassWeights, training, labels.Count);
+        var picked = settings.L2Regularization is null
+            ? resume?.Optimizer?.PickedL2Regularization ?? PickL2(trainable, training, validation, start, settings, log, ct)
+            : (float?)null;
+
         var validationRows = Enumerable.Range(0, validation.Count).ToArray();
         var probabilities = new float[Math.Max(validation.Count, 1) * labels.Count];
-
-        var picked = settings.L2Regularization is null
-            ? resume?.Optimizer?.PickedL2Regularization ?? PickL2(trainable, training, validation, validationRows, probabilities, start, settings, log, ct)
-            : (float?)null;
 
         var l2 = settings.L2Regularization ?? picked!.Value;
         var objective = new SoftmaxRegressionObjective(trainable, training, l2);
@@ -170,82 +175,116 @@ internal static class LbfgsTrainer
     }
 
     /// <summary>
-    /// Fits the regression once per strength of <see cref="L2Grid"/>, strongest first, each from the previous one's
-    /// solution, and returns the one with the lowest validation cross-entropy, logging every one. The final layer is
-    /// then trained from the run's own start, so its steps and curves are those of a run given that strength.
-    /// The cross-entropy rather than the accuracy: a proper score that every validation photo moves a little, where
-    /// the accuracy of a few dozen photos moves in whole photos and ties.
+    /// Picks the strength by stratified <see cref="Folds"/>-fold cross-validation over the training and validation
+    /// parts together (scikit-learn's <c>LogisticRegressionCV</c>): in each fold the regression is fitted on the other
+    /// folds once per strength of <see cref="L2Grid"/>, strongest first, each from the previous one's solution, and
+    /// scored on the fold held out. Returns the strength with the lowest mean held-out cross-entropy over every photo,
+    /// logging each one's. The final layer is then trained on the training part from the run's own start, so its steps
+    /// and curves are those of a run given that strength. The cross-entropy rather than the accuracy: a proper score
+    /// that every held-out photo moves a little, where an accuracy moves in whole photos and ties; and every photo held
+    /// out once rather than a validation part of a few dozen, whose pick moves with a photo or two.
     /// </summary>
     private static float PickL2(
         TrainableLayer trainable,
         LabeledVectors training,
         LabeledVectors validation,
-        int[] validationRows,
-        float[] probabilities,
         float[] start,
         TrainingSettings settings,
         ILogger log,
         CancellationToken ct)
     {
-        if (validation.Count == 0)
+        if (training.Count + validation.Count < Folds)
         {
             log.Warning(
-                "Validation set is empty; {Optimizer:l} lbfgs cannot pick {Flag:l} and uses {Strength:l}.",
+                "Fewer than {Folds} training and validation vectors; {Optimizer:l} lbfgs cannot pick {Flag:l} and uses {Strength:l}.",
+                Folds,
                 Flags.Optimizer,
                 Flags.L2Regularization,
                 FallbackL2.ToString(CultureInfo.InvariantCulture));
             return FallbackL2;
         }
 
+        var data = Concatenate(training, validation);
+        var folds = new CrossValidationFolds(data.Labels, Folds);
         log.Information(
-            "Picking {Flag:l} on the {Count} validation vectors from {Grid:l}",
+            "Picking {Flag:l} by {Folds}-fold cross-validation on the {Count} training and validation vectors from {Grid:l}",
             Flags.L2Regularization,
-            validation.Count,
+            Folds,
+            data.Count,
             string.Join(", ", L2Grid.Select(l => l.ToString(CultureInfo.InvariantCulture))));
         var clock = Stopwatch.StartNew();
-        var best = (Strength: float.NaN, CrossEntropy: double.PositiveInfinity);
-        var from = start;
+        var crossEntropySums = new double[L2Grid.Count];
+        var correct = new int[L2Grid.Count];
+        var iterations = new int[L2Grid.Count];
         var passes = 0;
-        foreach (var strength in L2Grid)
+        for (var fold = 0; fold < folds.Count; fold++)
         {
-            var objective = new SoftmaxRegressionObjective(trainable, training, strength);
-            var minimizer = new LbfgsMinimizer(objective, from);
-            for (var step = 0; step < settings.Steps; step++)
+            var fitRows = folds.Training(fold);
+            var heldOut = folds.HeldOut(fold);
+            var probabilities = new float[heldOut.Length * trainable.ClassCount];
+            var from = start;
+            for (var g = 0; g < L2Grid.Count; g++)
             {
-                ct.ThrowIfCancellationRequested();
-                if (minimizer.Iterate() != LbfgsOutcome.Progress)
+                var objective = new SoftmaxRegressionObjective(trainable, data, fitRows, L2Grid[g]);
+                var minimizer = new LbfgsMinimizer(objective, from);
+                for (var step = 0; step < settings.Steps; step++)
                 {
-                    break;
+                    ct.ThrowIfCancellationRequested();
+                    if (minimizer.Iterate() != LbfgsOutcome.Progress)
+                    {
+                        break;
+                    }
                 }
-            }
 
-            from = minimizer.X.ToArray();
-            passes += minimizer.Evaluations;
-            objective.Load(from);
-            var (crossEntropySum, correct) = trainable.Forward(validation, validationRows, probabilities);
-            var accuracy = (double)correct / validation.Count;
-            var crossEntropy = crossEntropySum / validation.Count;
+                from = minimizer.X.ToArray();
+                passes += minimizer.Evaluations;
+                iterations[g] += minimizer.Iterations;
+                objective.Load(from);
+                var (crossEntropySum, right) = trainable.Forward(data, heldOut, probabilities);
+                crossEntropySums[g] += crossEntropySum;
+                correct[g] += right;
+            }
+        }
+
+        var best = 0;
+        for (var g = 0; g < L2Grid.Count; g++)
+        {
             log.Information(
-                "{Flag:l} {Strength:l}: validation accuracy = {ValidationAccuracy:0.0}%, cross entropy = {CrossEntropy:0.000000} ({Iterations} iterations)",
+                "{Flag:l} {Strength:l}: cross-validation cross entropy = {CrossEntropy:0.000000}, accuracy = {Accuracy:0.0}% ({Iterations} iterations over {Folds} folds)",
                 Flags.L2Regularization,
-                strength.ToString(CultureInfo.InvariantCulture),
-                accuracy * 100,
-                crossEntropy,
-                minimizer.Iterations);
-            if (float.IsNaN(best.Strength) || crossEntropy < best.CrossEntropy)
+                L2Grid[g].ToString(CultureInfo.InvariantCulture),
+                crossEntropySums[g] / data.Count,
+                100.0 * correct[g] / data.Count,
+                iterations[g],
+                folds.Count);
+            if (crossEntropySums[g] < crossEntropySums[best])
             {
-                best = (strength, crossEntropy);
+                best = g;
             }
         }
 
         log.Information(
-            "Picked {Flag:l} {Strength:l} by validation cross entropy ({Count} fits, {Passes} passes in {Seconds:l} s); training the final layer with it",
+            "Picked {Flag:l} {Strength:l} by cross-validation cross entropy ({Count} fits, {Passes} passes in {Seconds:l} s); training the final layer with it",
             Flags.L2Regularization,
-            best.Strength.ToString(CultureInfo.InvariantCulture),
-            L2Grid.Count,
+            L2Grid[best].ToString(CultureInfo.InvariantCulture),
+            L2Grid.Count * folds.Count,
             passes,
             clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture));
-        return best.Strength;
+        return L2Grid[best];
+    }
+
+    /// <summary>The training part followed by the validation part, as one part the folds index.</summary>
+    private static LabeledVectors Concatenate(LabeledVectors training, LabeledVectors validation)
+    {
+        if (validation.Count == 0)
+        {
+            return training;
+        }
+
+        var vectors = new float[checked((training.Count + validation.Count) * training.VectorLength)];
+        training.AllVectors.CopyTo(vectors);
+        validation.AllVectors.CopyTo(vectors.AsSpan(training.AllVectors.Length));
+        return new LabeledVectors(training.VectorLength, vectors, [.. training.Labels, .. validation.Labels], [.. training.Paths, .. validation.Paths]);
     }
 
     private static void Refuse(bool refused, string why)

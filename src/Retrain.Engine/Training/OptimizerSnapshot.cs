@@ -9,7 +9,7 @@ public sealed record OptimizerSnapshot(int Step, IReadOnlyList<float[]> Slots, I
     /// <summary>An optimizer with nothing to carry (plain gradient descent).</summary>
     public static OptimizerSnapshot None { get; } = new(0, [], []);
 
-    /// <summary>The L2 strength lbfgs picked on the validation set, so a resumed run need not pick it again.</summary>
+    /// <summary>The L2 strength lbfgs picked by cross-validation, so a resumed run need not pick it again.</summary>
     public float? PickedL2Regularization { get; init; }
 
     /// <summary>Throws unless the snapshot holds <paramref name="lengths"/>' arrays (a bug: checkpoints are checksummed and matched).</summary>

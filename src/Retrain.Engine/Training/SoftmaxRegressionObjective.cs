@@ -17,15 +17,22 @@ internal sealed class SoftmaxRegressionObjective : IDifferentiableObjective
     private readonly float _l2;
 
     public SoftmaxRegressionObjective(TrainableLayer layer, LabeledVectors data, float l2Regularization)
+        : this(layer, data, Enumerable.Range(0, data?.Count ?? 0).ToArray(), l2Regularization)
+    {
+    }
+
+    /// <summary>The regression on the given <paramref name="rows"/> of <paramref name="data"/> only (a fold's training rows).</summary>
+    public SoftmaxRegressionObjective(TrainableLayer layer, LabeledVectors data, int[] rows, float l2Regularization)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(rows);
         ArgumentOutOfRangeException.ThrowIfNegative(l2Regularization);
         _layer = layer;
         _data = data;
         _l2 = l2Regularization;
-        _rows = Enumerable.Range(0, data.Count).ToArray();
-        _scratch = new float[checked(data.Count * layer.ClassCount)];
+        _rows = rows;
+        _scratch = new float[checked(rows.Length * layer.ClassCount)];
     }
 
     public int Dimension => _layer.WeightsByClass.Length + _layer.Biases.Length;

@@ -20,7 +20,7 @@ internal sealed record TrainingSettings(
     /// <summary>
     /// <c>--l2_regularization</c>: the strength λ of an L2 penalty λ/2·‖W‖² on the new layer's weights; 0 (retrain.py's
     /// training, which has none) leaves every step bit for bit as before. Null (not given) is 0 for the step optimizers;
-    /// <see cref="OptimizerKind.Lbfgs"/> then picks it on the validation part (see <see cref="LbfgsTrainer.L2Grid"/>).
+    /// <see cref="OptimizerKind.Lbfgs"/> then picks it by cross-validation (see <see cref="LbfgsTrainer.L2Grid"/>).
     /// </summary>
     public float? L2Regularization { get; init; }
 

@@ -46,7 +46,7 @@ public class LbfgsTrainerTests
     }
 
     [Fact]
-    public void Run_NoL2Given_PicksItOnTheValidationGridAndLogsEveryStrength()
+    public void Run_NoL2Given_PicksTheLowestCrossValidationCrossEntropyAndLogsEveryStrength()
     {
         var (training, validation, testing) = Clusters();
         var log = new LogCapture();
@@ -54,18 +54,44 @@ public class LbfgsTrainerTests
         var picked = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Lbfgs with { L2Regularization = null }), log.Logger, TestContext.Current.CancellationToken);
 
         var lines = log.Messages(LogEventLevel.Information).ToList();
-        var grid = lines.Select(l => Regex.Match(l, @"^--l2_regularization ([0-9.eE-]+): validation accuracy = (\d+\.\d)%, cross entropy = (\d+\.\d+)"))
-            .Where(m => m.Success)
-            .Select(m => (Strength: float.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Accuracy: double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), CrossEntropy: double.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture)))
-            .ToList();
+        Assert.Contains(lines, l => l.StartsWith($"Picking --l2_regularization by {LbfgsTrainer.Folds}-fold cross-validation on the {training.Count + validation.Count} training and validation vectors", StringComparison.Ordinal));
+        var grid = Grid(lines);
         Assert.Equal(LbfgsTrainer.L2Grid, grid.Select(g => g.Strength));
+        // The scores differ along the path, so the pick below is a choice and not the first or last by default.
+        Assert.True(grid.Select(g => g.CrossEntropy).Distinct().Count() > 1);
         var best = grid.MinBy(g => g.CrossEntropy);
-        var chosen = Regex.Match(Assert.Single(lines, l => l.StartsWith("Picked --l2_regularization", StringComparison.Ordinal)), @"Picked --l2_regularization ([0-9.eE-]+) ");
-        Assert.Equal(best.Strength, float.Parse(chosen.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(best.Strength, PickedStrength(lines));
 
-        // The final layer is the regression with the picked strength, trained from the same start.
+        // The final layer is the regression with the picked strength on the training part, trained from the same start.
         var direct = Trainer.Run(new TrainingJob(training, validation, testing, Labels, Lbfgs with { L2Regularization = best.Strength }), new LogCapture().Logger, TestContext.Current.CancellationToken);
         Assert.Equal(direct.Layer.Weights, picked.Layer.Weights);
+    }
+
+    [Fact]
+    public void Run_NoL2Given_TheGridIsTheSameEveryRun()
+    {
+        var (training, validation, testing) = Clusters();
+        var first = new LogCapture();
+        var second = new LogCapture();
+        var settings = Lbfgs with { L2Regularization = null, Seed = 3 };
+
+        var a = Trainer.Run(new TrainingJob(training, validation, testing, Labels, settings), first.Logger, TestContext.Current.CancellationToken);
+        var b = Trainer.Run(new TrainingJob(training, validation, testing, Labels, settings), second.Logger, TestContext.Current.CancellationToken);
+
+        Assert.Equal(Grid(first.Messages(LogEventLevel.Information).ToList()), Grid(second.Messages(LogEventLevel.Information).ToList()));
+        Assert.Equal(a.Layer.Weights, b.Layer.Weights);
+    }
+
+    [Fact]
+    public void Run_NoValidationAndNoL2_PicksByCrossValidationOnTheTrainingPart()
+    {
+        var (training, _, testing) = Clusters();
+        var log = new LogCapture();
+
+        Trainer.Run(new TrainingJob(training, LabeledVectors.Empty(Length), testing, Labels, Lbfgs with { L2Regularization = null }), log.Logger, TestContext.Current.CancellationToken);
+
+        Assert.Contains(log.Messages(LogEventLevel.Information), l => l.StartsWith($"Picking --l2_regularization by {LbfgsTrainer.Folds}-fold cross-validation on the {training.Count} training and validation vectors", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Messages(LogEventLevel.Warning), l => l.Contains("cannot pick", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -83,12 +109,13 @@ public class LbfgsTrainerTests
     }
 
     [Fact]
-    public void Run_NoValidationAndNoL2_UsesTheFallbackAndSaysSo()
+    public void Run_FewerPhotosThanFoldsAndNoL2_UsesTheFallbackAndSaysSo()
     {
         var (training, _, testing) = Clusters();
+        var few = new LabeledVectors(Length, training.AllVectors[..((LbfgsTrainer.Folds - 1) * Length)].ToArray(), training.Labels[..(LbfgsTrainer.Folds - 1)], training.Paths[..(LbfgsTrainer.Folds - 1)]);
         var log = new LogCapture();
 
-        Trainer.Run(new TrainingJob(training, LabeledVectors.Empty(Length), testing, Labels, Lbfgs with { L2Regularization = null }), log.Logger, TestContext.Current.CancellationToken);
+        Trainer.Run(new TrainingJob(few, LabeledVectors.Empty(Length), testing, Labels, Lbfgs with { L2Regularization = null }), log.Logger, TestContext.Current.CancellationToken);
 
         Assert.Contains(log.Messages(LogEventLevel.Warning), l => l.Contains("cannot pick --l2_regularization", StringComparison.Ordinal));
     }
@@ -197,6 +224,17 @@ public class LbfgsTrainerTests
         objective.Evaluate(objective.Pack(), gradient);
         return gradient;
     }
+
+    private static List<(float Strength, double CrossEntropy)> Grid(List<string> lines) =>
+        lines.Select(l => Regex.Match(l, @"^--l2_regularization ([0-9.eE-]+): cross-validation cross entropy = (\d+\.\d+), accuracy = \d+\.\d% \(\d+ iterations over 5 folds\)$"))
+            .Where(m => m.Success)
+            .Select(m => (float.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+
+    private static float PickedStrength(List<string> lines) =>
+        float.Parse(
+            Regex.Match(Assert.Single(lines, l => l.StartsWith("Picked --l2_regularization", StringComparison.Ordinal)), $@"Picked --l2_regularization ([0-9.eE-]+) by cross-validation cross entropy \({LbfgsTrainer.L2Grid.Count * LbfgsTrainer.Folds} fits, ").Groups[1].Value,
+            System.Globalization.CultureInfo.InvariantCulture);
 
     private static (LabeledVectors Training, LabeledVectors Validation, LabeledVectors Testing) Clusters() =>
         (SyntheticVectors.Clusters(Classes, 100, Length, 0.5, centreSeed: 1, sampleSeed: 2),
