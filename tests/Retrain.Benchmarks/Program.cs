@@ -82,7 +82,7 @@ catch (Retrain.Errors.RetrainException e) when (e.Code == Retrain.Errors.ExitCod
 if (o.Markdown is not null)
 {
     File.WriteAllText(o.Markdown, figures.ToMarkdown(
-        $"Measured {DateTime.UtcNow:yyyy-MM-dd} by `scripts/bench.sh` ({o.Runs} runs, medians): {cores} cores, " +
+        $"Measured {DateTime.UtcNow:yyyy-MM-dd} by `scripts/bench.sh` ({(o.Runs == 1 ? "1 run" : $"medians of {o.Runs} runs")}): {cores} cores, " +
         $"\"{MachineState.CpuModel()}\", load average {MachineState.LoadAverage()} at the end."));
     Console.WriteLine($"markdown {o.Markdown}");
 }
