@@ -68,6 +68,37 @@ public class LbfgsTrainerTests
     }
 
     [Fact]
+    public void Run_NoL2Given_APickInsideTheGridRaisesNoWarning()
+    {
+        var (training, validation, testing) = Clusters();
+        var log = new LogCapture();
+
+        Trainer.Run(new TrainingJob(training, validation, testing, Labels, Lbfgs with { L2Regularization = null }), log.Logger, TestContext.Current.CancellationToken);
+
+        var picked = PickedStrength(log.Messages(LogEventLevel.Information).ToList());
+        Assert.NotEqual(LbfgsTrainer.L2Grid[0], picked);
+        Assert.NotEqual(LbfgsTrainer.L2Grid[^1], picked);
+        Assert.Empty(log.Messages(LogEventLevel.Warning));
+    }
+
+    [Fact]
+    public void Run_NoL2GivenAndLabelsUnrelatedToTheVectors_PicksTheStrongestAndWarnsToTryStronger()
+    {
+        // No separation: every class is the same cloud, so the held-out loss is lowest where the layer is most held back.
+        var training = SyntheticVectors.Clusters(Classes, 60, Length, 0, centreSeed: 1, sampleSeed: 2);
+        var testing = SyntheticVectors.Clusters(Classes, 10, Length, 0, centreSeed: 1, sampleSeed: 4);
+        var log = new LogCapture();
+
+        Trainer.Run(new TrainingJob(training, LabeledVectors.Empty(Length), testing, Labels, Lbfgs with { L2Regularization = null }), log.Logger, TestContext.Current.CancellationToken);
+
+        Assert.Equal(LbfgsTrainer.L2Grid[0], PickedStrength(log.Messages(LogEventLevel.Information).ToList()));
+        var warning = Assert.Single(log.Messages(LogEventLevel.Warning));
+        Assert.Equal(
+            "The picked --l2_regularization 3 is the strongest the grid tries, so a stronger one may fit these vectors better. Try --l2_regularization 30 and compare the validation accuracy.",
+            warning);
+    }
+
+    [Fact]
     public void Run_NoL2Given_TheGridIsTheSameEveryRun()
     {
         var (training, validation, testing) = Clusters();
