@@ -67,6 +67,26 @@ internal sealed class LbfgsMinimizer
         _recentLosses.Add(Loss);
     }
 
+    /// <summary>
+    /// Starts over at <paramref name="start"/> (copied; it may be <see cref="X"/>) as a new minimiser would, on the
+    /// objective as it is now, keeping this one's buffers: a regularisation path reuses one minimiser for every strength.
+    /// </summary>
+    public void Restart(ReadOnlySpan<float> start)
+    {
+        if (start.Length != _x.Length)
+        {
+            throw new ArgumentException($"The start has {start.Length} values; the objective takes {_x.Length}.", nameof(start));
+        }
+
+        start.CopyTo(_x);
+        ForgetHistory();
+        Iterations = 0;
+        Evaluations = 1;
+        _recentLosses.Clear();
+        Loss = _objective.Evaluate(_x, _gradient);
+        _recentLosses.Add(Loss);
+    }
+
     /// <summary>The current point: the best one found.</summary>
     public ReadOnlySpan<float> X => _x;
 

@@ -222,11 +222,17 @@ internal static class LbfgsTrainer
             var fitRows = folds.Training(fold);
             var heldOut = folds.HeldOut(fold);
             var probabilities = new float[heldOut.Length * trainable.ClassCount];
-            var from = start;
+            var objective = new SoftmaxRegressionObjective(trainable, data, fitRows, L2Grid[0]);
+            var minimizer = new LbfgsMinimizer(objective, start);
             for (var g = 0; g < L2Grid.Count; g++)
             {
-                var objective = new SoftmaxRegressionObjective(trainable, data, fitRows, L2Grid[g]);
-                var minimizer = new LbfgsMinimizer(objective, from);
+                if (g > 0)
+                {
+                    // Each strength starts from the previous one's solution, on the same buffers: no garbage per fit.
+                    objective.L2Regularization = L2Grid[g];
+                    minimizer.Restart(minimizer.X);
+                }
+
                 for (var step = 0; step < settings.Steps; step++)
                 {
                     ct.ThrowIfCancellationRequested();
@@ -236,10 +242,9 @@ internal static class LbfgsTrainer
                     }
                 }
 
-                from = minimizer.X.ToArray();
                 passes += minimizer.Evaluations;
                 iterations[g] += minimizer.Iterations;
-                objective.Load(from);
+                objective.Load(minimizer.X);
                 var (crossEntropySum, right) = trainable.Forward(data, heldOut, probabilities);
                 crossEntropySums[g] += crossEntropySum;
                 correct[g] += right;

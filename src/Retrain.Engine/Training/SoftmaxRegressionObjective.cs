@@ -14,7 +14,7 @@ internal sealed class SoftmaxRegressionObjective : IDifferentiableObjective
     private readonly LabeledVectors _data;
     private readonly int[] _rows;
     private readonly float[] _scratch;
-    private readonly float _l2;
+    private float _l2;
 
     public SoftmaxRegressionObjective(TrainableLayer layer, LabeledVectors data, float l2Regularization)
         : this(layer, data, Enumerable.Range(0, data?.Count ?? 0).ToArray(), l2Regularization)
@@ -27,12 +27,25 @@ internal sealed class SoftmaxRegressionObjective : IDifferentiableObjective
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(rows);
-        ArgumentOutOfRangeException.ThrowIfNegative(l2Regularization);
         _layer = layer;
         _data = data;
-        _l2 = l2Regularization;
+        L2Regularization = l2Regularization;
         _rows = rows;
         _scratch = new float[checked(rows.Length * layer.ClassCount)];
+    }
+
+    /// <summary>
+    /// Gets or sets λ. Settable so a regularisation path walks every strength on one objective, with one scratch
+    /// buffer of rows x classes, rather than a new one per strength.
+    /// </summary>
+    public float L2Regularization
+    {
+        get => _l2;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _l2 = value;
+        }
     }
 
     public int Dimension => _layer.WeightsByClass.Length + _layer.Biases.Length;

@@ -60,6 +60,45 @@ public class LbfgsMinimizerTests
         Assert.Equal([0f, 1f], minimizer.X.ToArray());
     }
 
+    [Fact]
+    public void Restart_AfterAnotherRun_WalksTheSamePathAsANewMinimizer()
+    {
+        var used = new LbfgsMinimizer(new Rosenbrock(), [-1.2f, 1f]);
+        Run(used, 15);
+        var fresh = new LbfgsMinimizer(new Rosenbrock(), [0.5f, -0.5f]);
+
+        used.Restart([0.5f, -0.5f]);
+
+        Assert.Equal((fresh.Loss, fresh.Iterations, fresh.Evaluations), (used.Loss, used.Iterations, used.Evaluations));
+        for (var i = 0; i < 40; i++)
+        {
+            var outcome = fresh.Iterate();
+            Assert.Equal(outcome, used.Iterate());
+            Assert.Equal(fresh.X.ToArray(), used.X.ToArray());
+            Assert.Equal(fresh.Loss, used.Loss);
+            if (outcome != LbfgsOutcome.Progress)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(fresh.Evaluations, used.Evaluations);
+    }
+
+    [Fact]
+    public void Restart_FromItsOwnPoint_StartsThereAfresh()
+    {
+        var minimizer = new LbfgsMinimizer(new Rosenbrock(), [-1.2f, 1f]);
+        Run(minimizer, 10);
+        var point = minimizer.X.ToArray();
+
+        minimizer.Restart(minimizer.X);
+
+        Assert.Equal(point, minimizer.X.ToArray());
+        Assert.Equal((0, 1), (minimizer.Iterations, minimizer.Evaluations));
+        Assert.Equal(new LbfgsMinimizer(new Rosenbrock(), point).Loss, minimizer.Loss);
+    }
+
     private static LbfgsOutcome Run(LbfgsMinimizer minimizer, int iterations)
     {
         var outcome = LbfgsOutcome.Progress;
