@@ -36,10 +36,7 @@ internal static partial class LinearKernels
         int endColumn)
     {
         CheckShapes(vectors, vectorLength, rows, gradient, classCount, errors.Length);
-        if (firstColumn < 0 || endColumn > vectorLength || firstColumn > endColumn)
-        {
-            throw new ArgumentOutOfRangeException(nameof(firstColumn), $"Columns [{firstColumn}, {endColumn}) are not inside 0..{vectorLength}.");
-        }
+        CheckColumns(firstColumn, endColumn, vectorLength);
 
         var groupCount = GroupCount(classCount);
         for (var c = 0; c < classCount; c++)

@@ -125,6 +125,15 @@ internal static partial class LinearKernels
         }
     }
 
+    /// <summary>Throws unless the columns [first, end) lie inside a vector of <paramref name="vectorLength"/> values.</summary>
+    internal static void CheckColumns(int firstColumn, int endColumn, int vectorLength)
+    {
+        if (firstColumn < 0 || endColumn > vectorLength || firstColumn > endColumn)
+        {
+            throw new ArgumentOutOfRangeException(nameof(firstColumn), $"Columns [{firstColumn}, {endColumn}) are not inside 0..{vectorLength}.");
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotPair<TGroup>(
         ref readonly float x0,

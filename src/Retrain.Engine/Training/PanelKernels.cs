@@ -194,10 +194,7 @@ internal static class PanelKernels
         int endColumn)
     {
         LinearKernels.CheckShapes(vectors, vectorLength, rows, gradient, classCount, errors.Length);
-        if (firstColumn < 0 || endColumn > vectorLength || firstColumn > endColumn)
-        {
-            throw new ArgumentOutOfRangeException(nameof(firstColumn), $"Columns [{firstColumn}, {endColumn}) are not inside 0..{vectorLength}.");
-        }
+        LinearKernels.CheckColumns(firstColumn, endColumn, vectorLength);
 
         for (var c = 0; c < classCount; c++)
         {
