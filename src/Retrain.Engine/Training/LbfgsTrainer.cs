@@ -49,7 +49,8 @@ internal static class LbfgsTrainer
         var firstStep = 0;
         if (resume is not null)
         {
-            firstStep = Resume(resume, layer, settings);
+            Trainer.PlaceResumedLayer(resume, layer, settings);
+            firstStep = resume.StepsDone;
         }
 
         using var trainable = TrainableLayer.Create(layer, spareCore: true);
@@ -152,26 +153,6 @@ internal static class LbfgsTrainer
         SoftmaxKernel.Transpose(layer.Weights, layer.BottleneckSize, layer.ClassCount, x);
         layer.Biases.CopyTo(x, layer.Weights.Length);
         return x;
-    }
-
-    /// <summary>Puts the checkpoint's layer in place; returns the first iteration to run.</summary>
-    private static int Resume(ResumePoint resume, FinalLayer layer, TrainingSettings settings)
-    {
-        if (resume.StepsDone < 0 || resume.StepsDone > settings.Steps)
-        {
-            throw new RetrainException(
-                ExitCode.Usage,
-                $"Cannot resume after step {resume.StepsDone}: {Flags.HowManyTrainingSteps} is {settings.Steps}. Raise it, or start over without the checkpoint.");
-        }
-
-        if (resume.Weights.Length != layer.Weights.Length || resume.Biases.Length != layer.Biases.Length)
-        {
-            throw new ArgumentException("The resumed layer's shape differs from this run's.", nameof(resume));
-        }
-
-        resume.Weights.CopyTo(layer.Weights, 0);
-        resume.Biases.CopyTo(layer.Biases, 0);
-        return resume.StepsDone;
     }
 
     /// <summary>

@@ -217,6 +217,25 @@ internal static class Trainer
         int[] validationRows,
         Random rng)
     {
+        PlaceResumedLayer(resume, layer, settings);
+        for (var step = 0; step < resume.StepsDone; step++)
+        {
+            batches.Skip(step, rng, trainRows);
+            if (IsEvaluationStep(step, settings) && !validationSampler.IsEmpty)
+            {
+                validationSampler.Next(settings.ValidationBatchSize, rng, validationRows);
+            }
+        }
+
+        return resume.StepsDone;
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="resume"/> fits this run (its steps within --how_many_training_steps, its layer this
+    /// run's shape) and copies its layer into <paramref name="layer"/>; every head resumes through here.
+    /// </summary>
+    internal static void PlaceResumedLayer(ResumePoint resume, FinalLayer layer, TrainingSettings settings)
+    {
         if (resume.StepsDone < 0 || resume.StepsDone > settings.Steps)
         {
             throw new RetrainException(
@@ -233,16 +252,6 @@ internal static class Trainer
 
         resume.Weights.CopyTo(layer.Weights, 0);
         resume.Biases.CopyTo(layer.Biases, 0);
-        for (var step = 0; step < resume.StepsDone; step++)
-        {
-            batches.Skip(step, rng, trainRows);
-            if (IsEvaluationStep(step, settings) && !validationSampler.IsEmpty)
-            {
-                validationSampler.Next(settings.ValidationBatchSize, rng, validationRows);
-            }
-        }
-
-        return resume.StepsDone;
     }
 
     // retrain.py's run_final_eval.
