@@ -60,12 +60,5 @@ public class BatchBufferTests
         Assert.Equal(2, ring.Created);
     }
 
-    private static ImportedGraph Doubler()
-    {
-        var g = new TfGraphBuilder();
-        g.Placeholder("x", -1, 3);
-        g.Const("two", [2f]);
-        g.Op("Mul", "out", ["x", "two"]);
-        return GraphImporter.Import(g.Graph, "x", "out");
-    }
+    private static ImportedGraph Doubler() => DoublerGraph.Import();
 }

@@ -109,14 +109,7 @@ public class BoundModelTests
     private static ImportedGraph Inception() =>
         GraphImporter.ImportFile(SharedData.Path("models/inception_v3/inception_v3.pb"), "input", "pool_3/_reshape");
 
-    private static ImportedGraph Doubler()
-    {
-        var g = new TfGraphBuilder();
-        g.Placeholder("x", -1, 3);
-        g.Const("two", [2f]);
-        g.Op("Mul", "out", ["x", "two"]);
-        return GraphImporter.Import(g.Graph, "x", "out");
-    }
+    private static ImportedGraph Doubler() => DoublerGraph.Import();
 
     private static int[] BitsOf(float[] values) => [.. values.Select(BitConverter.SingleToInt32Bits)];
 }

@@ -125,12 +125,5 @@ public class ModelRunnerTests
         Assert.Contains("2 output(s) (features, logits)", error.Message, StringComparison.Ordinal);
     }
 
-    private static ImportedGraph Doubler()
-    {
-        var g = new TfGraphBuilder();
-        g.Placeholder("x", -1, 3);
-        g.Const("two", [2f]);
-        g.Op("Mul", "out", ["x", "two"]);
-        return GraphImporter.Import(g.Graph, "x", "out");
-    }
+    private static ImportedGraph Doubler() => DoublerGraph.Import();
 }
