@@ -170,38 +170,32 @@ internal static class GpuCheck
     /// <summary>Seconds per distorted training step, as the engine logs it, after a one-step run that fills the cache.</summary>
     private static double DistortedStep(string model, BenchModel spec, GpuCheckOptions o, ExecutionDevice device)
     {
-        var dir = Directory.CreateTempSubdirectory("retrain-gpu-check-").FullName;
-        try
+        using var scratch = new ScratchFolder("retrain-gpu-check-");
+        var dir = scratch.Path;
+        RetrainOptions Options(int steps) => new()
         {
-            RetrainOptions Options(int steps) => new()
-            {
-                ImageDir = o.ImageDir,
-                TfhubModule = model,
-                Model = spec.Overrides,
-                BottleneckDir = Path.Combine(dir, "bottlenecks"),
-                OutputGraph = Path.Combine(dir, "output_graph.pb"),
-                OutputLabels = Path.Combine(dir, "output_labels.txt"),
-                HowManyTrainingSteps = steps,
-                FlipLeftRight = true,
-                RandomCrop = 10,
-                RandomScale = 10,
-                RandomBrightness = 10,
-                Inference = new InferenceSettings(device),
-            };
+            ImageDir = o.ImageDir,
+            TfhubModule = model,
+            Model = spec.Overrides,
+            BottleneckDir = Path.Combine(dir, "bottlenecks"),
+            OutputGraph = Path.Combine(dir, "output_graph.pb"),
+            OutputLabels = Path.Combine(dir, "output_labels.txt"),
+            HowManyTrainingSteps = steps,
+            FlipLeftRight = true,
+            RandomCrop = 10,
+            RandomScale = 10,
+            RandomBrightness = 10,
+            Inference = new InferenceSettings(device),
+        };
 
-            RetrainEngine.Run(Options(1), Logger.None, CancellationToken.None);
-            var sink = new PerStepSink();
-            using (var log = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(sink).CreateLogger())
-            {
-                RetrainEngine.Run(Options(o.DistortedSteps), log, CancellationToken.None);
-            }
-
-            return sink.PerStep ?? throw new InvalidOperationException("retrain did not report its distorted training");
-        }
-        finally
+        RetrainEngine.Run(Options(1), Logger.None, CancellationToken.None);
+        var sink = new PerStepSink();
+        using (var log = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(sink).CreateLogger())
         {
-            Directory.Delete(dir, recursive: true);
+            RetrainEngine.Run(Options(o.DistortedSteps), log, CancellationToken.None);
         }
+
+        return sink.PerStep ?? throw new InvalidOperationException("retrain did not report its distorted training");
     }
 
     private static string GpuName() => NvidiaSmi("--query-gpu=name", "--format=csv,noheader")?.Split('\n')[0].Trim() ?? "none (nvidia-smi not found)";

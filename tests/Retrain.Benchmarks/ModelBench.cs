@@ -46,7 +46,7 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
 
         LargeJpegDecode(prep);
 
-        using var work = new WorkFolder();
+        using var work = new ScratchFolder("retrain-bench-");
         var sizes = o.BatchSizes.Where(b => b <= alone.Runner.MaxBatchSize).ToList();
         var decoded = DecodedBatch(prep, sizes.Max());
 
@@ -261,13 +261,5 @@ internal sealed class ModelBench(BenchModel spec, BenchOptions o, Dataset data, 
     {
         Console.WriteLine($"{Name} {line}");
         figures.Record(Name, line);
-    }
-
-    /// <summary>A temporary folder for the graph, labels and ONNX files the child processes read.</summary>
-    private sealed class WorkFolder : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("retrain-bench-").FullName;
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 }

@@ -28,47 +28,38 @@ internal static class ScaleBench
         }
 
         var spec = BenchModel.All.Single(m => m.Name == "mobilenet_v1_0.25_224");
-        var work = Path.Combine(Path.GetTempPath(), "retrain-scale-" + Guid.NewGuid().ToString("N"));
-        try
+        using var scratch = new ScratchFolder("retrain-scale-");
+        var work = scratch.Path;
+        var clock = Stopwatch.StartNew();
+        string key;
+        int length;
+        using (var model = LoadedModel.OpenBackbone(spec.PathIn(o.Shared), new ModelOverrides(), new InferenceSettings()))
         {
-            var clock = Stopwatch.StartNew();
-            string key;
-            int length;
-            using (var model = LoadedModel.OpenBackbone(spec.PathIn(o.Shared), new ModelOverrides(), new InferenceSettings()))
-            {
-                (key, length) = (model.CacheKey, model.OutputLength);
-            }
-
-            var imageDir = Path.Combine(work, "images");
-            string cacheRoot;
-            using (var cache = new BottleneckCache(Path.Combine(work, "bottlenecks"), key, length))
-            {
-                Generate(imageDir, cache, o.Scale, length);
-                cacheRoot = cache.Root;
-            }
-
-            var generateSeconds = clock.Elapsed.TotalSeconds;
-            var cacheFiles = Directory.GetFiles(cacheRoot, "*", SearchOption.AllDirectories);
-            Print($"images={o.Scale} classes={Classes} generate_s={F(generateSeconds)} vector_length={length} " +
-                  $"vectors_mb={F((double)o.Scale * length * sizeof(float) / (1 << 20))} cache_files={cacheFiles.Length} " +
-                  $"cache_mb={F(cacheFiles.Sum(f => new FileInfo(f).Length) / (double)(1 << 20))}");
-
-            var run = RetrainWithTimings(o.Retrain, [
-                "--image_dir", imageDir, "--tfhub_module", spec.PathIn(o.Shared), "--bottleneck_dir", Path.Combine(work, "bottlenecks"),
-                "--output_graph", Path.Combine(work, "out", "output_graph.pb"), "--output_labels", Path.Combine(work, "out", "output_labels.txt"),
-                "--how_many_training_steps", o.TrainingSteps.ToString(CultureInfo.InvariantCulture),
-            ]);
-            Print($"retrain_command_s={F(run.Total)} bottlenecks_ready_s={F(run.BottlenecksReady)} first_step_s={F(run.FirstStep)} " +
-                  $"peak_rss_mb={F(run.PeakRssMb)} steps={o.TrainingSteps} ({run.Ready.Trim()})");
-            Print($"final: {run.Final.Trim()}");
+            (key, length) = (model.CacheKey, model.OutputLength);
         }
-        finally
+
+        var imageDir = Path.Combine(work, "images");
+        string cacheRoot;
+        using (var cache = new BottleneckCache(Path.Combine(work, "bottlenecks"), key, length))
         {
-            if (Directory.Exists(work))
-            {
-                Directory.Delete(work, recursive: true);
-            }
+            Generate(imageDir, cache, o.Scale, length);
+            cacheRoot = cache.Root;
         }
+
+        var generateSeconds = clock.Elapsed.TotalSeconds;
+        var cacheFiles = Directory.GetFiles(cacheRoot, "*", SearchOption.AllDirectories);
+        Print($"images={o.Scale} classes={Classes} generate_s={F(generateSeconds)} vector_length={length} " +
+              $"vectors_mb={F((double)o.Scale * length * sizeof(float) / (1 << 20))} cache_files={cacheFiles.Length} " +
+              $"cache_mb={F(cacheFiles.Sum(f => new FileInfo(f).Length) / (double)(1 << 20))}");
+
+        var run = RetrainWithTimings(o.Retrain, [
+            "--image_dir", imageDir, "--tfhub_module", spec.PathIn(o.Shared), "--bottleneck_dir", Path.Combine(work, "bottlenecks"),
+            "--output_graph", Path.Combine(work, "out", "output_graph.pb"), "--output_labels", Path.Combine(work, "out", "output_labels.txt"),
+            "--how_many_training_steps", o.TrainingSteps.ToString(CultureInfo.InvariantCulture),
+        ]);
+        Print($"retrain_command_s={F(run.Total)} bottlenecks_ready_s={F(run.BottlenecksReady)} first_step_s={F(run.FirstStep)} " +
+              $"peak_rss_mb={F(run.PeakRssMb)} steps={o.TrainingSteps} ({run.Ready.Trim()})");
+        Print($"final: {run.Final.Trim()}");
     }
 
     /// <summary>Unique 8x8 PNGs (the index is in the pixels) and, for each, a vector near its class's centre.</summary>

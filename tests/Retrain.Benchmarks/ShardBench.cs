@@ -52,43 +52,34 @@ internal static partial class ShardBench
 
     private static Result Once(BenchOptions o, BenchModel spec, int count, string key, int length)
     {
-        var cache = Path.Combine(Path.GetTempPath(), "retrain-shards-" + Guid.NewGuid().ToString("N"));
-        try
+        using var scratch = new ScratchFolder("retrain-shards-");
+        var cache = Path.Combine(scratch.Path, "bottlenecks");
+        string[] Common() => ["--image_dir", o.ImageDir, "--tfhub_module", spec.PathIn(o.Shared), "--bottleneck_dir", cache, "--bottlenecks_only"];
+        var clock = Stopwatch.StartNew();
+        var shards = Enumerable.Range(0, count)
+            .Select(i => Task.Run(() => ChildProcess.RunCapturingLog(o.Retrain!, [.. Common(), "--shard", $"{i}/{count}"])))
+            .ToArray();
+        Task.WaitAll(shards);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var logs = shards.Select(s => Cached(s.Result.Stderr + s.Result.Stdout)).ToList();
+        CacheContents contents;
+        using (var written = new BottleneckCache(cache, key, length))
         {
-            string[] Common() => ["--image_dir", o.ImageDir, "--tfhub_module", spec.PathIn(o.Shared), "--bottleneck_dir", cache, "--bottlenecks_only"];
-            var clock = Stopwatch.StartNew();
-            var shards = Enumerable.Range(0, count)
-                .Select(i => Task.Run(() => ChildProcess.RunCapturingLog(o.Retrain!, [.. Common(), "--shard", $"{i}/{count}"])))
-                .ToArray();
-            Task.WaitAll(shards);
-            var seconds = clock.Elapsed.TotalSeconds;
-            var logs = shards.Select(s => Cached(s.Result.Stderr + s.Result.Stdout)).ToList();
-            CacheContents contents;
-            using (var written = new BottleneckCache(cache, key, length))
-            {
-                contents = written.Inspect();
-            }
+            contents = written.Inspect();
+        }
 
-            // The same pass once more, without a shard: whatever the shards missed, it computes.
-            var recheck = ChildProcess.RunCapturingLog(o.Retrain!, Common());
-            return new Result(
-                seconds,
-                logs.Sum(l => l.Images),
-                logs.Sum(l => l.Computed),
-                logs.Sum(l => l.Reused),
-                contents.IntactKeys.Count,
-                contents.IntactKeys.Distinct().Count(),
-                contents.Packs.Count,
-                Cached(recheck.Stderr + recheck.Stdout).Computed,
-                [.. shards.Select(s => s.Result.Seconds)]);
-        }
-        finally
-        {
-            if (Directory.Exists(cache))
-            {
-                Directory.Delete(cache, recursive: true);
-            }
-        }
+        // The same pass once more, without a shard: whatever the shards missed, it computes.
+        var recheck = ChildProcess.RunCapturingLog(o.Retrain!, Common());
+        return new Result(
+            seconds,
+            logs.Sum(l => l.Images),
+            logs.Sum(l => l.Computed),
+            logs.Sum(l => l.Reused),
+            contents.IntactKeys.Count,
+            contents.IntactKeys.Distinct().Count(),
+            contents.Packs.Count,
+            Cached(recheck.Stderr + recheck.Stdout).Computed,
+            [.. shards.Select(s => s.Result.Seconds)]);
     }
 
     private static (int Images, int Computed, int Reused) Cached(string log)

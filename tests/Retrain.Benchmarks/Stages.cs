@@ -65,24 +65,18 @@ internal static class Stages
     public static (Rate Rate, BottleneckSet Set) EndToEnd(
         LoadedModel model, IReadOnlyList<string> paths, int batch, int decodeWorkers, ImageDecodeOptions options)
     {
-        var dir = Path.Combine(Path.GetTempPath(), "retrain-bench-" + Guid.NewGuid().ToString("N"));
-        try
+        using var scratch = new ScratchFolder("retrain-bench-");
+        var dir = Path.Combine(scratch.Path, "bottlenecks");
+        using var cache = new BottleneckCache(dir, model.CacheKeyFor(options), model.OutputLength);
+        var builder = new BottleneckBuilder(model, cache, Logger.None, batch, decodeWorkers, options);
+        var clock = Rate.Start();
+        var set = builder.Build(paths, CancellationToken.None);
+        var rate = clock.Stop(set.Computed);
+        if (set.Computed != paths.Count)
         {
-            using var cache = new BottleneckCache(dir, model.CacheKeyFor(options), model.OutputLength);
-            var builder = new BottleneckBuilder(model, cache, Logger.None, batch, decodeWorkers, options);
-            var clock = Rate.Start();
-            var set = builder.Build(paths, CancellationToken.None);
-            var rate = clock.Stop(set.Computed);
-            if (set.Computed != paths.Count)
-            {
-                throw new InvalidOperationException($"{set.Computed} of {paths.Count} bottlenecks computed ({set.Failures.Count} failed)");
-            }
+            throw new InvalidOperationException($"{set.Computed} of {paths.Count} bottlenecks computed ({set.Failures.Count} failed)");
+        }
 
-            return (rate, set);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        return (rate, set);
     }
 }
