@@ -94,4 +94,20 @@ public class ImageFolderListingTests
         Assert.Equal(["cats", "dogs"], lists.Labels);
         Assert.Contains(log.Messages(LogEventLevel.Warning), m => m.Contains("Skipping folder '\uFFFDlans'", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void TempFolderHoldingNamesThatAreNotUtf8_IsStillDeletedOnDispose()
+    {
+        // The two tests above leave such names behind; the shared test folder must not leak them into /tmp.
+        var dir = new TempFolder();
+        using (var make = Process.Start("bash", ["-c", "mkdir \"$1\"/$'\\xe9'lans && touch \"$1\"/$'\\xe9'lans/a.jpg \"$1\"/$'\\xff'birds.jpg", "bash", dir.Path]))
+        {
+            make.WaitForExit();
+            Assert.Equal(0, make.ExitCode);
+        }
+
+        dir.Dispose();
+
+        Assert.False(Directory.Exists(dir.Path));
+    }
 }
