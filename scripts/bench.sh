@@ -28,7 +28,7 @@ stamp="$out/.built"
 # SkiaSharp 2.88 and the product SkiaSharp 3, so they must never share an output folder or a process.
 if [ "$build" = cuda ]; then "$root/scripts/build.sh" --cuda; else "$root/scripts/build.sh"; fi
 if [ ! -f "$stamp" ] || [ -n "$(find "$root/src" "$root/tests/Retrain.Benchmarks" "$root/tests/Retrain.Benchmarks.MlNet" \
-    "$root/tests/ResNet18Package.props" "$root/Directory.Build.props" "$root/Directory.Packages.props" -newer "$stamp" -type f -not -path '*/bin/*' -not -path '*/obj/*' -not -path '*/bin-cuda/*' -not -path '*/obj-cuda/*' -print -quit)" ]; then
+    "$root/tests/ResNet18Package.props" "$root/Directory.Build.props" "$root/Directory.Packages.props" -newer "$stamp" -type f -not -path '*/bin/*' -not -path '*/obj/*' -not -path '*/bin-*/*' -not -path '*/obj-*/*' -print -quit)" ]; then
   dotnet publish "$root/tests/Retrain.Benchmarks/Retrain.Benchmarks.csproj" -c Release -p:RetrainBuild="$build" -o "$out/retrain" --nologo -v quiet >&2
   dotnet publish "$root/tests/Retrain.Benchmarks.MlNet/Retrain.Benchmarks.MlNet.csproj" -c Release -o "$out/mlnet" --nologo -v quiet >&2
   touch "$stamp"

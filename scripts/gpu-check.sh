@@ -7,18 +7,30 @@
 #   scripts/gpu-check.sh --device cpu       the self-check, on any machine: the GPU's code paths on the CPU provider
 #   more flags: --gpu-id N --models inception_v3,mobilenet_v1_0.25_224 --images N (per class and part; 0 = all)
 #               --steps N (final layer, default 4000) --distorted-steps N (default 5)
+#   for a GPU machine without .NET: here, `scripts/gpu-check.sh --self-contained --build-only` publishes the check with
+#   the runtime inside into .artifacts/gpu-check-cuda-<rid>; copy that folder and ../shared (its flowers and models)
+#   there and run `gpu-check-cuda-<rid>/Retrain.Benchmarks gpu-check --shared DIR --device cuda [more flags]`.
 # Exit code 7 (and a line that says why) when CUDA cannot be used.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export RETRAIN_SHARED="${RETRAIN_SHARED:-$(cd "$root/.." && pwd)/shared}"
 
 device=cuda
-args=("$@")
+self_contained=
+build_only=
+args=()
+for arg in "$@"; do
+  case "$arg" in
+    --self-contained) self_contained=1 ;;
+    --build-only) build_only=1 ;;
+    *) args+=("$arg") ;;
+  esac
+done
 for ((i = 0; i < ${#args[@]}; i++)); do
   if [ "${args[$i]}" = --device ] && [ $((i + 1)) -lt ${#args[@]} ]; then device="${args[$((i + 1))]}"; fi
 done
 [ "$device" = cuda ] || [ "$device" = cpu ] || { echo "scripts/gpu-check.sh: --device must be cuda or cpu" >&2; exit 2; }
-if [ "$device" = cuda ] && ! command -v nvidia-smi >/dev/null 2>&1; then
+if [ -z "$build_only" ] && [ "$device" = cuda ] && ! command -v nvidia-smi >/dev/null 2>&1; then
   echo "gpu-check: CUDA unavailable: nvidia-smi is not on this machine (no NVIDIA driver), so no GPU can be checked here." >&2
   echo "gpu-check: run 'scripts/gpu-check.sh --device cpu' for the self-check of the GPU's code paths on the CPU." >&2
 fi
@@ -27,13 +39,30 @@ fi
 build=cpu
 [ "$device" = cuda ] && build=cuda
 out="$root/.artifacts/gpu-check-$build"
+publish=(-c Release -p:RetrainBuild="$build")
+if [ -n "$self_contained" ]; then
+  case "$(uname -m)" in
+    x86_64) rid=linux-x64 ;;
+    aarch64) rid=linux-arm64 ;;
+    *) echo "scripts/gpu-check.sh: --self-contained knows linux-x64 and linux-arm64, not $(uname -m)" >&2; exit 2 ;;
+  esac
+  out="$out-$rid"
+  publish+=(-r "$rid" --self-contained -p:RetrainRuntime="$rid")
+fi
 stamp="$out/.built"
 if [ ! -f "$stamp" ] || [ -n "$(find "$root/src" "$root/tests/Retrain.Benchmarks" "$root/Directory.Build.props" "$root/Directory.Packages.props" \
-    -newer "$stamp" -type f -not -path '*/bin/*' -not -path '*/obj/*' -not -path '*/bin-cuda/*' -not -path '*/obj-cuda/*' -print -quit)" ]; then
-  echo "Building the gpu-check benchmark ($build build) into ${out#"$root"/}..." >&2
-  dotnet publish "$root/tests/Retrain.Benchmarks/Retrain.Benchmarks.csproj" -c Release -p:RetrainBuild="$build" -o "$out" --nologo -v quiet >&2
+    -newer "$stamp" -type f -not -path '*/bin/*' -not -path '*/obj/*' -not -path '*/bin-*/*' -not -path '*/obj-*/*' -print -quit)" ]; then
+  echo "Building the gpu-check benchmark ($build build${self_contained:+, self-contained}) into ${out#"$root"/}..." >&2
+  dotnet publish "$root/tests/Retrain.Benchmarks/Retrain.Benchmarks.csproj" "${publish[@]}" -o "$out" --nologo -v quiet >&2
   touch "$stamp"
+fi
+if [ -n "$build_only" ]; then
+  echo "gpu-check: built ${out#"$root"/}" >&2
+  exit 0
 fi
 
 echo "uptime: $(uptime)"
-exec dotnet "$out/Retrain.Benchmarks.dll" gpu-check --shared "$RETRAIN_SHARED" --device "$device" "$@"
+if [ -n "$self_contained" ]; then
+  exec "$out/Retrain.Benchmarks" gpu-check --shared "$RETRAIN_SHARED" --device "$device" "${args[@]}"
+fi
+exec dotnet "$out/Retrain.Benchmarks.dll" gpu-check --shared "$RETRAIN_SHARED" --device "$device" "${args[@]}"

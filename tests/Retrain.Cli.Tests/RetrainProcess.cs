@@ -201,7 +201,7 @@ internal sealed class RetrainProcess : IDisposable
     }
 
     /// <summary>The `dotnet` running these tests: DOTNET_HOST_PATH when the SDK set it, else the runtime's root folder.</summary>
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Retrain.Tests.TestSupport;
+using Xunit;
+
+namespace Retrain.Cli.Tests;
+
+/// <summary>
+/// `scripts/build.sh --self-contained`: the commands with the .NET runtime inside, for GPU nodes and cluster machines
+/// that have no .NET. Its label-image runs with no dotnet reachable and prints what the framework-dependent build prints.
+/// </summary>
+public sealed class SelfContainedBuildTests
+{
+    [Fact]
+    public void SelfContainedLabelImage_RunsWithoutDotnetAndAgreesWithTheUsualBuild()
+    {
+        var root = SharedData.RepositoryRoot;
+        Run("bash", [Path.Combine(root, "scripts", "build.sh"), "--self-contained"], null, TimeSpan.FromMinutes(10));
+        var rid = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
+        var bin = Path.Combine(root, ".artifacts", "bin-" + rid);
+        Assert.True(File.Exists(Path.Combine(bin, "libcoreclr.so")), "the build holds no .NET runtime");
+        string[] arguments =
+        [
+            "--graph", SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb"),
+            "--labels", SharedData.Path("models/mobilenet_v1_0.25_224/labels.txt"),
+            "--output_layer", "MobilenetV1/Predictions/Reshape_1",
+            "--image", SharedData.Path("images/imagenet/grace_hopper.bmp"),
+        ];
+
+        // No dotnet on the path and none where DOTNET_ROOT points: only the runtime inside the build can start it.
+        var alone = Run(Path.Combine(bin, "label-image"), arguments, new() { ["PATH"] = "/nonexistent", ["DOTNET_ROOT"] = "/nonexistent" }, TimeSpan.FromMinutes(2));
+        var usual = Run(RetrainProcess.DotnetHost(), [RetrainProcess.LabelImageDll, .. arguments], null, TimeSpan.FromMinutes(2));
+
+        Assert.Equal(usual, alone);
+        Assert.StartsWith("bow tie, bow-tie, bowtie 0.3952", alone, StringComparison.Ordinal);
+    }
+
+    private static string Run(string file, IEnumerable<string> arguments, Dictionary<string, string>? environment, TimeSpan limit)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? [])
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var err = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var output = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(limit), $"{file} did not finish within {limit}");
+        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', start.ArgumentList)} failed ({process.ExitCode}):\n{output}\n{err.Result}");
+        return output;
+    }
+}
