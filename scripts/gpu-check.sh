@@ -40,15 +40,7 @@ build=cpu
 [ "$device" = cuda ] && build=cuda
 out="$root/.artifacts/gpu-check-$build"
 publish=(-c Release -p:RetrainBuild="$build")
-if [ -n "$self_contained" ]; then
-  case "$(uname -m)" in
-    x86_64) rid=linux-x64 ;;
-    aarch64) rid=linux-arm64 ;;
-    *) echo "scripts/gpu-check.sh: --self-contained knows linux-x64 and linux-arm64, not $(uname -m)" >&2; exit 2 ;;
-  esac
-  out="$out-$rid"
-  publish+=(-r "$rid" --self-contained -p:RetrainRuntime="$rid")
-fi
+[ -n "$self_contained" ] && source "$root/scripts/self-contained.sh"
 stamp="$out/.built"
 if [ ! -f "$stamp" ] || [ -n "$(find "$root/src" "$root/tests/Retrain.Benchmarks" "$root/Directory.Build.props" "$root/Directory.Packages.props" \
     -newer "$stamp" -type f -not -path '*/bin/*' -not -path '*/obj/*' -not -path '*/bin-*/*' -not -path '*/obj-*/*' -print -quit)" ]; then

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Retrain.Errors;
 using Retrain.Tests.TestSupport;
@@ -101,7 +100,7 @@ public sealed class CudaBuildTests : IClassFixture<CudaBuildTests.CudaBuild>
         public CudaBuild()
         {
             Bin = Path.Combine(SharedData.RepositoryRoot, ".artifacts", "bin-cuda");
-            Run("bash", [Path.Combine(SharedData.RepositoryRoot, "scripts", "build.sh"), "--cuda"], TimeSpan.FromMinutes(15));
+            ChildRun.Checked("bash", [Path.Combine(SharedData.RepositoryRoot, "scripts", "build.sh"), "--cuda"], TimeSpan.FromMinutes(15));
             Assert.True(File.Exists(Path.Combine(Bin, "label-image.dll")), "scripts/build.sh --cuda did not publish label-image");
 
             DriverOnly = Directory.CreateDirectory(Path.Combine(_folder.Path, "driver")).FullName;
@@ -130,54 +129,28 @@ public sealed class CudaBuildTests : IClassFixture<CudaBuildTests.CudaBuild>
 
         public (int Code, string Err) LabelImage(KeyValuePair<string, string>? driver, bool withLibraryStandIns, params string[] extra)
         {
-            var start = new ProcessStartInfo("dotnet")
-            {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-            };
-            foreach (var arg in new[]
-            {
+            var start = ChildRun.Start("dotnet",
+            [
                 Path.Combine(Bin, "label-image.dll"),
                 "--graph", SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb"),
                 "--output_layer", "MobilenetV1/Predictions/Reshape_1",
                 "--image", SharedData.Path("images/imagenet/cat.bmp"),
                 "--device", "cuda",
-            }.Concat(extra))
-            {
-                start.ArgumentList.Add(arg);
-            }
-
+                .. extra,
+            ]);
             if (driver is { } answer)
             {
                 start.Environment["LD_LIBRARY_PATH"] = withLibraryStandIns ? WithLibraries : DriverOnly;
                 start.Environment[answer.Key] = answer.Value;
             }
 
-            using var process = Process.Start(start)!;
-            var err = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-            _ = process.StandardOutput.ReadToEnd();
-            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "label-image --device cuda hung");
-            return (process.ExitCode, err.Result);
+            var (code, _, err) = ChildRun.Run(start, TimeSpan.FromMinutes(2));
+            return (code, err);
         }
 
         public void Dispose() => _folder.Dispose();
 
         private static void Compile(string source, string output, string soname) =>
-            Run("gcc", ["-shared", "-fPIC", $"-Wl,-soname,{soname}", "-o", output, source], TimeSpan.FromMinutes(1));
-
-        private static void Run(string file, string[] arguments, TimeSpan limit)
-        {
-            var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var a in arguments)
-            {
-                start.ArgumentList.Add(a);
-            }
-
-            using var process = Process.Start(start)!;
-            var err = process.StandardError.ReadToEndAsync();
-            var output = process.StandardOutput.ReadToEnd();
-            Assert.True(process.WaitForExit(limit), $"{file} did not finish within {limit}");
-            Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{output}\n{err.Result}");
-        }
+            ChildRun.Checked("gcc", ["-shared", "-fPIC", $"-Wl,-soname,{soname}", "-o", output, source], TimeSpan.FromMinutes(1));
     }
 }

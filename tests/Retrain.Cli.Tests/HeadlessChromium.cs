@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Retrain.Tests.TestSupport;
 using Xunit;
 
@@ -64,24 +63,6 @@ internal sealed class HeadlessChromium
     private string[] Common() =>
         ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-extensions", $"--user-data-dir={_profile}"];
 
-    private static (int Code, string Out, string Err) Run(string file, string[] args, TimeSpan limit)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(limit))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} did not finish within {limit.TotalSeconds} s");
-        }
-
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Code, string Out, string Err) Run(string file, string[] args, TimeSpan limit) =>
+        ChildRun.Run(ChildRun.Start(file, args), limit);
 }

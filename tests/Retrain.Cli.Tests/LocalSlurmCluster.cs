@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Retrain.Tests.TestSupport;
 using Xunit;
@@ -96,12 +95,8 @@ internal sealed partial class LocalSlurmCluster : IDisposable
 
     private static (int Code, string Output) Run(string command, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(command) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var start = ChildRun.Start(command, arguments);
+        start.WorkingDirectory = workingDirectory;
         foreach (var name in start.Environment.Keys.Where(k => Inherited.Any(p => k == p || (p.EndsWith('_') && k.StartsWith(p, StringComparison.Ordinal)))).ToList())
         {
             start.Environment.Remove(name);
@@ -112,17 +107,8 @@ internal sealed partial class LocalSlurmCluster : IDisposable
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{command} {string.Join(' ', start.ArgumentList)} did not finish within {timeout}");
-        }
-
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        var (code, output, error) = ChildRun.Run(start, timeout);
+        return (code, output + error);
     }
 
     [GeneratedRegex(@"^export SLURM_CONF=(.+)$", RegexOptions.Multiline)]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Retrain.Tests.TestSupport;
 using Xunit;
@@ -15,7 +14,7 @@ public sealed class SelfContainedBuildTests
     public void SelfContainedLabelImage_RunsWithoutDotnetAndAgreesWithTheUsualBuild()
     {
         var root = SharedData.RepositoryRoot;
-        Run("bash", [Path.Combine(root, "scripts", "build.sh"), "--self-contained"], null, TimeSpan.FromMinutes(10));
+        ChildRun.Checked("bash", [Path.Combine(root, "scripts", "build.sh"), "--self-contained"], TimeSpan.FromMinutes(10));
         var rid = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
         var bin = Path.Combine(root, ".artifacts", "bin-" + rid);
         Assert.True(File.Exists(Path.Combine(bin, "libcoreclr.so")), "the build holds no .NET runtime");
@@ -28,31 +27,10 @@ public sealed class SelfContainedBuildTests
         ];
 
         // No dotnet on the path and none where DOTNET_ROOT points: only the runtime inside the build can start it.
-        var alone = Run(Path.Combine(bin, "label-image"), arguments, new() { ["PATH"] = "/nonexistent", ["DOTNET_ROOT"] = "/nonexistent" }, TimeSpan.FromMinutes(2));
-        var usual = Run(RetrainProcess.DotnetHost(), [RetrainProcess.LabelImageDll, .. arguments], null, TimeSpan.FromMinutes(2));
+        var alone = ChildRun.Checked(Path.Combine(bin, "label-image"), arguments, TimeSpan.FromMinutes(2), new Dictionary<string, string> { ["PATH"] = "/nonexistent", ["DOTNET_ROOT"] = "/nonexistent" });
+        var usual = ChildRun.Checked(RetrainProcess.DotnetHost(), [RetrainProcess.LabelImageDll, .. arguments], TimeSpan.FromMinutes(2));
 
         Assert.Equal(usual, alone);
         Assert.StartsWith("bow tie, bow-tie, bowtie 0.3952", alone, StringComparison.Ordinal);
-    }
-
-    private static string Run(string file, IEnumerable<string> arguments, Dictionary<string, string>? environment, TimeSpan limit)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment ?? [])
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var err = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var output = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(limit), $"{file} did not finish within {limit}");
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', start.ArgumentList)} failed ({process.ExitCode}):\n{output}\n{err.Result}");
-        return output;
     }
 }
