@@ -72,7 +72,10 @@ internal static class CheckpointResume
         };
     }
 
-    /// <summary>The early stopping watch the checkpoint saved, or null when its run did not watch.</summary>
+    /// <summary>
+    /// The early stopping watch the checkpoint saved (with the watch from before its last step's off-grid evaluation,
+    /// when it made one), or null when its run did not watch.
+    /// </summary>
     private static EarlyStoppingSnapshot? Watch(TrainingCheckpoint checkpoint, string path)
     {
         if (checkpoint.EarlyStopping is not { } saved)
@@ -80,6 +83,14 @@ internal static class CheckpointResume
             return null;
         }
 
+        return Snapshot(saved, checkpoint, path) with
+        {
+            BeforeLastStep = checkpoint.EarlyStoppingBeforeLastStep is { } before ? Snapshot(before, checkpoint, path) : null,
+        };
+    }
+
+    private static EarlyStoppingSnapshot Snapshot(EarlyStoppingState saved, TrainingCheckpoint checkpoint, string path)
+    {
         if (saved.BestWeights.Count != checkpoint.Weights.Count || saved.BestBiases.Count != checkpoint.Biases.Count ||
             !saved.BestWeights.All(float.IsFinite) || !saved.BestBiases.All(float.IsFinite))
         {

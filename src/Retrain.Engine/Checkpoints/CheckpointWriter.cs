@@ -77,22 +77,28 @@ internal sealed class CheckpointWriter(string path, RunIdentity identity, Traini
         checkpoint.Labels.AddRange(identity.Labels);
         if (_earlyStopping?.Invoke() is { } watch)
         {
-            checkpoint.EarlyStopping = new EarlyStoppingState
+            checkpoint.EarlyStopping = State(watch);
+            if (watch.BeforeLastStep is { } beforeLastStep)
             {
-                BestStep = watch.BestStep,
-                BestCrossEntropy = watch.BestCrossEntropy,
-                SinceBest = watch.SinceBest,
-                BestWeights = { watch.BestWeights },
-                BestBiases = { watch.BestBiases },
-                BestTrain = Score(watch.BestTrain),
-                BestValidation = Score(watch.BestValidation),
-                Stopped = watch.Stopped,
-            };
+                checkpoint.EarlyStoppingBeforeLastStep = State(beforeLastStep);
+            }
         }
 
         CheckpointFile.Write(path, checkpoint);
         _savedStepsDone = _stepsDone;
     }
+
+    private static EarlyStoppingState State(EarlyStoppingSnapshot watch) => new()
+    {
+        BestStep = watch.BestStep,
+        BestCrossEntropy = watch.BestCrossEntropy,
+        SinceBest = watch.SinceBest,
+        BestWeights = { watch.BestWeights },
+        BestBiases = { watch.BestBiases },
+        BestTrain = Score(watch.BestTrain),
+        BestValidation = Score(watch.BestValidation),
+        Stopped = watch.Stopped,
+    };
 
     private static Score Score(BatchScore score) =>
         new() { CrossEntropy = score.CrossEntropy, Accuracy = score.Accuracy, Count = score.Count };

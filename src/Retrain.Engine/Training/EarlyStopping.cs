@@ -18,6 +18,7 @@ internal sealed class EarlyStopping
     private double _bestCrossEntropy = double.PositiveInfinity;
     private int _bestStep = -1;
     private int _sinceBest;
+    private EarlyStoppingSnapshot? _beforeLastStep;
 
     private EarlyStopping(TrainableLayer trainable, FinalLayer shape, int patience, ILogger log)
     {
@@ -61,9 +62,15 @@ internal sealed class EarlyStopping
     /// <summary>True once <see cref="ShouldStop"/> has said so, or the resumed watch had ended its run.</summary>
     public bool Stopped { get; private set; }
 
-    /// <summary>The watch as of the last evaluation, for a checkpoint; null before the first evaluation.</summary>
+    /// <summary>
+    /// The watch as of the last evaluation, for a checkpoint; null before the first evaluation. After an evaluation
+    /// that only the run's last step made, it also carries the watch from before it.
+    /// </summary>
     public EarlyStoppingSnapshot? Capture() => Best is { } best
         ? new EarlyStoppingSnapshot(_bestStep, _bestCrossEntropy, _sinceBest, (float[])_best.Weights.Clone(), (float[])_best.Biases.Clone(), best.Train, best.Validation, Stopped)
+        {
+            BeforeLastStep = _beforeLastStep,
+        }
         : null;
 
     /// <summary>
@@ -92,9 +99,19 @@ internal sealed class EarlyStopping
         }
     }
 
-    /// <summary>Records the evaluation at <paramref name="step"/>; true when training should stop after it.</summary>
-    public bool ShouldStop(int step, BatchScore train, BatchScore validation)
+    /// <summary>
+    /// Records the evaluation at <paramref name="step"/>; true when training should stop after it.
+    /// <paramref name="scheduled"/> is false for the evaluation retrain.py adds at the last step off the
+    /// --eval_step_interval grid: a longer run has none there, so the watch from before it is kept for a resume that
+    /// continues past this run's end.
+    /// </summary>
+    public bool ShouldStop(int step, BatchScore train, BatchScore validation, bool scheduled)
     {
+        if (!scheduled)
+        {
+            _beforeLastStep = Capture();
+        }
+
         var validationCrossEntropy = validation.CrossEntropy;
         if (validationCrossEntropy < _bestCrossEntropy)
         {

@@ -67,7 +67,7 @@ internal static class LbfgsTrainer
         var l2 = settings.L2Regularization ?? picked!.Value;
         var objective = new SoftmaxRegressionObjective(trainable, training, l2);
         var stopping = EarlyStopping.Create(trainable, settings, validation.Count == 0, layer, log);
-        if (Trainer.ContinueWatch(stopping, resume))
+        if (Trainer.ContinueWatch(stopping, resume, settings))
         {
             firstStep = settings.Steps;
         }
@@ -111,7 +111,7 @@ internal static class LbfgsTrainer
                 }
             }
 
-            var stop = validationScore is { } scored && stopping is not null && evaluation is { } trained && stopping.ShouldStop(step, trained, scored);
+            var stop = validationScore is { } scored && stopping is not null && evaluation is { } trained && stopping.ShouldStop(step, trained, scored, scheduled: step % settings.EvalStepInterval == 0);
             if (observer is not null)
             {
                 trainable.CopyTo(layer);

@@ -72,7 +72,7 @@ internal static class Trainer
         var dropout = BottleneckDropout.Create(settings, training.VectorLength);
         Func<OptimizerSnapshot>? captureOptimizer = trainable is TrainableLayer withRule ? withRule.Optimizer.Capture : null;
         var stopping = EarlyStopping.Create(trainable, settings, validationSampler.IsEmpty, layer, log);
-        if (ContinueWatch(stopping, resume))
+        if (ContinueWatch(stopping, resume, settings))
         {
             firstStep = settings.Steps;
         }
@@ -125,7 +125,7 @@ internal static class Trainer
                 }
             }
 
-            var stop = validationScore is { } scored && stopping is not null && evaluation is { } trained && stopping.ShouldStop(step, trained, scored);
+            var stop = validationScore is { } scored && stopping is not null && evaluation is { } trained && stopping.ShouldStop(step, trained, scored, scheduled: step % settings.EvalStepInterval == 0);
 
             if (observer is not null)
             {
@@ -188,14 +188,16 @@ internal static class Trainer
     /// Continues the early stopping watch a resumed checkpoint saved (none when this run does not watch, or that one
     /// did not); true when the watch had already ended that run, so no step is left to train.
     /// </summary>
-    internal static bool ContinueWatch(EarlyStopping? stopping, ResumePoint? resume)
+    internal static bool ContinueWatch(EarlyStopping? stopping, ResumePoint? resume, TrainingSettings settings)
     {
         if (stopping is null || resume?.EarlyStopping is not { } saved)
         {
             return false;
         }
 
-        stopping.Restore(saved, resume.Source);
+        // A run resumed past the checkpoint's end never makes the evaluation that run added at its last step.
+        var watch = resume.StepsDone < settings.Steps && saved.BeforeLastStep is { } beforeLastStep ? beforeLastStep : saved;
+        stopping.Restore(watch, resume.Source);
         return stopping.Stopped;
     }
 

@@ -75,6 +75,45 @@ public sealed class EarlyStoppingResumeTests : IDisposable
         Assert.Equal(straight.Test.Probabilities, resumed.Test.Probabilities);
     }
 
+    [Fact]
+    public void RunResumedPastItsEnd_IgnoresItsLastStepsEvaluation_AndStopsAsOneRunStraight()
+    {
+        // 25 steps evaluate at 0, 10, 20 and (the last step, off the grid) 24, where patience 3 runs out; 300 steps
+        // straight evaluate at 0, 10, 20 and 30, and stop at 30.
+        var longer = Watched with { EarlyStoppingPatience = 3 };
+        var shorter = longer with { Steps = 25 };
+        var (training, validation, testing) = Parts();
+        var ct = TestContext.Current.CancellationToken;
+        var straightLog = new LogCapture();
+        var straight = Trainer.Run(new TrainingJob(training, validation, testing, Labels, longer), straightLog.Logger, ct);
+
+        var path = Path.Combine(_folder.Path, "model.ckpt");
+        var firstLog = new LogCapture();
+        Trainer.Run(new TrainingJob(training, validation, testing, Labels, shorter) { Observer = new CheckpointWriter(path, Identity, shorter) }, firstLog.Logger, ct);
+        Assert.Contains(firstLog.Messages(LogEventLevel.Information), m => m.StartsWith("Early stopping at step 24", StringComparison.Ordinal));
+
+        var log = new LogCapture();
+        var resume = CheckpointResume.Load(path, Identity, longer, log.Logger);
+        var resumed = Trainer.Run(new TrainingJob(training, validation, testing, Labels, longer) { Resume = resume }, log.Logger, ct);
+
+        Assert.Equal(25, resume!.StepsDone);
+        Assert.Equal(
+            StoppingMessage(straightLog),
+            StoppingMessage(log));
+        Assert.StartsWith("Early stopping at step 30", StoppingMessage(log), StringComparison.Ordinal);
+        Assert.Equal(straight.Layer.Weights, resumed.Layer.Weights);
+        Assert.Equal(straight.Test.Probabilities, resumed.Test.Probabilities);
+
+        // Resumed with its own step count, the first run is finished: its own stop at step 24 stands.
+        var sameLog = new LogCapture();
+        var same = CheckpointResume.Load(path, Identity, shorter, sameLog.Logger);
+        Trainer.Run(new TrainingJob(training, validation, testing, Labels, shorter) { Resume = same }, sameLog.Logger, ct);
+        Assert.Contains(sameLog.Messages(LogEventLevel.Information), m => m.Contains("is of a run that early stopping ended", StringComparison.Ordinal));
+    }
+
+    private static string StoppingMessage(LogCapture log) =>
+        log.Messages(LogEventLevel.Information).Single(m => m.StartsWith("Early stopping", StringComparison.Ordinal));
+
     private static RunIdentity Identity { get; } = new(Labels, "dataset", "model", 64);
 
     private static (LabeledVectors Training, LabeledVectors Validation, LabeledVectors Testing) Parts()
