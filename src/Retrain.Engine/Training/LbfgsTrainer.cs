@@ -256,20 +256,30 @@ internal static class LbfgsTrainer
             L2Grid.Count * folds.Count,
             passes,
             clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture));
-        if (best == 0 || best == L2Grid.Count - 1)
+        WarnAtGridEnd(best, log);
+        return L2Grid[best];
+    }
+
+    /// <summary>
+    /// Warns when the strength picked (its index in <see cref="L2Grid"/>) is at either end of the grid: it may only be
+    /// the best of the strengths tried, with a better one beyond it.
+    /// </summary>
+    internal static void WarnAtGridEnd(int picked, ILogger log)
+    {
+        if (picked != 0 && picked != L2Grid.Count - 1)
         {
-            // A pick at the grid's end may only be the best of the strengths tried, with a better one beyond it.
-            log.Warning(
-                "The picked {Flag:l} {Strength:l} is the {End:l} the grid tries, so a {Further:l} one may fit these vectors better. Try {Flag:l} {Beyond:l} and compare the validation accuracy.",
-                Flags.L2Regularization,
-                L2Grid[best].ToString(CultureInfo.InvariantCulture),
-                best == 0 ? "strongest" : "weakest",
-                best == 0 ? "stronger" : "weaker",
-                Flags.L2Regularization,
-                (best == 0 ? L2Grid[0] * 10 : L2Grid[^1] / 10).ToString(CultureInfo.InvariantCulture));
+            return;
         }
 
-        return L2Grid[best];
+        var strongest = picked == 0;
+        log.Warning(
+            "The picked {Flag:l} {Strength:l} is the {End:l} the grid tries, so a {Further:l} one may fit these vectors better. Try {Flag:l} {Beyond:l} and compare the validation accuracy.",
+            Flags.L2Regularization,
+            L2Grid[picked].ToString(CultureInfo.InvariantCulture),
+            strongest ? "strongest" : "weakest",
+            strongest ? "stronger" : "weaker",
+            Flags.L2Regularization,
+            (strongest ? L2Grid[0] * 10 : L2Grid[^1] / 10).ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>The training part followed by the validation part, as one part the folds index.</summary>

@@ -99,6 +99,31 @@ public class LbfgsTrainerTests
     }
 
     [Fact]
+    public void WarnAtGridEnd_TheWeakestPick_NamesAWeakerStrengthToTry()
+    {
+        var log = new LogCapture();
+
+        LbfgsTrainer.WarnAtGridEnd(LbfgsTrainer.L2Grid.Count - 1, log.Logger);
+
+        Assert.Equal(
+            "The picked --l2_regularization 1E-06 is the weakest the grid tries, so a weaker one may fit these vectors better. Try --l2_regularization 1E-07 and compare the validation accuracy.",
+            Assert.Single(log.Messages(LogEventLevel.Warning)));
+    }
+
+    [Fact]
+    public void WarnAtGridEnd_APickInside_SaysNothing()
+    {
+        var log = new LogCapture();
+
+        for (var picked = 1; picked < LbfgsTrainer.L2Grid.Count - 1; picked++)
+        {
+            LbfgsTrainer.WarnAtGridEnd(picked, log.Logger);
+        }
+
+        Assert.Empty(log.Messages(LogEventLevel.Warning));
+    }
+
+    [Fact]
     public void Run_NoL2Given_TheGridIsTheSameEveryRun()
     {
         var (training, validation, testing) = Clusters();
