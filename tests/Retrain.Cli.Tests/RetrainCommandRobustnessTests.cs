@@ -50,6 +50,29 @@ public sealed class RetrainCommandRobustnessTests : IDisposable
     }
 
     [Fact]
+    public void LabelsToStdout_WithTheLogRedirectedToAFile_LandInTheLogWithoutReplacingIt()
+    {
+        // `retrain ... --output_labels /dev/stdout &> run.log`: /dev/stdout then names run.log itself, which used to be
+        // replaced by a file of the labels alone, the log lost.
+        TinyDataset.Create(_imageDir, perClass: 5, classes: ["blue", "red"]);
+        var log = Path.Combine(_work.Path, "run.log");
+        var arguments = TinyRuns.Arguments(Options with { OutputLabels = "/dev/stdout" });
+        var start = ChildRun.Start(
+            "bash",
+            ["-c", "exec dotnet \"$@\" > \"$RUN_LOG\" 2>&1", "bash", RetrainProcess.RetrainDll, .. arguments],
+            new Dictionary<string, string> { ["RUN_LOG"] = log });
+
+        var (code, _, err) = ChildRun.Run(start, TimeSpan.FromMinutes(5));
+
+        var text = File.ReadAllText(log);
+        Assert.True(code == 0, $"{err}\n{text}");
+        var labels = text.IndexOf("\nblue\nred\n", StringComparison.Ordinal);
+        Assert.True(labels > 0, text);
+        Assert.Contains("Bottlenecks ready:", text[..labels], StringComparison.Ordinal);
+        Assert.Contains("Final test accuracy", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NoUsablePhoto_ExitsWithBadDataset()
     {
         foreach (var folder in new[] { "blue", "red" })

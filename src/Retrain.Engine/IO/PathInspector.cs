@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using Microsoft.Win32.SafeHandles;
 using Retrain.Errors;
 
@@ -38,13 +40,25 @@ internal static partial class PathInspector
     private const int ONoControllingTerminal = 0x100;
     private const int ONonBlock = 0x800;
     private const int OCloseOnExec = 0x80000;
+    private const int FGetDescriptorFlags = 1;
     private const int FGetFlags = 3;
+    private const int FDuplicateCloseOnExec = 1030;
+    private const int MaxLinkHops = 40; // the kernel's own limit (MAXSYMLINKS)
     private const int FSetFlags = 4;
     private const int NoReader = 6; // ENXIO: a FIFO opened without blocking has no reader
 
-    /// <summary>The kind of <paramref name="path"/>, following symbolic links as the kernel does.</summary>
+    /// <summary>
+    /// The kind of <paramref name="path"/>, following symbolic links as the kernel does. A name for one of this
+    /// process's open descriptors (/dev/stdout) is <see cref="PathKind.Special"/> whatever it refers to: with the log
+    /// redirected to a file, replacing that file would throw the log away.
+    /// </summary>
     public static PathKind Of(string path)
     {
+        if (DescriptorOf(path) is not null)
+        {
+            return PathKind.Special;
+        }
+
         if (Directory.Exists(path))
         {
             return PathKind.Directory;
@@ -211,14 +225,61 @@ internal static partial class PathInspector
     public static uint EffectiveUserId => GetEffectiveUserId();
 
     /// <summary>
+    /// The number of this process's open descriptor that <paramref name="path"/> names (/dev/stdout, /dev/fd/N,
+    /// /proc/self/fd/N, or a link to one of them); null for any other path, a descriptor not open, or not Linux.
+    /// </summary>
+    public static int? DescriptorOf(string path)
+    {
+        if (!OperatingSystem.IsLinux() || string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+
+        var current = Path.GetFullPath(path);
+        for (var hop = 0; hop < MaxLinkHops; hop++)
+        {
+            var match = DescriptorPath().Match(current);
+            if (match.Success)
+            {
+                if (match.Groups["pid"].Success && match.Groups["pid"].Value != Environment.ProcessId.ToString(CultureInfo.InvariantCulture))
+                {
+                    return null;
+                }
+
+                return int.TryParse(match.Groups["fd"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var fd) && Fcntl(fd, FGetDescriptorFlags, 0) >= 0
+                    ? fd
+                    : null;
+            }
+
+            if (Stat(current, follow: false) is not { } stat || (stat.Mode & TypeMask) != Link || new FileInfo(current).LinkTarget is not { } target)
+            {
+                return null;
+            }
+
+            current = Path.GetFullPath(target, Path.GetDirectoryName(current)!);
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Opens a device or pipe for writing. A named pipe nobody reads would block the open for ever (after the whole
     /// training run), so it is opened without blocking and refused when it has no reader.
     /// </summary>
-    public static FileStream OpenSpecialForWriting(string path)
+    public static Stream OpenSpecialForWriting(string path)
     {
         if (!OperatingSystem.IsLinux())
         {
             return new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+        }
+
+        if (DescriptorOf(path) is { } open)
+        {
+            // The descriptor itself, not a new open of its file: the bytes land where the log has got to and move it on.
+            var copy = Fcntl(open, FDuplicateCloseOnExec, 0);
+            return copy >= 0
+                ? new DescriptorStream(new SafeFileHandle(copy, ownsHandle: true))
+                : throw new RetrainException(ExitCode.IoError, $"Cannot write '{path}': {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}.");
         }
 
         var fd = Open(path, OWriteOnly | ONonBlock | OCloseOnExec);
@@ -309,4 +370,7 @@ internal static partial class PathInspector
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);
+
+    [GeneratedRegex(@"^/(?:dev/fd|proc/(?:self|thread-self|(?<pid>[0-9]+))/fd)/(?<fd>[0-9]+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex DescriptorPath();
 }

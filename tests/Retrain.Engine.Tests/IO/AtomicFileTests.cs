@@ -209,4 +209,28 @@ public class AtomicFileTests
             Assert.Equal(PathKind.Special, PathInspector.Of("/dev/null"));
         }
     }
+
+    [Fact]
+    public void DescriptorOf_NamesOfThisProcesssOpenDescriptors_AreSpecial()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "/proc/self/fd is Linux's");
+        using var dir = new TempFolder();
+        using var open = File.OpenHandle(dir.File("log.txt"), FileMode.Open, FileAccess.Write);
+        var fd = (int)open.DangerousGetHandle();
+        var link = Path.Combine(dir.Path, "labels.txt");
+        File.CreateSymbolicLink(link, $"/dev/fd/{fd}");
+
+        Assert.Equal(fd, PathInspector.DescriptorOf($"/proc/self/fd/{fd}"));
+        Assert.Equal(fd, PathInspector.DescriptorOf($"/proc/{Environment.ProcessId}/fd/{fd}"));
+        Assert.Equal(fd, PathInspector.DescriptorOf(link));
+        Assert.Equal(PathKind.Special, PathInspector.Of($"/dev/fd/{fd}"));
+        if (Environment.ProcessId != 1)
+        {
+            Assert.Null(PathInspector.DescriptorOf($"/proc/1/fd/{fd}")); // another process's
+        }
+
+        Assert.Null(PathInspector.DescriptorOf("/proc/self/fd/1000000")); // not open
+        Assert.Null(PathInspector.DescriptorOf(Path.Combine(dir.Path, "log.txt")));
+        Assert.Equal(PathKind.RegularFile, PathInspector.Of(Path.Combine(dir.Path, "log.txt")));
+    }
 }
