@@ -33,6 +33,7 @@ done
 if [ -z "$build_only" ] && [ "$device" = cuda ] && ! command -v nvidia-smi >/dev/null 2>&1; then
   echo "gpu-check: CUDA unavailable: nvidia-smi is not on this machine (no NVIDIA driver), so no GPU can be checked here." >&2
   echo "gpu-check: run 'scripts/gpu-check.sh --device cpu' for the self-check of the GPU's code paths on the CPU." >&2
+  exit 7
 fi
 
 # The benchmark built against the same ONNX Runtime package as the device it checks: the CUDA build for cuda.
