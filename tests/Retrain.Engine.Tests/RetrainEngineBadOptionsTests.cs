@@ -169,10 +169,19 @@ public sealed class RetrainEngineBadOptionsTests : IDisposable
     }
 
     [Fact]
-    public void FinalTensorNameOfABackboneNode_IsABadModelErrorBeforeAnyBottleneck()
+    public void FinalTensorNameOfABackboneNode_IsAUsageErrorBeforeAnyBottleneck()
     {
-        var error = Fails(Options with { FinalTensorName = "relu" }, ExitCode.BadModel);
+        var error = Fails(Options with { FinalTensorName = "relu" }, ExitCode.Usage);
         Assert.Contains("already has a node named 'relu'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ArchitectureWithTfhubModule_IsAUsageErrorNamingBoth()
+    {
+        var error = Fails(Options with { Architecture = "inception_v3" }, ExitCode.Usage);
+        Assert.Equal(
+            "Invalid value for --architecture: it cannot be combined with --tfhub_module, which names the model already. Give one of them: --tfhub_module for a model file, folder or TF Hub handle, --architecture for a model name such as inception_v3.",
+            error.Message);
     }
 
     [Fact]

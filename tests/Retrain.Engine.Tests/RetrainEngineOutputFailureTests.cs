@@ -52,6 +52,7 @@ public sealed class RetrainEngineOutputFailureTests : IDisposable
         Assert.Equal(ExitCode.IoError, error.Code);
         Assert.Contains(flag, error.Message, StringComparison.Ordinal);
         Assert.Contains(inside, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{blocker}' is a file, not a folder", error.Message, StringComparison.Ordinal);
         Assert.Empty(log.Events); // not even the image folder was listed
         Assert.Equal("x", File.ReadAllText(blocker));
     }

@@ -285,7 +285,8 @@ internal sealed class LoadedModel : IDisposable
             throw new RetrainException(
                 ExitCode.Usage,
                 $"{flag} as given applies to ONNX backbones only: '{path}' is a TensorFlow graph, which takes NHWC RGB images normalised " +
-                $"with one {Flags.InputMean} and one {Flags.InputStd}. Leave the flag out, or give one value.");
+                $"with one {Flags.InputMean} and one {Flags.InputStd}. " +
+                (flag is Flags.InputMean or Flags.InputStd ? "Give one value, or leave the flag out." : "Leave the flag out."));
         }
     }
 

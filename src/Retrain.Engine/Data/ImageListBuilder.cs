@@ -15,6 +15,11 @@ internal static class ImageListBuilder
     /// <summary>How many entries the walk for the "ignored images" warning looks at before it stops counting.</summary>
     internal const int MaxEntriesWalkedForWarning = 100_000;
 
+    /// <summary>Photo formats a class folder may hold that are not read, so the user is told rather than left guessing.</summary>
+    private static readonly HashSet<string> OtherPhotoExtensions = new(
+        [".bmp", ".gif", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif", ".jxl", ".dng", ".cr2", ".nef", ".arw"],
+        StringComparer.OrdinalIgnoreCase);
+
     /// <summary>
     /// Lists the classes of <paramref name="imageDir"/> (its immediate subfolders that hold at least one .jpg, .jpeg or
     /// .png file, extension in any case) in code-point order of folder name, and splits each class's images.
@@ -131,10 +136,22 @@ internal static class ImageListBuilder
     private static List<string> ListImageFiles(string imageDir, string directoryName, ILogger log)
     {
         var folder = PythonPath.Join(imageDir, directoryName);
-        var names = Enumerate(
-            folder,
-            () => Directory.EnumerateFiles(folder).Select(Path.GetFileName).OfType<string>().Where(HasImageExtension));
+        var files = Enumerate(folder, () => Directory.EnumerateFiles(folder).Select(Path.GetFileName).OfType<string>());
+        var names = files.Where(HasImageExtension).ToList();
         names.RemoveAll(name => !Nameable(folder, name, "image", log));
+        var otherPhotos = files.Where(IsOtherPhotoFormat).ToList();
+        if (otherPhotos.Count > 0)
+        {
+            // retrain.py's glob skipped them without a word; a folder of iPhone HEICs then looks like an empty class.
+            otherPhotos.Sort(StringComparer.Ordinal);
+            log.Warning(
+                "Ignoring {Count} {Photos:l} in '{Folder:l}' (e.g. '{Example:l}'): only .jpg, .jpeg and .png files are read. Convert them to use them, e.g. with ImageMagick: mogrify -format jpg *{Extension:l}",
+                otherPhotos.Count,
+                otherPhotos.Count == 1 ? "photo" : "photos",
+                folder,
+                otherPhotos[0],
+                Path.GetExtension(otherPhotos[0]));
+        }
 
         // retrain.py kept glob order, which depends on the file system; sorting makes every list reproducible.
         names.Sort(StringComparer.Ordinal);
@@ -199,6 +216,13 @@ internal static class ImageListBuilder
                 why,
                 imageDir);
         }
+    }
+
+    /// <summary>A photo format the decoders are not given (a .jpg in all but name is still decoded by its bytes).</summary>
+    private static bool IsOtherPhotoFormat(string fileName)
+    {
+        var extension = Path.GetExtension(fileName);
+        return OtherPhotoExtensions.Contains(extension) && !fileName.StartsWith('.');
     }
 
     private static bool HasImageExtension(string fileName)

@@ -42,8 +42,9 @@ internal static class RetrainedGraphWriter
         {
             if (names.Contains(added))
             {
+                // A --final_tensor_name the backbone uses is the flag's to change, like one of retrain's own names.
                 throw new RetrainException(
-                    ExitCode.BadModel,
+                    added == finalTensorName ? ExitCode.Usage : ExitCode.BadModel,
                     $"The backbone graph '{model.Path}' already has a node named '{added}' between its input and bottleneck. " +
                     (added == finalTensorName ? $"Pass another {Flags.FinalTensorName}." : "It cannot be retrained again by cutting at this bottleneck."));
             }

@@ -16,6 +16,14 @@ internal static class OutputLocations
     {
         var full = Path.GetFullPath(string.IsNullOrEmpty(folder) ? "." : folder);
         var probe = Path.Combine(full, $".retrain-write-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        if (FileInTheWay(full) is { } file)
+        {
+            // .NET's own message ("The file ... already exists") hides that a file stands where a folder must be.
+            throw new RetrainException(
+                ExitCode.IoError,
+                $"Cannot write to '{full}' (for {flag}): '{file}' is a file, not a folder. Choose a location in a folder with {flag}.");
+        }
+
         try
         {
             Directory.CreateDirectory(full);
@@ -29,6 +37,25 @@ internal static class OutputLocations
                 $"Cannot write to '{full}' (for {flag}): {e.Message} Choose a writable location with {flag}.",
                 e);
         }
+    }
+
+    /// <summary>The nearest part of <paramref name="folder"/> that is a file rather than a folder; null when none is.</summary>
+    private static string? FileInTheWay(string folder)
+    {
+        for (var part = folder; part is not null; part = Path.GetDirectoryName(part))
+        {
+            if (Directory.Exists(part))
+            {
+                return null;
+            }
+
+            if (File.Exists(part))
+            {
+                return part;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

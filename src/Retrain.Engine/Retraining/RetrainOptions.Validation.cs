@@ -18,6 +18,10 @@ public sealed partial record RetrainOptions
         Flags.RequirePath(OutputLabels, Flags.OutputLabels);
         Flags.RequirePath(BottleneckDir, Flags.BottleneckDir);
         Flags.Require(TfhubModule is null || !string.IsNullOrWhiteSpace(TfhubModule), Flags.TfhubModule, "must name a model: a .pb or .onnx file, a folder holding one, or a name such as inception_v3");
+        Flags.Require(
+            TfhubModule is null || Architecture is null,
+            Flags.Architecture,
+            $"cannot be combined with {Flags.TfhubModule}, which names the model already. Give one of them: {Flags.TfhubModule} for a model file, folder or TF Hub handle, {Flags.Architecture} for a model name such as inception_v3");
         Model.Validate();
         Flags.Require(RandomCrop is >= 0 and <= 1000, Flags.RandomCrop, "must be a percentage from 0 to 1000");
         Flags.Require(RandomScale is >= 0 and <= 1000, Flags.RandomScale, "must be a percentage from 0 to 1000");

@@ -135,6 +135,30 @@ public class ImageListBuilderTests
     }
 
     [Fact]
+    public void Create_PhotosInFormatsNotRead_AreNamedInAWarningPerFolder()
+    {
+        using var dir = new TempFolder();
+        dir.Images("cats", 20);
+        dir.Images("dogs", 20);
+        dir.File(Path.Combine("cats", "IMG_0002.HEIC"));
+        dir.File(Path.Combine("cats", "IMG_0001.HEIC"));
+        dir.File(Path.Combine("cats", ".thumb.webp"));
+        dir.File(Path.Combine("birds", "robin.bmp"));
+        var log = new LogCapture();
+
+        var lists = ImageListBuilder.Create(dir.Path, 10, 10, log.Logger);
+
+        Assert.Equal(["cats", "dogs"], lists.Labels);
+        Assert.Equal(
+            [
+                $"Ignoring 1 photo in '{Path.Combine(dir.Path, "birds")}' (e.g. 'robin.bmp'): only .jpg, .jpeg and .png files are read. Convert them to use them, e.g. with ImageMagick: mogrify -format jpg *.bmp",
+                "No files found in 'birds'",
+                $"Ignoring 2 photos in '{Path.Combine(dir.Path, "cats")}' (e.g. 'IMG_0001.HEIC'): only .jpg, .jpeg and .png files are read. Convert them to use them, e.g. with ImageMagick: mogrify -format jpg *.HEIC",
+            ],
+            log.Messages(LogEventLevel.Warning));
+    }
+
+    [Fact]
     public void Create_MissingFolder_IsBadDataset()
     {
         var missing = Path.Combine(Path.GetTempPath(), "retrain-no-such-" + Guid.NewGuid().ToString("N"));

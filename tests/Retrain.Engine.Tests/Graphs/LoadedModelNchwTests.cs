@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Retrain.Backbones;
+using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Images;
 using Retrain.Inference;
@@ -60,6 +61,23 @@ public class LoadedModelNchwTests
         var b = Bottleneck(fromOnnx, image);
         Assert.Equal(1001, b.Length);
         Assert.Equal(a, b, (x, y) => Math.Abs(x - y) <= 1e-5f);
+    }
+
+    [Fact]
+    public void OpenBackbone_TensorFlowGraphWithAnOnnxOnlyArrangement_IsAUsageErrorSayingWhatToDo()
+    {
+        using var dir = new TempFolder();
+        var pb = TinyBackbone.Write(dir.Path);
+        ModelOverrides With(InputArrangement arrangement) => TinyBackbone.Overrides with { Arrangement = arrangement };
+
+        var layout = Assert.Throws<RetrainException>(() => LoadedModel.OpenBackbone(pb, With(new InputArrangement(Layout: TensorLayout.Nchw)), new InferenceSettings()));
+        var means = Assert.Throws<RetrainException>(() => LoadedModel.OpenBackbone(pb, With(new InputArrangement(ChannelMeans: [1f, 2f, 3f])), new InferenceSettings()));
+
+        Assert.Equal(ExitCode.Usage, layout.Code);
+        Assert.StartsWith("--input_layout as given applies to ONNX backbones only:", layout.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Leave the flag out.", layout.Message, StringComparison.Ordinal);
+        Assert.StartsWith("--input_mean as given applies to ONNX backbones only:", means.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Give one value, or leave the flag out.", means.Message, StringComparison.Ordinal);
     }
 
     private static float[] Bottleneck(LoadedModel model, string image)
