@@ -29,7 +29,7 @@ internal static class LabelImageCommand
             command.Options.Add(option);
         }
 
-        return command;
+        return FlagParsing.Apply(command);
     }
 
     /// <summary>

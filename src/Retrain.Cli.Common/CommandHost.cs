@@ -47,12 +47,25 @@ public static class CommandHost
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
+        if (NotUtf8(args) is { } garbled)
+        {
+            stderr.WriteLine(
+                $"{command.Name}: error: Invalid value for {garbled.Flag}: '{garbled.Value}' is not valid UTF-8 (shown with \uFFFD for the bytes " +
+                "that are not), so no file can be opened or written by that name. Rename it, e.g. with convmv -f latin1 -t utf8, or pick another.");
+            return (int)ExitCode.Usage;
+        }
+
         var parsed = command.Parse(args);
         if (parsed.Errors.Count > 0)
         {
             foreach (var error in parsed.Errors)
             {
                 stderr.WriteLine($"{command.Name}: error: {error.Message}");
+            }
+
+            foreach (var (token, flag) in FlagSuggestions.For(command, parsed.UnmatchedTokens))
+            {
+                stderr.WriteLine($"{command.Name}: '{token}' is not a flag; did you mean {flag}?");
             }
 
             stderr.WriteLine($"Run '{command.Name} --help' for the list of flags.");
@@ -124,4 +137,30 @@ public static class CommandHost
     /// (and tests' writers) keep the periodic progress lines, unchanged.
     /// </summary>
     internal static bool ShowsBar(bool stderrIsConsole, bool errorRedirected) => stderrIsConsole && !errorRedirected;
+
+    /// <summary>
+    /// The first argument .NET could not read as UTF-8 (it turns such bytes into U+FFFD, so a Latin-1 path would name
+    /// another file), with the flag it belongs to; null when every argument is fine or names a path that exists as read.
+    /// </summary>
+    private static (string Flag, string Value)? NotUtf8(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (!arg.Contains('\uFFFD', StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var (flag, value) = arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains('=', StringComparison.Ordinal)
+                ? (arg[..arg.IndexOf('=', StringComparison.Ordinal)], arg[(arg.IndexOf('=', StringComparison.Ordinal) + 1)..])
+                : (i > 0 && args[i - 1].StartsWith('-') ? args[i - 1] : "an argument", arg);
+            if (!Path.Exists(value))
+            {
+                return (flag, value);
+            }
+        }
+
+        return null;
+    }
 }

@@ -82,7 +82,7 @@ internal static class RetrainCommand
             command.Options.Add(option);
         }
 
-        return command;
+        return FlagParsing.Apply(command);
     }
 
     public static ExitCode Execute(ParseResult p, ILogger log, TextWriter stdout, CancellationToken ct) =>

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace Retrain.Cli.Common;
+
+/// <summary>
+/// Reads flag values as retrain.py's argparse does, where System.CommandLine would not: numbers in the invariant
+/// culture with a decimal point only (its default parser takes "0,01" for 1, a thousands separator), errors that say
+/// what a value should look like rather than a .NET type name, and a flag given twice taking its last value (wrappers
+/// that run `retrain --defaults... "$@"` rely on it).
+/// </summary>
+public static class FlagParsing
+{
+    /// <summary>Gives every single-valued option of <paramref name="command"/> these rules; returns the command.</summary>
+    public static TCommand Apply<TCommand>(TCommand command)
+        where TCommand : Command
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        foreach (var option in command.Options)
+        {
+            switch (option)
+            {
+                case Option<int> o:
+                    LastWins(o, (text, flag, result) => WholeNumber(text, flag, result) ?? 0);
+                    break;
+                case Option<int?> o:
+                    LastWins(o, WholeNumber);
+                    break;
+                case Option<float> o:
+                    LastWins(o, (text, flag, result) => (float?)Number(text, flag, result, float.MaxValue) ?? 0);
+                    break;
+                case Option<float?> o:
+                    LastWins(o, (text, flag, result) => (float?)Number(text, flag, result, float.MaxValue));
+                    break;
+                case Option<double> o:
+                    LastWins(o, (text, flag, result) => Number(text, flag, result, double.MaxValue) ?? 0);
+                    break;
+                case Option<string> o:
+                    LastWins(o, (text, _, _) => text);
+                    break;
+            }
+        }
+
+        return command;
+    }
+
+    private static void LastWins<T>(Option<T> option, Func<string, string, ArgumentResult, T> parse)
+    {
+        option.Arity = ArgumentArity.OneOrMore;
+        option.CustomParser = result => result.Tokens.Count == 0
+            ? default
+            : parse(result.Tokens[^1].Value, option.Name, result);
+    }
+
+    private static int? WholeNumber(string text, string flag, ArgumentResult result)
+    {
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        result.AddError(
+            long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+                ? $"Invalid value for {flag}: '{text}' is too large; it takes a whole number from {int.MinValue} to {int.MaxValue}."
+                : $"Invalid value for {flag}: '{text}' is not a whole number (e.g. 4000).");
+        return null;
+    }
+
+    private static double? Number(string text, string flag, ArgumentResult result, double largest)
+    {
+        // NumberStyles.Float: sign, decimal point and exponent, but no thousands separator, so "0,01" is refused.
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && Math.Abs(value) <= largest)
+        {
+            return value;
+        }
+
+        result.AddError(
+            text.Contains(',', StringComparison.Ordinal)
+                ? $"Invalid value for {flag}: '{text}' is not a number; write decimals with a point, e.g. {text.Replace(',', '.')}."
+                : $"Invalid value for {flag}: '{text}' is not a number (e.g. 0.01).");
+        return null;
+    }
+}
