@@ -87,6 +87,14 @@ internal static class ImageListBuilder
                     + "Rename or merge one of them.");
             }
 
+            if (string.IsNullOrWhiteSpace(label))
+            {
+                log.Warning(
+                    "Folder '{Folder:l}' gets a blank label: labels keep only the letters a-z and digits of a folder name (as retrain.py's do), and it has none, so label-image will print its photos' class as '{Label:l}'. Rename the folder with Latin letters or digits to give the class a name.",
+                    directoryName,
+                    label);
+            }
+
             folderByLabel.Add(label, directoryName);
             classes.Add(Split(imageDir, directoryName, label, fileNames, testingPercentage, validationPercentage));
         }
@@ -127,10 +135,59 @@ internal static class ImageListBuilder
         if (log is not null)
         {
             names.RemoveAll(name => !Nameable(imageDir, name, "folder", log));
+            WarnAboutBrokenFolderLinks(imageDir, log);
         }
 
         names.Sort(CodePointOrder.Instance);
         return names;
+    }
+
+    /// <summary>A symbolic link whose last target does not exist, or that loops (.NET's File.Exists says yes to both).</summary>
+    private static bool LeadsNowhere(string path)
+    {
+        var link = new FileInfo(path);
+        if (link.LinkTarget is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            return link.ResolveLinkTarget(returnFinalTarget: true) is not { } target
+                || !(Directory.Exists(target.FullName) || File.Exists(target.FullName));
+        }
+        catch (IOException)
+        {
+            return true; // too many levels of links: a loop
+        }
+    }
+
+    /// <summary>
+    /// A class folder that is a link to a missing place (an unmounted share) or a loop is not a folder, so it would drop
+    /// out of the classes without a word; the user is told which and where it points.
+    /// </summary>
+    private static void WarnAboutBrokenFolderLinks(string imageDir, ILogger log)
+    {
+        List<string> broken;
+        try
+        {
+            broken = Directory.EnumerateFileSystemEntries(imageDir)
+                .Where(LeadsNowhere)
+                .ToList();
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            return; // only a warning is at stake; the class folders themselves are listed strictly
+        }
+
+        broken.Sort(StringComparer.Ordinal);
+        foreach (var link in broken)
+        {
+            log.Warning(
+                "Ignoring '{Link:l}': it is a symbolic link to '{Target:l}', which does not exist or leads round in a loop, so it is not a class folder. Mount or fix what it points to, or remove the link.",
+                link,
+                new FileInfo(link).LinkTarget);
+        }
     }
 
     private static List<string> ListImageFiles(string imageDir, string directoryName, ILogger log)

@@ -159,6 +159,43 @@ public class ImageListBuilderTests
     }
 
     [Fact]
+    public void Create_ClassFolderLinksThatLeadNowhere_AreNamedInAWarning()
+    {
+        using var dir = new TempFolder();
+        dir.Images("cats", 20);
+        dir.Images("dogs", 20);
+        var dangling = Path.Combine(dir.Path, "birds");
+        File.CreateSymbolicLink(dangling, "/no/such/share/birds");
+        var loop = Path.Combine(dir.Path, "loop");
+        File.CreateSymbolicLink(loop, "loop");
+        var log = new LogCapture();
+
+        var lists = ImageListBuilder.Create(dir.Path, 10, 10, log.Logger);
+
+        Assert.Equal(["cats", "dogs"], lists.Labels);
+        Assert.Equal(
+            [
+                $"Ignoring '{dangling}': it is a symbolic link to '/no/such/share/birds', which does not exist or leads round in a loop, so it is not a class folder. Mount or fix what it points to, or remove the link.",
+                $"Ignoring '{loop}': it is a symbolic link to 'loop', which does not exist or leads round in a loop, so it is not a class folder. Mount or fix what it points to, or remove the link.",
+            ],
+            log.Messages(LogEventLevel.Warning));
+    }
+
+    [Fact]
+    public void Create_AFolderNameWithNoLatinLetterOrDigit_GetsABlankLabelAndAWarning()
+    {
+        using var dir = new TempFolder();
+        dir.Images("cats", 20);
+        dir.Images("日本", 20);
+        var log = new LogCapture();
+
+        var lists = ImageListBuilder.Create(dir.Path, 10, 10, log.Logger);
+
+        Assert.Equal(["cats", " "], lists.Labels);
+        Assert.Contains(log.Messages(LogEventLevel.Warning), m => m.StartsWith("Folder '日本' gets a blank label", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Create_MissingFolder_IsBadDataset()
     {
         var missing = Path.Combine(Path.GetTempPath(), "retrain-no-such-" + Guid.NewGuid().ToString("N"));
