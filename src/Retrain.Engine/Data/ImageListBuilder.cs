@@ -1,3 +1,4 @@
+using System.Globalization;
 using Retrain.Errors;
 using Serilog;
 
@@ -14,6 +15,9 @@ internal static class ImageListBuilder
 
     /// <summary>How many entries the walk for the "ignored images" warning looks at before it stops counting.</summary>
     internal const int MaxEntriesWalkedForWarning = 100_000;
+
+    /// <summary>retrain.py's default --testing_percentage and --validation_percentage.</summary>
+    private const int DefaultPercentage = 10;
 
     /// <summary>Photo formats a class folder may hold that are not read, so the user is told rather than left guessing.</summary>
     private static readonly HashSet<string> OtherPhotoExtensions = new(
@@ -100,6 +104,7 @@ internal static class ImageListBuilder
         }
 
         CheckClassCount(imageDir, classes);
+        CheckTrainingPart(imageDir, classes, testingPercentage, validationPercentage);
         return new ImageLists(imageDir, classes);
     }
 
@@ -337,5 +342,35 @@ internal static class ImageListBuilder
                 $"Only one valid folder of images found at '{imageDir}' - multiple classes are needed for classification. "
                 + $"Found only '{classes[0].DirectoryName}'. {Layout}");
         }
+    }
+
+    /// <summary>
+    /// Refuses a split that leaves fewer than two classes any training image before a bottleneck is computed (they
+    /// would all be computed first, and the failure then looks like one of decoding). When retrain.py's default
+    /// percentages would leave enough, the percentages are the fault (a usage error); otherwise the folders are too small.
+    /// </summary>
+    private static void CheckTrainingPart(string imageDir, List<ImageClass> classes, double testingPercentage, double validationPercentage)
+    {
+        var withTraining = classes.Count(c => c.Training.Count > 0);
+        if (withTraining >= 2)
+        {
+            return;
+        }
+
+        var given = $"{Flags.TestingPercentage} {testingPercentage.ToString(CultureInfo.InvariantCulture)} and {Flags.ValidationPercentage} {validationPercentage.ToString(CultureInfo.InvariantCulture)}";
+        var atDefaults = classes.Count(c => c.Training.Concat(c.Validation).Concat(c.Testing)
+            .Any(path => DatasetSplit.Assign(path, DefaultPercentage, DefaultPercentage) == DatasetPart.Training));
+        if (atDefaults >= 2 && (testingPercentage, validationPercentage) != (DefaultPercentage, DefaultPercentage))
+        {
+            throw new RetrainException(
+                ExitCode.Usage,
+                $"Nothing to train on: with {given}, only {withTraining} of {classes.Count} classes in '{imageDir}' keep any training image; " +
+                $"the other images all go to testing and validation. Lower the two percentages (retrain.py's defaults, {DefaultPercentage} and {DefaultPercentage}, leave {atDefaults} classes training images).");
+        }
+
+        throw new RetrainException(
+            ExitCode.BadDataset,
+            $"Nothing to train on: with {given}, only {withTraining} of {classes.Count} classes in '{imageDir}' have any image in the training part. " +
+            "Add images to the class folders: the split sends each image to training, validation or testing by a hash of its name, so a class needs several.");
     }
 }

@@ -196,6 +196,38 @@ public class ImageListBuilderTests
     }
 
     [Fact]
+    public void Create_PercentagesThatLeaveNoTrainingImages_AreAUsageErrorBeforeAnyBottleneck()
+    {
+        using var dir = new TempFolder();
+        dir.Images("cats", 20);
+        dir.Images("dogs", 20);
+
+        var error = Assert.Throws<RetrainException>(() => ImageListBuilder.Create(dir.Path, 95, 4.9, new LogCapture().Logger));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.StartsWith($"Nothing to train on: with --testing_percentage 95 and --validation_percentage 4.9, only 0 of 2 classes in '{dir.Path}' keep any training image;", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("(retrain.py's defaults, 10 and 10, leave 2 classes training images).", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_ClassesTooSmallForATrainingImage_AreABadDataset()
+    {
+        // One photo each, whose name hashes to testing at the defaults: no percentage is to blame.
+        using var dir = new TempFolder();
+        var names = Enumerable.Range(0, 1000).Select(i => $"p{i}.jpg")
+            .Where(n => DatasetSplit.Assign(Path.Combine(dir.Path, "cats", n), 10, 10) == DatasetPart.Testing
+                && DatasetSplit.Assign(Path.Combine(dir.Path, "dogs", n), 10, 10) == DatasetPart.Testing)
+            .First();
+        dir.File(Path.Combine("cats", names), "x");
+        dir.File(Path.Combine("dogs", names), "x");
+
+        var error = Assert.Throws<RetrainException>(() => ImageListBuilder.Create(dir.Path, 10, 10, new LogCapture().Logger));
+
+        Assert.Equal(ExitCode.BadDataset, error.Code);
+        Assert.StartsWith("Nothing to train on: with --testing_percentage 10 and --validation_percentage 10, only 0 of 2 classes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Create_MissingFolder_IsBadDataset()
     {
         var missing = Path.Combine(Path.GetTempPath(), "retrain-no-such-" + Guid.NewGuid().ToString("N"));
