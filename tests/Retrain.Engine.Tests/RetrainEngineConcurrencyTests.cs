@@ -52,7 +52,7 @@ public sealed class RetrainEngineConcurrencyTests : IDisposable
         Assert.All(_images, image => Assert.True(TinyRuns.HasVector(cache, image), image));
         var contents = cache.Inspect();
         Assert.Empty(contents.DamagedKeys);
-        Assert.Equal(0, contents.TrailingBytes);
+        Assert.Equal(0, contents.UnreadBytes);
         Assert.Equal(_images.Count, contents.IntactKeys.Distinct().Count()); // nothing but these images' vectors
         Assert.InRange(contents.Packs.Count, 1, 2); // at most one pack per run
         Assert.Equal(contents.Packs.Order(), Directory.GetFiles(cache.Root, "*", SearchOption.AllDirectories).Order());

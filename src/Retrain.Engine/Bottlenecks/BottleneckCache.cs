@@ -199,7 +199,7 @@ internal sealed class BottleneckCache : IDisposable
             var offsets = new List<(string Key, long Offset)>();
             var unread = VectorPack.Scan(handle, VectorLength, (key, offset) => offsets.Add((Convert.ToHexStringLower(key), offset)));
             contents.Packs.Add(path);
-            contents.TrailingBytes += unread;
+            contents.UnreadBytes += unread;
             foreach (var (key, offset) in offsets)
             {
                 RandomAccess.Read(handle, record, offset);

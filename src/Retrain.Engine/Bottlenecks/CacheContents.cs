@@ -11,6 +11,6 @@ internal sealed class CacheContents
     /// <summary>Keys of records with an intact header but a damaged vector.</summary>
     public List<string> DamagedKeys { get; } = [];
 
-    /// <summary>Bytes after the last record with an intact header: a torn final record of a killed run, or garbage.</summary>
-    public long TrailingBytes { get; set; }
+    /// <summary>Bytes in no record with an intact header: a torn final record of a killed run, or garbage.</summary>
+    public long UnreadBytes { get; set; }
 }

@@ -9,8 +9,9 @@ namespace Retrain.Bottlenecks;
 /// The file format of the <see cref="BottleneckCache"/>: one append-only pack per run that computed vectors, a 16-byte
 /// file header, then fixed-size records (content key, checksums, vector). A record is written with one positional
 /// write, so a killed process leaves complete records plus at most one torn record at the end, which the fixed record
-/// size makes easy to tell apart; the header checksum stops a scan at garbage a power cut may leave, and the payload
-/// checksum catches a damaged vector when it is read.
+/// size makes easy to tell apart. Every record sits at a fixed offset, so a record whose header checksum fails (a flipped
+/// bit, or zeros a power cut left) costs only that record: the scan steps over it. The payload checksum catches a
+/// damaged vector when it is read.
 /// </summary>
 internal static class VectorPack
 {
@@ -119,9 +120,9 @@ internal static class VectorPack
 
     /// <summary>
     /// Calls <paramref name="onRecord"/> with the key and offset of every record whose header is intact, in file
-    /// order, stopping at the first damaged header (what follows garbage cannot be trusted to be aligned). Returns
-    /// the bytes after the last record it reported: a torn final record of a killed run, or the garbage it stopped at
-    /// and whatever follows (the whole file when its header is not a pack's).
+    /// order, stepping over damaged ones: one process appends a pack's records one positional write each, at offsets
+    /// fixed by the record size, so garbage in one slot leaves the others aligned. Returns the bytes in no reported
+    /// record: damaged records plus a torn final record of a killed run (the whole file when its header is not a pack's).
     /// </summary>
     public static long Scan(SafeFileHandle pack, int vectorLength, Action<ReadOnlySpan<byte>, long> onRecord)
     {
@@ -133,18 +134,19 @@ internal static class VectorPack
         }
 
         var size = RecordSize(vectorLength);
-        var offset = (long)FileHeaderSize;
-        for (; offset + size <= length; offset += size)
+        var unread = length - FileHeaderSize;
+        for (var offset = (long)FileHeaderSize; offset + size <= length; offset += size)
         {
             var record = header[..RecordHeaderSize];
             if (RandomAccess.Read(pack, record, offset) < RecordHeaderSize || !TryReadRecordHeader(record, out var key))
             {
-                break;
+                continue;
             }
 
             onRecord(key, offset);
+            unread -= size;
         }
 
-        return length - offset;
+        return unread;
     }
 }

@@ -72,7 +72,7 @@ public class BottleneckCacheTests
         Assert.Equal(2, contents.Packs.Count);
         Assert.Equal(Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).Order(), contents.Packs.Order());
         Assert.Equal(400, contents.IntactKeys.Distinct().Count());
-        Assert.Equal(0, contents.TrailingBytes);
+        Assert.Equal(0, contents.UnreadBytes);
         var read = new float[3];
         Assert.True(reader.TryRead(Key(1, 199), read));
         Assert.Equal(Vector(3, 199), read);
@@ -120,23 +120,31 @@ public class BottleneckCacheTests
         Assert.True(later.TryRead(Key(0), new float[8]));
         Assert.True(later.TryRead(Key(1), new float[8]));
         Assert.False(later.TryRead(Key(2), new float[8]));
-        Assert.Equal(VectorPack.RecordSize(8) - 10, later.Inspect().TrailingBytes);
+        Assert.Equal(VectorPack.RecordSize(8) - 10, later.Inspect().UnreadBytes);
     }
 
     [Fact]
-    public void GarbageAfterAPowerCut_StopsTheScan_ButKeepsWhatCameBefore()
+    public void GarbageInOneRecord_CostsOnlyThatRecord()
     {
         using var dir = new TempFolder();
-        // A power cut can leave zeros where the last records should be.
         var pack = WriteThreeVectors(dir, 8);
-        var bytes = File.ReadAllBytes(pack);
-        Array.Clear(bytes, VectorPack.FileHeaderSize + VectorPack.RecordSize(8), VectorPack.RecordSize(8));
-        File.WriteAllBytes(pack, bytes);
+        var intact = File.ReadAllBytes(pack);
+        var second = VectorPack.FileHeaderSize + VectorPack.RecordSize(8);
 
-        using var later = new BottleneckCache(dir.Path, "model-a", 8);
-        Assert.True(later.TryRead(Key(0), new float[8]));
-        Assert.False(later.TryRead(Key(1), new float[8]));
-        Assert.False(later.TryRead(Key(2), new float[8])); // after garbage, records are not trusted to be aligned
+        // A power cut can leave zeros where a record should be; a disk can flip a bit of one's key.
+        var zeroed = (byte[])intact.Clone();
+        Array.Clear(zeroed, second, VectorPack.RecordSize(8));
+        var flipped = (byte[])intact.Clone();
+        flipped[second + 3] ^= 0x10;
+        foreach (var damaged in new[] { zeroed, flipped })
+        {
+            File.WriteAllBytes(pack, damaged);
+            using var later = new BottleneckCache(dir.Path, "model-a", 8);
+            Assert.True(later.TryRead(Key(0), new float[8]));
+            Assert.False(later.TryRead(Key(1), new float[8]));
+            Assert.True(later.TryRead(Key(2), new float[8])); // records sit at fixed offsets: the next one is still aligned
+            Assert.Equal(VectorPack.RecordSize(8), later.Inspect().UnreadBytes);
+        }
     }
 
     [Fact]
