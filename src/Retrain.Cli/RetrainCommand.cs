@@ -64,7 +64,7 @@ internal static class RetrainCommand
     private static readonly Option<bool> ReducedScaleJpeg = new(Flags.ReducedScaleJpeg) { Description = "Decode JPEGs at least twice the input size at 1/2..1/8 scale: much faster on camera photos, vectors differ slightly from retrain.py's." };
 
     /// <summary>Logged on Ctrl+C or SIGTERM: the work a cancelled run keeps.</summary>
-    public const string Cancelled = "Cancelled. Bottlenecks computed so far are kept in the cache and will be reused by the next run.";
+    public const string Cancelled = "Cancelled. Bottlenecks computed so far are kept in the cache and will be reused by the next run; with --checkpoint_path, so are the finished training steps.";
 
     public static RootCommand Create()
     {

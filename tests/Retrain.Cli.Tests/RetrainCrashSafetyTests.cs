@@ -153,7 +153,7 @@ public sealed partial class RetrainCrashSafetyTests : IDisposable
         Assert.Empty(contents.DamagedKeys);
         Assert.All(contents.IntactKeys, key => Assert.Contains(key, keys));
         Assert.Equal(contents.IntactKeys.Count, contents.IntactKeys.Distinct().Count());
-        Assert.InRange(contents.TrailingBytes, 0, (VectorPack.RecordSize(TinyBackbone.BottleneckLength) - 1) * contents.Packs.Count);
+        Assert.InRange(contents.UnreadBytes, 0, (VectorPack.RecordSize(TinyBackbone.BottleneckLength) - 1) * contents.Packs.Count);
         return contents.IntactKeys.Count;
     }
 

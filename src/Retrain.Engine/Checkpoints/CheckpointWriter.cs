@@ -18,6 +18,9 @@ internal sealed class CheckpointWriter(string path, RunIdentity identity, Traini
 
     public string Path => path;
 
+    /// <summary>How many steps the file holds (-1 before the first save).</summary>
+    public int StepsSaved => _savedStepsDone;
+
     public void OnStep(in StepReport report)
     {
         _layer = report.Layer;

@@ -63,8 +63,23 @@ internal sealed class TrainingOutputs : ITrainingObserver, IDisposable
         _curves?.OnStep(report);
     }
 
-    /// <summary>The run was cancelled between steps: keep every finished step in the checkpoint.</summary>
-    public void Interrupted() => _checkpoint?.SaveLatest();
+    /// <summary>The run was cancelled between steps: keep every finished step in the checkpoint, and say so.</summary>
+    public void Interrupted(ILogger log)
+    {
+        if (_checkpoint is null)
+        {
+            return;
+        }
+
+        _checkpoint.SaveLatest();
+        if (_checkpoint.StepsSaved > 0)
+        {
+            log.Information(
+                "Training stopped after step {Step}; checkpoint {Path} holds every finished step, and the same command continues from there.",
+                _checkpoint.StepsSaved - 1,
+                _checkpoint.Path);
+        }
+    }
 
     public void Completed() => _checkpoint?.SaveLatest();
 

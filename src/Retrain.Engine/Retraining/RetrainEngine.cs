@@ -204,7 +204,7 @@ public static class RetrainEngine
         }
         catch (OperationCanceledException)
         {
-            outputs.Interrupted();
+            outputs.Interrupted(log);
             throw;
         }
 

@@ -28,8 +28,13 @@ public class CheckpointTests
 
         // Cancel once step 7 is done (its intermediate graph is logged after the step): step 8 never starts.
         using var cancellation = new CancellationTokenSource();
-        var first = CancelWhenLogged.Logger("intermediate_7.pb", cancellation);
+        var cancelledLog = new LogCapture();
+        var first = new Serilog.LoggerConfiguration().MinimumLevel.Verbose()
+            .WriteTo.Sink(new CancelWhenLogged("intermediate_7.pb", cancellation)).WriteTo.Sink(cancelledLog).CreateLogger();
         Assert.ThrowsAny<OperationCanceledException>(() => RetrainEngine.Run(options, first, cancellation.Token));
+        Assert.Contains(
+            $"Training stopped after step 7; checkpoint \"{checkpoint}\" holds every finished step, and the same command continues from there.",
+            cancelledLog.Messages(Serilog.Events.LogEventLevel.Information));
 
         var saved = CheckpointFile.Read(checkpoint)!;
         Assert.Equal(8, saved.StepsDone); // step 7 is no evaluation step: this is the save on cancellation
@@ -94,7 +99,7 @@ public class CheckpointTests
     [Fact]
     public void FileThatIsNoCheckpoint_IsRefused()
     {
-        using var tiny = new TinyRetrain(perClass: 1);
+        using var tiny = new TinyRetrain(perClass: 5);
         var checkpoint = tiny.PathOf("run", "model.ckpt");
         Directory.CreateDirectory(Path.GetDirectoryName(checkpoint)!);
         File.WriteAllText(checkpoint, "not a checkpoint");
