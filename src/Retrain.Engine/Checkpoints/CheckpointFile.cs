@@ -59,7 +59,12 @@ internal static class CheckpointFile
                         ExitCode.Usage,
                         $"The checkpoint '{path}' ({Flags.CheckpointPath}) is damaged: its checksum does not match its contents (a disk error, " +
                         $"an interrupted copy or an edit), so its weights cannot be trusted. {Advice}")
-                    : NotACheckpoint(path);
+                    : StartsLikeACheckpoint(bytes)
+                        ? new RetrainException(
+                            ExitCode.Usage,
+                            $"The checkpoint '{path}' ({Flags.CheckpointPath}) is cut short: it begins as a retrain checkpoint but ends before its " +
+                            $"checksum ({bytes.Length} bytes; an interrupted copy or a full disk). {Advice}")
+                        : NotACheckpoint(path);
         }
 
         var checkpoint = TryParse(bytes);
@@ -136,6 +141,13 @@ internal static class CheckpointFile
         {
             return null;
         }
+    }
+
+    /// <summary>Whether the file begins with a checkpoint's format field (field 1, "retrain.checkpoint.").</summary>
+    private static bool StartsLikeACheckpoint(ReadOnlySpan<byte> bytes)
+    {
+        ReadOnlySpan<byte> prefix = "retrain.checkpoint."u8;
+        return bytes.Length > 2 + prefix.Length && bytes[0] == 0x0A && bytes[2..].StartsWith(prefix);
     }
 
     private static RetrainException NotACheckpoint(string path) =>

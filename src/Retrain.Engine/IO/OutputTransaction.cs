@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Retrain.Errors;
 
@@ -11,8 +13,11 @@ namespace Retrain.IO;
 /// <see cref="AtomicFile"/>), which puts it before every rename: a failing one (/dev/full) stops the commit.
 /// Disposing without <see cref="Commit"/> discards what was staged.
 /// </summary>
-internal sealed class OutputTransaction : IDisposable
+internal sealed partial class OutputTransaction : IDisposable
 {
+    private static readonly TimeSpan OrphanAge = TimeSpan.FromHours(1);
+    private static readonly ConcurrentDictionary<string, byte> Swept = new(StringComparer.Ordinal);
+
     private readonly List<Staged> _staged = [];
     private int _committed;
 
@@ -32,6 +37,7 @@ internal sealed class OutputTransaction : IDisposable
 
         var full = PathInspector.WriteTarget(given);
         var dir = Path.GetDirectoryName(full)!;
+        RemoveOrphans(full);
         var temp = TempPath(full);
         var staged = new Staged(temp, full, IsFolder: false, e => FileFailed(full, e, temp));
         try
@@ -72,6 +78,7 @@ internal sealed class OutputTransaction : IDisposable
     {
         ArgumentNullException.ThrowIfNull(fill);
         var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        RemoveOrphans(target);
         var staged = new Staged(TempPath(target), target, IsFolder: true, failed) { Replace = replace };
         try
         {
@@ -156,6 +163,47 @@ internal sealed class OutputTransaction : IDisposable
         TryDelete(s with { Temp = old });
     }
 
+    /// <summary>
+    /// Removes, once per process and target, the temporaries of <paramref name="target"/> that killed runs left beside
+    /// it (a file, or a folder as big as a SavedModel). Only names of <see cref="TempPath"/>'s exact form that have not
+    /// changed for <see cref="OrphanAge"/> go: a live run renames its temporary moments after writing it, so one that
+    /// old has no owner, even one on another machine sharing the folder. Best effort: what cannot go stays.
+    /// </summary>
+    private static void RemoveOrphans(string target)
+    {
+        if (!Swept.TryAdd(target, 0))
+        {
+            return;
+        }
+
+        var prefix = $".{Path.GetFileName(target)}.tmp-";
+        try
+        {
+            foreach (var entry in new DirectoryInfo(Path.GetDirectoryName(target)!).EnumerateFileSystemInfos(".*.tmp-*"))
+            {
+                if (!entry.Name.StartsWith(prefix, StringComparison.Ordinal)
+                    || !TempSuffix().IsMatch(entry.Name.AsSpan(prefix.Length))
+                    || DateTime.UtcNow - entry.LastWriteTimeUtc < OrphanAge)
+                {
+                    continue;
+                }
+
+                if (entry is DirectoryInfo folder && folder.LinkTarget is null)
+                {
+                    folder.Delete(recursive: true);
+                }
+                else
+                {
+                    entry.Delete();
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: an orphan that stays is never read as output.
+        }
+    }
+
     private static string TempPath(string target) =>
         Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
 
@@ -205,4 +253,8 @@ internal sealed class OutputTransaction : IDisposable
         /// <summary>A folder that replaces an existing one at commit instead of requiring it empty.</summary>
         public bool Replace { get; init; }
     }
+
+    /// <summary>What <see cref="TempPath"/> puts after ".tmp-": a process id and a GUID in 32 hex digits.</summary>
+    [GeneratedRegex("^[0-9]+-[0-9a-f]{32}$", RegexOptions.CultureInvariant)]
+    private static partial Regex TempSuffix();
 }

@@ -33,6 +33,20 @@ public sealed class CheckpointCorruptionTests : IDisposable
     }
 
     [Fact]
+    public void ACheckpointCutShort_IsRefusedAsCutShort()
+    {
+        var (options, checkpoint) = Checkpointed();
+        var bytes = File.ReadAllBytes(checkpoint);
+        File.WriteAllBytes(checkpoint, bytes[..(bytes.Length / 2)]);
+
+        var error = Resume(options);
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Contains($"The checkpoint '{checkpoint}' (--checkpoint_path) is cut short: it begins as a retrain checkpoint but ends before its checksum", error.Message, StringComparison.Ordinal);
+        Assert.Equal(bytes.Length / 2, new FileInfo(checkpoint).Length); // left as it was
+    }
+
+    [Fact]
     public void WeightsOf1e30EditedIn_AreRefusedAsDamaged()
     {
         var (options, checkpoint) = Checkpointed();

@@ -233,4 +233,31 @@ public class AtomicFileTests
         Assert.Null(PathInspector.DescriptorOf(Path.Combine(dir.Path, "log.txt")));
         Assert.Equal(PathKind.RegularFile, PathInspector.Of(Path.Combine(dir.Path, "log.txt")));
     }
+
+    [Fact]
+    public void Write_RemovesTheTemporariesKilledRunsLeft_AndNothingElse()
+    {
+        using var dir = new TempFolder();
+        var labels = Path.Combine(dir.Path, "output_labels.txt");
+        var old = DateTime.UtcNow.AddHours(-2);
+        var orphan = dir.File($".output_labels.txt.tmp-4242-{Guid.NewGuid():N}", "half");
+        File.SetLastWriteTimeUtc(orphan, old);
+        var orphanFolder = Directory.CreateDirectory(Path.Combine(dir.Path, $".output_labels.txt.tmp-77-{Guid.NewGuid():N}")).FullName;
+        File.WriteAllText(Path.Combine(orphanFolder, "part"), "x");
+        Directory.SetLastWriteTimeUtc(orphanFolder, old);
+        var fresh = dir.File($".output_labels.txt.tmp-4243-{Guid.NewGuid():N}", "another run is writing this");
+        var usersOwn = dir.File(".output_labels.txt.tmp-notes", "mine");
+        File.SetLastWriteTimeUtc(usersOwn, old);
+        var otherOutput = dir.File($".output_graph.pb.tmp-4242-{Guid.NewGuid():N}", "another output's");
+        File.SetLastWriteTimeUtc(otherOutput, old);
+
+        AtomicFile.WriteAllText(labels, "daisy\n");
+
+        Assert.Equal("daisy\n", File.ReadAllText(labels));
+        Assert.False(File.Exists(orphan));
+        Assert.False(Directory.Exists(orphanFolder));
+        Assert.True(File.Exists(fresh)); // under an hour old: a live run may still rename it
+        Assert.True(File.Exists(usersOwn)); // not a name retrain makes
+        Assert.True(File.Exists(otherOutput)); // swept when that output is written
+    }
 }
