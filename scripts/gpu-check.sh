@@ -30,8 +30,10 @@ for ((i = 0; i < ${#args[@]}; i++)); do
   if [ "${args[$i]}" = --device ] && [ $((i + 1)) -lt ${#args[@]} ]; then device="${args[$((i + 1))]}"; fi
 done
 [ "$device" = cuda ] || [ "$device" = cpu ] || { echo "scripts/gpu-check.sh: --device must be cuda or cpu" >&2; exit 2; }
-if [ -z "$build_only" ] && [ "$device" = cuda ] && ! command -v nvidia-smi >/dev/null 2>&1; then
-  echo "gpu-check: CUDA unavailable: nvidia-smi is not on this machine (no NVIDIA driver), so no GPU can be checked here." >&2
+# A container given only the driver's compute libraries has libcuda.so.1 but no nvidia-smi: either will do.
+if [ -z "$build_only" ] && [ "$device" = cuda ] && ! command -v nvidia-smi >/dev/null 2>&1 \
+    && ! { command -v ldconfig >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1'; }; then
+  echo "gpu-check: CUDA unavailable: neither nvidia-smi nor libcuda.so.1 is on this machine (no NVIDIA driver), so no GPU can be checked here." >&2
   echo "gpu-check: run 'scripts/gpu-check.sh --device cpu' for the self-check of the GPU's code paths on the CPU." >&2
   exit 7
 fi

@@ -60,9 +60,10 @@ public static class FlagParsing
             return value;
         }
 
+        var digits = text.Trim().TrimStart('-', '+');
         result.AddError(
-            long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
-                ? $"Invalid value for {flag}: '{text}' is too large; it takes a whole number from {int.MinValue} to {int.MaxValue}."
+            digits.Length > 0 && digits.All(char.IsAsciiDigit)
+                ? $"Invalid value for {flag}: '{text}' is out of range; it takes a whole number from {int.MinValue} to {int.MaxValue}."
                 : $"Invalid value for {flag}: '{text}' is not a whole number (e.g. 4000).");
         return null;
     }
@@ -70,13 +71,16 @@ public static class FlagParsing
     private static double? Number(string text, string flag, ArgumentResult result, double largest)
     {
         // NumberStyles.Float: sign, decimal point and exponent, but no thousands separator, so "0,01" is refused.
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && Math.Abs(value) <= largest)
+        var parsed = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value);
+        if (parsed && Math.Abs(value) <= largest)
         {
             return value;
         }
 
         result.AddError(
-            text.Contains(',', StringComparison.Ordinal)
+            parsed && !double.IsNaN(value)
+                ? $"Invalid value for {flag}: '{text}' is out of range; it takes a number of magnitude up to {largest.ToString("G3", CultureInfo.InvariantCulture)}."
+            : text.Contains(',', StringComparison.Ordinal)
                 ? $"Invalid value for {flag}: '{text}' is not a number; write decimals with a point, e.g. {text.Replace(',', '.')}."
                 : $"Invalid value for {flag}: '{text}' is not a number (e.g. 0.01).");
         return null;

@@ -27,7 +27,9 @@ public sealed class FlagParsingTests
     [InlineData("--dropout", "1,5", "Invalid value for --dropout: '1,5' is not a number; write decimals with a point, e.g. 1.5.")]
     [InlineData("--learning_rate", "abc", "Invalid value for --learning_rate: 'abc' is not a number (e.g. 0.01).")]
     [InlineData("--how_many_training_steps", "1e3", "Invalid value for --how_many_training_steps: '1e3' is not a whole number (e.g. 4000).")]
-    [InlineData("--random_seed", "99999999999", "Invalid value for --random_seed: '99999999999' is too large; it takes a whole number from -2147483648 to 2147483647.")]
+    [InlineData("--random_seed", "99999999999", "Invalid value for --random_seed: '99999999999' is out of range; it takes a whole number from -2147483648 to 2147483647.")]
+    [InlineData("--random_seed", "-99999999999999999999", "Invalid value for --random_seed: '-99999999999999999999' is out of range; it takes a whole number from -2147483648 to 2147483647.")]
+    [InlineData("--learning_rate", "1e39", "Invalid value for --learning_rate: '1e39' is out of range; it takes a number of magnitude up to 3.4E+38.")]
     public void NumbersNotWrittenAsRetrainPyReadsThem_AreUsageErrorsSayingWhatToWrite(string flag, string value, string expected)
     {
         var (code, err) = Retrain("--image_dir", "photos", flag, value);

@@ -19,7 +19,7 @@ public sealed class GpuCheckScriptTests : IDisposable
             return; // tells the platform analyzer that the Unix-only calls below run on Unix
         }
 
-        // A PATH with no nvidia-smi, and a dotnet that only records that it was called: the CUDA build is a 550 MB
+        // A PATH with neither nvidia-smi nor ldconfig (for libcuda.so.1), and a dotnet that only records that it was called: the CUDA build is a 550 MB
         // restore and a publish, which a machine without a GPU should never start.
         var bin = Directory.CreateDirectory(Path.Combine(_folder.Path, "bin")).FullName;
         var called = Path.Combine(_folder.Path, "dotnet-called");
@@ -32,7 +32,7 @@ public sealed class GpuCheckScriptTests : IDisposable
         var (code, _, err) = ChildRun.Run(start, TimeSpan.FromMinutes(1));
 
         Assert.True(code == 7, err);
-        Assert.Contains("CUDA unavailable: nvidia-smi is not on this machine", err, StringComparison.Ordinal);
+        Assert.Contains("CUDA unavailable: neither nvidia-smi nor libcuda.so.1 is on this machine", err, StringComparison.Ordinal);
         Assert.False(File.Exists(called), "gpu-check.sh started dotnet without a GPU");
     }
 }

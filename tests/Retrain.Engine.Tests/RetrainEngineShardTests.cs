@@ -51,6 +51,25 @@ public class RetrainEngineShardTests
     }
 
     [Fact]
+    public void PercentagesThatLeaveNoTrainingImages_StopTraining_ButNotCaching()
+    {
+        // 0% test and 99.9% validation: an image trains only if its name hashes to 99.9 or more, which two classes of
+        // five spread names almost never do (odds under 1 in 10,000). A training run refuses that before any bottleneck;
+        // a caching run computes every image's vector whatever its part.
+        using var tiny = new TinyRetrain(perClass: 5);
+        var options = tiny.Options() with { TestingPercentage = 0, ValidationPercentage = 99.9 };
+
+        var log = new LogCapture();
+        var e = Assert.Throws<RetrainException>(() => RetrainEngine.Run(options, log.Logger, TestContext.Current.CancellationToken));
+        var cached = RetrainEngine.CacheBottlenecks(options with { BottlenecksOnly = true }, new LogCapture().Logger, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ExitCode.Usage, e.Code);
+        Assert.StartsWith("Nothing to train on: with --testing_percentage 0 and --validation_percentage 99.9", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(log.Events, l => l.RenderMessage().StartsWith("Bottlenecks", StringComparison.Ordinal));
+        Assert.Equal(TinyRetrain.Classes.Length * 5, cached.Computed);
+    }
+
+    [Fact]
     public void AShardWithoutBottlenecksOnly_IsAUsageErrorNamingTheFlag()
     {
         using var tiny = new TinyRetrain(perClass: 5);

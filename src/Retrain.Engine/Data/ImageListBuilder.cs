@@ -104,7 +104,6 @@ internal static class ImageListBuilder
         }
 
         CheckClassCount(imageDir, classes);
-        CheckTrainingPart(imageDir, classes, testingPercentage, validationPercentage);
         return new ImageLists(imageDir, classes);
     }
 
@@ -349,8 +348,11 @@ internal static class ImageListBuilder
     /// would all be computed first, and the failure then looks like one of decoding). When retrain.py's default
     /// percentages would leave enough, the percentages are the fault (a usage error); otherwise the folders are too small.
     /// </summary>
-    private static void CheckTrainingPart(string imageDir, List<ImageClass> classes, double testingPercentage, double validationPercentage)
+    /// <remarks>Not for a run that only caches bottlenecks: it computes every image's, whatever its part.</remarks>
+    public static void EnsureTrainingPart(ImageLists lists, double testingPercentage, double validationPercentage)
     {
+        ArgumentNullException.ThrowIfNull(lists);
+        var (imageDir, classes) = (lists.ImageDir, lists.Classes);
         var withTraining = classes.Count(c => c.Training.Count > 0);
         if (withTraining >= 2)
         {

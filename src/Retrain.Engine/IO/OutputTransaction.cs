@@ -145,10 +145,14 @@ internal sealed partial class OutputTransaction : IDisposable
         _committed = 0;
     }
 
-    /// <summary>Swaps a staged folder in for an existing one: the old one is renamed aside first, and deleted last.</summary>
+    /// <summary>
+    /// Swaps a staged folder in for an existing one: the old one is renamed aside first, and deleted last. Its name
+    /// aside is not a temporary's, so if the process dies between the two renames the orphan sweep never takes it: it
+    /// is the user's previous output, to be renamed back by hand.
+    /// </summary>
     private static void ReplaceFolder(Staged s)
     {
-        var old = TempPath(s.Target);
+        var old = Path.Combine(Path.GetDirectoryName(s.Target)!, $".{Path.GetFileName(s.Target)}.old-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.Move(s.Target, old);
         try
         {

@@ -273,9 +273,11 @@ internal static partial class PathInspector
             return new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
         }
 
-        if (DescriptorOf(path) is { } open)
+        if (DescriptorOf(path) is { } open && Stat(open, string.Empty, AtEmptyPath) is { } described && (described.Mode & TypeMask) == Regular)
         {
-            // The descriptor itself, not a new open of its file: the bytes land where the log has got to and move it on.
+            // A file the process writes (the log, redirected): through the descriptor itself, not a new open of the
+            // file, so the bytes land where the log has got to and move it on. A pipe or terminal is opened anew as
+            // below, which also gives blocking writes where the shared descriptor may be non-blocking.
             var copy = Fcntl(open, FDuplicateCloseOnExec, 0);
             return copy >= 0
                 ? new DescriptorStream(new SafeFileHandle(copy, ownsHandle: true))

@@ -37,6 +37,7 @@ public static class RetrainEngine
         options.Validate();
         var plan = OutputPlan.Check(options);
         var lists = ListImages(options, log);
+        ImageListBuilder.EnsureTrainingPart(lists, options.TestingPercentage, options.ValidationPercentage);
         var resolved = ResolveModel(options, log, progress, ct);
         plan.EnsureApartFromModel(resolved.Path);
         using var backbone = OpenBackbone(resolved, options, plan, log);

@@ -111,7 +111,7 @@ internal static class LbfgsTrainer
                 }
             }
 
-            var stop = validationScore is { } scored && stopping is not null && evaluation is { } trained && stopping.ShouldStop(step, trained, scored, scheduled: step % settings.EvalStepInterval == 0);
+            var stop = validationScore is { } scored && stopping is not null && evaluation is { } trained && stopping.ShouldStop(step, trained, scored, scheduled: step % settings.EvalStepInterval == 0 || outcome == LbfgsOutcome.Converged);
             if (observer is not null)
             {
                 trainable.CopyTo(layer);

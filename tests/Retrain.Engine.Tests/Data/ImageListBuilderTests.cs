@@ -196,13 +196,22 @@ public class ImageListBuilderTests
     }
 
     [Fact]
-    public void Create_PercentagesThatLeaveNoTrainingImages_AreAUsageErrorBeforeAnyBottleneck()
+    public void EnsureTrainingPart_PercentagesThatLeaveNoTrainingImages_AreAUsageError()
     {
+        // Names whose hash keeps them out of training at 95/4.9 (most do, not all), 20 per class: at retrain.py's
+        // 10/10, some are training images wherever the temporary folder is.
         using var dir = new TempFolder();
-        dir.Images("cats", 20);
-        dir.Images("dogs", 20);
+        foreach (var folder in new[] { "cats", "dogs" })
+        {
+            foreach (var name in Enumerable.Range(0, 100).Select(i => $"p{i}.jpg")
+                .Where(n => DatasetSplit.Assign(Path.Combine(dir.Path, folder, n), 95, 4.9) != DatasetPart.Training).Take(20))
+            {
+                dir.File(Path.Combine(folder, name));
+            }
+        }
 
-        var error = Assert.Throws<RetrainException>(() => ImageListBuilder.Create(dir.Path, 95, 4.9, new LogCapture().Logger));
+        var lists = ImageListBuilder.Create(dir.Path, 95, 4.9, new LogCapture().Logger);
+        var error = Assert.Throws<RetrainException>(() => ImageListBuilder.EnsureTrainingPart(lists, 95, 4.9));
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.StartsWith($"Nothing to train on: with --testing_percentage 95 and --validation_percentage 4.9, only 0 of 2 classes in '{dir.Path}' keep any training image;", error.Message, StringComparison.Ordinal);
@@ -210,7 +219,7 @@ public class ImageListBuilderTests
     }
 
     [Fact]
-    public void Create_ClassesTooSmallForATrainingImage_AreABadDataset()
+    public void EnsureTrainingPart_ClassesTooSmallForATrainingImage_AreABadDataset()
     {
         // One photo each, whose name hashes to testing at the defaults: no percentage is to blame.
         using var dir = new TempFolder();
@@ -221,7 +230,8 @@ public class ImageListBuilderTests
         dir.File(Path.Combine("cats", names), "x");
         dir.File(Path.Combine("dogs", names), "x");
 
-        var error = Assert.Throws<RetrainException>(() => ImageListBuilder.Create(dir.Path, 10, 10, new LogCapture().Logger));
+        var lists = ImageListBuilder.Create(dir.Path, 10, 10, new LogCapture().Logger);
+        var error = Assert.Throws<RetrainException>(() => ImageListBuilder.EnsureTrainingPart(lists, 10, 10));
 
         Assert.Equal(ExitCode.BadDataset, error.Code);
         Assert.StartsWith("Nothing to train on: with --testing_percentage 10 and --validation_percentage 10, only 0 of 2 classes", error.Message, StringComparison.Ordinal);

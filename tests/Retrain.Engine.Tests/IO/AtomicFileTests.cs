@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Retrain.Tests.IO;
 
-public class AtomicFileTests
+public partial class AtomicFileTests
 {
     [Fact]
     public void Write_ReplacesTheFileWholeAndLeavesNoTemporaryFile()
@@ -260,4 +260,34 @@ public class AtomicFileTests
         Assert.True(File.Exists(usersOwn)); // not a name retrain makes
         Assert.True(File.Exists(otherOutput)); // swept when that output is written
     }
+
+    [Fact]
+    public async Task Write_ToANonBlockingPipeNamedUnderProc_WaitsForTheReader()
+    {
+        // A parent may hand retrain a non-blocking pipe as stdout; --output_graph /dev/stdout must still arrive whole
+        // when the reader is slower than the writer, not fail with EAGAIN after the pipe's 64 KiB.
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "/proc/self/fd and O_NONBLOCK are Linux's");
+        using var server = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.In);
+        var fd = (int)server.ClientSafePipeHandle.DangerousGetHandle();
+        Assert.True(Fcntl(fd, 4, Fcntl(fd, 3, 0) | 0x800) == 0, "could not make the pipe non-blocking"); // F_SETFL O_NONBLOCK
+        var text = new string('x', 1 << 20);
+        var ct = TestContext.Current.CancellationToken;
+
+        var write = Task.Run(() => AtomicFile.WriteAllText($"/proc/self/fd/{fd}", text), ct);
+        await Task.Delay(300, ct); // the reader starts late
+        var read = Task.Run(
+            async () =>
+            {
+                using var reader = new StreamReader(server);
+                return await reader.ReadToEndAsync(ct);
+            },
+            ct);
+        await write;
+        server.DisposeLocalCopyOfClientHandle();
+
+        Assert.Equal(text.Length, (await read).Length);
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "fcntl")]
+    private static partial int Fcntl(int fd, int command, int argument);
 }

@@ -220,6 +220,26 @@ public class LbfgsTrainerTests
     }
 
     [Fact]
+    public void Run_ConvergedWithEarlyStopping_CheckpointsOneWatch()
+    {
+        // Convergence evaluates off the --eval_step_interval grid, but a longer run converges at the same step and makes
+        // that evaluation too: unlike a last step's, it belongs in the watch any resume continues from.
+        var (training, validation, testing) = Clusters();
+        using var dir = new TempFolder();
+        var path = Path.Combine(dir.Path, "model.ckpt");
+        var settings = Lbfgs with { Steps = 500, EvalStepInterval = 1000, L2Regularization = 3f, EarlyStoppingPatience = 50 };
+        var log = new LogCapture();
+
+        Trainer.Run(new TrainingJob(training, validation, testing, Labels, settings) { Observer = new Retrain.Checkpoints.CheckpointWriter(path, new Retrain.Checkpoints.RunIdentity(Labels, "d", "m", Length), settings) }, log.Logger, TestContext.Current.CancellationToken);
+
+        var saved = Retrain.Checkpoints.CheckpointFile.Read(path)!;
+        Assert.Contains(log.Messages(LogEventLevel.Information), l => l.StartsWith("L-BFGS (converged)", StringComparison.Ordinal));
+        Assert.InRange(saved.StepsDone, 2, settings.Steps - 1);
+        Assert.NotNull(saved.EarlyStopping);
+        Assert.Null(saved.EarlyStoppingBeforeLastStep);
+    }
+
+    [Fact]
     public void Objective_WithClassWeightsSmoothingAndL2_HasTheGradientOfItsValue()
     {
         var training = SyntheticVectors.Clusters(3, 15, 8, 0.7, centreSeed: 5, sampleSeed: 6);
