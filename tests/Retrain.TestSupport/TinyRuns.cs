@@ -42,6 +42,8 @@ public static class TinyRuns
         "--eval_step_interval", o.EvalStepInterval.ToString(CultureInfo.InvariantCulture),
         "--validation_batch_size", o.ValidationBatchSize.ToString(CultureInfo.InvariantCulture),
         "--random_seed", o.RandomSeed.ToString(CultureInfo.InvariantCulture),
+        "--testing_percentage", o.TestingPercentage.ToString(CultureInfo.InvariantCulture),
+        "--validation_percentage", o.ValidationPercentage.ToString(CultureInfo.InvariantCulture),
     ];
 
     /// <summary>The cache of the one model that ran with <paramref name="bottleneckDir"/> (its only model folder).</summary>
