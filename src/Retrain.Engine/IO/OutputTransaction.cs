@@ -152,7 +152,7 @@ internal sealed partial class OutputTransaction : IDisposable
     /// </summary>
     private static void ReplaceFolder(Staged s)
     {
-        var old = Path.Combine(Path.GetDirectoryName(s.Target)!, $".{Path.GetFileName(s.Target)}.old-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var old = TempPath(s.Target, "old");
         Directory.Move(s.Target, old);
         try
         {
@@ -208,8 +208,9 @@ internal sealed partial class OutputTransaction : IDisposable
         }
     }
 
-    private static string TempPath(string target) =>
-        Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
+    /// <summary>A hidden name beside <paramref name="target"/>: ".{name}.{kind}-{pid}-{guid}".</summary>
+    private static string TempPath(string target, string kind = "tmp") =>
+        Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{kind}-{Environment.ProcessId}-{Guid.NewGuid():N}");
 
     private static RetrainException FileFailed(string full, Exception e, string temp) => new(
         ExitCode.IoError,
