@@ -83,7 +83,7 @@ internal sealed class BottleneckBuilder
         var prep = _model.Preprocessing;
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var writer = _cache is null ? null : new CacheWriter(_cache, state.Vectors, length, linked);
+        var writer = _cache is null || _cache.ReadOnly ? null : new CacheWriter(_cache, state.Vectors, length, linked);
         var progress = new ProgressReporter(_log, paths.Count, ProgressInterval, Progress);
         var feed = CreateFeed(state);
         var producer = Task.Run(() => ProduceAsync(paths, prep, feed, state, writer, progress, linked.Token), linked.Token);

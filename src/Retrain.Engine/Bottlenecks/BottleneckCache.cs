@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using Retrain.Errors;
 using Retrain.IO;
+using Retrain.Outputs;
 using Serilog;
 
 namespace Retrain.Bottlenecks;
@@ -62,12 +63,45 @@ internal sealed class BottleneckCache : IDisposable
     /// <summary>The folder that holds this model's vectors.</summary>
     public string Root { get; }
 
+    /// <summary>
+    /// Set by <see cref="EnsureWritable"/> when the cache cannot be written but holds this model's vectors: they are
+    /// read, and vectors it lacks are computed for the run only.
+    /// </summary>
+    public bool ReadOnly { get; private set; }
+
     public int VectorLength { get; }
 
     private int RecordSize { get; }
 
     /// <summary>Content key of an image: the hex SHA-256 of its encoded bytes (renames and copies share one vector).</summary>
     public static string ContentKey(ReadOnlySpan<byte> imageBytes) => Convert.ToHexStringLower(SHA256.HashData(imageBytes));
+
+    /// <summary>
+    /// Checks, before any vector is computed, that new vectors can be added. A folder that cannot be written is an
+    /// I/O error naming <c>--bottleneck_dir</c>, unless <paramref name="allowReadOnly"/> and it already holds vectors
+    /// of this model: a team's cache on read-only storage is then used as it is (<see cref="ReadOnly"/>).
+    /// </summary>
+    public void EnsureWritable(bool allowReadOnly)
+    {
+        try
+        {
+            OutputLocations.EnsureWritableFolder(Root, Flags.BottleneckDir);
+        }
+        catch (RetrainException) when (allowReadOnly && Directory.Exists(Root))
+        {
+            var held = Index().Count;
+            if (held == 0)
+            {
+                throw;
+            }
+
+            ReadOnly = true;
+            _log?.Warning(
+                "The bottleneck cache {CacheRoot} cannot be written: its {Count} vectors are used, and any it lacks are computed for this run only and not kept",
+                Root,
+                held);
+        }
+    }
 
     /// <summary>
     /// Reads a cached vector. Returns false when absent or unusable (unreadable pack, bad checksum, a value that is not
@@ -121,6 +155,11 @@ internal sealed class BottleneckCache : IDisposable
         if (Convert.FromHexString(contentKey, key, out _, out var written) != OperationStatus.Done || written != key.Length)
         {
             throw new ArgumentException("A content key is the 64-digit hex SHA-256 that ContentKey returns.", nameof(contentKey));
+        }
+
+        if (ReadOnly)
+        {
+            throw new InvalidOperationException($"The cache at {Root} is read-only: a run that uses it so keeps its vectors in memory.");
         }
 
         var record = ArrayPool<byte>.Shared.Rent(RecordSize);

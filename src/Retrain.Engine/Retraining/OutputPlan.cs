@@ -22,7 +22,11 @@ internal sealed class OutputPlan
 
     public static readonly OutputSpec Labels = new(Flags.OutputLabels, OutputKind.File, BackboneKind.All, "output_labels.txt", o => o.OutputLabels) { HasDefault = true };
 
-    public static readonly OutputSpec Bottlenecks = new(Flags.BottleneckDir, OutputKind.Folder, BackboneKind.All, "bottleneck", o => o.BottleneckDir) { HasDefault = true };
+    public static readonly OutputSpec Bottlenecks = new(Flags.BottleneckDir, OutputKind.Folder, BackboneKind.All, "bottleneck", o => o.BottleneckDir)
+    {
+        HasDefault = true,
+        UsableReadOnly = true,
+    };
 
     public static readonly OutputSpec Onnx = new(Flags.OutputOnnx, OutputKind.File, BackboneKind.All, "model.onnx", o => o.OutputOnnx) { RequiredFor = BackboneKind.Onnx };
 
@@ -92,7 +96,7 @@ internal sealed class OutputPlan
             written, options.IntermediateOutputGraphsDir, options.IntermediateStoreFrequency, options.HowManyTrainingSteps);
         foreach (var output in outputs)
         {
-            EnsureWritable(output);
+            EnsureWritable(output, options);
         }
 
         return plan;
@@ -130,10 +134,14 @@ internal sealed class OutputPlan
             ? TrainingSummaries.ClearedFolders(o.Path).Select(f => new Written(o.Flag, f, Cleared: true))
             : [new Written(o.Flag, o.Path, Cleared: o.Spec.Kind == OutputKind.Report)]); // a report replaces its old folder whole
 
-    private static void EnsureWritable(PlannedOutput output)
+    private static void EnsureWritable(PlannedOutput output, RetrainOptions options)
     {
         switch (output.Spec.Kind)
         {
+            case OutputKind.Folder when output.Spec.UsableReadOnly && !options.BottlenecksOnly && Directory.Exists(output.Path):
+                // A team's complete cache on read-only storage is still worth reading: whether it may be depends on
+                // what it holds for the model, which BottleneckCache.EnsureWritable decides once the model is known.
+                break;
             case OutputKind.File:
                 OutputLocations.EnsureWritableFile(output.Path, output.Flag, output.Spec.Example);
                 break;

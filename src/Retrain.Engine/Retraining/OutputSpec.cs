@@ -25,6 +25,12 @@ internal sealed record OutputSpec(string Flag, OutputKind Kind, BackboneKind Wri
     /// <summary>A folder written whole (into a new or empty folder, or over an earlier report), so no other output may lie inside it.</summary>
     public bool MustBeNewFolder { get; init; }
 
+    /// <summary>
+    /// An existing folder that cannot be written is not refused up front: a run that only reads it may use it as it is
+    /// (the bottleneck cache, <see cref="Bottlenecks.BottleneckCache.EnsureWritable"/>).
+    /// </summary>
+    public bool UsableReadOnly { get; init; }
+
     /// <summary>Lies in the per-user temporary folder unless its flag is given (<see cref="DefaultPaths"/>).</summary>
     public bool HasDefault { get; init; }
 }

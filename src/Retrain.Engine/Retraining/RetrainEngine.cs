@@ -164,11 +164,22 @@ public static class RetrainEngine
         var model = backbone.Model;
         using var cache = new BottleneckCache(options.BottleneckDir, model.CacheKeyFor(decode), model.OutputLength, log);
         log.Information("Bottleneck cache: {CacheRoot}", cache.Root);
+        cache.EnsureWritable(allowReadOnly: !options.BottlenecksOnly);
         var retrainPy = options.RetrainPyBottleneckDir is { } legacyDir
             ? RetrainPyBottlenecks.Open(legacyDir, options.RetrainPyBottleneckSuffix, paths, model.OutputLength, log, options.Architecture ?? resolved.CatalogName, backbone.Description.InputHeight)
             : null;
         var builder = new BottleneckBuilder(model, cache, log, options.EffectiveInferenceBatchSize, decodeOptions: decode, retrainPy: retrainPy) { Progress = progress };
-        return new BottleneckStage(builder.Build(paths, ct));
+        var stage = new BottleneckStage(builder.Build(paths, ct));
+        if (cache.ReadOnly && stage.Computed + stage.Imported > 0)
+        {
+            log.Warning(
+                "{Count} vectors the cache lacked were not kept: {CacheRoot} cannot be written, so the next run computes them again. Give a writable {Flag} to keep them",
+                stage.Computed + stage.Imported,
+                cache.Root,
+                Flags.BottleneckDir);
+        }
+
+        return stage;
     }
 
     /// <summary>retrain.py's training loop, with the outputs written while it runs.</summary>
