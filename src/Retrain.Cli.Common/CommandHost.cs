@@ -47,7 +47,20 @@ public static class CommandHost
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
-        if (NotUtf8(args) is { } garbled)
+        var (expanded, ambiguous) = FlagAbbreviations.Expand(command, args);
+        if (ambiguous.Count > 0)
+        {
+            // As argparse: an ambiguous flag ends the parse, since which of its flags a value belongs to is unknown.
+            foreach (var error in ambiguous)
+            {
+                stderr.WriteLine($"{command.Name}: error: {error}");
+            }
+
+            stderr.WriteLine($"Run '{command.Name} --help' for the list of flags.");
+            return (int)ExitCode.Usage;
+        }
+
+        if (NotUtf8(expanded) is { } garbled)
         {
             stderr.WriteLine(
                 $"{command.Name}: error: Invalid value for {garbled.Flag}: '{garbled.Value}' is not valid UTF-8 (shown with \uFFFD for the bytes " +
@@ -55,15 +68,16 @@ public static class CommandHost
             return (int)ExitCode.Usage;
         }
 
-        var parsed = command.Parse(args);
+        var parsed = command.Parse(expanded);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors)
+            var reported = WithoutValuesOfUnknownFlags(command, expanded, parsed);
+            foreach (var error in reported.Errors)
             {
                 stderr.WriteLine($"{command.Name}: error: {error.Message}");
             }
 
-            foreach (var (token, flag) in FlagSuggestions.For(command, parsed.UnmatchedTokens))
+            foreach (var (token, flag) in FlagSuggestions.For(command, reported.UnmatchedTokens))
             {
                 stderr.WriteLine($"{command.Name}: '{token}' is not a flag; did you mean {flag}?");
             }
@@ -130,6 +144,46 @@ public static class CommandHost
             bar?.Finish();
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>
+    /// The parse to report when <paramref name="parsed"/> failed: System.CommandLine leaves the value after a flag it
+    /// does not know unmatched as well (`--bogus 5`), which would be a second error for one mistake, so the arguments are
+    /// parsed again without such values. Only a value after a flag that was itself unmatched is left out: in
+    /// `--output_graph --bogus 5`, --output_graph took --bogus as its value, so 5 is still reported.
+    /// </summary>
+    private static ParseResult WithoutValuesOfUnknownFlags(Command command, string[] args, ParseResult parsed)
+    {
+        // UnmatchedTokens are the unmatched arguments in order; this finds where each stands in args.
+        var unmatched = new bool[args.Length];
+        var at = 0;
+        foreach (var token in parsed.UnmatchedTokens)
+        {
+            while (at < args.Length && args[at] != token)
+            {
+                at++;
+            }
+
+            if (at == args.Length)
+            {
+                break;
+            }
+
+            unmatched[at++] = true;
+        }
+
+        var values = Enumerable.Range(1, Math.Max(args.Length - 1, 0))
+            .Where(i => unmatched[i - 1] && unmatched[i]
+                && FlagSuggestions.LooksLikeFlag(args[i - 1]) && args[i - 1].AsSpan().IndexOfAny(':', '=') < 0
+                && !FlagSuggestions.LooksLikeFlag(args[i]))
+            .ToHashSet();
+        if (values.Count == 0)
+        {
+            return parsed;
+        }
+
+        var again = command.Parse(args.Where((_, i) => !values.Contains(i)).ToArray());
+        return again.Errors.Count > 0 ? again : parsed;
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ namespace Retrain.Cli.Common;
 
 /// <summary>
 /// The flag a mistyped one most likely meant: retrain.py's flags use underscores, so --image-dir means --image_dir,
-/// and a letter or two off (--how_many_training_step) is a typo of the closest name.
+/// and a letter or two off (--how_many_trainig_steps) is a typo of the closest name.
 /// </summary>
 public static class FlagSuggestions
 {
@@ -16,7 +16,7 @@ public static class FlagSuggestions
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(unmatched);
         var flags = command.Options.Select(o => o.Name).Where(n => n.StartsWith("--", StringComparison.Ordinal)).ToList();
-        foreach (var token in unmatched.Where(t => t.StartsWith('-') && t.Length > 1 && !char.IsAsciiDigit(t[1])))
+        foreach (var token in unmatched.Where(LooksLikeFlag))
         {
             var name = Normalized(token.Split('=', 2)[0]);
             var best = flags
@@ -31,6 +31,9 @@ public static class FlagSuggestions
             }
         }
     }
+
+    /// <summary>Whether <paramref name="token"/> is written as a flag: a dash and then not a digit, so -1 is a value.</summary>
+    internal static bool LooksLikeFlag(string token) => token.StartsWith('-') && token.Length > 1 && !char.IsAsciiDigit(token[1]);
 
     /// <summary>Without its dashes, lower case, with '-' read as '_'.</summary>
     private static string Normalized(string flag) => flag.TrimStart('-').Replace('-', '_').ToLowerInvariant();

@@ -7,7 +7,8 @@ namespace Retrain.Cli.Tests;
 /// <summary>
 /// Flag values read as retrain.py's argparse reads them: a decimal comma is refused (System.CommandLine took "0,01" for
 /// 1), errors say what a value should look like, a flag given twice takes its last value, a mistyped flag gets the
-/// closest name, and an argument that is not valid UTF-8 is refused rather than turned into another file name.
+/// closest name and is one error with its value, and an argument that is not valid UTF-8 is refused rather than turned
+/// into another file name.
 /// </summary>
 public sealed class FlagParsingTests
 {
@@ -66,7 +67,7 @@ public sealed class FlagParsingTests
 
     [Theory]
     [InlineData("--image-dir", "--image_dir")]
-    [InlineData("--how_many_training_step", "--how_many_training_steps")]
+    [InlineData("--how_many_trainig_steps", "--how_many_training_steps")]
     [InlineData("--Learning_Rate", "--learning_rate")]
     public void AMistypedFlag_GetsTheClosestFlag(string typed, string meant)
     {
@@ -74,6 +75,35 @@ public sealed class FlagParsingTests
 
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Contains($"'{typed}' is not a flag; did you mean {meant}?", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--bogus", "5", null)]
+    [InlineData("--bogus", "-5", null)]
+    [InlineData("--how_many_trainig_steps", "5", "--how_many_training_steps")]
+    public void AnUnknownFlagAndItsValue_AreOneError(string typed, string value, string? meant)
+    {
+        var (code, err) = Retrain("--image_dir", "photos", typed, value, "--learning_rate", "0.1");
+
+        Assert.Equal((int)ExitCode.Usage, code);
+        var error = Assert.Single(err.Split('\n'), l => l.Contains("error:", StringComparison.Ordinal));
+        Assert.Contains($"'{typed}'", error, StringComparison.Ordinal);
+        Assert.DoesNotContain($"'{value}'", err, StringComparison.Ordinal);
+        if (meant is not null)
+        {
+            Assert.Contains($"'{typed}' is not a flag; did you mean {meant}?", err, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void AnArgumentNotAfterAnUnknownFlag_IsStillReported()
+    {
+        // --output_graph takes --bogus as its value, so 5 follows no unknown flag; neither does the stray word.
+        var (code, err) = Retrain("--image_dir", "photos", "stray", "--output_graph", "--bogus", "5");
+
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains("'stray'", err, StringComparison.Ordinal);
+        Assert.Contains("'5'", err, StringComparison.Ordinal);
     }
 
     [Fact]
