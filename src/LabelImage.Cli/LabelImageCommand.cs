@@ -38,7 +38,7 @@ internal static class LabelImageCommand
     /// </summary>
     private static Option<string[]> ImageOption()
     {
-        var option = new Option<string[]>(Flags.Image) { Description = "Image to label; repeat for several.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var option = new Option<string[]>(Flags.Image) { Description = "Image to label, or a folder: the .jpg, .jpeg and .png files directly in it. Repeat for several.", Required = true, AllowMultipleArgumentsPerToken = true };
         option.Validators.Add(result =>
         {
             foreach (var name in result.Tokens.Select(t => t.Value).Where(v => v.Length > 1 && v[0] == '-'))
@@ -56,7 +56,7 @@ internal static class LabelImageCommand
         var options = Bind(p);
         var result = LabelImageEngine.Run(options, log, ct, labels =>
         {
-            if (options.Images.Count > 1)
+            if (options.Images.Count > 1 || Directory.Exists(options.Images[0]))
             {
                 stdout.WriteLine(labels.Image + ":");
             }
@@ -71,7 +71,7 @@ internal static class LabelImageCommand
 
         if (result.Failures.Count > 0)
         {
-            log.Error("{Failed} of {Count} images could not be labelled (see the warnings above).", result.Failures.Count, options.Images.Count);
+            log.Error("{Failed} of {Count} images could not be labelled (see the warnings above).", result.Failures.Count, result.Failures.Count + result.Images.Count);
             return ExitCode.BadImage;
         }
 

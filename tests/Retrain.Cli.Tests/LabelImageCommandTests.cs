@@ -126,6 +126,31 @@ public class LabelImageCommandTests
     }
 
     [Fact]
+    public void AFolderOfImages_LabelsEachUnderItsName_AndCountsItsBadOnes()
+    {
+        using var dir = new TempFolder();
+        var bad = dir.File("a-truncated.jpg", "\xff\xd8 not much of a JPEG");
+        var hotDog = Path.Combine(dir.Path, "b-hot-dog.jpg");
+        var cat = Path.Combine(dir.Path, "c-cat.JPG");
+        File.Copy(SharedData.Path("images/imagenet/hot_dog.jpg"), hotDog);
+        File.Copy(SharedData.Path("images/imagenet/cat_720p.jpg"), cat);
+        dir.File("notes.txt", "not a photo");
+        var (code, output, err) = Run(
+            "--graph", SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb"),
+            "--labels", SharedData.Path("models/mobilenet_v1_0.25_224/labels.txt"),
+            "--output_layer", "MobilenetV1/Predictions/Reshape_1",
+            "--top_k", "1",
+            "--image", dir.Path);
+
+        Assert.Equal((int)ExitCode.BadImage, code);
+        Assert.Contains(bad, err, StringComparison.Ordinal);
+        Assert.Contains("1 of 3 images could not be labelled", err, StringComparison.Ordinal);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([hotDog + ":", cat + ":"], lines.Where(l => l.EndsWith(':')));
+        Assert.StartsWith("hotdog", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AFolderThatIsNotASavedModel_IsABadModelErrorSayingSo()
     {
         using var dir = new TempFolder();

@@ -286,7 +286,8 @@ internal static class ImageListBuilder
         return OtherPhotoExtensions.Contains(extension) && !fileName.StartsWith('.');
     }
 
-    private static bool HasImageExtension(string fileName)
+    /// <summary>A file retrain reads as a photo: .jpg, .jpeg or .png in any case (label-image's folders too).</summary>
+    internal static bool HasImageExtension(string fileName)
     {
         var extension = Path.GetExtension(fileName.AsSpan());
         return extension.Equals(".jpg", StringComparison.OrdinalIgnoreCase)

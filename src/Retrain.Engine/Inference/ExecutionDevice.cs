@@ -38,6 +38,12 @@ public abstract record ExecutionDevice
     /// </summary>
     internal abstract int DefaultInferenceBatchSize { get; }
 
+    /// <summary>
+    /// Images per model call when label-image is given several: one on the CPU, where larger batches were no faster
+    /// (docs/performance.md), the GPU's batch on a GPU, where one image at a time would leave it idle.
+    /// </summary>
+    internal abstract int LabelImageBatchSize { get; }
+
     /// <summary>Wraps <paramref name="session"/> (taking ownership) as this device runs a whole model.</summary>
     internal abstract ModelExecution CreateWholeModel(InferenceSession session);
 

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Retrain.Backbones;
 using Retrain.Bottlenecks;
 using Retrain.Errors;
@@ -10,6 +11,7 @@ namespace Retrain;
 /// <summary>
 /// label_image.py: run a classifier graph on images and rank its labels. Unlike label_image.py it reads the
 /// preprocessing from graphs retrain wrote, and recognises MobileNet graphs, so the usual call needs no layer flags.
+/// Several images are decoded on every core and run in batches of the device's size, the next batch decoding while one runs.
 /// </summary>
 public static class LabelImageEngine
 {
@@ -22,6 +24,44 @@ public static class LabelImageEngine
     /// answers as it goes and an interrupted run keeps the ones already given.</param>
     public static LabelImageResult Run(LabelImageOptions options, ILogger log, CancellationToken ct, Action<ImageLabels>? labelled = null)
     {
+        Validate(options);
+        var images = ImageArguments.Expand(options.Images, log);
+
+        // Cutting Inception-v3 for retrain's Winograd kernel adds load time (ten-odd stage sessions instead of one) and
+        // saves a little per image: it pays off only over many images (figures in docs/performance.md).
+        var inference = images.Count >= WinogradMinImages ? options.Inference : options.Inference with { WinogradConvolutions = false };
+        if (images.Count > 1)
+        {
+            // The decoders work beside the model, as they do for bottlenecks.
+            inference = PipelineThreads.ForPipeline(inference);
+        }
+
+        using var model = LoadedModel.OpenClassifier(options.Graph, options.Model, inference, DefaultOutputLayer);
+        var labels = ReadLabels(options, model, log);
+
+        var d = model.Description;
+        log.Debug("Running {Graph}: {Input} -> {Output}, {Height}x{Width}, mean {Mean}, std {Std}", d.Path, d.InputNode, d.OutputNode, d.InputHeight, d.InputWidth, d.InputMean, d.InputStd);
+        if (model.BatchNote is { } batch)
+        {
+            log.Debug("ONNX model {Graph}: {Batch}", d.Path, batch);
+        }
+
+        var results = new List<ImageLabels>(images.Count);
+        var failures = new List<ImageFailure>();
+        var batchSize = model.Runner.BatchSizeFor(inference.Device.LabelImageBatchSize);
+        foreach (var decoded in DecodeAhead(images.Chunk(batchSize), model.Preprocessing, ct))
+        {
+            using (decoded)
+            {
+                Label(decoded, model, labels, options.TopK, images.Count == 1, log, results, failures, labelled);
+            }
+        }
+
+        return new LabelImageResult(d, results, failures);
+    }
+
+    private static void Validate(LabelImageOptions options)
+    {
         if (options.TopK < 1)
         {
             throw new RetrainException(ExitCode.Usage, $"Invalid value for {Flags.TopK}: it must be at least 1.");
@@ -29,7 +69,7 @@ public static class LabelImageEngine
 
         if (options.Images.Count == 0)
         {
-            throw new RetrainException(ExitCode.Usage, $"No image given. Pass {Flags.Image} FILE (several times for several images).");
+            throw new RetrainException(ExitCode.Usage, $"No image given. Pass {Flags.Image} FILE (several times for several images) or {Flags.Image} FOLDER.");
         }
 
         Flags.RequirePath(options.Graph, Flags.Graph);
@@ -44,15 +84,16 @@ public static class LabelImageEngine
         }
 
         options.Model.Validate();
+    }
 
-        // Cutting Inception-v3 for retrain's Winograd kernel adds load time (ten-odd stage sessions instead of one) and
-        // saves a little per image: it pays off only over many images (figures in docs/performance.md).
-        var inference = options.Images.Count >= WinogradMinImages ? options.Inference : options.Inference with { WinogradConvolutions = false };
-        using var model = LoadedModel.OpenClassifier(options.Graph, options.Model, inference, DefaultOutputLayer);
-        // An ONNX file retrain exported carries its labels; an explicit --labels file still wins.
-        var labels = options.Labels is null && model.Labels is { } embedded && embedded.Count == model.OutputLength
-            ? embedded.ToArray()
-            : LabelFile.Read(options.Labels, model.OutputLength);
+    /// <summary>An ONNX file retrain exported carries its labels; an explicit --labels file still wins.</summary>
+    private static string[] ReadLabels(LabelImageOptions options, LoadedModel model, ILogger log)
+    {
+        if (options.Labels is null && model.Labels is { } embedded && embedded.Count == model.OutputLength)
+        {
+            return embedded.ToArray();
+        }
+
         if (options.Labels is null && model.Labels is null)
         {
             log.Warning(
@@ -61,46 +102,92 @@ public static class LabelImageEngine
                 model.OutputLength - 1);
         }
 
-        var d = model.Description;
-        log.Debug("Running {Graph}: {Input} -> {Output}, {Height}x{Width}, mean {Mean}, std {Std}", d.Path, d.InputNode, d.OutputNode, d.InputHeight, d.InputWidth, d.InputMean, d.InputStd);
-        if (model.BatchNote is { } batch)
+        return LabelFile.Read(options.Labels, model.OutputLength);
+    }
+
+    /// <summary>
+    /// The batches decoded in order, each decoding on a task of its own while the one before it is labelled. A batch
+    /// not taken (an error or Ctrl+C while labelling) is waited for and its buffers returned.
+    /// </summary>
+    private static IEnumerable<DecodedBatch> DecodeAhead(IEnumerable<string[]> batches, ImagePreprocessing prep, CancellationToken ct)
+    {
+        Task<DecodedBatch>? next = null;
+        try
         {
-            log.Debug("ONNX model {Graph}: {Batch}", d.Path, batch);
+            foreach (var batch in batches)
+            {
+                var current = next;
+                next = Task.Run(() => DecodedBatch.Decode(batch, prep, ct), ct);
+                if (current is not null)
+                {
+                    yield return current.GetAwaiter().GetResult();
+                }
+            }
+
+            if (next is not null)
+            {
+                var last = next;
+                next = null;
+                yield return last.GetAwaiter().GetResult();
+            }
+        }
+        finally
+        {
+            if (next is not null)
+            {
+                try
+                {
+                    next.GetAwaiter().GetResult().Dispose();
+                }
+                catch (OperationCanceledException)
+                {
+                    // Cancelled before it was decoded: nothing to return.
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs the batch's decoded images as one model call and reports every image in the order given. One bad file in
+    /// a list of many is a warning and a failure (the exit code still reports it); a single image's is the error.
+    /// </summary>
+    private static void Label(
+        DecodedBatch batch,
+        LoadedModel model,
+        string[] labels,
+        int topK,
+        bool single,
+        ILogger log,
+        List<ImageLabels> results,
+        List<ImageFailure> failures,
+        Action<ImageLabels>? labelled)
+    {
+        if (single && batch.Errors[0] is { } error)
+        {
+            ExceptionDispatchInfo.Throw(error);
         }
 
-        var prep = model.Preprocessing;
-        var results = new List<ImageLabels>(options.Images.Count);
-        var failures = new List<ImageFailure>();
-        foreach (var image in options.Images)
+        var outputs = batch.Decoded == 0 ? default : batch.Run(model.Runner);
+        var row = 0;
+        for (var i = 0; i < batch.Paths.Length; i++)
         {
-            ct.ThrowIfCancellationRequested();
-
-            // Decoded straight into the runner's own input (on a GPU, page-locked memory the run binds): no copy.
-            var input = model.Runner.InputFor(1);
-            try
+            if (batch.Errors[i] is { } e)
             {
-                ImageLoader.LoadInto(image, prep, input);
-            }
-            catch (RetrainException e) when (e.Code == ExitCode.BadImage && options.Images.Count > 1)
-            {
-                // One bad file in a list of many: say which and label the rest (the exit code still reports it).
                 log.Warning("{Message}", e.Message);
-                failures.Add(new ImageFailure(image, e.Message));
+                failures.Add(new ImageFailure(batch.Paths[i], e.Message));
                 continue;
             }
 
-            var probabilities = model.Runner.RunInPlace(1)[..model.OutputLength].ToArray();
+            var probabilities = outputs.Slice(row++ * model.OutputLength, model.OutputLength).ToArray();
             var top = probabilities
                 .Select((score, index) => new LabelScore(index, labels[index], score))
                 .OrderByDescending(s => s.Score)
                 .ThenBy(s => s.Index)
-                .Take(options.TopK)
+                .Take(topK)
                 .ToList();
-            var answer = new ImageLabels(image, probabilities, top);
+            var answer = new ImageLabels(batch.Paths[i], probabilities, top);
             results.Add(answer);
             labelled?.Invoke(answer);
         }
-
-        return new LabelImageResult(d, results, failures);
     }
 }

@@ -18,6 +18,8 @@ internal sealed record CpuDevice(bool StepGraph = false) : ExecutionDevice
 
     internal override int DefaultInferenceBatchSize => CpuInferenceBatchSize;
 
+    internal override int LabelImageBatchSize => 1;
+
     // The CPU runs a model on its own arrays with plain Run calls: bit-identical to retrain before I/O binding.
     internal override ModelExecution CreateWholeModel(InferenceSession session) => new WholeModel(session);
 

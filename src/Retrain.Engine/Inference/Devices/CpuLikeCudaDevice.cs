@@ -16,6 +16,8 @@ internal sealed record CpuLikeCudaDevice : ExecutionDevice
 
     internal override int DefaultInferenceBatchSize => CudaDevice.GpuInferenceBatchSize;
 
+    internal override int LabelImageBatchSize => CudaDevice.GpuInferenceBatchSize;
+
     internal override OrtMemoryInfo CreateMemoryInfo() =>
         new(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.Default);
 

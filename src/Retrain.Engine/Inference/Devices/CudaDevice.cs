@@ -23,6 +23,8 @@ internal sealed record CudaDevice(int gpuId) : ExecutionDevice
 
     internal override int DefaultInferenceBatchSize => GpuInferenceBatchSize;
 
+    internal override int LabelImageBatchSize => GpuInferenceBatchSize;
+
     // Batches wait in the provider's page-locked host memory and reach the GPU through I/O binding. That memory is host
     // memory, numbered 0 whichever GPU the session runs on; should the provider not find it so, BoundModel falls back
     // to pinned managed arrays (same results, slower copies). Untested on a GPU so far.

@@ -1,0 +1,117 @@
+using Retrain.Errors;
+using Retrain.Inference;
+using Retrain.Tests.TestSupport;
+using Serilog.Events;
+using Xunit;
+
+namespace Retrain.Tests.Labeling;
+
+/// <summary>
+/// label-image over many photos: decoded ahead and run in the device's batches, reported in the order given with a
+/// bad file named in its place; and a folder given with --image, read as the photos directly in it.
+/// </summary>
+public sealed class LabelImageEngineTests : IDisposable
+{
+    private const string OutputLayer = "MobilenetV1/Predictions/Reshape_1";
+    private static readonly string Graph = SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb");
+    private static readonly string Labels = SharedData.Path("models/mobilenet_v1_0.25_224/labels.txt");
+
+    private readonly TempFolder _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    /// <summary>
+    /// The device's path runs 64 photos per call; 70 photos with a broken one among them span two calls, the second
+    /// short, and each photo must get the distribution it gets alone on the CPU.
+    /// </summary>
+    [Fact]
+    public void ManyPhotosInBatches_GetTheLabelsEachGetsAlone_InTheOrderGiven()
+    {
+        var photos = Flowers(69).ToList();
+        var broken = Path.Combine(_work.Path, "broken.jpg");
+        File.WriteAllBytes(broken, [0xFF, 0xD8, 0xFF, 0x00, 1, 2, 3]);
+        photos.Insert(40, broken);
+        var log = new LogCapture();
+
+        var batched = LabelImageEngine.Run(Options(photos, ExecutionDevice.CpuLikeCuda), log.Logger, TestContext.Current.CancellationToken);
+
+        Assert.Equal(photos.Where(p => p != broken), batched.Images.Select(i => i.Image));
+        Assert.Equal(broken, Assert.Single(batched.Failures).Path);
+        Assert.Contains(log.Messages(LogEventLevel.Warning), m => m.Contains(broken, StringComparison.Ordinal));
+        foreach (var index in new[] { 0, 39, 40, 63, 68 })
+        {
+            var alone = LabelImageEngine.Run(Options([batched.Images[index].Image], ExecutionDevice.Cpu), new LogCapture().Logger, TestContext.Current.CancellationToken);
+            var expected = Assert.Single(alone.Images).Probabilities;
+            var actual = batched.Images[index].Probabilities;
+            Assert.Equal(expected.Length, actual.Length);
+            Assert.True(
+                expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second)) < 1e-5f,
+                $"photo {index}: the batched distribution differs from the one it gets alone");
+            Assert.Equal(alone.Images[0].Top.Select(s => s.Label), batched.Images[index].Top.Select(s => s.Label));
+        }
+    }
+
+    [Fact]
+    public void AFolder_IsItsPhotosInNameOrder_WithoutSubfoldersOrOtherFiles()
+    {
+        var folder = Path.Combine(_work.Path, "test photos");
+        Directory.CreateDirectory(Path.Combine(folder, "sub"));
+        var flowers = Flowers(4).ToList();
+        File.Copy(flowers[0], Path.Combine(folder, "b.jpg"));
+        File.Copy(flowers[1], Path.Combine(folder, "a.JPEG"));
+        File.Copy(flowers[2], Path.Combine(folder, ".hidden.jpg"));
+        File.Copy(flowers[3], Path.Combine(folder, "sub", "c.jpg"));
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "not a photo");
+        var alone = Path.Combine(_work.Path, "alone.jpg");
+        File.Copy(flowers[3], alone);
+        var log = new LogCapture();
+
+        var result = LabelImageEngine.Run(Options([alone, folder], ExecutionDevice.Cpu), log.Logger, TestContext.Current.CancellationToken);
+
+        Assert.Equal([alone, Path.Combine(folder, "a.JPEG"), Path.Combine(folder, "b.jpg")], result.Images.Select(i => i.Image));
+        Assert.Empty(result.Failures);
+        Assert.Contains($"Labelling the 2 photos in {folder}", log.Messages(LogEventLevel.Information));
+    }
+
+    [Fact]
+    public void AFolderWithoutPhotos_IsABadImageErrorPointingAtItsSubfolders()
+    {
+        var folder = Path.Combine(_work.Path, "flowers");
+        Directory.CreateDirectory(Path.Combine(folder, "daisy"));
+        File.Copy(Flowers(1).Single(), Path.Combine(folder, "daisy", "1.jpg"));
+
+        var error = Assert.Throws<RetrainException>(
+            () => LabelImageEngine.Run(Options([folder], ExecutionDevice.Cpu), new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.BadImage, error.Code);
+        Assert.Contains($"The folder '{folder}' given with --image holds no .jpg, .jpeg or .png files directly", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{Path.Combine(folder, "daisy")}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OneBadPhotoAlone_IsTheError()
+    {
+        var broken = Path.Combine(_work.Path, "broken.png");
+        File.WriteAllBytes(broken, [0x89, 0x50, 0x4E, 0x47, 0x0D]);
+
+        var error = Assert.Throws<RetrainException>(
+            () => LabelImageEngine.Run(Options([broken], ExecutionDevice.Cpu), new LogCapture().Logger, TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCode.BadImage, error.Code);
+        Assert.Contains(broken, error.Message, StringComparison.Ordinal);
+    }
+
+    private static LabelImageOptions Options(IReadOnlyList<string> images, ExecutionDevice device) => new()
+    {
+        Graph = Graph,
+        Labels = Labels,
+        Images = images,
+        Model = new() { OutputNode = OutputLayer },
+        Inference = new InferenceSettings(device, IntraOpThreads: 2),
+    };
+
+    private static IEnumerable<string> Flowers(int count) =>
+        Directory.EnumerateFiles(SharedData.Path("datasets/flower_photos_dev"), "*.jpg", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .Take(count);
+}
