@@ -48,10 +48,12 @@ public static class CommandHost
         stdout ??= Console.Out;
         stderr ??= Console.Error;
         var (expanded, ambiguous) = FlagAbbreviations.Expand(command, args);
-        if (ambiguous.Count > 0)
+        var refused = ambiguous.Count > 0 ? ambiguous : MissingValues.Find(command, expanded, args);
+        if (refused.Count > 0)
         {
-            // As argparse: an ambiguous flag ends the parse, since which of its flags a value belongs to is unknown.
-            foreach (var error in ambiguous)
+            // As argparse: an ambiguous flag, or one without its value, ends the parse, since which flag each later
+            // value belongs to is unknown.
+            foreach (var error in refused)
             {
                 stderr.WriteLine($"{command.Name}: error: {error}");
             }

@@ -98,8 +98,8 @@ public sealed class FlagParsingTests
     [Fact]
     public void AnArgumentNotAfterAnUnknownFlag_IsStillReported()
     {
-        // --output_graph takes --bogus as its value, so 5 follows no unknown flag; neither does the stray word.
-        var (code, err) = Retrain("--image_dir", "photos", "stray", "--output_graph", "--bogus", "5");
+        // 5 follows a flag that took its value, and the stray word no flag at all: both are reported.
+        var (code, err) = Retrain("--image_dir", "photos", "stray", "--output_graph", "g.pb", "5");
 
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Contains("'stray'", err, StringComparison.Ordinal);
