@@ -18,7 +18,15 @@ public static class FlagSuggestions
         var flags = command.Options.Select(o => o.Name).Where(n => n.StartsWith("--", StringComparison.Ordinal)).ToList();
         foreach (var token in unmatched.Where(LooksLikeFlag))
         {
-            var name = Normalized(token.Split('=', 2)[0]);
+            // A value goes after '=' or ':' (System.CommandLine takes both); a flag's own name (after `--`, where it is
+            // an argument) is no typo to suggest a fix for.
+            var written = token.Split('=', ':')[0];
+            if (flags.Contains(written, StringComparer.Ordinal))
+            {
+                continue;
+            }
+
+            var name = Normalized(written);
             var best = flags
                 .Select(flag => (Flag: flag, Edits: Edits(name, Normalized(flag))))
                 .Where(c => c.Edits <= MostEditsApart)

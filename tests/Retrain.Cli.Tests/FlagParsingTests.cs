@@ -106,6 +106,27 @@ public sealed class FlagParsingTests
         Assert.Contains("'5'", err, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--image-dir:photos", "--image_dir")]
+    [InlineData("--learning-rate=0.1", "--learning_rate")]
+    public void AMistypedFlagWithItsValueInline_GetsTheClosestFlag(string typed, string meant)
+    {
+        var (code, err) = Retrain("--image_dir", "photos", typed);
+
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains($"'{typed}' is not a flag; did you mean {meant}?", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFlagsOwnNameAfterDoubleDash_GetsNoSuggestion()
+    {
+        var (code, err) = Retrain("--image_dir", "photos", "--", "--how_many_training_steps");
+
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains("'--how_many_training_steps'", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("did you mean", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AFlagFarFromEveryOther_GetsNoSuggestion()
     {
