@@ -16,6 +16,12 @@ namespace Retrain.Cli.Common;
 /// </summary>
 public static class CommandHost
 {
+    /// <summary>
+    /// No response files: System.CommandLine reads '@name' as a file of more arguments, which argparse (and so
+    /// retrain.py) does not, so a photo or folder named '@2x.jpg' or '@eaDir' could not be given.
+    /// </summary>
+    public static ParserConfiguration Parsing { get; } = new() { ResponseFileTokenReplacer = null };
+
     public delegate ExitCode Body(ParseResult parsed, ILogger log, TextWriter stdout, CancellationToken ct);
 
     /// <summary>A body that also gets the progress sink: a bar when stderr is a terminal, otherwise null (log lines).</summary>
@@ -70,7 +76,7 @@ public static class CommandHost
             return (int)ExitCode.Usage;
         }
 
-        var parsed = command.Parse(expanded);
+        var parsed = command.Parse(expanded, Parsing);
         if (parsed.Errors.Count > 0)
         {
             var reported = WithoutValuesOfUnknownFlags(command, expanded, parsed);
@@ -184,7 +190,7 @@ public static class CommandHost
             return parsed;
         }
 
-        var again = command.Parse(args.Where((_, i) => !values.Contains(i)).ToArray());
+        var again = command.Parse(args.Where((_, i) => !values.Contains(i)).ToArray(), Parsing);
         return again.Errors.Count > 0 ? again : parsed;
     }
 

@@ -127,6 +127,22 @@ public sealed class FlagParsingTests
         Assert.DoesNotContain("did you mean", err, StringComparison.Ordinal);
     }
 
+    /// <summary>argparse reads no response files, so '@2x.jpg' or a Synology '@eaDir' is a name like any other.</summary>
+    [Fact]
+    public void AValueStartingWithAt_IsANameNotAResponseFile()
+    {
+        System.CommandLine.ParseResult? parsed = null;
+        var (code, _, err) = CliRunner.Run(RetrainCommand.Create(), (p, _, _, _) =>
+        {
+            parsed = p;
+            return ExitCode.Success;
+        }, "--image_dir", "@eaDir", "--output_labels", "@labels.txt");
+
+        Assert.True(code == 0, err);
+        var options = RetrainCommand.Bind(parsed!);
+        Assert.Equal(("@eaDir", "@labels.txt"), (options.ImageDir, options.OutputLabels));
+    }
+
     [Fact]
     public void AFlagFarFromEveryOther_GetsNoSuggestion()
     {
