@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.ExceptionServices;
 using Retrain.Bottlenecks;
 using Retrain.Errors;
@@ -8,20 +7,19 @@ using Retrain.Inference;
 namespace Retrain;
 
 /// <summary>
-/// One batch of label-image's photos decoded side by side on every core into a pooled array, with the error of each
-/// photo that could not be read or decoded. Returns its array when disposed.
+/// One batch of label-image's photos decoded side by side on every core straight into a <see cref="BatchBuffer"/> (on
+/// a GPU, the memory the run binds), with the error of each photo that could not be read or decoded. The photos that
+/// decoded are moved up over the gaps such photos leave, so the run covers consecutive slots.
 /// </summary>
-internal sealed class DecodedBatch : IDisposable
+internal sealed class DecodedBatch
 {
-    private readonly int _tensorLength;
-    private float[]? _pixels;
+    private readonly BatchBuffer _buffer;
 
-    private DecodedBatch(string[] paths, int tensorLength)
+    private DecodedBatch(string[] paths, BatchBuffer buffer)
     {
         Paths = paths;
         Errors = new RetrainException?[paths.Length];
-        _tensorLength = tensorLength;
-        _pixels = ArrayPool<float>.Shared.Rent(paths.Length * tensorLength);
+        _buffer = buffer;
     }
 
     public string[] Paths { get; }
@@ -29,11 +27,12 @@ internal sealed class DecodedBatch : IDisposable
     /// <summary>Per photo, why it could not be used; null for one decoded.</summary>
     public RetrainException?[] Errors { get; }
 
-    public int Decoded => Errors.Count(e => e is null);
+    public int Decoded { get; private set; }
 
-    public static DecodedBatch Decode(string[] paths, ImagePreprocessing prep, CancellationToken ct)
+    /// <param name="buffer">At least as many slots as <paramref name="paths"/>, not in use by a run or another batch.</param>
+    public static DecodedBatch Decode(string[] paths, ImagePreprocessing prep, BatchBuffer buffer, CancellationToken ct)
     {
-        var batch = new DecodedBatch(paths, prep.TensorLength);
+        var batch = new DecodedBatch(paths, buffer);
         try
         {
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = PipelineThreads.DecodeWorkers, CancellationToken = ct };
@@ -41,53 +40,37 @@ internal sealed class DecodedBatch : IDisposable
             {
                 try
                 {
-                    ImageLoader.LoadInto(paths[i], prep, batch._pixels.AsSpan(i * batch._tensorLength, batch._tensorLength));
+                    ImageLoader.LoadInto(paths[i], prep, buffer.Image(i));
                 }
                 catch (RetrainException e) when (e.Code == ExitCode.BadImage)
                 {
                     batch.Errors[i] = e;
                 }
             });
-            return batch;
         }
         catch (AggregateException e) when (e.InnerExceptions.Count == 1)
         {
             // A decoder's bug keeps its own stack trace rather than arriving wrapped.
-            batch.Dispose();
             ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
             throw;
         }
-        catch
-        {
-            batch.Dispose();
-            throw;
-        }
-    }
 
-    /// <summary>Runs the decoded photos, in order, as one call; their outputs are valid until the runner's next call.</summary>
-    public ReadOnlySpan<float> Run(ModelRunner runner)
-    {
-        ObjectDisposedException.ThrowIf(_pixels is null, this);
-        var count = Decoded;
-        var input = runner.InputFor(count);
-        var row = 0;
-        for (var i = 0; i < Paths.Length; i++)
+        for (var i = 0; i < paths.Length; i++)
         {
-            if (Errors[i] is null)
+            if (batch.Errors[i] is null)
             {
-                _pixels.AsSpan(i * _tensorLength, _tensorLength).CopyTo(input.Slice(row++ * _tensorLength, _tensorLength));
+                if (i != batch.Decoded)
+                {
+                    buffer.Image(i).CopyTo(buffer.Image(batch.Decoded));
+                }
+
+                batch.Decoded++;
             }
         }
 
-        return runner.RunInPlace(count);
+        return batch;
     }
 
-    public void Dispose()
-    {
-        if (_pixels is { } pixels)
-        {
-            _pixels = null;
-            ArrayPool<float>.Shared.Return(pixels);
-        }
-    }
+    /// <summary>Runs the decoded photos, in order, as one call; their outputs are valid until the buffer's or runner's next run.</summary>
+    public ReadOnlySpan<float> Run() => _buffer.Run(0, Decoded);
 }

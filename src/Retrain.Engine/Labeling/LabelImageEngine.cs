@@ -4,6 +4,7 @@ using Retrain.Bottlenecks;
 using Retrain.Errors;
 using Retrain.Graphs;
 using Retrain.Images;
+using Retrain.Inference;
 using Serilog;
 
 namespace Retrain;
@@ -48,13 +49,12 @@ public static class LabelImageEngine
 
         var results = new List<ImageLabels>(images.Count);
         var failures = new List<ImageFailure>();
-        var batchSize = model.Runner.BatchSizeFor(inference.Device.LabelImageBatchSize);
-        foreach (var decoded in DecodeAhead(images.Chunk(batchSize), model.Preprocessing, ct))
+        var batchSize = model.Runner.BatchSizeFor(Math.Min(inference.Device.LabelImageBatchSize, images.Count));
+        using var first = model.Runner.CreateBatchBuffer(batchSize);
+        using var second = images.Count > batchSize ? model.Runner.CreateBatchBuffer(batchSize) : null;
+        foreach (var decoded in DecodeAhead(images.Chunk(batchSize), model.Preprocessing, [first, second ?? first], ct))
         {
-            using (decoded)
-            {
-                Label(decoded, model, labels, options.TopK, images.Count == 1, log, results, failures, labelled);
-            }
+            Label(decoded, model, labels, options.TopK, images.Count == 1, log, results, failures, labelled);
         }
 
         return new LabelImageResult(d, results, failures);
@@ -106,18 +106,21 @@ public static class LabelImageEngine
     }
 
     /// <summary>
-    /// The batches decoded in order, each decoding on a task of its own while the one before it is labelled. A batch
-    /// not taken (an error or Ctrl+C while labelling) is waited for and its buffers returned.
+    /// The batches decoded in order, each decoding on a task of its own into one of two buffers while the one before it
+    /// is labelled from the other: the consumer is done with a buffer before the batch after next decodes into it. A
+    /// batch not taken (an error or Ctrl+C while labelling) is waited for, so no decoder outlives the buffers.
     /// </summary>
-    private static IEnumerable<DecodedBatch> DecodeAhead(IEnumerable<string[]> batches, ImagePreprocessing prep, CancellationToken ct)
+    private static IEnumerable<DecodedBatch> DecodeAhead(IEnumerable<string[]> batches, ImagePreprocessing prep, BatchBuffer[] buffers, CancellationToken ct)
     {
         Task<DecodedBatch>? next = null;
+        var count = 0;
         try
         {
             foreach (var batch in batches)
             {
                 var current = next;
-                next = Task.Run(() => DecodedBatch.Decode(batch, prep, ct), ct);
+                var buffer = buffers[count++ % buffers.Length];
+                next = Task.Run(() => DecodedBatch.Decode(batch, prep, buffer, ct), ct);
                 if (current is not null)
                 {
                     yield return current.GetAwaiter().GetResult();
@@ -137,11 +140,11 @@ public static class LabelImageEngine
             {
                 try
                 {
-                    next.GetAwaiter().GetResult().Dispose();
+                    next.GetAwaiter().GetResult();
                 }
-                catch (OperationCanceledException)
+                catch (Exception e) when (e is OperationCanceledException or RetrainException)
                 {
-                    // Cancelled before it was decoded: nothing to return.
+                    // The error being reported is the one that stopped the labelling, not this batch's.
                 }
             }
         }
@@ -167,7 +170,7 @@ public static class LabelImageEngine
             ExceptionDispatchInfo.Throw(error);
         }
 
-        var outputs = batch.Decoded == 0 ? default : batch.Run(model.Runner);
+        var outputs = batch.Decoded == 0 ? default : batch.Run();
         var row = 0;
         for (var i = 0; i < batch.Paths.Length; i++)
         {
