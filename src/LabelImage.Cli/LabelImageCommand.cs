@@ -54,9 +54,10 @@ internal static class LabelImageCommand
     public static ExitCode Execute(ParseResult p, ILogger log, TextWriter stdout, CancellationToken ct)
     {
         var options = Bind(p);
+        var several = options.Images.Count > 1 || Directory.Exists(options.Images[0]);
         var result = LabelImageEngine.Run(options, log, ct, labels =>
         {
-            if (options.Images.Count > 1 || Directory.Exists(options.Images[0]))
+            if (several)
             {
                 stdout.WriteLine(labels.Image + ":");
             }
@@ -71,7 +72,7 @@ internal static class LabelImageCommand
 
         if (result.Failures.Count > 0)
         {
-            log.Error("{Failed} of {Count} images could not be labelled (see the warnings above).", result.Failures.Count, result.Failures.Count + result.Images.Count);
+            log.Error("{Failed} of {Count} images could not be labelled (see the warnings above).", result.Failures.Count, result.Failures.Count + result.Labelled);
             return ExitCode.BadImage;
         }
 

@@ -5,8 +5,8 @@ namespace Retrain.Cli.Common;
 /// <summary>
 /// A flag that takes a value followed straight by another flag (`--image_dir --how_many_training_steps 100`): argparse
 /// says the first "expected one argument", while System.CommandLine takes the second flag as its value and then
-/// reports the stray 100, which hides the mistake. Such a flag is refused naming it; a value that really starts with
-/// `--` is written after '='.
+/// reports the stray 100, which hides the mistake. Such a flag is refused naming it; a file whose name starts with `--`
+/// is written ./--name.
 /// </summary>
 public static class MissingValues
 {
@@ -29,8 +29,8 @@ public static class MissingValues
             if (takingValues.Contains(args[i]) && next.Length > 2 && next.StartsWith("--", StringComparison.Ordinal))
             {
                 errors.Add(
-                    $"argument {args[i]}: expected a value, but '{next}' after it is a flag. Give {typed[i]} its value, " +
-                    $"or write {typed[i]}={next} if that is the value.");
+                    $"argument {args[i]}: expected a value, but '{next}' after it is a flag. Give {typed[i]} its value " +
+                    $"(a file whose name starts with '--' is written ./{next}).");
             }
         }
 

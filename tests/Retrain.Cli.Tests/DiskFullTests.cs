@@ -73,4 +73,51 @@ public sealed class DiskFullTests : IDisposable
         Assert.True(reused > 0, $"the first run's vectors were not reused:\n{log}");
         Assert.Contains("Final test accuracy", second, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// A full disk under a complete cache is not a read-only cache: the run stops with the I/O exit code and the
+    /// reason, before any work, and leaves no write probe behind (a full disk lets the probe be created, not written).
+    /// </summary>
+    [Fact]
+    public void FullDiskUnderACompleteCache_IsAnIoErrorSayingSo_AndLeavesNoProbe()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Skip("Linux mount namespaces only.");
+        }
+
+        const string FillThenRun = """
+            dotnet=$1; dll=$2; disk=$3; shift 3
+            mount -t tmpfs -o size=1m tmpfs "$disk" || exit 90
+            "$dotnet" "$dll" "$@" 2>&1
+            echo "FIRST RUN EXIT $?"
+            dd if=/dev/zero of="$disk/fill" bs=4k 2>/dev/null
+            "$dotnet" "$dll" "$@" 2>&1
+            echo "SECOND RUN EXIT $?"
+            echo "LEFT:"; ls -A "$disk/bottlenecks"
+            """;
+        var imageDir = Path.Combine(_work.Path, "images");
+        TinyDataset.Create(imageDir, perClass: 5, classes: ["blue", "red"]);
+        var disk = Directory.CreateDirectory(Path.Combine(_work.Path, "disk")).FullName;
+        var options = TinyRuns.Options(_work.Path, imageDir, TinyBackbone.Write(_work.Path)) with
+        {
+            BottleneckDir = Path.Combine(disk, "bottlenecks"),
+        };
+
+        using var run = RetrainProcess.StartInMountNamespace(FillThenRun, [disk, .. TinyRuns.Arguments(options)]);
+        var code = run.WaitForExit();
+        var log = run.Log;
+        if (code == 90 || (code != 0 && log.Contains("unshare:", StringComparison.Ordinal)))
+        {
+            Assert.Skip("This machine does not let the tests mount a tmpfs in a namespace of their own: " + log);
+        }
+
+        Assert.True(code == 0, log);
+        Assert.Contains("FIRST RUN EXIT 0", log, StringComparison.Ordinal);
+        Assert.Contains($"SECOND RUN EXIT {(int)ExitCode.IoError}", log, StringComparison.Ordinal);
+        var second = log[log.IndexOf("FIRST RUN EXIT", StringComparison.Ordinal)..];
+        Assert.Contains($"Cannot write to '{options.BottleneckDir}' (for --bottleneck_dir): No space left on device", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot be written (", second, StringComparison.Ordinal);
+        Assert.DoesNotContain(".retrain-write-test-", log[log.IndexOf("LEFT:", StringComparison.Ordinal)..], StringComparison.Ordinal);
+    }
 }

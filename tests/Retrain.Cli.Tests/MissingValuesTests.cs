@@ -30,7 +30,7 @@ public sealed class MissingValuesTests
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Null(parsed);
         Assert.Contains(
-            "error: argument --image_dir: expected a value, but '--how_many' after it is a flag. Give --image_dir its value, or write --image_dir=--how_many if that is the value.",
+            "error: argument --image_dir: expected a value, but '--how_many' after it is a flag. Give --image_dir its value (a file whose name starts with '--' is written ./--how_many).",
             err,
             StringComparison.Ordinal);
         Assert.DoesNotContain("Unrecognized", err, StringComparison.Ordinal);

@@ -83,11 +83,13 @@ internal sealed class BottleneckCache : IDisposable
     /// </summary>
     public void EnsureWritable(bool allowReadOnly)
     {
+        // The model's folder is made only with its first pack, so a run that computes nothing leaves no empty one.
+        var exists = Directory.Exists(Root);
         try
         {
-            OutputLocations.EnsureWritableFolder(Root, Flags.BottleneckDir);
+            OutputLocations.EnsureWritableFolder(exists ? Root : Path.GetDirectoryName(Root)!, Flags.BottleneckDir);
         }
-        catch (RetrainException) when (allowReadOnly && Directory.Exists(Root))
+        catch (RetrainException e) when (allowReadOnly && exists && OutputLocations.DeniesWriting(e.InnerException))
         {
             var held = Index().Count;
             if (held == 0)
@@ -97,8 +99,9 @@ internal sealed class BottleneckCache : IDisposable
 
             ReadOnly = true;
             _log?.Warning(
-                "The bottleneck cache {CacheRoot} cannot be written: its {Count} vectors are used, and any it lacks are computed for this run only and not kept",
+                "The bottleneck cache {CacheRoot} cannot be written ({Why:l}); it holds {Count} vectors of this model, which are used, and any it lacks are computed for this run only and not kept",
                 Root,
+                e.InnerException is UnauthorizedAccessException ? "permission denied" : "read-only file system",
                 held);
         }
     }

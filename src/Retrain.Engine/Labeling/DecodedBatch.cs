@@ -71,6 +71,9 @@ internal sealed class DecodedBatch
         return batch;
     }
 
-    /// <summary>Runs the decoded photos, in order, as one call; their outputs are valid until the buffer's or runner's next run.</summary>
-    public ReadOnlySpan<float> Run() => _buffer.Run(0, Decoded);
+    /// <summary>
+    /// Runs decoded photos <paramref name="start"/> to start + <paramref name="count"/> - 1 as one call; their outputs
+    /// are valid until the buffer's or runner's next run.
+    /// </summary>
+    public ReadOnlySpan<float> Run(int start, int count) => _buffer.Run(start, count);
 }

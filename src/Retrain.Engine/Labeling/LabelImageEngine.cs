@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Retrain.Backbones;
 using Retrain.Bottlenecks;
 using Retrain.Errors;
@@ -12,7 +11,7 @@ namespace Retrain;
 /// <summary>
 /// label_image.py: run a classifier graph on images and rank its labels. Unlike label_image.py it reads the
 /// preprocessing from graphs retrain wrote, and recognises MobileNet graphs, so the usual call needs no layer flags.
-/// Several images are decoded on every core and run in batches of the device's size, the next batch decoding while one runs.
+/// Several images are decoded on every core while the model runs those before them (<see cref="LabelingPass"/>).
 /// </summary>
 public static class LabelImageEngine
 {
@@ -22,7 +21,7 @@ public static class LabelImageEngine
     public const int WinogradMinImages = 64;
 
     /// <param name="labelled">Called with each image's labels as soon as they are known, so a long list shows its
-    /// answers as it goes and an interrupted run keeps the ones already given.</param>
+    /// answers as it goes and an interrupted run keeps the ones already given; they are then not kept in the result.</param>
     public static LabelImageResult Run(LabelImageOptions options, ILogger log, CancellationToken ct, Action<ImageLabels>? labelled = null)
     {
         Validate(options);
@@ -47,17 +46,11 @@ public static class LabelImageEngine
             log.Debug("ONNX model {Graph}: {Batch}", d.Path, batch);
         }
 
-        var results = new List<ImageLabels>(images.Count);
-        var failures = new List<ImageFailure>();
-        var batchSize = model.Runner.BatchSizeFor(Math.Min(inference.Device.LabelImageBatchSize, images.Count));
-        using var first = model.Runner.CreateBatchBuffer(batchSize);
-        using var second = images.Count > batchSize ? model.Runner.CreateBatchBuffer(batchSize) : null;
-        foreach (var decoded in DecodeAhead(images.Chunk(batchSize), model.Preprocessing, [first, second ?? first], ct))
-        {
-            Label(decoded, model, labels, options.TopK, images.Count == 1, log, results, failures, labelled);
-        }
-
-        return new LabelImageResult(d, results, failures);
+        // Answers handed to the caller as they come are not also kept: a folder of a million photos would hold gigabytes.
+        var kept = labelled is null ? new List<ImageLabels>(images.Count) : null;
+        var pass = new LabelingPass(model, labels, options.TopK, inference.Device, log);
+        pass.Run(images, labelled ?? kept!.Add, ct);
+        return new LabelImageResult(d, kept ?? [], pass.Failures, pass.Labelled);
     }
 
     private static void Validate(LabelImageOptions options)
@@ -103,94 +96,5 @@ public static class LabelImageEngine
         }
 
         return LabelFile.Read(options.Labels, model.OutputLength);
-    }
-
-    /// <summary>
-    /// The batches decoded in order, each decoding on a task of its own into one of two buffers while the one before it
-    /// is labelled from the other: the consumer is done with a buffer before the batch after next decodes into it. A
-    /// batch not taken (an error or Ctrl+C while labelling) is waited for, so no decoder outlives the buffers.
-    /// </summary>
-    private static IEnumerable<DecodedBatch> DecodeAhead(IEnumerable<string[]> batches, ImagePreprocessing prep, BatchBuffer[] buffers, CancellationToken ct)
-    {
-        Task<DecodedBatch>? next = null;
-        var count = 0;
-        try
-        {
-            foreach (var batch in batches)
-            {
-                var current = next;
-                var buffer = buffers[count++ % buffers.Length];
-                next = Task.Run(() => DecodedBatch.Decode(batch, prep, buffer, ct), ct);
-                if (current is not null)
-                {
-                    yield return current.GetAwaiter().GetResult();
-                }
-            }
-
-            if (next is not null)
-            {
-                var last = next;
-                next = null;
-                yield return last.GetAwaiter().GetResult();
-            }
-        }
-        finally
-        {
-            if (next is not null)
-            {
-                try
-                {
-                    next.GetAwaiter().GetResult();
-                }
-                catch (Exception e) when (e is OperationCanceledException or RetrainException)
-                {
-                    // The error being reported is the one that stopped the labelling, not this batch's.
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Runs the batch's decoded images as one model call and reports every image in the order given. One bad file in
-    /// a list of many is a warning and a failure (the exit code still reports it); a single image's is the error.
-    /// </summary>
-    private static void Label(
-        DecodedBatch batch,
-        LoadedModel model,
-        string[] labels,
-        int topK,
-        bool single,
-        ILogger log,
-        List<ImageLabels> results,
-        List<ImageFailure> failures,
-        Action<ImageLabels>? labelled)
-    {
-        if (single && batch.Errors[0] is { } error)
-        {
-            ExceptionDispatchInfo.Throw(error);
-        }
-
-        var outputs = batch.Decoded == 0 ? default : batch.Run();
-        var row = 0;
-        for (var i = 0; i < batch.Paths.Length; i++)
-        {
-            if (batch.Errors[i] is { } e)
-            {
-                log.Warning("{Message}", e.Message);
-                failures.Add(new ImageFailure(batch.Paths[i], e.Message));
-                continue;
-            }
-
-            var probabilities = outputs.Slice(row++ * model.OutputLength, model.OutputLength).ToArray();
-            var top = probabilities
-                .Select((score, index) => new LabelScore(index, labels[index], score))
-                .OrderByDescending(s => s.Score)
-                .ThenBy(s => s.Index)
-                .Take(topK)
-                .ToList();
-            var answer = new ImageLabels(batch.Paths[i], probabilities, top);
-            results.Add(answer);
-            labelled?.Invoke(answer);
-        }
     }
 }

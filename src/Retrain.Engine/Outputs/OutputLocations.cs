@@ -28,7 +28,6 @@ internal static class OutputLocations
         {
             Directory.CreateDirectory(full);
             File.WriteAllBytes(probe, [1]);
-            File.Delete(probe);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -36,6 +35,33 @@ internal static class OutputLocations
                 ExitCode.IoError,
                 $"Cannot write to '{full}' (for {flag}): {e.Message} Choose a writable location with {flag}.",
                 e);
+        }
+        finally
+        {
+            // On a full disk the probe is created and then cannot be written: it must not stay behind either.
+            TryDelete(probe);
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="failure"/>, the cause of a failed <see cref="EnsureWritableFolder"/>, says the folder may
+    /// not be written at all (permission denied, a read-only file system) rather than that writing failed (a full disk).
+    /// </summary>
+    public static bool DeniesWriting(Exception? failure) =>
+        failure is UnauthorizedAccessException || (failure is IOException && failure.HResult == ReadOnlyFileSystem);
+
+    /// <summary>EROFS, the errno .NET gives as an IOException's HResult on Linux.</summary>
+    private const int ReadOnlyFileSystem = 30;
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a probe that could not be created cannot be deleted either.
         }
     }
 

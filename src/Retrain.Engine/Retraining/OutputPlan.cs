@@ -96,7 +96,7 @@ internal sealed class OutputPlan
             written, options.IntermediateOutputGraphsDir, options.IntermediateStoreFrequency, options.HowManyTrainingSteps);
         foreach (var output in outputs)
         {
-            EnsureWritable(output, options);
+            EnsureWritable(output);
         }
 
         return plan;
@@ -128,19 +128,39 @@ internal sealed class OutputPlan
         }
     }
 
+    private static bool HasSubfolder(string folder)
+    {
+        try
+        {
+            return Directory.EnumerateDirectories(folder).Any();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Every path the run writes, for the checks against its inputs.</summary>
     private IEnumerable<Written> Written() =>
         Outputs.SelectMany(o => o.Spec.Kind == OutputKind.Events
             ? TrainingSummaries.ClearedFolders(o.Path).Select(f => new Written(o.Flag, f, Cleared: true))
             : [new Written(o.Flag, o.Path, Cleared: o.Spec.Kind == OutputKind.Report)]); // a report replaces its old folder whole
 
-    private static void EnsureWritable(PlannedOutput output, RetrainOptions options)
+    private static void EnsureWritable(PlannedOutput output)
     {
         switch (output.Spec.Kind)
         {
-            case OutputKind.Folder when output.Spec.UsableReadOnly && !options.BottlenecksOnly && Directory.Exists(output.Path):
-                // A team's complete cache on read-only storage is still worth reading: whether it may be depends on
-                // what it holds for the model, which BottleneckCache.EnsureWritable decides once the model is known.
+            case OutputKind.Folder when output.Spec.UsableReadOnly:
+                try
+                {
+                    OutputLocations.EnsureWritableFolder(output.Path, output.Flag);
+                }
+                catch (RetrainException e) when (OutputLocations.DeniesWriting(e.InnerException) && HasSubfolder(output.Path))
+                {
+                    // A team's cache on read-only storage is still worth reading: whether it may be depends on what it
+                    // holds for the model, which BottleneckCache.EnsureWritable decides once the model is known.
+                }
+
                 break;
             case OutputKind.File:
                 OutputLocations.EnsureWritableFile(output.Path, output.Flag, output.Spec.Example);

@@ -26,8 +26,8 @@ internal sealed record OutputSpec(string Flag, OutputKind Kind, BackboneKind Wri
     public bool MustBeNewFolder { get; init; }
 
     /// <summary>
-    /// An existing folder that cannot be written is not refused up front: a run that only reads it may use it as it is
-    /// (the bottleneck cache, <see cref="Bottlenecks.BottleneckCache.EnsureWritable"/>).
+    /// A folder that may not be written but holds subfolders is not refused up front: a run that only reads one of
+    /// them may use it as it is (the bottleneck cache, <see cref="Bottlenecks.BottleneckCache.EnsureWritable"/>).
     /// </summary>
     public bool UsableReadOnly { get; init; }
 

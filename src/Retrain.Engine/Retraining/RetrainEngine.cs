@@ -173,7 +173,7 @@ public static class RetrainEngine
         if (cache.ReadOnly && stage.Computed + stage.Imported > 0)
         {
             log.Warning(
-                "{Count} vectors the cache lacked were not kept: {CacheRoot} cannot be written, so the next run computes them again. Give a writable {Flag} to keep them",
+                "The cache lacked {Count} of this run's vectors, which were not kept: {CacheRoot} cannot be written, so the next run computes them again. Give a writable {Flag} to keep them",
                 stage.Computed + stage.Imported,
                 cache.Root,
                 Flags.BottleneckDir);

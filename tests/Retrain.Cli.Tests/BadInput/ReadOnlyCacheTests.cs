@@ -50,8 +50,11 @@ public sealed class ReadOnlyCacheTests : IDisposable
         using var retrain = RetrainProcess.Start(RetrainProcess.RetrainDll, TinyRuns.Arguments(_options), null, asUserWithoutOverride: true);
 
         Assert.Equal(0, retrain.WaitForExit());
-        Assert.Contains($"The bottleneck cache {cacheRoot} cannot be written: its 10 vectors are used", retrain.Log, StringComparison.Ordinal);
-        Assert.DoesNotContain("were not kept", retrain.Log, StringComparison.Ordinal);
+        Assert.Contains(
+            $"The bottleneck cache {cacheRoot} cannot be written (permission denied); it holds 10 vectors of this model, which are used",
+            retrain.Log,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("not kept:", retrain.Log, StringComparison.Ordinal);
         Assert.True(File.Exists(_options.OutputGraph), retrain.Log);
         snapshot.AssertUnchanged();
     }
@@ -69,7 +72,7 @@ public sealed class ReadOnlyCacheTests : IDisposable
 
         Assert.Equal(0, retrain.WaitForExit());
         Assert.Contains(
-            $"1 vectors the cache lacked were not kept: {cacheRoot} cannot be written, so the next run computes them again. Give a writable --bottleneck_dir to keep them",
+            $"The cache lacked 1 of this run's vectors, which were not kept: {cacheRoot} cannot be written, so the next run computes them again. Give a writable --bottleneck_dir to keep them",
             retrain.Log,
             StringComparison.Ordinal);
         snapshot.AssertUnchanged();
@@ -85,8 +88,8 @@ public sealed class ReadOnlyCacheTests : IDisposable
         using var retrain = RetrainProcess.Start(RetrainProcess.RetrainDll, TinyRuns.Arguments(_options), null, asUserWithoutOverride: true);
 
         Assert.Equal((int)ExitCode.IoError, retrain.WaitForExit());
-        Assert.Contains($"Cannot write to '{_options.BottleneckDir}{Path.DirectorySeparatorChar}", retrain.Log, StringComparison.Ordinal);
-        Assert.Contains("(for --bottleneck_dir)", retrain.Log, StringComparison.Ordinal);
+        Assert.Contains($"Cannot write to '{_options.BottleneckDir}' (for --bottleneck_dir)", retrain.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Bottleneck cache:", retrain.Log, StringComparison.Ordinal); // refused before the model is opened
         Assert.Empty(Directory.GetFileSystemEntries(_options.BottleneckDir));
         Assert.False(File.Exists(_options.OutputGraph));
     }

@@ -51,6 +51,60 @@ public sealed class LabelImageEngineTests : IDisposable
         }
     }
 
+    /// <summary>Ctrl+C stops label-image before its next model call, whatever has been decoded ahead.</summary>
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(true, 64)]
+    public void Cancelling_StopsBeforeTheNextModelCall(bool devicesPath, int perCall)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var answers = 0;
+
+        Assert.ThrowsAny<OperationCanceledException>(() => LabelImageEngine.Run(
+            Options(Flowers(150).ToList(), devicesPath ? ExecutionDevice.CpuLikeCuda : ExecutionDevice.Cpu),
+            new LogCapture().Logger,
+            cancel.Token,
+            _ =>
+            {
+                answers++;
+                cancel.Cancel();
+            }));
+
+        Assert.Equal(perCall, answers);
+    }
+
+    /// <summary>
+    /// When labelling stops on an error, the batch decoding ahead is abandoned, and whatever it ends with does not
+    /// replace that error (a path with a NUL character makes its decoding fail with an unexpected exception).
+    /// </summary>
+    [Fact]
+    public void AnErrorWhileLabelling_IsTheOneReported_NotTheBatchDecodingAhead()
+    {
+        var perBatch = Math.Max(64, Environment.ProcessorCount);
+        var photos = Flowers(perBatch).Append("bad\0name.jpg").ToList();
+
+        var error = Assert.Throws<InvalidOperationException>(() => LabelImageEngine.Run(
+            Options(photos, ExecutionDevice.CpuLikeCuda),
+            new LogCapture().Logger,
+            TestContext.Current.CancellationToken,
+            _ => throw new InvalidOperationException("the caller's own failure")));
+
+        Assert.Equal("the caller's own failure", error.Message);
+    }
+
+    [Fact]
+    public void HandedOverAnswers_AreCountedNotKept()
+    {
+        var seen = new List<string>();
+
+        var result = LabelImageEngine.Run(
+            Options(Flowers(3).ToList(), ExecutionDevice.Cpu), new LogCapture().Logger, TestContext.Current.CancellationToken, a => seen.Add(a.Image));
+
+        Assert.Equal(Flowers(3), seen);
+        Assert.Equal(3, result.Labelled);
+        Assert.Empty(result.Images);
+    }
+
     [Fact]
     public void AFolder_IsItsPhotosInNameOrder_WithoutSubfoldersOrOtherFiles()
     {
