@@ -97,7 +97,7 @@ internal static class ModelRecognizer
         var names = graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
         RequireNode(names, input, "Input", Flags.InputLayer, path);
         RequireNode(names, output, "Output", outputFlag, path);
-        var shape = PlaceholderShape(graph, input);
+        var shape = PlaceholderShape(graph, NodeNames.Parse(input).Node);
         var height = overrides.InputHeight ?? PositiveOrNull(shape, 1) ?? known?.Height;
         var width = overrides.InputWidth ?? PositiveOrNull(shape, 2) ?? known?.Width;
         if (height is null || width is null)

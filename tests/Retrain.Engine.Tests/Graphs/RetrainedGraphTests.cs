@@ -39,6 +39,18 @@ public class RetrainedGraphTests
         }
     }
 
+    [Theory]
+    [InlineData("input")]
+    [InlineData("input:0")] // a tensor name, as label_image.py's --input_layer took them (--output_layer final_result:0 works too)
+    public void Recognise_InputGivenAsNodeOrTensorName_TakesTheSizeFromThePlaceholder(string inputLayer)
+    {
+        var path = SharedData.Path("models/retrained/mobilenet025_128_ssoniya/retrained_graph.pb");
+
+        var model = ModelRecognizer.ForClassification(GraphDefFile.Load(path), path, new ModelOverrides(InputNode: inputLayer), "final_result");
+
+        Assert.Equal((128, 128), (model.InputHeight, model.InputWidth));
+    }
+
     [Fact]
     public void Import_RetrainedGraphFromTheBottleneckPlaceholder_RunsOnlyTheHead()
     {
