@@ -84,7 +84,12 @@ internal sealed record TestEvaluation(
 
     public void Log(ILogger log)
     {
-        log.Information("Top-1 accuracy = {Top1:0.0}%, top-{K} accuracy = {TopKAccuracy:0.0}% (N={Count})", Top1Accuracy * 100, TopK, TopKAccuracy * 100, Count);
+        log.Information(
+            "Top-1 accuracy = {Top1:" + RetrainPyFigures.PercentFormat + "}%, top-{K} accuracy = {TopKAccuracy:" + RetrainPyFigures.PercentFormat + "}% (N={Count})",
+            RetrainPyFigures.Percent(Top1Accuracy),
+            TopK,
+            RetrainPyFigures.Percent(TopKAccuracy),
+            Count);
         var width = Math.Max(5, Labels.Max(l => l.Length));
         log.Information("{Label} {Precision,9} {Recall,9} {F1,9} {Support,9}", "class".PadRight(width), "precision", "recall", "f1", "support");
         foreach (var c in Classes)

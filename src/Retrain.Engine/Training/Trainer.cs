@@ -146,8 +146,8 @@ internal static class Trainer
     /// <summary>Logs an evaluation step's training figures as retrain.py prints them; returns the score.</summary>
     internal static BatchScore LogTraining(ILogger log, int step, BatchScore score)
     {
-        log.Information("Step {Step}: Train accuracy = {TrainAccuracy:0.0}%", step, score.Accuracy * 100);
-        log.Information("Step {Step}: Cross entropy = {CrossEntropy:0.000000}", step, score.CrossEntropy);
+        log.Information("Step {Step}: Train accuracy = {TrainAccuracy:" + RetrainPyFigures.PercentFormat + "}%", step, RetrainPyFigures.Percent(score.Accuracy));
+        log.Information("Step {Step}: Cross entropy = {CrossEntropy:" + RetrainPyFigures.CrossEntropyFormat + "}", step, score.CrossEntropy);
         return score;
     }
 
@@ -155,7 +155,7 @@ internal static class Trainer
     internal static BatchScore LogValidation(ILogger log, int step, double crossEntropySum, int correct, int count)
     {
         var score = new BatchScore(crossEntropySum / count, (double)correct / count, count);
-        log.Information("Step {Step}: Validation accuracy = {ValidationAccuracy:0.0}% (N={ValidationCount})", step, score.Accuracy * 100, count);
+        log.Information("Step {Step}: Validation accuracy = {ValidationAccuracy:" + RetrainPyFigures.PercentFormat + "}% (N={ValidationCount})", step, RetrainPyFigures.Percent(score.Accuracy), count);
         return score;
     }
 
@@ -291,7 +291,7 @@ internal static class Trainer
         }
 
         var accuracy = (double)correct / rows.Length;
-        log.Information("Final test accuracy = {TestAccuracy:0.0}% (N={TestCount})", accuracy * 100, rows.Length);
+        log.Information("Final test accuracy = {TestAccuracy:" + RetrainPyFigures.PercentFormat + "}% (N={TestCount})", RetrainPyFigures.Percent(accuracy), rows.Length);
         return new TestResult(accuracy, rows.Length, misclassified, probabilities)
         {
             TrueClasses = trueClasses,

@@ -38,7 +38,8 @@ public class TrainerObserverTests
             .ToList();
         var validationReported = reports.Steps.Where(r => r.Validation is not null).Select(r => r.Validation!.Value.Accuracy).ToList();
         Assert.Equal(validationLogged.Count, validationReported.Count);
-        Assert.All(validationLogged.Zip(validationReported), p => Assert.Equal(p.First, p.Second, 12));
+        // Logged as retrain.py computed it: a float32 accuracy times 100 in float32 (RetrainPyFigures).
+        Assert.All(validationLogged.Zip(validationReported), p => Assert.Equal(p.First, p.Second, 6));
         Assert.All(reports.Steps.Where(r => r.Validation is not null), r => Assert.Equal(15, r.Validation!.Value.Count));
     }
 

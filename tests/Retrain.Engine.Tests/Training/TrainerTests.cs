@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Retrain.Errors;
 using Retrain.Inference;
@@ -52,6 +53,33 @@ public class TrainerTests
         var first = log.Events.First(e => e.MessageTemplate.Text.Contains("Train accuracy"));
         Assert.Equal(0, ((ScalarValue)first.Properties["Step"]).Value);
         Assert.IsType<double>(((ScalarValue)first.Properties["TrainAccuracy"]).Value);
+    }
+
+    [Theory]
+    [InlineData(61, 80, "76.2")] // an exact tie: Python's '%.1f' rounds it to even, .NET's "0.0" away from zero (76.3)
+    [InlineData(1, 16, "6.2")]
+    [InlineData(49, 80, "61.2")]
+    [InlineData(23, 80, "28.8")] // float32 times 100 lands above the tie, so retrain.py rounds up where a double would not
+    [InlineData(51, 80, "63.8")]
+    [InlineData(2, 3, "66.7")]
+    [InlineData(80, 80, "100.0")]
+    [InlineData(0, 80, "0.0")]
+    public void LogLines_PrintAccuraciesAsRetrainPy(int correct, int count, string expected)
+    {
+        var log = new LogCapture();
+        var accuracy = (double)correct / count;
+
+        Trainer.LogTraining(log.Logger, 3, new BatchScore(0.1234565, accuracy, count));
+        Trainer.LogValidation(log.Logger, 3, 0.5 * count, correct, count);
+
+        var lines = log.Events.Select(e => e.RenderMessage(CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(
+            [
+                $"Step 3: Train accuracy = {expected}%",
+                "Step 3: Cross entropy = 0.123456", // Python's '%f' % 0.1234565 (the double is just below the tie)
+                $"Step 3: Validation accuracy = {expected}% (N={count})",
+            ],
+            lines);
     }
 
     [Fact]
