@@ -80,10 +80,11 @@ internal sealed record TrainingSettings(
     }
 
     /// <summary>
-    /// The one rule of each training setting, in the order the commands have always checked them. The trainer can
-    /// run two kinds of value that the commands have never offered: no steps at all (it only evaluates, as when a
-    /// resumed run has nothing left to do) and a whole-part training batch (-1). With <paramref name="ofTheCommand"/>
-    /// those two rules are the commands' narrower ones, so a user keeps exactly the messages and exit codes of before.
+    /// The one rule of each training setting, in the order the commands have always checked them. A negative batch
+    /// size is the whole part, as retrain.py's <c>get_random_cached_bottlenecks</c> reads any negative
+    /// <c>how_many</c>; a whole training batch needs the cached vectors, since retrain.py's distorted batches of a
+    /// negative size were empty. The trainer can also run no steps at all (it only evaluates, as when a resumed run
+    /// has nothing left to do), which with <paramref name="ofTheCommand"/> the commands do not offer.
     /// </summary>
     internal IEnumerable<SettingRule> Rules(bool ofTheCommand)
     {
@@ -106,10 +107,13 @@ internal sealed record TrainingSettings(
         yield return new(Flags.EvalStepInterval, EvalStepInterval > 0, "must be at least 1");
 
         // Batches are drawn with replacement, so a size beyond the part is legal; past MaxBatch one would not fit.
-        yield return ofTheCommand
-            ? new(Flags.TrainBatchSize, InRange(TrainBatchSize), $"must be {batchRange}")
-            : new(Flags.TrainBatchSize, TrainBatchSize == -1 || InRange(TrainBatchSize), $"must be -1 (whole set) or {batchRange}");
-        yield return new(Flags.ValidationBatchSize, ValidationBatchSize == -1 || InRange(ValidationBatchSize), $"must be -1 (whole set) or {batchRange}");
-        yield return new(Flags.TestBatchSize, TestBatchSize == -1 || InRange(TestBatchSize), $"must be -1 (whole set) or {batchRange}");
+        static bool WholeOrInRange(int batch) => batch < 0 || InRange(batch);
+        yield return new(Flags.TrainBatchSize, WholeOrInRange(TrainBatchSize), $"must be -1 (whole set) or {batchRange}");
+        yield return new(
+            Flags.TrainBatchSize,
+            TrainBatchSize > 0 || !Distortions.Any,
+            "must be a number of photos with distortions: each step distorts that many (retrain.py's distorted batches of -1 were empty)");
+        yield return new(Flags.ValidationBatchSize, WholeOrInRange(ValidationBatchSize), $"must be -1 (whole set) or {batchRange}");
+        yield return new(Flags.TestBatchSize, WholeOrInRange(TestBatchSize), $"must be -1 (whole set) or {batchRange}");
     }
 }

@@ -1,4 +1,5 @@
 using Retrain.Errors;
+using Retrain.Tests.TestSupport;
 using Retrain.Training;
 using Xunit;
 
@@ -11,7 +12,7 @@ namespace Retrain.Tests.Training;
 public class TrainingSettingsRulesTests
 {
     [Fact]
-    public void TheCommandAndTheTrainer_CheckTheSameRules_SaveTheTwoTheCommandNarrows()
+    public void TheCommandAndTheTrainer_CheckTheSameRules_SaveTheStepsTheCommandNarrows()
     {
         var settings = new TrainingSettings();
 
@@ -20,13 +21,14 @@ public class TrainingSettingsRulesTests
 
         Assert.Equal(trainer.Select(r => r.Flag), command.Select(r => r.Flag));
         var differing = trainer.Zip(command).Where(p => p.First != p.Second).Select(p => p.First.Flag);
-        Assert.Equal([Flags.HowManyTrainingSteps, Flags.TrainBatchSize], differing);
+        Assert.Equal([Flags.HowManyTrainingSteps], differing);
     }
 
     [Theory]
     [InlineData(0, 100, true)]
     [InlineData(-1, 100, false)]
     [InlineData(1, -1, true)]
+    [InlineData(1, -7, true)]
     [InlineData(1, 0, false)]
     [InlineData(1, TrainingSettings.MaxBatch + 1, false)]
     public void TheTrainersRules_TakeNoStepsAndAWholePartBatch(int steps, int trainBatch, bool holds)
@@ -38,7 +40,6 @@ public class TrainingSettingsRulesTests
 
     [Theory]
     [InlineData(0, 100, Flags.HowManyTrainingSteps, "must be at least 1")]
-    [InlineData(1, -1, Flags.TrainBatchSize, "must be from 1 to 100,000")]
     public void TheCommandsRules_KeepTheirNarrowerRanges(int steps, int trainBatch, string flag, string rule)
     {
         var broken = new TrainingSettings(Steps: steps, TrainBatchSize: trainBatch).Rules(ofTheCommand: true).Where(r => !r.Holds);
@@ -49,7 +50,7 @@ public class TrainingSettingsRulesTests
     [Theory]
     [InlineData(0, 100, "Invalid value for --how_many_training_steps: it must be at least 1.")]
     [InlineData(-3, 100, "Invalid value for --how_many_training_steps: it must be at least 1.")]
-    [InlineData(10, -1, "Invalid value for --train_batch_size: it must be from 1 to 100,000.")]
+    [InlineData(10, 0, "Invalid value for --train_batch_size: it must be -1 (whole set) or from 1 to 100,000.")]
     public void TheOptions_WordTheCommandsRulesAsBefore(int steps, int trainBatch, string message)
     {
         var options = new RetrainOptions { ImageDir = "images", HowManyTrainingSteps = steps, TrainBatchSize = trainBatch };
@@ -58,6 +59,43 @@ public class TrainingSettingsRulesTests
 
         Assert.Equal(ExitCode.Usage, error.Code);
         Assert.Equal(message, error.Message);
+    }
+
+    /// <summary>retrain.py's <c>get_random_cached_bottlenecks</c> takes any negative batch size for the whole part.</summary>
+    [Theory]
+    [InlineData(-1, -1, -1)]
+    [InlineData(-5, -2, -100)]
+    public void NegativeBatchSizes_AreTheWholePart_AsInRetrainPy(int train, int validation, int test)
+    {
+        var options = new RetrainOptions { ImageDir = "images", TrainBatchSize = train, ValidationBatchSize = validation, TestBatchSize = test };
+
+        options.Validate();
+    }
+
+    [Fact]
+    public void ARunWithWholeBatches_Trains()
+    {
+        using var tiny = new TinyRetrain(perClass: 6);
+        var options = tiny.Options() with { TrainBatchSize = -1, ValidationBatchSize = -3, TestBatchSize = -1 };
+
+        var result = RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken);
+
+        Assert.True(File.Exists(options.OutputGraph));
+        Assert.True(double.IsFinite(result.Training.LastTrainAccuracy));
+        Assert.Equal(result.TestingImages, result.Training.Test.Count);
+    }
+
+    [Fact]
+    public void AWholeTrainingBatch_WithDistortions_IsRefusedSayingWhy()
+    {
+        var options = new RetrainOptions { ImageDir = "images", TrainBatchSize = -1, FlipLeftRight = true };
+
+        var error = Assert.Throws<RetrainException>(options.Validate);
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Equal(
+            "Invalid value for --train_batch_size: it must be a number of photos with distortions: each step distorts that many (retrain.py's distorted batches of -1 were empty).",
+            error.Message);
     }
 
     [Fact]
