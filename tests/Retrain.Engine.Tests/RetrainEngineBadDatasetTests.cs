@@ -88,7 +88,7 @@ public sealed class RetrainEngineBadDatasetTests : IDisposable
         Assert.Equal(17, result.TrainingImages + result.ValidationImages + result.TestingImages);
         Assert.True(File.Exists(result.OutputGraph));
         var warnings = log.Messages(LogEventLevel.Warning).ToList();
-        Assert.Contains("Folder 'red' has less than 20 images, which may cause issues.", warnings);
+        Assert.Contains("Folder has less than 20 images, which may cause issues: 'red'", warnings);
         Assert.Contains(
             log.Messages(LogEventLevel.Information),
             m => m == $"Usable images: {result.TrainingImages} training, {result.ValidationImages} validation, {result.TestingImages} testing (0 skipped)");

@@ -54,6 +54,7 @@ public class RetrainEngineTests(RetrainFlowersFixture run) : IClassFixture<Retra
         Assert.True(run.First.Training.Test.Accuracy >= 0.5, $"test accuracy {run.First.Training.Test.Accuracy:P1}");
         Assert.Contains(run.FirstLog.Events, e => e.RenderMessage().StartsWith("Final test accuracy = ", StringComparison.Ordinal));
         Assert.Contains(run.FirstLog.Events, e => e.RenderMessage().StartsWith("Step 3999: Validation accuracy = ", StringComparison.Ordinal));
+        Assert.Contains(run.FirstLog.Events, e => e.RenderMessage().StartsWith("Save final result to : ", StringComparison.Ordinal)); // retrain.py's words
     }
 
     [Fact]

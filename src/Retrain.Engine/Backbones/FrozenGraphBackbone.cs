@@ -46,7 +46,7 @@ internal sealed class FrozenGraphBackbone(LoadedModel model, GraphDef graph) : B
             outputs.Commit();
         }
 
-        log.Information("Wrote {OutputGraph} and {OutputLabels}", paths.OutputGraph, paths.OutputLabels);
+        log.Information("Save final result to : {OutputGraph} (labels: {OutputLabels})", paths.OutputGraph, paths.OutputLabels); // retrain.py's words
         if (paths.SavedModelDir is not null)
         {
             log.Information("Wrote SavedModel {SavedModelDir}", paths.SavedModelDir);

@@ -71,7 +71,7 @@ internal static class ImageListBuilder
 
             if (fileNames.Count < FewImagesWarningThreshold)
             {
-                log.Warning("Folder '{Folder:l}' has less than 20 images, which may cause issues.", directoryName);
+                log.Warning("Folder has less than 20 images, which may cause issues: '{Folder:l}'", directoryName); // retrain.py's words first, for wrappers that grep them
             }
             else if (fileNames.Count > DatasetSplit.MaxImagesPerClass)
             {

@@ -129,7 +129,7 @@ public class ImageListBuilderTests
 
         Assert.Equal(["big", "small"], lists.Labels);
         Assert.Equal(
-            ["No files found in 'notes'", "Folder 'small' has less than 20 images, which may cause issues."],
+            ["No files found in 'notes'", "Folder has less than 20 images, which may cause issues: 'small'"],
             log.Messages(LogEventLevel.Warning));
         Assert.Contains("Looking for images in 'big'", log.Messages(LogEventLevel.Information));
     }
