@@ -45,7 +45,14 @@ internal static class ModelRecognizer
         return Complete(graph, path, known, output, Flags.OutputLayer, overrides);
     }
 
-    private sealed record Known(string Architecture, string Input, string Output, int? Height, int? Width, float Mean, float Std);
+    /// <summary>
+    /// Where retrain.py's own graphs took the resized image: TF Hub's retrain.py fed a <c>Placeholder</c>, the older one
+    /// Inception-v3's <c>Mul</c>. label_image.py recipes name them with --input_layer.
+    /// </summary>
+    private static readonly HashSet<string> RetrainPyInputNames = new(["Placeholder", "Mul"], StringComparer.Ordinal);
+
+    /// <param name="Recorded">Read from <see cref="ModelInfoNode"/>: the graph is one retrain wrote.</param>
+    private sealed record Known(string Architecture, string Input, string Output, int? Height, int? Width, float Mean, float Std, bool Recorded = false);
 
     private static Known? RecogniseBackbone(GraphDef graph, HashSet<string> names, string path, ModelOverrides overrides)
     {
@@ -83,7 +90,7 @@ internal static class ModelRecognizer
             info?.Check(path, overrides);
             return info is null
                 ? null
-                : new Known(info.Architecture ?? "retrained", info.InputNode ?? "input", info.BottleneckNode ?? string.Empty, info.InputHeight, info.InputWidth, info.InputMean, info.InputStd);
+                : new Known(info.Architecture ?? "retrained", info.InputNode ?? "input", info.BottleneckNode ?? string.Empty, info.InputHeight, info.InputWidth, info.InputMean, info.InputStd, Recorded: true);
         }
         catch (JsonException)
         {
@@ -95,6 +102,14 @@ internal static class ModelRecognizer
     {
         var input = overrides.InputNode ?? known?.Input ?? SinglePlaceholder(graph, path);
         var names = graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        if (known is { Recorded: true } && overrides.InputNode is { } asked
+            && RetrainPyInputNames.Contains(NodeNames.Parse(asked).Node) && !names.Contains(NodeNames.Parse(asked).Node))
+        {
+            // A wrapper written for retrain.py's graphs names their image input; a graph retrain wrote takes the image
+            // at the input it records, so that is the node meant.
+            input = known.Input;
+        }
+
         RequireNode(names, input, "Input", Flags.InputLayer, path);
         RequireNode(names, output, "Output", outputFlag, path);
         var shape = PlaceholderShape(graph, NodeNames.Parse(input).Node);

@@ -105,6 +105,35 @@ public sealed class LabelImageEngineTests : IDisposable
         Assert.Empty(result.Images);
     }
 
+    /// <summary>
+    /// label_image.py recipes name retrain.py's image inputs (TF Hub's 'Placeholder', the 2015 Inception's 'Mul'); on a
+    /// graph retrain wrote they mean its recorded input, so such a wrapper keeps working. Other missing names still fail.
+    /// </summary>
+    [Theory]
+    [InlineData("Placeholder", true)]
+    [InlineData("Mul:0", true)]
+    [InlineData("Placeholder_1", false)]
+    public void RetrainPysInputNames_OnAGraphRetrainWrote_MeanItsRecordedInput(string inputLayer, bool works)
+    {
+        using var tiny = new TinyRetrain(perClass: 5);
+        var options = tiny.Options();
+        RetrainEngine.Run(options, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var image = Directory.EnumerateFiles(tiny.ImageDir, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var plain = new LabelImageOptions { Graph = options.OutputGraph, Labels = options.OutputLabels, Images = [image] };
+
+        LabelImageResult Label(LabelImageOptions o) => LabelImageEngine.Run(o, new LogCapture().Logger, TestContext.Current.CancellationToken);
+        var named = plain with { Model = new() { InputNode = inputLayer } };
+
+        if (works)
+        {
+            Assert.Equal(Label(plain).Images[0].Probabilities, Label(named).Images[0].Probabilities);
+        }
+        else
+        {
+            Assert.Equal(ExitCode.BadModel, Assert.Throws<RetrainException>(() => Label(named)).Code);
+        }
+    }
+
     [Fact]
     public void AFolder_IsItsPhotosInNameOrder_WithoutSubfoldersOrOtherFiles()
     {
