@@ -10,8 +10,8 @@ using Serilog;
 namespace LabelImage.Cli;
 
 /// <summary>
-/// `label-image`: label_image.py's flags plus --top_k, one <see cref="LabelImageEngine.Run"/> call, and the top labels
-/// printed to stdout as "label score" lines, best first.
+/// `label-image`: label_image.py's flags plus --top_k (the older label_image.py's --num_top_predictions, an alias), one
+/// <see cref="LabelImageEngine.Run"/> call, and the top labels printed to stdout as "label score" lines, best first.
 /// </summary>
 internal static class LabelImageCommand
 {
@@ -19,7 +19,7 @@ internal static class LabelImageCommand
     private static readonly Option<string?> Labels = new(Flags.Labels) { Description = "Labels file: one label per line (output_labels.txt) or 'index:name' lines. Default: the labels an ONNX file from retrain carries." };
     private static readonly Option<string[]> Image = ImageOption();
     private static readonly ModelFlags ModelDescription = new(Flags.OutputLayer, $"Name of the output node (default: {LabelImageEngine.DefaultOutputLayer}).", "graph");
-    private static readonly Option<int> TopK = new(Flags.TopK) { Description = "How many labels to print.", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int> TopK = new(Flags.TopK, Flags.NumTopPredictions) { Description = "How many labels to print.", DefaultValueFactory = _ => 5 };
 
     public static RootCommand Create()
     {

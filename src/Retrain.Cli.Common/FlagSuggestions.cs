@@ -15,7 +15,7 @@ public static class FlagSuggestions
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(unmatched);
-        var flags = command.Options.Select(o => o.Name).Where(n => n.StartsWith("--", StringComparison.Ordinal)).ToList();
+        var flags = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal)).ToList();
         foreach (var token in unmatched.Where(LooksLikeFlag))
         {
             // A value goes after '=' or ':' (System.CommandLine takes both); a flag's own name (after `--`, where it is

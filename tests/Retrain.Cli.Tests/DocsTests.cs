@@ -8,9 +8,10 @@ using Xunit;
 namespace Retrain.Cli.Tests;
 
 /// <summary>
-/// Holds docs/usage.md to the commands' `--help`: each command's section names every option the command has, and
-/// no flag the command lacks, so a flag added, renamed or removed in the code fails here until the docs follow.
-/// Also checks that the relative links of README.md, CONTRIBUTING.md and docs/ lead somewhere.
+/// Holds docs/usage.md to the commands' `--help`: each command's section names every option the command has (with its
+/// aliases, which --help shows too), and no flag the command lacks, so a flag added, renamed or removed in the code
+/// fails here until the docs follow. Also checks that the relative links of README.md, CONTRIBUTING.md and docs/ lead
+/// somewhere.
 /// </summary>
 public sealed partial class DocsTests
 {
@@ -62,7 +63,7 @@ public sealed partial class DocsTests
     {
         var options = root.Options
             .Where(o => o is not HelpOption and not VersionOption)
-            .Select(o => o.Name)
+            .SelectMany(o => o.Aliases.Prepend(o.Name))
             .Where(n => n is not ("-h" or "--help" or "-?" or "--version"))
             .ToHashSet(StringComparer.Ordinal);
         Assert.NotEmpty(options);

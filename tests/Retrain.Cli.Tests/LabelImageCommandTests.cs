@@ -186,4 +186,56 @@ public class LabelImageCommandTests
         Assert.Contains("this build of retrain has no CUDA support", err, StringComparison.Ordinal);
         Assert.Contains("scripts/build.sh --cuda", err, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(new[] { "--num_top_predictions", "3" }, 3)]
+    [InlineData(new[] { "--num_top_predictions=2" }, 2)]
+    [InlineData(new[] { "--num_top", "4" }, 4)]
+    [InlineData(new[] { "--top_k", "4", "--num_top_predictions", "1" }, 1)]
+    [InlineData(new[] { "--num_top_predictions", "1", "--top_k", "4" }, 4)]
+    public void NumTopPredictions_IsTopK_UnderTheOlderLabelImagePysName(string[] given, int topK)
+    {
+        // TensorFlow's examples/image_retraining/label_image.py called --top_k --num_top_predictions.
+        LabelImageOptions? options = null;
+        var (code, _, err) = CliRunner.Run(LabelImageCommand.Create(), (p, _, _, _) =>
+        {
+            options = LabelImageCommand.Bind(p);
+            return ExitCode.Success;
+        }, ["--graph", "g.pb", "--image", "a.jpg", .. given]);
+
+        Assert.True(code == 0, err);
+        Assert.Equal(topK, options!.TopK);
+    }
+
+    [Fact]
+    public void Help_ShowsNumTopPredictionsWithTopK()
+    {
+        var (code, output, err) = Run("--help");
+
+        Assert.True(code == 0, err);
+        Assert.Matches(@"--num_top_predictions, --top_k <top_k>\s+How many labels to print\.", output);
+    }
+
+    [Fact]
+    public void NumTopPredictionsMistyped_GetsItsName()
+    {
+        var (code, _, err) = Run("--graph", "g.pb", "--num-top-predictions", "2", "--image", "a.jpg");
+
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains("'--num-top-predictions' is not a flag; did you mean --num_top_predictions?", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NumTopPredictions_PrintsThatManyLabels()
+    {
+        var (code, output, err) = Run(
+            "--graph", SharedData.Path("models/mobilenet_v1_0.25_224/frozen_graph.pb"),
+            "--labels", SharedData.Path("models/mobilenet_v1_0.25_224/labels.txt"),
+            "--output_layer", "MobilenetV1/Predictions/Reshape_1",
+            "--image", SharedData.Path("images/imagenet/grace_hopper.bmp"),
+            "--num_top_predictions", "2");
+
+        Assert.True(code == 0, err);
+        Assert.Equal(2, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
 }

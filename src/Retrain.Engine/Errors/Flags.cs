@@ -77,6 +77,9 @@ public static class Flags
     public const string Image = "--image";
     public const string TopK = "--top_k";
 
+    /// <summary>--top_k's name in TensorFlow's examples/image_retraining/label_image.py.</summary>
+    public const string NumTopPredictions = "--num_top_predictions";
+
     /// <summary>Throws the usage error every invalid flag value gets: "Invalid value for FLAG: it RULE."</summary>
     public static void Require(bool ok, string flag, string rule)
     {
