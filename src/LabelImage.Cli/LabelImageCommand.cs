@@ -21,9 +21,12 @@ internal static class LabelImageCommand
     private static readonly ModelFlags ModelDescription = new(Flags.OutputLayer, $"Name of the output node (default: {LabelImageEngine.DefaultOutputLayer}).", "graph");
     private static readonly Option<int> TopK = new(Flags.TopK, Flags.NumTopPredictions) { Description = "How many labels to print.", DefaultValueFactory = _ => 5 };
 
-    public static RootCommand Create()
+    public static PythonScriptCommand Create()
     {
-        var command = new RootCommand("Labels images with a graph written by retrain or retrain.py (TensorFlow label_image.py, in .NET).");
+        var command = new PythonScriptCommand(
+            "Labels images with a graph written by retrain or retrain.py (TensorFlow label_image.py, in .NET).",
+            "label_image.py",
+            Flags.LabelImagePy);
         foreach (var option in new Option[] { Graph, Labels, Image, TopK }.Concat(ModelDescription.All))
         {
             command.Options.Add(option);

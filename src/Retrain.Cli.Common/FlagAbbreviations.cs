@@ -7,14 +7,18 @@ namespace Retrain.Cli.Common;
 /// a long flag may be shortened to any prefix that begins no other flag of the command (`--how_many 10` is
 /// `--how_many_training_steps 10`), also with an inline value (`--how_many=10`). A whole name always wins over prefixes
 /// (`--shard` is not `--shard_count`), and a prefix that begins several flags is refused naming them, as argparse does,
-/// rather than one of them being picked.
+/// rather than one of them being picked. The one exception keeps the script's wrappers working: a prefix that begins
+/// several flags of a <see cref="PythonScriptCommand"/> but only one of the script's own means that one, as the
+/// script's argparse, which knew no others, read it (retrain's `--eval 5` is `--eval_step_interval 5`, though
+/// `--evaluation_json` begins with --eval too).
 /// </summary>
 public static class FlagAbbreviations
 {
     /// <summary>
     /// <paramref name="args"/> with each unique prefix of one of <paramref name="command"/>'s long flags written out in
     /// full, and an error for each prefix that begins several. Arguments after `--`, single-dash ones (negative numbers)
-    /// and whole flag names are left as they are; so is a `--token` that begins no flag, for the parser to report.
+    /// and whole flag names are left as they are; so is a `--token` that begins no flag, for the parser to report. A
+    /// prefix that begins several flags, only one of them the Python script's, is that one.
     /// </summary>
     public static (string[] Args, IReadOnlyList<string> Errors) Expand(Command command, IReadOnlyList<string> args)
     {
@@ -24,6 +28,7 @@ public static class FlagAbbreviations
             .SelectMany(o => o.Aliases.Prepend(o.Name))
             .Where(n => n.StartsWith("--", StringComparison.Ordinal) && n.Length > 2)
             .ToHashSet(StringComparer.Ordinal);
+        var scriptFlags = (command as PythonScriptCommand)?.ScriptFlags;
         var expanded = args.ToArray();
         var errors = new List<string>();
         for (var i = 0; i < expanded.Length && expanded[i] != "--"; i++)
@@ -43,9 +48,10 @@ public static class FlagAbbreviations
             }
 
             var candidates = flags.Where(f => f.StartsWith(name, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
-            if (candidates.Count == 1)
+            var meant = candidates.Count > 1 && scriptFlags is not null ? candidates.Where(scriptFlags.Contains).ToList() : candidates;
+            if (meant.Count == 1)
             {
-                expanded[i] = candidates[0] + arg[name.Length..];
+                expanded[i] = meant[0] + arg[name.Length..];
             }
             else if (candidates.Count > 1)
             {

@@ -66,9 +66,12 @@ internal static class RetrainCommand
     /// <summary>Logged on Ctrl+C or SIGTERM: the work a cancelled run keeps.</summary>
     public const string Cancelled = "Cancelled. Bottlenecks computed so far are kept in the cache and will be reused by the next run; with --checkpoint_path, so are the finished training steps.";
 
-    public static RootCommand Create()
+    public static PythonScriptCommand Create()
     {
-        var command = new RootCommand("Retrains the final layer of a frozen ImageNet network on a folder of labeled photos (TensorFlow retrain.py, in .NET).");
+        var command = new PythonScriptCommand(
+            "Retrains the final layer of a frozen ImageNet network on a folder of labeled photos (TensorFlow retrain.py, in .NET).",
+            "retrain.py",
+            Flags.RetrainPy);
         foreach (var option in new Option[]
                  {
                      ImageDir, OutputGraph, OutputLabels, SummariesDir, Steps, LearningRate, L2Regularization, Optimizer, LabelSmoothing, EarlyStoppingPatience, Dropout, ClassWeights, TestingPercentage, ValidationPercentage,

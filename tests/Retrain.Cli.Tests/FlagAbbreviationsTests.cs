@@ -9,7 +9,8 @@ namespace Retrain.Cli.Tests;
 /// <summary>
 /// Flags shortened as retrain.py's argparse allows (allow_abbrev): a prefix that begins one flag of the command means
 /// that flag, with its value after a space or '=', a whole name wins over the longer flags it begins, and a prefix that
-/// begins several is a usage error naming them.
+/// begins several is a usage error naming them, unless only one of those is a flag the Python script had: then, as the
+/// script's argparse read it, it means that one.
 /// </summary>
 public sealed class FlagAbbreviationsTests
 {
@@ -134,5 +135,138 @@ public sealed class FlagAbbreviationsTests
         (code, err, _) = Run(LabelImageCommand.Create(), "--graph", "g.pb", "--image", "a.jpg", "--input", "x");
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Contains("ambiguous option: --input could match --input_channel_order, --input_height,", err, StringComparison.Ordinal);
+    }
+
+    private static PythonScriptCommand MadeForScript() =>
+        new("test", "retrain.py", new HashSet<string>(["--eval_step_interval", "--random_crop", "--random_scale"], StringComparer.Ordinal))
+        {
+            new Option<int>("--eval_step_interval"),
+            new Option<string>("--evaluation_json"),
+            new Option<int>("--random_crop"),
+            new Option<int>("--random_scale"),
+            new Option<int>("--random_seed"),
+            new Option<string>("--device"),
+            new Option<int>("--dropout"),
+        };
+
+    [Theory]
+    [InlineData("--eval", "--eval_step_interval")]
+    [InlineData("--eval=5", "--eval_step_interval=5")]
+    [InlineData("--e:5", "--eval_step_interval:5")]
+    [InlineData("--random_s", "--random_scale")]
+    public void APrefixOfSeveralFlags_OnlyOneOfThemTheScripts_MeansThatOne(string typed, string meant)
+    {
+        var (args, errors) = FlagAbbreviations.Expand(MadeForScript(), [typed, "5"]);
+
+        Assert.Empty(errors);
+        Assert.Equal([meant, "5"], args);
+    }
+
+    [Theory]
+    [InlineData("--random", "--random_crop, --random_scale, --random_seed")]
+    [InlineData("--d", "--device, --dropout")]
+    public void APrefixOfSeveralOfTheScriptsFlags_OrOfNone_IsStillAnError(string typed, string named)
+    {
+        var (args, errors) = FlagAbbreviations.Expand(MadeForScript(), [typed, "5"]);
+
+        Assert.Equal($"ambiguous option: {typed} could match {named}", Assert.Single(errors));
+        Assert.Equal([typed, "5"], args);
+    }
+
+    [Fact]
+    public void ACommandOfNoScript_RefusesEveryPrefixOfSeveralFlags()
+    {
+        RootCommand command = [new Option<int>("--eval_step_interval"), new Option<string>("--evaluation_json")];
+
+        var (_, errors) = FlagAbbreviations.Expand(command, ["--eval", "5"]);
+
+        Assert.Equal("ambiguous option: --eval could match --eval_step_interval, --evaluation_json", Assert.Single(errors));
+    }
+
+    [Theory]
+    [InlineData("--eval", "5", "--eval_step_interval")]
+    [InlineData("--bottleneck", "cache", "--bottleneck_dir")]
+    [InlineData("--bottleneck_", "cache", "--bottleneck_dir")]
+    [InlineData("--random_s", "20", "--random_scale")]
+    [InlineData("--c", "ckpt", "--checkpoint_path")]
+    public void Retrain_APrefixRetrainPyTookForOneOfItsFlags_StillMeansIt_ThoughRetrainAddedFlagsItBegins(string typed, string value, string meant)
+    {
+        var (code, err, parsed) = Run(RetrainCommand.Create(), "--image_dir", "photos", typed, value);
+
+        Assert.True(code == 0, err);
+        Assert.Equal(value, Assert.Single(parsed!.GetResult(meant)!.Tokens).Value);
+    }
+
+    [Theory]
+    [InlineData("--output", "--output_graph, --output_labels, --output_onnx")]
+    [InlineData("--random", "--random_brightness, --random_crop, --random_scale, --random_seed")]
+    [InlineData("--i", "--image_dir, --inference_batch_size, --input_channel_order,")]
+    [InlineData("--h", "--help, --how_many_training_steps")]
+    public void Retrain_APrefixAmbiguousAmongRetrainPysOwnFlags_IsStillRefused(string typed, string named)
+    {
+        var (code, err, parsed) = Run(RetrainCommand.Create(), "--image_dir", "photos", typed, "5");
+
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Null(parsed);
+        Assert.Contains($"error: ambiguous option: {typed} could match {named}", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--g", "g.pb", "--graph")]
+    [InlineData("--input_l", "input", "--input_layer")]
+    public void LabelImage_APrefixLabelImagePyTookForOneOfItsFlags_StillMeansIt(string typed, string value, string meant)
+    {
+        var (code, err, parsed) = Run(LabelImageCommand.Create(), "--graph", "x.pb", "--image", "a.jpg", typed, value);
+
+        Assert.True(code == 0, err);
+        Assert.Equal(value, parsed!.GetValue<string>(meant));
+    }
+
+    public static TheoryData<string> Scripts() => new("retrain.py", "label_image.py");
+
+    private static PythonScriptCommand Command(string script) =>
+        script == "retrain.py" ? RetrainCommand.Create() : LabelImageCommand.Create();
+
+    [Theory]
+    [MemberData(nameof(Scripts))]
+    public void EveryFlagOfTheScript_IsAFlagOfTheCommand(string script)
+    {
+        var command = Command(script);
+        var flags = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet(StringComparer.Ordinal);
+
+        Assert.Equal(script, command.Script);
+        Assert.Subset(flags, command.ScriptFlags.ToHashSet(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Scripts))]
+    public void EveryPrefixOfAScriptFlag_IsReadAsTheScriptsArgparseReadIt(string script)
+    {
+        // Each flag of the script shortened each way: a prefix the script's argparse took for one flag means it here
+        // too, whatever flags this tool added; one it refused as ambiguous is refused here too.
+        var command = Command(script);
+        var checkedPrefixes = 0;
+        foreach (var flag in command.ScriptFlags)
+        {
+            for (var length = 3; length <= flag.Length; length++)
+            {
+                var prefix = flag[..length];
+                var scriptMatches = command.ScriptFlags.Where(f => f.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+                var (args, errors) = FlagAbbreviations.Expand(command, [prefix]);
+                if (command.ScriptFlags.Contains(prefix) || scriptMatches.Count == 1)
+                {
+                    Assert.True(errors.Count == 0, $"{script}: {prefix}: {string.Join("; ", errors)}");
+                    Assert.Equal(command.ScriptFlags.Contains(prefix) ? prefix : flag, Assert.Single(args));
+                }
+                else
+                {
+                    Assert.True(errors.Count == 1, $"{script}: {prefix} begins {string.Join(", ", scriptMatches)}, but was taken for {args[0]}");
+                }
+
+                checkedPrefixes++;
+            }
+        }
+
+        Assert.True(checkedPrefixes > 100);
     }
 }

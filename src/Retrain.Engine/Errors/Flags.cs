@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+
 namespace Retrain.Errors;
 
 /// <summary>
@@ -79,6 +81,30 @@ public static class Flags
 
     /// <summary>--top_k's name in TensorFlow's examples/image_retraining/label_image.py.</summary>
     public const string NumTopPredictions = "--num_top_predictions";
+
+    /// <summary>argparse's own flag, which every Python script had (so retrain.py refused --h as ambiguous).</summary>
+    public const string Help = "--help";
+
+    /// <summary>
+    /// retrain.py's own flags, with the older retrain.py's --model_dir and --architecture and argparse's --help: a
+    /// shortened flag that begins several of retrain's flags but only one of these means that one, as retrain.py's
+    /// argparse read it (--eval is --eval_step_interval, not also --evaluation_json, which retrain.py lacked).
+    /// </summary>
+    public static readonly FrozenSet<string> RetrainPy = FrozenSet.Create(
+        StringComparer.Ordinal,
+        ImageDir, OutputGraph, IntermediateOutputGraphsDir, IntermediateStoreFrequency, OutputLabels, SummariesDir,
+        HowManyTrainingSteps, LearningRate, TestingPercentage, ValidationPercentage, EvalStepInterval, TrainBatchSize,
+        TestBatchSize, ValidationBatchSize, PrintMisclassifiedTestImages, BottleneckDir, FinalTensorName, FlipLeftRight,
+        RandomCrop, RandomScale, RandomBrightness, TfhubModule, SavedModelDir, LoggingVerbosity, CheckpointPath,
+        ModelDir, Architecture, Help);
+
+    /// <summary>
+    /// label_image.py's flags (tensorflow/examples/label_image), with examples/image_retraining/label_image.py's
+    /// --num_top_predictions: as <see cref="RetrainPy"/>, for label-image (--g is --graph, not also --gpu_id).
+    /// </summary>
+    public static readonly FrozenSet<string> LabelImagePy = FrozenSet.Create(
+        StringComparer.Ordinal,
+        Graph, Labels, Image, InputHeight, InputWidth, InputMean, InputStd, InputLayer, OutputLayer, NumTopPredictions, Help);
 
     /// <summary>Throws the usage error every invalid flag value gets: "Invalid value for FLAG: it RULE."</summary>
     public static void Require(bool ok, string flag, string rule)
