@@ -5,7 +5,8 @@ namespace Retrain.Cli.Common;
 /// <summary>
 /// A command that succeeds a Python script, with the script's name and the flags it had (the rest are this tool's
 /// own), so that arguments written for the script are read as its argparse read them: a prefix that was unique among
-/// the script's flags still means that flag (<see cref="FlagAbbreviations"/>).
+/// the script's flags still means that flag (<see cref="FlagAbbreviations"/>), and an error about a switch given a
+/// value says what the script did with it (<see cref="FlagParsing"/>).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1010", Justification = "Enumerable as System.CommandLine's RootCommand is, for collection initializers of options.")]
 public sealed class PythonScriptCommand : RootCommand

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using LabelImage.Cli;
+using Retrain.Cli.Common;
 using Retrain.Errors;
 using Xunit;
 
@@ -8,7 +10,8 @@ namespace Retrain.Cli.Tests;
 /// Flag values read as retrain.py's argparse reads them: a decimal comma is refused (System.CommandLine took "0,01" for
 /// 1), errors say what a value should look like, a flag given twice takes its last value, a mistyped flag gets the
 /// closest name and is one error with its value, and an argument that is not valid UTF-8 is refused rather than turned
-/// into another file name.
+/// into another file name. A switch is on when given and off when left out, as argparse's store_true: an explicit false
+/// (which retrain.py read as on) is refused, an explicit true is on.
 /// </summary>
 public sealed class FlagParsingTests
 {
@@ -164,5 +167,106 @@ public sealed class FlagParsingTests
         (code, err) = Retrain("--image_dir=ph\uFFFDtos");
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Contains("Invalid value for --image_dir: 'ph\uFFFDtos' is not valid UTF-8", err, StringComparison.Ordinal);
+    }
+
+    /// <summary>Every switch (bool option) of retrain, so a switch added later is held to the same rule.</summary>
+    public static TheoryData<string> RetrainSwitches() =>
+        new(RetrainCommand.Create().Options.OfType<Option<bool>>().Select(o => o.Name));
+
+    [Fact]
+    public void RetrainSwitches_AreFoundFromTheCommand()
+    {
+        var switches = RetrainCommand.Create().Options.OfType<Option<bool>>().Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+
+        Assert.Superset(
+            new HashSet<string>([Flags.FlipLeftRight, Flags.PrintMisclassifiedTestImages, Flags.BottlenecksOnly, Flags.ReducedScaleJpeg], StringComparer.Ordinal),
+            switches);
+    }
+
+    [Theory]
+    [MemberData(nameof(RetrainSwitches))]
+    public void ASwitchGivenFalse_IsAUsageErrorSayingItTakesNoValue_AsRetrainPyWouldHaveTurnedItOn(string flag)
+    {
+        // retrain.py's store_true switches with parse_known_args: `--flip_left_right False` flipped (the False was
+        // ignored). Reading it as off here would train differently from the same wrapper command line.
+        foreach (string[] given in (string[][])[[flag, "False"], [flag, "false"], [$"{flag}=false"], [$"{flag}:false"], [flag, "FALSE"]])
+        {
+            var (code, err, parsed) = Parsed(RetrainCommand.Create(), [.. Base, .. given]);
+
+            Assert.True(code == (int)ExitCode.Usage, $"{string.Join(' ', given)}: exit {code}\n{err}");
+            Assert.Null(parsed);
+            Assert.Contains($"error: Invalid value for {flag}: it is a switch and takes no value. Leave {flag} out to keep it off", err, StringComparison.Ordinal);
+            Assert.Contains($"'{flag} {given[^1].Split('=', ':')[^1]}' is refused rather than read as off, since retrain.py would have turned it on", err, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(RetrainSwitches))]
+    public void ASwitchGivenAloneOrTrue_IsOn_AndLeftOut_IsOff(string flag)
+    {
+        foreach (string[] given in (string[][])[[flag], [flag, "True"], [flag, "true"], [$"{flag}=true"], [$"{flag}:True"], [flag, "True", flag], [flag, "true", flag, "True"]])
+        {
+            var (code, err, parsed) = Parsed(RetrainCommand.Create(), [.. Base, .. given, "--how_many_training_steps", "7"]);
+
+            Assert.True(code == 0, $"{string.Join(' ', given)}: exit {code}\n{err}");
+            Assert.True(parsed!.GetValue<bool>(flag), string.Join(' ', given));
+            Assert.Equal(7, RetrainCommand.Bind(parsed).HowManyTrainingSteps);
+        }
+
+        var (_, _, none) = Parsed(RetrainCommand.Create(), Base);
+        Assert.False(none!.GetValue<bool>(flag));
+    }
+
+    [Fact]
+    public void AShortenedSwitchGivenFalse_IsRefusedUnderItsWholeName()
+    {
+        var (code, err, _) = Parsed(RetrainCommand.Create(), [.. Base, "--flip", "False"]);
+
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains("Invalid value for --flip_left_right: it is a switch and takes no value.", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AWordAfterASwitchThatIsNotTrueOrFalse_IsStillAStrayArgument()
+    {
+        var (code, err, _) = Parsed(RetrainCommand.Create(), [.. Base, "--flip_left_right", "0"]);
+
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains("'0'", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("is a switch", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("label_image.py")]
+    [InlineData(null)]
+    public void EveryCommandsSwitches_GetTheRule_NamingItsScript(string? script)
+    {
+        // label-image has no switch yet; any it gets is read the same way.
+        RootCommand command = script is null ? new RootCommand() : new PythonScriptCommand("test", script, new HashSet<string>());
+        command.Options.Add(new Option<bool>("--verbose_labels"));
+        FlagParsing.Apply(command);
+
+        var (code, err, _) = Parsed(command, ["--verbose_labels", "False"]);
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains(
+            $"'--verbose_labels False' is refused rather than read as off, since {script ?? "a Python script"} would have turned it on (argparse ignores a value after a switch).",
+            err,
+            StringComparison.Ordinal);
+
+        (code, err, var parsed) = Parsed(command, ["--verbose_labels=True"]);
+        Assert.True(code == 0, err);
+        Assert.True(parsed!.GetValue<bool>("--verbose_labels"));
+    }
+
+    /// <summary>Runs the command as its Program.cs does, up to the parse: the body keeps what was parsed and succeeds.</summary>
+    private static (int Code, string Err, ParseResult? Parsed) Parsed(RootCommand command, string[] args)
+    {
+        ParseResult? parsed = null;
+        var (code, _, err) = CliRunner.Run(command, (p, _, _, _) =>
+        {
+            parsed = p;
+            return ExitCode.Success;
+        }, args);
+        return (code, err, parsed);
     }
 }
