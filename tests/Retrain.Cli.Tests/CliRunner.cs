@@ -18,4 +18,16 @@ internal static class CliRunner
         var code = CommandHost.Run(command, args, body, level, stdout: stdout, stderr: stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
+
+    /// <summary>Runs the command as its Program.cs does, up to the parse: the body keeps what was parsed and succeeds.</summary>
+    public static (int Code, string Err, ParseResult? Parsed) Parse(RootCommand command, params string[] args)
+    {
+        ParseResult? parsed = null;
+        var (code, _, err) = Run(command, (p, _, _, _) =>
+        {
+            parsed = p;
+            return Retrain.Errors.ExitCode.Success;
+        }, args);
+        return (code, err, parsed);
+    }
 }

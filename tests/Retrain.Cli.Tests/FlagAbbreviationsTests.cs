@@ -14,17 +14,7 @@ namespace Retrain.Cli.Tests;
 /// </summary>
 public sealed class FlagAbbreviationsTests
 {
-    /// <summary>Runs the command as its Program.cs does, up to the parse: the body keeps what was parsed and succeeds.</summary>
-    private static (int Code, string Err, ParseResult? Parsed) Run(RootCommand command, params string[] args)
-    {
-        ParseResult? parsed = null;
-        var (code, _, err) = CliRunner.Run(command, (p, _, _, _) =>
-        {
-            parsed = p;
-            return ExitCode.Success;
-        }, args);
-        return (code, err, parsed);
-    }
+    private static (int Code, string Err, ParseResult? Parsed) Run(RootCommand command, params string[] args) => CliRunner.Parse(command, args);
 
     private static RootCommand Made() =>
     [

@@ -134,12 +134,7 @@ public sealed class FlagParsingTests
     [Fact]
     public void AValueStartingWithAt_IsANameNotAResponseFile()
     {
-        System.CommandLine.ParseResult? parsed = null;
-        var (code, _, err) = CliRunner.Run(RetrainCommand.Create(), (p, _, _, _) =>
-        {
-            parsed = p;
-            return ExitCode.Success;
-        }, "--image_dir", "@eaDir", "--output_labels", "@labels.txt");
+        var (code, err, parsed) = CliRunner.Parse(RetrainCommand.Create(), "--image_dir", "@eaDir", "--output_labels", "@labels.txt");
 
         Assert.True(code == 0, err);
         var options = RetrainCommand.Bind(parsed!);
@@ -258,15 +253,5 @@ public sealed class FlagParsingTests
         Assert.True(parsed!.GetValue<bool>("--verbose_labels"));
     }
 
-    /// <summary>Runs the command as its Program.cs does, up to the parse: the body keeps what was parsed and succeeds.</summary>
-    private static (int Code, string Err, ParseResult? Parsed) Parsed(RootCommand command, string[] args)
-    {
-        ParseResult? parsed = null;
-        var (code, _, err) = CliRunner.Run(command, (p, _, _, _) =>
-        {
-            parsed = p;
-            return ExitCode.Success;
-        }, args);
-        return (code, err, parsed);
-    }
+    private static (int Code, string Err, ParseResult? Parsed) Parsed(RootCommand command, string[] args) => CliRunner.Parse(command, args);
 }

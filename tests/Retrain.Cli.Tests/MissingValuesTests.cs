@@ -11,16 +11,7 @@ namespace Retrain.Cli.Tests;
 /// </summary>
 public sealed class MissingValuesTests
 {
-    private static (int Code, string Err, ParseResult? Parsed) Run(RootCommand command, params string[] args)
-    {
-        ParseResult? parsed = null;
-        var (code, _, err) = CliRunner.Run(command, (p, _, _, _) =>
-        {
-            parsed = p;
-            return ExitCode.Success;
-        }, args);
-        return (code, err, parsed);
-    }
+    private static (int Code, string Err, ParseResult? Parsed) Run(RootCommand command, params string[] args) => CliRunner.Parse(command, args);
 
     [Fact]
     public void AFlagFollowedByAnotherFlag_IsAUsageErrorNamingIt()
