@@ -26,7 +26,7 @@ public sealed partial record RetrainOptions
         Flags.Require(RandomCrop is >= 0 and <= 1000, Flags.RandomCrop, "must be a percentage from 0 to 1000");
         Flags.Require(RandomScale is >= 0 and <= 1000, Flags.RandomScale, "must be a percentage from 0 to 1000");
         Flags.Require(RandomBrightness is >= 0 and <= 100, Flags.RandomBrightness, "must be a percentage from 0 to 100 (100 lets a pixel go to black or double)");
-        foreach (var rule in ToTrainingSettings().Rules(ofTheCommand: true))
+        foreach (var rule in ToTrainingSettings().Rules())
         {
             Flags.Require(rule);
         }

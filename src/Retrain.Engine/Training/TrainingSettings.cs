@@ -70,7 +70,7 @@ internal sealed record TrainingSettings(
     /// </summary>
     internal void Validate()
     {
-        foreach (var rule in Rules(ofTheCommand: false))
+        foreach (var rule in Rules())
         {
             if (!rule.Holds)
             {
@@ -83,16 +83,14 @@ internal sealed record TrainingSettings(
     /// The one rule of each training setting, in the order the commands have always checked them. A negative batch
     /// size is the whole part, as retrain.py's <c>get_random_cached_bottlenecks</c> reads any negative
     /// <c>how_many</c>; a whole training batch needs the cached vectors, since retrain.py's distorted batches of a
-    /// negative size were empty. The trainer can also run no steps at all (it only evaluates, as when a resumed run
-    /// has nothing left to do), which with <paramref name="ofTheCommand"/> the commands do not offer.
+    /// negative size were empty. No steps at all is retrain.py's <c>range(0)</c>: the new layer is evaluated and
+    /// written as initialised (as when a resumed run has nothing left to do).
     /// </summary>
-    internal IEnumerable<SettingRule> Rules(bool ofTheCommand)
+    internal IEnumerable<SettingRule> Rules()
     {
         var batchRange = $"from 1 to {MaxBatch:N0}";
         static bool InRange(int batch) => batch is > 0 and <= MaxBatch;
-        yield return ofTheCommand
-            ? new(Flags.HowManyTrainingSteps, Steps > 0, "must be at least 1")
-            : new(Flags.HowManyTrainingSteps, Steps >= 0, "must not be negative");
+        yield return new(Flags.HowManyTrainingSteps, Steps >= 0, "must not be negative");
         yield return new(Flags.LearningRate, LearningRate > 0 && float.IsFinite(LearningRate), "must be a positive number");
         yield return new(Flags.L2Regularization, L2Regularization is null or (>= 0 and < float.PositiveInfinity), "must be zero or a positive number");
         yield return new(Flags.Dropout, Dropout is >= 0 and < 1, "must be at least 0 and below 1");

@@ -11,19 +11,6 @@ namespace Retrain.Tests.Training;
 /// </summary>
 public class TrainingSettingsRulesTests
 {
-    [Fact]
-    public void TheCommandAndTheTrainer_CheckTheSameRules_SaveTheStepsTheCommandNarrows()
-    {
-        var settings = new TrainingSettings();
-
-        var trainer = settings.Rules(ofTheCommand: false).Select(r => (r.Flag, r.Rule)).ToList();
-        var command = settings.Rules(ofTheCommand: true).Select(r => (r.Flag, r.Rule)).ToList();
-
-        Assert.Equal(trainer.Select(r => r.Flag), command.Select(r => r.Flag));
-        var differing = trainer.Zip(command).Where(p => p.First != p.Second).Select(p => p.First.Flag);
-        Assert.Equal([Flags.HowManyTrainingSteps], differing);
-    }
-
     [Theory]
     [InlineData(0, 100, true)]
     [InlineData(-1, 100, false)]
@@ -31,25 +18,15 @@ public class TrainingSettingsRulesTests
     [InlineData(1, -7, true)]
     [InlineData(1, 0, false)]
     [InlineData(1, TrainingSettings.MaxBatch + 1, false)]
-    public void TheTrainersRules_TakeNoStepsAndAWholePartBatch(int steps, int trainBatch, bool holds)
+    public void TheRules_TakeNoStepsAndAWholePartBatch(int steps, int trainBatch, bool holds)
     {
-        var rules = new TrainingSettings(Steps: steps, TrainBatchSize: trainBatch).Rules(ofTheCommand: false);
+        var rules = new TrainingSettings(Steps: steps, TrainBatchSize: trainBatch).Rules();
 
         Assert.Equal(holds, rules.All(r => r.Holds));
     }
 
     [Theory]
-    [InlineData(0, 100, Flags.HowManyTrainingSteps, "must be at least 1")]
-    public void TheCommandsRules_KeepTheirNarrowerRanges(int steps, int trainBatch, string flag, string rule)
-    {
-        var broken = new TrainingSettings(Steps: steps, TrainBatchSize: trainBatch).Rules(ofTheCommand: true).Where(r => !r.Holds);
-
-        Assert.Equal([new SettingRule(flag, false, rule)], broken);
-    }
-
-    [Theory]
-    [InlineData(0, 100, "Invalid value for --how_many_training_steps: it must be at least 1.")]
-    [InlineData(-3, 100, "Invalid value for --how_many_training_steps: it must be at least 1.")]
+    [InlineData(-3, 100, "Invalid value for --how_many_training_steps: it must not be negative.")]
     [InlineData(10, 0, "Invalid value for --train_batch_size: it must be -1 (whole set) or from 1 to 100,000.")]
     public void TheOptions_WordTheCommandsRulesAsBefore(int steps, int trainBatch, string message)
     {
@@ -70,6 +47,22 @@ public class TrainingSettingsRulesTests
         var options = new RetrainOptions { ImageDir = "images", TrainBatchSize = train, ValidationBatchSize = validation, TestBatchSize = test };
 
         options.Validate();
+    }
+
+    /// <summary>retrain.py's <c>range(0)</c>: no step, and the layer as initialised is evaluated and written.</summary>
+    [Fact]
+    public void ARunOfNoSteps_WritesTheLayerAsInitialised()
+    {
+        using var tiny = new TinyRetrain(perClass: 6);
+        var options = tiny.Options() with { HowManyTrainingSteps = 0 };
+        var log = new LogCapture();
+
+        var result = RetrainEngine.Run(options, log.Logger, TestContext.Current.CancellationToken);
+
+        Assert.True(File.Exists(options.OutputGraph));
+        Assert.True(double.IsNaN(result.Training.LastTrainAccuracy));
+        Assert.DoesNotContain(log.Events, e => e.RenderMessage().StartsWith("Step ", StringComparison.Ordinal));
+        Assert.Contains(log.Events, e => e.RenderMessage().StartsWith("Final test accuracy = ", StringComparison.Ordinal));
     }
 
     [Fact]
