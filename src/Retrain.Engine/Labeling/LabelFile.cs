@@ -36,7 +36,9 @@ internal static class LabelFile
             count--;
         }
 
-        var labels = lines.Take(count).Select(StripIndex).ToArray();
+        // Trailing spaces go, as label_image.py's load_labels rstrips each line: a folder named 'daisy_' has the label
+        // 'daisy ' (retrain.py's create_image_lists), printed 'daisy 0.91', not with two spaces.
+        var labels = lines.Take(count).Select(l => StripIndex(l).TrimEnd()).ToArray();
         if (labels.Length != classCount)
         {
             throw new RetrainException(
