@@ -80,7 +80,7 @@ internal static class RetrainCommand
                      IntermediateStoreFrequency, IntermediateOutputGraphsDir, LoggingVerbosity, CheckpointPath, Architecture, ModelDir,
                      RandomSeed, InferenceBatchSize, OutputOnnx, BottlenecksOnly, Shard, ShardCount,
                      ReducedScaleJpeg, RetrainPyBottleneckDir, RetrainPyBottleneckSuffix,
-                 }.Concat(ModelDescription.All))
+                 }.Concat(ModelDescription.All).Concat(AbslLoggingFlags.All))
         {
             command.Options.Add(option);
         }
@@ -95,6 +95,7 @@ internal static class RetrainCommand
     public static ExitCode Execute(ParseResult p, ILogger log, IProgressSink? progress, TextWriter stdout, CancellationToken ct)
     {
         var options = Bind(p, Environment.GetEnvironmentVariable);
+        AbslLoggingFlags.WarnIfGiven(p, log);
         if (options.BottlenecksOnly)
         {
             RetrainEngine.CacheBottlenecks(options, log, ct, progress);
