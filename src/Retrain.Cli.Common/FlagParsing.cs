@@ -23,7 +23,8 @@ public static class FlagParsing
     {
         ArgumentNullException.ThrowIfNull(command);
         var script = (command as PythonScriptCommand)?.Script ?? "a Python script";
-        foreach (var option in command.Options)
+        // Hidden options are flags of other tools taken only to be ignored (absl's): they keep their own forms.
+        foreach (var option in command.Options.Where(o => !o.Hidden))
         {
             switch (option)
             {

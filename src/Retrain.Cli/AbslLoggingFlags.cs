@@ -12,13 +12,20 @@ namespace Retrain.Cli;
 /// </summary>
 internal static class AbslLoggingFlags
 {
-    private static readonly Option<bool> LogToStderr = new("--logtostderr") { Hidden = true };
-    private static readonly Option<bool> AlsoLogToStderr = new("--alsologtostderr") { Hidden = true };
-    private static readonly Option<string?> Verbosity = new("--verbosity") { Hidden = true };
-    private static readonly Option<string?> StderrThreshold = new("--stderrthreshold") { Hidden = true };
-    private static readonly Option<string?> LogDir = new("--log_dir") { Hidden = true };
+    // absl's booleans take any of its forms (--logtostderr, =false, =0, --nologtostderr): as they are ignored, each is
+    // a string that may be left out, not a switch held to retrain.py's store_true rule (FlagParsing).
+    private static readonly Option<string?> LogToStderr = Absl("--logtostderr", ArgumentArity.ZeroOrOne);
+    private static readonly Option<string?> NoLogToStderr = Absl("--nologtostderr", ArgumentArity.ZeroOrOne);
+    private static readonly Option<string?> AlsoLogToStderr = Absl("--alsologtostderr", ArgumentArity.ZeroOrOne);
+    private static readonly Option<string?> NoAlsoLogToStderr = Absl("--noalsologtostderr", ArgumentArity.ZeroOrOne);
+    private static readonly Option<string?> Verbosity = Absl("--verbosity", ArgumentArity.ExactlyOne, "-v");
+    private static readonly Option<string?> StderrThreshold = Absl("--stderrthreshold", ArgumentArity.ExactlyOne);
+    private static readonly Option<string?> LogDir = Absl("--log_dir", ArgumentArity.ExactlyOne);
 
-    public static IEnumerable<Option> All => [LogToStderr, AlsoLogToStderr, Verbosity, StderrThreshold, LogDir];
+    public static IEnumerable<Option> All => [LogToStderr, NoLogToStderr, AlsoLogToStderr, NoAlsoLogToStderr, Verbosity, StderrThreshold, LogDir];
+
+    private static Option<string?> Absl(string name, ArgumentArity arity, params string[] aliases) =>
+        new(name, aliases) { Hidden = true, Arity = arity };
 
     /// <summary>Warns once, naming the absl flags given.</summary>
     public static void WarnIfGiven(ParseResult parsed, ILogger log)

@@ -28,6 +28,21 @@ public sealed class AbslLoggingFlagsTests
         Assert.Contains(missing, err, StringComparison.Ordinal);
     }
 
+    /// <summary>absl's own forms of its booleans and its short -v, none held to retrain.py's switch rule.</summary>
+    [Theory]
+    [InlineData("--logtostderr=false")]
+    [InlineData("--logtostderr=0")]
+    [InlineData("--nologtostderr")]
+    [InlineData("--alsologtostderr=1")]
+    [InlineData("--noalsologtostderr")]
+    [InlineData("-v", "2")]
+    public void AbslsOwnForms_AreAccepted(params string[] given)
+    {
+        var (code, err, _) = CliRunner.Parse(RetrainCommand.Create(), ["--image_dir", "photos", .. given]);
+
+        Assert.True(code == 0, err);
+    }
+
     [Fact]
     public void Help_DoesNotShowThem()
     {

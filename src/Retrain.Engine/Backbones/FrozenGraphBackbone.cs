@@ -46,7 +46,8 @@ internal sealed class FrozenGraphBackbone(LoadedModel model, GraphDef graph) : B
             outputs.Commit();
         }
 
-        log.Information("Save final result to : {OutputGraph} (labels: {OutputLabels})", paths.OutputGraph, paths.OutputLabels); // retrain.py's words
+        log.Information("Save final result to : {OutputGraph}", paths.OutputGraph); // retrain.py's words, ending at the path as its line did
+        log.Information("Wrote the labels to {OutputLabels}", paths.OutputLabels);
         if (paths.SavedModelDir is not null)
         {
             log.Information("Wrote SavedModel {SavedModelDir}", paths.SavedModelDir);

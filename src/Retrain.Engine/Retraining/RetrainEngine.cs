@@ -285,12 +285,12 @@ public static class RetrainEngine
         IProgressSink? progress,
         CancellationToken ct)
     {
-        if (!settings.Distortions.Any)
+        var firstStep = resume?.StepsDone ?? 0;
+        if (!settings.Distortions.Any || firstStep >= settings.Steps)
         {
-            return null;
+            return null; // no step left to distort for
         }
 
-        var firstStep = resume?.StepsDone ?? 0;
         log.Information(
             "Distorting training images ({Distortions:l}): each of the {Steps} steps runs {BatchSize} freshly distorted photos through the backbone; validation and test use the cached bottlenecks",
             settings.Distortions.Describe(),

@@ -83,9 +83,9 @@ public sealed partial record RetrainOptions
         HowManyTrainingSteps,
         LearningRate,
         EvalStepInterval,
-        TrainBatchSize,
-        ValidationBatchSize,
-        TestBatchSize,
+        Whole(TrainBatchSize),
+        Whole(ValidationBatchSize),
+        Whole(TestBatchSize),
         RandomSeed)
     {
         L2Regularization = L2Regularization,
@@ -97,6 +97,9 @@ public sealed partial record RetrainOptions
         Distortions = new DistortionSettings(FlipLeftRight, RandomCrop, RandomScale, RandomBrightness),
         Inference = Inference,
     };
+
+    /// <summary>Any negative batch size as -1, the whole part, so -1 and -5 are one setting (a checkpoint compares them).</summary>
+    private static int Whole(int batchSize) => batchSize < 0 ? -1 : batchSize;
 
     // TensorFlow's own rule for node names (graph_constructor's IsValidNodeName).
     [GeneratedRegex(@"\A[A-Za-z0-9.][A-Za-z0-9_.\-/>]*\z")]

@@ -58,7 +58,7 @@ internal static class LbfgsTrainer
         trainable.LabelSmoothing = settings.LabelSmoothing;
         trainable.ClassWeights = ClassWeights.Of(settings.ClassWeights, training, labels.Count);
         var picked = settings.L2Regularization is null
-            ? resume?.Optimizer?.PickedL2Regularization ?? PickL2(trainable, training, validation, start, settings, log, ct)
+            ? resume?.Optimizer?.PickedL2Regularization ?? (settings.Steps == 0 ? 0f : PickL2(trainable, training, validation, start, settings, log, ct)) // no step: nothing to pick for
             : (float?)null;
 
         var validationRows = Enumerable.Range(0, validation.Count).ToArray();

@@ -65,6 +65,30 @@ public class TrainingSettingsRulesTests
         Assert.Contains(log.Events, e => e.RenderMessage().StartsWith("Final test accuracy = ", StringComparison.Ordinal));
     }
 
+    /// <summary>With no step, lbfgs has nothing to pick an L2 strength for, and no photo needs distorting.</summary>
+    [Theory]
+    [InlineData(OptimizerKind.Lbfgs, false, "Picked --l2_regularization")]
+    [InlineData(OptimizerKind.Sgd, true, "Distorting training images")]
+    public void ARunOfNoSteps_DoesNoWorkForSteps(OptimizerKind optimizer, bool flip, string notLogged)
+    {
+        using var tiny = new TinyRetrain(perClass: 6);
+        var options = tiny.Options() with { HowManyTrainingSteps = 0, Optimizer = optimizer, FlipLeftRight = flip };
+        var log = new LogCapture();
+
+        RetrainEngine.Run(options, log.Logger, TestContext.Current.CancellationToken);
+
+        Assert.True(File.Exists(options.OutputGraph));
+        Assert.DoesNotContain(log.Events, e => e.RenderMessage().Contains(notLogged, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void NegativeBatchSizes_AreOneSetting()
+    {
+        var settings = new RetrainOptions { ImageDir = "images", TrainBatchSize = -5, ValidationBatchSize = -2, TestBatchSize = -9 }.ToTrainingSettings();
+
+        Assert.Equal((-1, -1, -1), (settings.TrainBatchSize, settings.ValidationBatchSize, settings.TestBatchSize));
+    }
+
     [Fact]
     public void ARunWithWholeBatches_Trains()
     {
