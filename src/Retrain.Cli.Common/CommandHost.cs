@@ -53,7 +53,8 @@ public static class CommandHost
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
-        var (expanded, ambiguous) = FlagAbbreviations.Expand(command, args);
+        var readAsScript = new List<string>();
+        var (expanded, ambiguous) = FlagAbbreviations.Expand(command, args, readAsScript);
         var refused = ambiguous.Count > 0 ? ambiguous : MissingValues.Find(command, expanded, args);
         if (refused.Count > 0)
         {
@@ -66,6 +67,11 @@ public static class CommandHost
 
             stderr.WriteLine($"Run '{command.Name} --help' for the list of flags.");
             return (int)ExitCode.Usage;
+        }
+
+        foreach (var note in readAsScript)
+        {
+            stderr.WriteLine($"{command.Name}: note: {note}");
         }
 
         if (NotUtf8(expanded) is { } garbled)

@@ -20,7 +20,9 @@ public static class FlagAbbreviations
     /// and whole flag names are left as they are; so is a `--token` that begins no flag, for the parser to report. A
     /// prefix that begins several flags, only one of them the Python script's, is that one.
     /// </summary>
-    public static (string[] Args, IReadOnlyList<string> Errors) Expand(Command command, IReadOnlyList<string> args)
+    /// <param name="notes">Gets one line for each such prefix, naming the other flags it begins: the choice is the
+    /// script's, but a user of this tool's own flags should not have it made silently.</param>
+    public static (string[] Args, IReadOnlyList<string> Errors) Expand(Command command, IReadOnlyList<string> args, ICollection<string>? notes = null)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(args);
@@ -52,6 +54,12 @@ public static class FlagAbbreviations
             if (meant.Count == 1)
             {
                 expanded[i] = meant[0] + arg[name.Length..];
+                if (candidates.Count > 1)
+                {
+                    notes?.Add(
+                        $"{name} is read as {meant[0]}, as {((PythonScriptCommand)command).Script} read it; " +
+                        $"{string.Join(", ", candidates.Where(c => c != meant[0]))} also begin{(candidates.Count == 2 ? "s" : string.Empty)} with {name}.");
+                }
             }
             else if (candidates.Count > 1)
             {

@@ -185,6 +185,26 @@ public sealed class FlagAbbreviationsTests
 
         Assert.True(code == 0, err);
         Assert.Equal(value, Assert.Single(parsed!.GetResult(meant)!.Tokens).Value);
+        Assert.Contains($"note: {typed} is read as {meant}, as retrain.py read it; ", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APrefixOfOneFlagOnly_NeedsNoNote()
+    {
+        var (code, err, _) = Run(RetrainCommand.Create(), "--image_dir", "photos", "--how_many", "5");
+
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("note:", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheNote_NamesTheOtherFlagsThePrefixBegins()
+    {
+        var notes = new List<string>();
+
+        FlagAbbreviations.Expand(RetrainCommand.Create(), ["--random_s", "20"], notes);
+
+        Assert.Equal(["--random_s is read as --random_scale, as retrain.py read it; --random_seed also begins with --random_s."], notes);
     }
 
     [Theory]
