@@ -188,8 +188,8 @@ public static class CommandHost
 
         var values = Enumerable.Range(1, Math.Max(args.Length - 1, 0))
             .Where(i => unmatched[i - 1] && unmatched[i]
-                && FlagSuggestions.LooksLikeFlag(args[i - 1]) && args[i - 1].AsSpan().IndexOfAny(':', '=') < 0
-                && !FlagSuggestions.LooksLikeFlag(args[i]))
+                && CommandFlags.LooksLikeFlag(args[i - 1]) && !CommandFlags.HasInlineValue(args[i - 1])
+                && !CommandFlags.LooksLikeFlag(args[i]))
             .ToHashSet();
         if (values.Count == 0)
         {
@@ -220,8 +220,8 @@ public static class CommandHost
                 continue;
             }
 
-            var (flag, value) = arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains('=', StringComparison.Ordinal)
-                ? (arg[..arg.IndexOf('=', StringComparison.Ordinal)], arg[(arg.IndexOf('=', StringComparison.Ordinal) + 1)..])
+            var (flag, value) = arg.StartsWith("--", StringComparison.Ordinal) && CommandFlags.HasInlineValue(arg)
+                ? (CommandFlags.NameOf(arg), arg[(CommandFlags.NameOf(arg).Length + 1)..])
                 : (i > 0 && args[i - 1].StartsWith('-') ? args[i - 1] : "an argument", arg);
             if (!Path.Exists(value))
             {

@@ -26,10 +26,7 @@ public static class FlagAbbreviations
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(args);
-        var flags = command.Options
-            .SelectMany(o => o.Aliases.Prepend(o.Name))
-            .Where(n => n.StartsWith("--", StringComparison.Ordinal) && n.Length > 2)
-            .ToHashSet(StringComparer.Ordinal);
+        var flags = CommandFlags.LongNames(command.Options).ToHashSet(StringComparer.Ordinal);
         var scriptFlags = (command as PythonScriptCommand)?.ScriptFlags;
         var expanded = args.ToArray();
         var errors = new List<string>();
@@ -41,9 +38,7 @@ public static class FlagAbbreviations
                 continue;
             }
 
-            // System.CommandLine takes a value after ':' as well as '=' (--flag:value), so both are split off here.
-            var end = arg.AsSpan().IndexOfAny(':', '=');
-            var name = end < 0 ? arg : arg[..end];
+            var name = CommandFlags.NameOf(arg);
             if (name.Length <= 2 || flags.Contains(name))
             {
                 continue;

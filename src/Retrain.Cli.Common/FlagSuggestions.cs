@@ -15,12 +15,11 @@ public static class FlagSuggestions
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(unmatched);
-        var flags = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal)).ToList();
-        foreach (var token in unmatched.Where(LooksLikeFlag))
+        var flags = CommandFlags.LongNames(command.Options).ToList();
+        foreach (var token in unmatched.Where(CommandFlags.LooksLikeFlag))
         {
-            // A value goes after '=' or ':' (System.CommandLine takes both); a flag's own name (after `--`, where it is
-            // an argument) is no typo to suggest a fix for.
-            var written = token.Split('=', ':')[0];
+            // A flag's own name (after `--`, where it is an argument) is no typo to suggest a fix for.
+            var written = CommandFlags.NameOf(token);
             if (flags.Contains(written, StringComparer.Ordinal))
             {
                 continue;
@@ -39,9 +38,6 @@ public static class FlagSuggestions
             }
         }
     }
-
-    /// <summary>Whether <paramref name="token"/> is written as a flag: a dash and then not a digit, so -1 is a value.</summary>
-    internal static bool LooksLikeFlag(string token) => token.StartsWith('-') && token.Length > 1 && !char.IsAsciiDigit(token[1]);
 
     /// <summary>Without its dashes, lower case, with '-' read as '_'.</summary>
     private static string Normalized(string flag) => flag.TrimStart('-').Replace('-', '_').ToLowerInvariant();

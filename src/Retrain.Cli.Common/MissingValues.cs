@@ -18,10 +18,7 @@ public static class MissingValues
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(typed);
-        var takingValues = command.Options
-            .Where(o => o.Arity.MinimumNumberOfValues >= 1)
-            .SelectMany(o => o.Aliases.Prepend(o.Name))
-            .ToHashSet(StringComparer.Ordinal);
+        var takingValues = CommandFlags.LongNames(command.Options.Where(o => o.Arity.MinimumNumberOfValues >= 1)).ToHashSet(StringComparer.Ordinal);
         var errors = new List<string>();
         for (var i = 0; i + 1 < args.Count && args[i] != "--"; i++)
         {
